@@ -1,0 +1,23 @@
+/**
+ * The kernel set: compute primitives on flat device buffers, one interface ({@link
+ * org.research4j.kernels.Kernels}) with one implementation per device kind.
+ *
+ * <p>This package knows nothing of shapes beyond the integers each primitive takes, nothing of
+ * autograd and nothing of models: it is the floor that {@code tensor-core} stands on. Every
+ * primitive exists once per device (the Java CPU kernels in {@code cpu}, the OpenCL kernels in
+ * {@code opencl}) and every device's kernel is tested against its CPU twin.
+ *
+ * <p>Conventions shared by all primitives:
+ *
+ * <ul>
+ *   <li>Layouts are row-major. Activations of a sequence batch are {@code [B, T, H, D]}, which is
+ *       exactly the {@code [B*T, H*D]} output of a linear projection, so no transposes are needed
+ *       between a projection and attention.
+ *   <li>Backward primitives <em>accumulate</em> ({@code +=}) into gradient buffers, as in llm.c;
+ *       callers zero gradients before a backward pass. A tensor used twice gets its gradients
+ *       summed for free.
+ *   <li>Buffers hold float32 or int32 elements ({@link org.research4j.kernels.Buf.Type}); sizes
+ *       and offsets are counted in elements.
+ * </ul>
+ */
+package org.research4j.kernels;
