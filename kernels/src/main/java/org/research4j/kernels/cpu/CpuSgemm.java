@@ -16,9 +16,9 @@ public final class CpuSgemm {
   private static final int VL = S.length();
   static final int MR = 6;
   static final int NR = 2 * VL;
-  static final int KC = 256;
-  static final int MC = 120;
-  static final int NC = 4096 / NR * NR;
+  static final int KC = Integer.getInteger("sgemm.kc", 256);
+  static final int MC = Integer.getInteger("sgemm.mc", 120);
+  static final int NC = Integer.getInteger("sgemm.nc", 4096) / NR * NR;
 
   /** Below this many multiply-adds one thread does the whole product. */
   private static final long PARALLEL_WORK = 1L << 18;
@@ -28,6 +28,12 @@ public final class CpuSgemm {
   private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
   private CpuSgemm() {}
+
+  /** The blocking in use, for benchmark reports, e.g. {@code "6x32 micro-kernel, 512-bit vectors, ..."}. */
+  public static String describe() {
+    return String.format(
+        "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d", MR, NR, S.vectorBitSize(), KC, MC, NC);
+  }
 
   public static void sgemm(
       boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -194,22 +200,37 @@ public final class CpuSgemm {
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
-    store(c00, c01, beta, c, ci, ldc * 0);
-    store(c10, c11, beta, c, ci, ldc);
-    store(c20, c21, beta, c, ci, ldc * 2);
-    store(c30, c31, beta, c, ci, ldc * 3);
-    store(c40, c41, beta, c, ci, ldc * 4);
-    store(c50, c51, beta, c, ci, ldc * 5);
-  }
-
-  private static void store(FloatVector v0, FloatVector v1, float beta, float[] c, int ci, int rowOff) {
-    int x = ci + rowOff;
-    if (beta != 0f) {
-      v0 = FloatVector.fromArray(S, c, x).mul(beta).add(v0);
-      v1 = FloatVector.fromArray(S, c, x + VL).mul(beta).add(v1);
+    // Written out rather than through a helper: a vector passed to a call C2 does not inline, or
+    // merged at a phi after a branch, gets boxed, and the boxing spreads into the k loop (5x slower).
+    int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+    if (beta == 0f) {
+      c00.intoArray(c, ci);
+      c01.intoArray(c, ci + VL);
+      c10.intoArray(c, c1);
+      c11.intoArray(c, c1 + VL);
+      c20.intoArray(c, c2);
+      c21.intoArray(c, c2 + VL);
+      c30.intoArray(c, c3);
+      c31.intoArray(c, c3 + VL);
+      c40.intoArray(c, c4);
+      c41.intoArray(c, c4 + VL);
+      c50.intoArray(c, c5);
+      c51.intoArray(c, c5 + VL);
+    } else {
+      FloatVector bv = FloatVector.broadcast(S, beta);
+      FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
+      FloatVector.fromArray(S, c, ci + VL).fma(bv, c01).intoArray(c, ci + VL);
+      FloatVector.fromArray(S, c, c1).fma(bv, c10).intoArray(c, c1);
+      FloatVector.fromArray(S, c, c1 + VL).fma(bv, c11).intoArray(c, c1 + VL);
+      FloatVector.fromArray(S, c, c2).fma(bv, c20).intoArray(c, c2);
+      FloatVector.fromArray(S, c, c2 + VL).fma(bv, c21).intoArray(c, c2 + VL);
+      FloatVector.fromArray(S, c, c3).fma(bv, c30).intoArray(c, c3);
+      FloatVector.fromArray(S, c, c3 + VL).fma(bv, c31).intoArray(c, c3 + VL);
+      FloatVector.fromArray(S, c, c4).fma(bv, c40).intoArray(c, c4);
+      FloatVector.fromArray(S, c, c4 + VL).fma(bv, c41).intoArray(c, c4 + VL);
+      FloatVector.fromArray(S, c, c5).fma(bv, c50).intoArray(c, c5);
+      FloatVector.fromArray(S, c, c5 + VL).fma(bv, c51).intoArray(c, c5 + VL);
     }
-    v0.intoArray(c, x);
-    v1.intoArray(c, x + VL);
   }
 
   private static float[] buffer(ThreadLocal<float[][]> pool, int size) {
