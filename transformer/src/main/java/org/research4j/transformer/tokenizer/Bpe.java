@@ -69,10 +69,6 @@ final class Bpe {
     return id >= 0 && id < idToToken.length ? idToToken[id] : null;
   }
 
-  int size() {
-    return vocab.size();
-  }
-
   int maxId() {
     return idToToken.length - 1;
   }
