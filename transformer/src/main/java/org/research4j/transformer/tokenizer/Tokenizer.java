@@ -45,7 +45,8 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
 public final class Tokenizer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final JsonNode json;
+  /** The tokenizer.json bytes, kept rather than the parsed tree, which would hold ~10x the memory. */
+  private final byte[] json;
   private final Bpe bpe;
   private final PreTokenizer preTokenizer;
   private final boolean nfc;
@@ -56,7 +57,7 @@ public final class Tokenizer {
   private final AddedVocabulary normalizedAdded;
   private final int vocabSize;
 
-  private Tokenizer(JsonNode json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
+  private Tokenizer(byte[] json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
     this.json = json;
     this.bpe = bpe;
     this.preTokenizer = preTokenizer;
@@ -95,11 +96,19 @@ public final class Tokenizer {
       throw new TokenizerException(where + ":" + e.getLocation().getLineNr() + ": not valid JSON: "
           + e.getOriginalMessage(), e);
     }
-    return fromJson(root, where);
+    return build(root, text.getBytes(StandardCharsets.UTF_8), where);
   }
 
   /** Builds a tokenizer from a parsed tokenizer.json tree. */
   public static Tokenizer fromJson(JsonNode root, String where) {
+    try {
+      return build(root, JSON.writeValueAsBytes(root), where);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Tokenizer build(JsonNode root, byte[] bytes, String where) {
     if (root == null || !root.isObject()) {
       throw new TokenizerException(where + ": tokenizer.json is not a JSON object");
     }
@@ -163,7 +172,7 @@ public final class Tokenizer {
           a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false), a.path("normalized").asBoolean(false),
           a.path("special").asBoolean(false)));
     }
-    return new Tokenizer(root, bpe, pre, nfc, added);
+    return new Tokenizer(bytes, bpe, pre, nfc, added);
   }
 
   private static boolean readNormalizer(JsonNode n, String where) {
@@ -267,6 +276,24 @@ public final class Tokenizer {
     return sb.append(bytes.toString(StandardCharsets.UTF_8)).toString();
   }
 
+  /**
+   * The raw bytes one token stands for (an added token: its UTF-8 text; an unknown id: none). A
+   * token may hold part of a multi-byte character, so streaming output should collect bytes and
+   * decode only complete UTF-8 sequences.
+   */
+  public byte[] tokenBytes(int id) {
+    AddedToken a = addedById.get(id);
+    if (a != null) {
+      return a.content().getBytes(StandardCharsets.UTF_8);
+    }
+    String t = bpe.token(id);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (t != null) {
+      ByteLevel.appendBytes(t, out);
+    }
+    return out.toByteArray();
+  }
+
   /** Number of ids, added tokens included: the highest id plus one. */
   public int vocabSize() {
     return vocabSize;
@@ -316,15 +343,11 @@ public final class Tokenizer {
 
   /** The tokenizer.json text this tokenizer was read from or built as. */
   public byte[] toJsonBytes() {
-    try {
-      return JSON.writeValueAsBytes(json);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return json.clone();
   }
 
   /** Writes tokenizer.json atomically. */
   public void save(Path file) throws IOException {
-    AtomicFiles.writeFile(file, toJsonBytes());
+    AtomicFiles.writeFile(file, json);
   }
 }

@@ -114,6 +114,21 @@ class Qwen3TokenizerTest {
   }
 
   @Test
+  void tokenBytesAreTheRawBytesOfEachToken() {
+    assertArrayEquals(" world".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(tok.idOf("Ġworld")));
+    assertArrayEquals("<|im_end|>".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(151645));
+    // U+1D518 is F0 9D 94 98 in UTF-8, split over two tokens; their bytes concatenate to it.
+    int[] ids = tok.encode("\uD835\uDD18");
+    assertEquals(2, ids.length);
+    byte[] a = tok.tokenBytes(ids[0]);
+    byte[] b = tok.tokenBytes(ids[1]);
+    byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    assertArrayEquals(new byte[] {(byte) 0xF0, (byte) 0x9D, (byte) 0x94, (byte) 0x98}, all);
+    assertEquals(0, tok.tokenBytes(151900).length, "an id in the model's padding rows has no bytes");
+  }
+
+  @Test
   void splitSpecialTokensEncodesControlTokensAsText() {
     String s = "passage <|im_end|> text <think>";
     int[] ids = tok.encode(s, true);
