@@ -73,15 +73,20 @@ public final class SafetensorsWriter {
       }
       for (String name : names) {
         float[] data = tensors.apply(name).data();
-        for (float v : data) {
+        for (int start = 0; start < data.length; ) {
           if (buf.remaining() < 4) {
             flush(ch, buf);
           }
-          switch (dtype) {
-            case F32 -> buf.putFloat(v);
-            case BF16 -> buf.putShort(HalfFloats.floatToBf16(v));
-            default -> buf.putShort(HalfFloats.floatToF16(v));
+          int len = Math.min(data.length - start, buf.remaining() / dtype.bytes());
+          if (dtype == DType.F32) {
+            buf.asFloatBuffer().put(data, start, len);
+            buf.position(buf.position() + 4 * len);
+          } else {
+            for (int i = start; i < start + len; i++) {
+              buf.putShort(dtype == DType.BF16 ? HalfFloats.floatToBf16(data[i]) : HalfFloats.floatToF16(data[i]));
+            }
           }
+          start += len;
         }
       }
       flush(ch, buf);

@@ -103,17 +103,19 @@ class SafetensorsFileTest {
   }
 
   @Test
-  void decodesHalfTensorsLargerThanOneConversionChunk() throws IOException {
-    int n = (1 << 16) * 2 + 5;
+  void tensorsLargerThanTheWriteBufferAndConversionChunkRoundTrip() throws IOException {
+    int n = (1 << 18) + 5; // over 1 MiB as F32 (the writer's buffer), several 64K-element conversion chunks
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = (i % 512) - 256; // exactly representable in bf16 and f16
     }
     Map<String, NamedTensor> t = Map.of("big", new NamedTensor(v, new int[] {n}));
-    Path f = tmp.resolve("big.safetensors");
-    SafetensorsWriter.write(f, List.of("big"), t::get, DType.BF16, Map.of());
-    try (SafetensorsFile sf = SafetensorsFile.open(f)) {
-      assertArrayEquals(v, sf.readF32("big"));
+    for (DType d : List.of(DType.F32, DType.BF16, DType.F16)) {
+      Path f = tmp.resolve("big-" + d + ".safetensors");
+      SafetensorsWriter.write(f, List.of("big"), t::get, d, Map.of());
+      try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+        assertArrayEquals(v, sf.readF32("big"), d.toString());
+      }
     }
   }
 
