@@ -18,15 +18,14 @@ import org.research4j.kernels.Kernels;
  *
  * <p>An element passes when {@code |num - ana| <= atol + rtol * max(|num|, |ana|) + noise}. Why
  * these terms and the defaults ({@code h = 1e-2}, {@code rtol = 1e-2}, {@code atol = 1e-5}): the
- * kernels compute in float32, so {@code L} carries a rounding error of a few units of {@code
- * 2^-24} times {@code S = sum|w y|}; the difference quotient divides it by {@code 2h}, hence the
- * noise floor {@code noise = 8 * 2^-24 * S / h}, computed from the actual output so that large
- * outputs get the slack they need and small ones none. The truncation error of the central
- * difference is {@code O(h^2 f''')}, about {@code 1e-4} relative for smooth functions of {@code
- * O(1)} inputs, which {@code rtol} covers a hundredfold. A wrong backward (a missing term, a
- * transposed index, a wrong factor) is off by far more. Smaller {@code h} drowns in float32
- * rounding, larger in truncation. Inputs near a kink (a clip boundary, a max) must be avoided by
- * the caller.
+ * kernels compute in float32, so {@code L} carries a rounding error of a few units of {@code 2^-24}
+ * times {@code S = sum|w y|}; the difference quotient divides it by {@code 2h}, hence the noise
+ * floor {@code noise = 8 * 2^-24 * S / h}, computed from the actual output so that large outputs
+ * get the slack they need and small ones none. The truncation error of the central difference is
+ * {@code O(h^2 f''')}, about {@code 1e-4} relative for smooth functions of {@code O(1)} inputs,
+ * which {@code rtol} covers a hundredfold. A wrong backward (a missing term, a transposed index, a
+ * wrong factor) is off by far more. Smaller {@code h} drowns in float32 rounding, larger in
+ * truncation. Inputs near a kink (a clip boundary, a max) must be avoided by the caller.
  */
 public final class GradCheck {
   private GradCheck() {}

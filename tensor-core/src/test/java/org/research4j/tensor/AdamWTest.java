@@ -24,15 +24,18 @@ class AdamWTest {
   }
 
   /**
-   * Five steps of {@code torch.optim.AdamW(lr=0.05, betas=(0.9, 0.95), eps=1e-8)}, weight decay
-   * 0.1 on the matrix and 0 on the bias, each step after {@code clip_grad_norm_(max_norm=1.0)};
-   * values from {@code src/test/resources/adamw_torch_recording.py} (torch 1.13, float32).
-   * Tolerance 2e-6 absolute: float32 rounding over five steps of parameters of size ~1.
+   * Five steps of {@code torch.optim.AdamW(lr=0.05, betas=(0.9, 0.95), eps=1e-8)}, weight decay 0.1
+   * on the matrix and 0 on the bias, each step after {@code clip_grad_norm_(max_norm=1.0)}; values
+   * from {@code src/test/resources/adamw_torch_recording.py} (torch 1.13, float32). Tolerance 2e-6
+   * absolute: float32 rounding over five steps of parameters of size ~1.
    */
   @Test
   void matchesPyTorchRecording() {
     double[] torchNorms = {
-      3.0016160011291504, 3.2375714778900146, 3.4874043464660645, 3.739194869995117,
+      3.0016160011291504,
+      3.2375714778900146,
+      3.4874043464660645,
+      3.739194869995117,
       3.978605031967163
     };
     double[] torchW = {
@@ -48,8 +51,7 @@ class AdamWTest {
       try (Parameters params = new Parameters()) {
         Parameter w = params.add(Parameter.of(CPU, "W", w0, 3, 4));
         Parameter b = params.add(Parameter.of(CPU, "b", b0, 4));
-        try (AdamW opt =
-            new AdamW(params, new AdamW.Config(0.05f, 0.9f, 0.95f, 1e-8f, 0.1f))) {
+        try (AdamW opt = new AdamW(params, new AdamW.Config(0.05f, 0.9f, 0.95f, 1e-8f, 0.1f))) {
           assertTrue(opt.decays(w));
           assertFalse(opt.decays(b));
           for (int t = 1; t <= 5; t++) {
@@ -114,7 +116,8 @@ class AdamWTest {
   void clipFollowsTheFormulaAndLeavesSmallGradientsAlone() {
     long seed = 32;
     Random rnd = new Random(seed);
-    try (Parameter a = Parameter.zeros(CPU, "a", 7, 3); Parameter b = Parameter.zeros(CPU, "b", 5)) {
+    try (Parameter a = Parameter.zeros(CPU, "a", 7, 3);
+        Parameter b = Parameter.zeros(CPU, "b", 5)) {
       float[] ga = gaussian(rnd, 21, 1), gb = gaussian(rnd, 5, 1);
       double ss = 0;
       for (float g : ga) ss += (double) g * g;

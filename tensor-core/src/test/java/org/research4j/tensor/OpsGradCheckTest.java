@@ -122,8 +122,7 @@ class OpsGradCheckTest {
     Parameter x = param("logits", rnd, 2, 5, 7);
     check(112, List.of(x), ops -> ops.crossEntropy(x, ops.tape().ints(targets, 5), -100));
     Parameter x2 = param("logits", rnd, 2, 5, 7);
-    check(
-        113, List.of(x2), ops -> ops.crossEntropyMean(x2, ops.tape().ints(targets, 5), -100));
+    check(113, List.of(x2), ops -> ops.crossEntropyMean(x2, ops.tape().ints(targets, 5), -100));
   }
 
   @Test
@@ -147,7 +146,8 @@ class OpsGradCheckTest {
       double lr;
       do {
         lr = rnd.nextGaussian() * 0.3;
-      } while (Math.abs(lr - Math.log(1 - epsLow)) < 0.05 || Math.abs(lr - Math.log(1 + epsHigh)) < 0.05);
+      } while (Math.abs(lr - Math.log(1 - epsLow)) < 0.05
+          || Math.abs(lr - Math.log(1 + epsHigh)) < 0.05);
       old[i] = (float) (lp[i] - lr);
       ref[i] = lp[i] + (float) (rnd.nextGaussian() * 0.5);
     }
@@ -204,7 +204,9 @@ class OpsGradCheckTest {
           Tensor a = ops.linear(ops.attention(q, k, v).view(b, t, hq * hd), wo, null);
           Tensor r = ops.add(x, a);
           Tensor h2 = ops.rmsnorm(r, norm, 1e-6f);
-          return ops.add(r, ops.linear(ops.swiglu(ops.linear(h2, wg, null), ops.linear(h2, wu, null)), wd, null));
+          return ops.add(
+              r,
+              ops.linear(ops.swiglu(ops.linear(h2, wg, null), ops.linear(h2, wu, null)), wd, null));
         });
   }
 }
