@@ -1,7 +1,9 @@
 package org.research4j.tensor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
@@ -115,6 +117,52 @@ public final class AdamW implements AutoCloseable {
               gradScale,
               step);
     }
+  }
+
+  /**
+   * The optimiser's state for a checkpoint: per parameter name, its first and second moments
+   * ({@code "m." + name}, {@code "v." + name}) copied to the host. With {@link #stepCount()} this
+   * is everything {@link #restore} needs to continue a run exactly.
+   */
+  public Map<String, float[]> moments() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Slot s : slots) {
+      int n = s.p.numel();
+      float[] m = new float[n];
+      float[] v = new float[n];
+      s.p.device().download(s.m, 0, m, 0, n);
+      s.p.device().download(s.v, 0, v, 0, n);
+      out.put("m." + s.p.name(), m);
+      out.put("v." + s.p.name(), v);
+    }
+    return out;
+  }
+
+  /**
+   * Restores the state that {@link #moments()} and {@link #stepCount()} captured. Every parameter
+   * must have both moments with its exact element count; otherwise nothing is changed and the
+   * error names the parameter.
+   */
+  public void restore(Map<String, float[]> moments, int stepCount) {
+    if (stepCount < 0) throw new IllegalArgumentException("AdamW: step count " + stepCount + " < 0");
+    for (Slot s : slots) {
+      for (String key : new String[] {"m." + s.p.name(), "v." + s.p.name()}) {
+        float[] a = moments.get(key);
+        if (a == null) {
+          throw new IllegalArgumentException("AdamW state has no " + key);
+        }
+        if (a.length != s.p.numel()) {
+          throw new IllegalArgumentException(
+              "AdamW state " + key + " has " + a.length + " values, parameter has " + s.p.numel());
+        }
+      }
+    }
+    for (Slot s : slots) {
+      int n = s.p.numel();
+      s.p.device().upload(moments.get("m." + s.p.name()), 0, s.m, 0, n);
+      s.p.device().upload(moments.get("v." + s.p.name()), 0, s.v, 0, n);
+    }
+    step = stepCount;
   }
 
   /** Frees the moment buffers. */
