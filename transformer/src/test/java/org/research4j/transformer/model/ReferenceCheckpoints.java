@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.tensor.Parameter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
@@ -31,7 +32,7 @@ public final class ReferenceCheckpoints {
 
   private ReferenceCheckpoints() {}
 
-  static Qwen2Config config(
+  public static Qwen2Config config(
       int vocab, int hidden, int ff, int heads, int kvHeads, int headDim, boolean tied) {
     return new Qwen2Config(
         vocab, hidden, ff, 2, heads, kvHeads, headDim, 64, 10000.0, 1e-6, tied, null, List.of(0),
@@ -39,8 +40,8 @@ public final class ReferenceCheckpoints {
   }
 
   /** The model of {@code spec}: HF initialisation, then random gains and biases. */
-  static Qwen2Model build(Spec spec) {
-    Qwen2Model model = Qwen2Model.random(new CpuKernels(), spec.config(), spec.seed());
+  static Qwen2Model build(Kernels kernels, Spec spec) {
+    Qwen2Model model = Qwen2Model.random(kernels, spec.config(), spec.seed());
     SplittableRandom rnd = new SplittableRandom(spec.seed() + 1);
     for (Parameter p : model.parameters()) {
       if (p.rank() != 1) continue;
@@ -59,7 +60,7 @@ public final class ReferenceCheckpoints {
     }
     for (Spec spec : CONFIGS) {
       Path dir = Path.of(args[0]).resolve(spec.name());
-      try (Qwen2Model model = build(spec)) {
+      try (Qwen2Model model = build(new CpuKernels(), spec)) {
         model.save(dir);
       }
       System.out.println("wrote " + dir);
