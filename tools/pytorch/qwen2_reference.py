@@ -9,7 +9,12 @@ safetensors file that the Java test compares against.
     /usr/bin/python3 tools/pytorch/qwen2_reference.py MODEL_DIR OUT.safetensors [--batch 2 --seq 16]
 
 Everything runs in float64 so that the recording is the exact answer to within ~1e-12 and the
-Java float32 model's differences are its own rounding only.
+Java float32 model's differences are its own rounding only. The one exception is deliberate: the
+RoPE cos/sin tables are computed in float32 and then widened, exactly as Hugging Face's
+Qwen2RotaryEmbedding (and research4j's kernels) compute them.
+
+The loss is the mean cross-entropy over the targets that are not -100 (positions 0..seq/4-1 of
+the first sequence are ignored, as a prompt would be).
 """
 import argparse
 import json
@@ -131,8 +136,9 @@ def main():
     loss.backward()
 
     rec = {
-        "input_ids": ids.astype(np.int32),
-        "targets": targets.astype(np.int32),
+        # Token ids as F32 (exact below 2^24): research4j's safetensors reader reads float tensors.
+        "input_ids": ids.astype(np.float32),
+        "targets": targets.astype(np.float32),
         "logits": logits.detach().numpy().astype(np.float32),
         "loss": np.array([loss.item()], dtype=np.float32),
     }
