@@ -1,0 +1,2 @@
+/** The {@code research} command line: one entry point, one subcommand per job. */
+package org.research4j.grpo.cli;

@@ -1,0 +1,148 @@
+package org.research4j.grpo.sft;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.research4j.grpo.run.MetricsLog;
+import org.research4j.grpo.run.RunCheckpoints;
+import org.research4j.kernels.Kernels;
+import org.research4j.tensor.AdamW;
+import org.research4j.tensor.GradClip;
+import org.research4j.tensor.Tape;
+import org.research4j.tensor.Tensor;
+import org.research4j.transformer.checkpoint.CheckpointWriter;
+import org.research4j.transformer.model.Qwen2Model;
+
+/**
+ * Next-token training with a loss mask: AdamW, warm-up and cosine schedule, global-norm clipping,
+ * a metrics line per step, resumable checkpoints. A run directory that already holds a checkpoint
+ * continues from it, with the same batches it would have drawn uninterrupted (batch {@code s} is
+ * drawn from a generator seeded by {@code (seed, s)}).
+ */
+public final class SftTrainer {
+  private final Kernels kernels;
+  private final SftConfig config;
+  private final Path runDir;
+  private final CheckpointWriter.Options modelOptions;
+  private final int padId;
+  private final PrintStream log;
+
+  /** What a finished run reports. */
+  public record Result(Qwen2Model model, int resumedFrom, double firstLoss, double lastLoss,
+      double devLossBefore, double devLossAfter) {}
+
+  public SftTrainer(Kernels kernels, SftConfig config, Path runDir,
+      CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
+    this.kernels = kernels;
+    this.config = config;
+    this.runDir = runDir;
+    this.modelOptions = modelOptions;
+    this.padId = padId;
+    this.log = log;
+  }
+
+  /**
+   * Trains a model on {@code train}, reporting the loss on {@code dev}. {@code fresh} makes the
+   * initial model when the run directory has no checkpoint yet.
+   */
+  public Result run(Supplier<Qwen2Model> fresh, List<SftExample> train, List<SftExample> dev)
+      throws IOException {
+    if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
+    Files.createDirectories(runDir);
+    RunCheckpoints checkpoints = new RunCheckpoints(runDir, 2);
+    Optional<RunCheckpoints.Saved> saved = checkpoints.latest();
+    Qwen2Model model = saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : fresh.get();
+    int start = saved.map(RunCheckpoints.Saved::step).orElse(0);
+    if (saved.isPresent()) {
+      log.printf("resuming from %s (step %d of %d)%n", saved.get().dir(), start, config.steps());
+    }
+    AdamW.Config adam = AdamW.Config.of(config.learningRate()).withWeightDecay(config.weightDecay())
+        .withBetas(0.9f, 0.95f);
+    try (Tape tape = new Tape(kernels);
+        AdamW opt = new AdamW(model.parameters(), adam);
+        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"), start)) {
+      if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
+      double devBefore = devLoss(tape, model, dev);
+      double first = Double.NaN;
+      double last = Double.NaN;
+      long t0 = System.nanoTime();
+      long tokens = 0;
+      try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(config.steps())
+          .startsFrom(start, java.time.Duration.ZERO).setStyle(ProgressBarStyle.ASCII)
+          .setConsumer(new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(log))
+          .setUpdateIntervalMillis(500).build()) {
+        for (int step = start + 1; step <= config.steps(); step++) {
+          Batch batch = sample(train, step);
+          float lr = config.learningRateAt(step);
+          tape.reset();
+          model.parameters().zeroGrad();
+          Tensor loss = model.loss(tape.ops(), tape.ints(batch.ids(), batch.batchSize(), batch.seqLen()),
+              tape.ints(batch.targets(), batch.batchSize(), batch.seqLen()));
+          tape.backward(loss);
+          double norm = GradClip.globalNorm(model.parameters());
+          opt.step(lr, GradClip.coefficient(norm, config.maxGradNorm()));
+          double l = loss.item();
+          if (!Double.isFinite(l)) {
+            throw new IllegalStateException("loss is " + l + " at step " + step
+                + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
+          }
+          if (step == start + 1) first = l;
+          last = l;
+          tokens += batch.trainedTokens();
+          double secs = (System.nanoTime() - t0) / 1e9;
+          ObjectNode m = MetricsLog.line().put("step", step).put("loss", l).put("lr", lr)
+              .put("grad_norm", norm).put("tokens", batch.trainedTokens())
+              .put("tokens_per_s", tokens / Math.max(secs, 1e-9));
+          if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
+            m.put("dev_loss", devLoss(tape, model, dev));
+          }
+          metrics.write(m);
+          bar.stepTo(step);
+          bar.setExtraMessage(String.format("loss %.3f", l));
+          if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+            checkpoints.save(step, model, modelOptions, opt, MetricsLog.line());
+          }
+        }
+      }
+      double devAfter = devLoss(tape, model, dev);
+      return new Result(model, start, first, last, devBefore, devAfter);
+    }
+  }
+
+  private Batch sample(List<SftExample> train, int step) {
+    SplittableRandom rnd = new SplittableRandom(config.seed() * 1_000_003L + step);
+    List<SftExample> picked = new ArrayList<>(config.batchSize());
+    for (int i = 0; i < config.batchSize(); i++) picked.add(train.get(rnd.nextInt(train.size())));
+    return Batch.of(picked, config.seqLen(), padId);
+  }
+
+  /** Mean loss over every trained token of {@code dev}, in batches, recording nothing. */
+  private double devLoss(Tape tape, Qwen2Model model, List<SftExample> dev) {
+    if (dev.isEmpty()) return Double.NaN;
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < dev.size(); i += config.batchSize()) {
+      Batch b = Batch.of(dev.subList(i, Math.min(dev.size(), i + config.batchSize())),
+          config.seqLen(), padId);
+      if (b.trainedTokens() == 0) continue;
+      tape.reset();
+      try (var ng = tape.noGrad()) {
+        Tensor loss = model.loss(tape.ops(), tape.ints(b.ids(), b.batchSize(), b.seqLen()),
+            tape.ints(b.targets(), b.batchSize(), b.seqLen()));
+        sum += loss.item() * b.trainedTokens();
+        count += b.trainedTokens();
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
+  }
+}
