@@ -28,6 +28,9 @@ final class CpuAttention {
   /** Query rows (query positions times the query heads of a kv group) per forward task. */
   private static final int FORWARD_ROWS = 64;
 
+  /** Keys per block of the transposition. */
+  private static final int TRANSPOSE_KEYS = 16;
+
   /** Query positions per block in the backward pass. */
   private static final int BACKWARD_QUERIES = 64;
 
@@ -58,9 +61,16 @@ final class CpuAttention {
         int s = sg / hkv;
         int g = sg % hkv;
         int base = sg * d * tp;
-        for (int j = 0; j < t; j++) {
-          int src = ((s * t + j) * hkv + g) * d;
-          for (int c = 0; c < d; c++) dst[base + c * tp + j] = x[src + c];
+        // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
+        // floats rather than one float per cache line.
+        int rowStride = hkv * d;
+        for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
+          int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
+          int src0 = (s * t * hkv + g) * d;
+          for (int c = 0; c < d; c++) {
+            int out = base + c * tp;
+            for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+          }
         }
         for (int c = 0; c < d; c++) Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
       }
