@@ -15,9 +15,15 @@ public final class ClException extends RuntimeException {
     this.status = 0;
   }
 
-  ClException(String message, CLException cause) {
-    super(message + ": " + CL.stringFor_errorCode(cause.getStatus()), cause);
-    this.status = cause.getStatus();
+  /** {@code what} failed with the status of {@code cause}, which is appended to the message. */
+  ClException(String what, CLException cause) {
+    this(what + ": " + CL.stringFor_errorCode(cause.getStatus()), cause, cause.getStatus());
+  }
+
+  /** A complete message; {@code status} is the OpenCL status code. */
+  ClException(String message, Throwable cause, int status) {
+    super(message, cause);
+    this.status = status;
   }
 
   /** The OpenCL status code ({@code CL_*}, negative), or 0 when the error was detected here. */

@@ -751,8 +751,9 @@ public final class ClKernels implements Kernels {
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
     launch1d("adamw", n, buf(op, "p", p, Buf.Type.F32, n), buf(op, "g", g, Buf.Type.F32, n),
-        buf(op, "m", m, Buf.Type.F32, n), buf(op, "v", v, Buf.Type.F32, n), n, lr, beta1, beta2,
-        eps, weightDecay, gradScale, (float) (lr / bc1), (float) Math.sqrt(bc2));
+        buf(op, "m", m, Buf.Type.F32, n), buf(op, "v", v, Buf.Type.F32, n), n, beta1, beta2, eps,
+        gradScale, (float) (1.0 - (double) lr * weightDecay), (float) (lr / bc1),
+        (float) Math.sqrt(bc2));
   }
 
   // ---------------------------------------------------------------------------------------------

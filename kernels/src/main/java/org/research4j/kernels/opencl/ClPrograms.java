@@ -68,9 +68,10 @@ final class ClPrograms implements AutoCloseable {
       String log = buildLog(program);
       clReleaseProgram(program);
       throw new ClException(
-          "OpenCL program '" + name + "' failed to build on " + device.describe()
-              + " with options '" + opts + "'; compiler log:\n" + log.strip() + "\n",
-          e);
+          "OpenCL program '" + name + "' failed to build ("
+              + org.jocl.CL.stringFor_errorCode(e.getStatus()) + ") on " + device.describe()
+              + " with options '" + opts + "'; compiler log:\n" + log.strip(),
+          e, e.getStatus());
     }
     return program;
   }

@@ -215,36 +215,39 @@ __kernel void rmsnorm_backward_dw(__global const float *x, __global const float 
 
 // ---------------------------------------------------------------------------------------------
 // RoPE, HF rotate-half layout: pairs (j, j + d/2) rotate by pos * invFreq[j]. invFreq is computed
-// on the host exactly as Hugging Face does in float32, so both devices rotate by the same angles.
+// on the host exactly as Hugging Face does in float32, so both devices rotate by the same angles,
+// and the multiplies and adds are not contracted into fma, rounding as PyTorch does.
 // One thread per (token, head, j < d/2).
 
 __kernel void rope_forward(__global const float *x, __global float *y, __global const int *pos,
                            __global const float *inv_freq, int n, int h, int d) {
-  const int half = d / 2;
+#pragma OPENCL FP_CONTRACT OFF
+  const int hd = d / 2;  // not "half": a type name in OpenCL C
   const int idx = get_global_id(0);
-  if (idx >= n * h * half) return;
-  const int j = idx % half, row = idx / half, t = row / h;
+  if (idx >= n * h * hd) return;
+  const int j = idx % hd, row = idx / hd, t = row / h;
   const float angle = (float) pos[t] * inv_freq[j];
   const float c = cos(angle), sn = sin(angle);
   const size_t b = (size_t) row * d + j;
-  const float x1 = x[b], x2 = x[b + half];
+  const float x1 = x[b], x2 = x[b + hd];
   y[b] = x1 * c - x2 * sn;
-  y[b + half] = x2 * c + x1 * sn;
+  y[b + hd] = x2 * c + x1 * sn;
 }
 
 // dx += R(pos)^T dy: rotation by the negative angle.
 __kernel void rope_backward(__global const float *dy, __global float *dx, __global const int *pos,
                             __global const float *inv_freq, int n, int h, int d) {
-  const int half = d / 2;
+#pragma OPENCL FP_CONTRACT OFF
+  const int hd = d / 2;  // not "half": a type name in OpenCL C
   const int idx = get_global_id(0);
-  if (idx >= n * h * half) return;
-  const int j = idx % half, row = idx / half, t = row / h;
+  if (idx >= n * h * hd) return;
+  const int j = idx % hd, row = idx / hd, t = row / h;
   const float angle = (float) pos[t] * inv_freq[j];
   const float c = cos(angle), sn = sin(angle);
   const size_t b = (size_t) row * d + j;
-  const float g1 = dy[b], g2 = dy[b + half];
+  const float g1 = dy[b], g2 = dy[b + hd];
   dx[b] += g1 * c + g2 * sn;
-  dx[b + half] += g2 * c - g1 * sn;
+  dx[b + hd] += g2 * c - g1 * sn;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,15 +433,16 @@ __kernel void grpo_loss_backward(__global const float *logp, __global const floa
 
 // ---------------------------------------------------------------------------------------------
 // AdamW, in the order of torch.optim.AdamW (single-tensor path): decay, moments, bias-corrected
-// step. step_size = lr / (1 - beta1^step) and bc2_sqrt = sqrt(1 - beta2^step) come from the host.
+// step. decay = 1 - lr * weight_decay, step_size = lr / (1 - beta1^step) and
+// bc2_sqrt = sqrt(1 - beta2^step) come from the host, computed in double.
 
 __kernel void adamw(__global float *p, __global const float *g, __global float *m,
-                    __global float *v, int n, float lr, float beta1, float beta2, float eps,
-                    float weight_decay, float grad_scale, float step_size, float bc2_sqrt) {
+                    __global float *v, int n, float beta1, float beta2, float eps,
+                    float grad_scale, float decay, float step_size, float bc2_sqrt) {
   const int i = get_global_id(0);
   if (i >= n) return;
   const float gi = grad_scale * g[i];
-  const float pi = p[i] * (1.0f - lr * weight_decay);
+  const float pi = p[i] * decay;
   const float mi = beta1 * m[i] + (1.0f - beta1) * gi;
   const float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
   m[i] = mi;
