@@ -805,6 +805,10 @@ public final class ClKernels implements Kernels {
     }
   }
 
+  cl_context context() {
+    return context;
+  }
+
   /** The program builder of this device. */
   ClPrograms programs() {
     return programs;

@@ -5,7 +5,7 @@ package org.research4j.kernels.opencl;
  * or it finds no platform (no ICD installed). The message says which and what to install.
  */
 public final class OpenClUnavailableException extends RuntimeException {
-  OpenClUnavailableException(String message, Throwable cause) {
+  public OpenClUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }
 }

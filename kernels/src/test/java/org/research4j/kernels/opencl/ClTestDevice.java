@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Assumptions;
  * OpenCL runtime the tests fail, because CI must run them; {@code -Dresearch4j.opencl.optional=true}
  * turns the failure into a skip for machines that cannot install one.
  */
-final class ClTestDevice {
+public final class ClTestDevice {
   private static ClKernels kernels;
   private static String problem;
 
   private ClTestDevice() {}
 
-  static synchronized ClKernels kernels() {
+  public static synchronized ClKernels kernels() {
     if (kernels == null && problem == null) open();
     if (kernels != null) return kernels;
     if (Boolean.getBoolean("research4j.opencl.optional")) {
