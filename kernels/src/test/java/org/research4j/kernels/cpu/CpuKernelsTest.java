@@ -176,7 +176,7 @@ class CpuKernelsTest {
   }
 
   @ParameterizedTest(name = "n={0}")
-  @ValueSource(ints = {1, 33, 1_000_003})
+  @ValueSource(ints = {1, 33, 300_007})
   void reductionsMatchReference(int n) {
     long seed = n + 7;
     SplittableRandom r = new SplittableRandom(seed);
@@ -250,7 +250,7 @@ class CpuKernelsTest {
   }
 
   @ParameterizedTest(name = "n={0} h={1} d={2}")
-  @CsvSource({"1, 1, 2", "7, 3, 24", "33, 4, 64", "5, 2, 128"})
+  @CsvSource({"1, 1, 2", "3, 2, 24", "7, 3, 24", "33, 4, 64", "5, 2, 128"})
   void ropeMatchesReferenceAndBackwardIsTheTranspose(int n, int h, int d) {
     long seed = n * 100L + h * 10L + d;
     SplittableRandom r = new SplittableRandom(seed);
@@ -268,9 +268,11 @@ class CpuKernelsTest {
     // The rotation is orthogonal, so the gradient of sum(dy * R x) is R^T dy = R(-angle) dy.
     float[] dy = uniform(r, x.length, 1);
     double[] g = ReferenceKernels.rope(toDouble(dy), pos, n, h, d, theta, true);
-    double[] fd = Fixtures.numericGrad(
-        v -> ReferenceKernels.rope(v, pos, n, h, d, theta, false), toDouble(x), toDouble(dy), FD_H);
-    assertClose("fd rope dx", seed, fd, g, FD_TOL * 10);
+    if (x.length <= 200) {
+      double[] fd = Fixtures.numericGrad(
+          v -> ReferenceKernels.rope(v, pos, n, h, d, theta, false), toDouble(x), toDouble(dy), FD_H);
+      assertClose("fd rope dx", seed, fd, g, FD_TOL * 10);
+    }
     float[] dx = uniform(r, x.length, 1);
     double[] want = plus(dx, g);
     kernels.ropeBackward(w(dy), w(dx), w(pos), n, h, d, theta);

@@ -1,0 +1,58 @@
+package org.research4j.kernels.opencl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The OpenCL device the tests run on, opened once per test JVM (PoCL builds each program with LLVM,
+ * seconds apiece, so every test class shares one {@link ClKernels} and its program cache).
+ *
+ * <p>The PoCL CPU device is preferred, then the first device of any kind; the system property
+ * {@code research4j.opencl.test.device} ({@code platform:device} indices) picks another. With no
+ * OpenCL runtime the tests fail, because CI must run them; {@code -Dresearch4j.opencl.optional=true}
+ * turns the failure into a skip for machines that cannot install one.
+ */
+public final class ClTestDevice {
+  private static ClKernels kernels;
+  private static String problem;
+
+  private ClTestDevice() {}
+
+  public static synchronized ClKernels kernels() {
+    if (kernels == null && problem == null) open();
+    if (kernels != null) return kernels;
+    if (Boolean.getBoolean("research4j.opencl.optional")) {
+      Assumptions.abort("OpenCL tests skipped (research4j.opencl.optional=true): " + problem);
+    }
+    return fail(problem + ". The OpenCL kernel tests must run: install PoCL and the OpenCL"
+        + " loader (apt-get install pocl-opencl-icd ocl-icd-libopencl1 ocl-icd-opencl-dev), or run"
+        + " with -Dresearch4j.opencl.optional=true to skip them");
+  }
+
+  private static void open() {
+    List<ClDevice> devices;
+    try {
+      devices = ClDevice.discover();
+    } catch (OpenClUnavailableException e) {
+      problem = e.getMessage();
+      return;
+    }
+    if (devices.isEmpty()) {
+      problem = "OpenCL platforms exist but have no devices";
+      return;
+    }
+    String wanted = System.getProperty("research4j.opencl.test.device");
+    ClDevice pick = devices.stream().filter(ClDevice::isPocl).findFirst().orElse(devices.get(0));
+    if (wanted != null && !wanted.isBlank()) {
+      pick = devices.stream()
+          .filter(d -> (d.platformIndex() + ":" + d.deviceIndex()).equals(wanted.trim()))
+          .findFirst()
+          .orElseThrow(() -> new IllegalArgumentException(
+              "research4j.opencl.test.device=" + wanted + " matches no OpenCL device"));
+    }
+    kernels = new ClKernels(pick);
+    System.err.println("OpenCL tests on " + kernels.description());
+  }
+}

@@ -1,0 +1,325 @@
+package org.research4j.transformer.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.research4j.tensor.Tape;
+import org.research4j.tensor.Tensor;
+import org.research4j.transformer.model.KvCache;
+import org.research4j.transformer.model.Qwen2Model;
+
+/**
+ * One batch of sequences being generated, with their KV cache on the device.
+ *
+ * <p>Each sequence is a list of tokens of which the first {@code cached} have their keys and
+ * values in the cache. A running sequence always has at least one token not yet cached (its prompt
+ * at first, then its last drawn token, or tokens appended by a tool): a {@link #step()} feeds every
+ * running sequence's uncached tokens (at most {@code chunk} of them) through the model at their
+ * positions, in one batched forward, and draws the next token of each sequence that is then fully
+ * cached. Sequences of different lengths share the step: each writes at its own positions, and the
+ * rows that pad the shorter ones (and those of stopped sequences) land at positions not yet in use,
+ * which the next real token overwrites.
+ *
+ * <p>A stopped sequence (stop string, stop token, length) stays in the batch; {@link #append} adds
+ * tokens to it (a tool's result) and {@link #resume} sets it running again, after which the
+ * appended tokens are fed in the next step(s) — the cache is extended, not recomputed.
+ */
+public final class Session implements AutoCloseable {
+
+  /** Per-sequence state. */
+  private static final class Sequence {
+    int[] tokens;
+    int length;
+    final int promptLength;
+    /** Tokens whose keys and values are in the cache: {@code tokens[0..cached)}. */
+    int cached;
+    /** Stop strings are searched in the text of {@code tokens[segmentStart..length)}. */
+    int segmentStart;
+    boolean running = true;
+    Stop stop;
+    /** Tokens drawn during the current {@link #run}. */
+    int drawnThisRun;
+    final SplittableRandom rnd;
+
+    Sequence(int[] prompt, SplittableRandom rnd) {
+      this.tokens = prompt.clone();
+      this.length = prompt.length;
+      this.promptLength = prompt.length;
+      this.segmentStart = prompt.length;
+      this.rnd = rnd;
+    }
+
+    void add(int token) {
+      if (length == tokens.length) tokens = Arrays.copyOf(tokens, Math.max(16, 2 * length));
+      tokens[length++] = token;
+    }
+  }
+
+  private final Qwen2Model model;
+  private final Function<int[], String> detokenize;
+  private final int chunk;
+  private final SamplingConfig sampling;
+  private final Sampler sampler;
+  private final int capacity;
+  private final Sequence[] seqs;
+  private final KvCache cache;
+  private final Tape tape;
+  private LogitsObserver observer;
+
+  Session(
+      Qwen2Model model,
+      Function<int[], String> detokenize,
+      int chunk,
+      List<int[]> prompts,
+      SamplingConfig sampling,
+      int capacity) {
+    if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to generate from");
+    int vocab = model.config().vocabSize();
+    for (int s = 0; s < prompts.size(); s++) {
+      int[] p = prompts.get(s);
+      if (p.length == 0) throw new IllegalArgumentException("prompt " + s + " is empty");
+      if (p.length >= capacity) {
+        throw new IllegalArgumentException(
+            "prompt "
+                + s
+                + " has "
+                + p.length
+                + " tokens, which leaves no room to generate within capacity "
+                + capacity);
+      }
+      checkIds("prompt " + s, p, vocab);
+    }
+    this.model = model;
+    this.detokenize = detokenize;
+    this.chunk = chunk;
+    this.sampling = sampling;
+    this.sampler = new Sampler(sampling);
+    this.capacity = capacity;
+    SplittableRandom root = new SplittableRandom(sampling.seed());
+    this.seqs = new Sequence[prompts.size()];
+    for (int s = 0; s < seqs.length; s++) seqs[s] = new Sequence(prompts.get(s), root.split());
+    this.cache = model.newCache(seqs.length, capacity + chunk);
+    this.tape = new Tape(model.kernels());
+  }
+
+  private static void checkIds(String what, int[] ids, int vocab) {
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= vocab) {
+        throw new IllegalArgumentException(
+            what + ": token " + i + " is " + ids[i] + ", outside the vocabulary 0.." + (vocab - 1));
+      }
+    }
+  }
+
+  /** Calls {@code observer} with the logits of every draw from now on (null to stop). */
+  public void observeLogits(LogitsObserver observer) {
+    this.observer = observer;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Decoding.
+
+  /**
+   * One batched forward: feeds each running sequence's uncached tokens (up to the chunk size) and
+   * draws one token for each sequence that is then up to date. Returns the sequences that stopped
+   * in this step (empty when none is running).
+   */
+  public List<Stop> step() {
+    List<Stop> stops = new ArrayList<>();
+    int b = seqs.length;
+    int[] feed = new int[b];
+    int tn = 0;
+    for (int s = 0; s < b; s++) {
+      Sequence q = seqs[s];
+      if (q.running) feed[s] = Math.min(q.length - q.cached, chunk);
+      tn = Math.max(tn, feed[s]);
+    }
+    if (tn == 0) return stops;
+
+    int[] ids = new int[b * tn];
+    int[] start = new int[b];
+    List<Integer> drawing = new ArrayList<>();
+    List<Integer> rows = new ArrayList<>();
+    for (int s = 0; s < b; s++) {
+      Sequence q = seqs[s];
+      start[s] = q.cached;
+      System.arraycopy(q.tokens, q.cached, ids, s * tn, feed[s]);
+      if (q.running && q.cached + feed[s] == q.length) {
+        drawing.add(s);
+        rows.add(s * tn + feed[s] - 1);
+      }
+    }
+
+    // A step in which every running sequence is still catching up draws nothing, but the forward
+    // still runs for its cache writes; row 0 stands in so the LM head has a row to compute.
+    int[] rowIds = rows.isEmpty() ? new int[] {0} : rows.stream().mapToInt(Integer::intValue).toArray();
+    tape.reset();
+    Tensor idsT = tape.ints(ids, b, tn);
+    float[] logits = model.logitsCached(tape.ops(), idsT, start, cache, rowIds).toFloatArray();
+    for (int s = 0; s < b; s++) seqs[s].cached += feed[s];
+
+    int vocab = model.config().vocabSize();
+    float[] row = new float[vocab];
+    for (int j = 0; j < drawing.size(); j++) {
+      int s = drawing.get(j);
+      Sequence q = seqs[s];
+      System.arraycopy(logits, j * vocab, row, 0, vocab);
+      if (observer != null) observer.observe(s, q.length - 1, row);
+      int token = sampler.sample(row, q.rnd);
+      q.add(token);
+      q.drawnThisRun++;
+      Stop stop = stopAfterDraw(s, q, token);
+      if (stop != null) {
+        q.running = false;
+        q.stop = stop;
+        stops.add(stop);
+      }
+    }
+    return stops;
+  }
+
+  private Stop stopAfterDraw(int s, Sequence q, int token) {
+    if (sampling.stopTokenIds().contains(token)) return new Stop(s, StopReason.EOS, null);
+    if (!sampling.stopStrings().isEmpty()) {
+      String text = detokenize.apply(Arrays.copyOfRange(q.tokens, q.segmentStart, q.length));
+      for (String stop : sampling.stopStrings()) {
+        if (text.contains(stop)) return new Stop(s, StopReason.STOP_STRING, stop);
+      }
+    }
+    if (q.length >= capacity) return new Stop(s, StopReason.LENGTH, null);
+    return null;
+  }
+
+  /**
+   * Steps until no sequence is running, stopping with {@link StopReason#LENGTH} any sequence that
+   * has drawn {@code maxNewTokens} tokens in this call. Returns every stop of this call, in order.
+   */
+  public List<Stop> run(int maxNewTokens) {
+    if (maxNewTokens <= 0) {
+      throw new IllegalArgumentException("maxNewTokens must be positive, got " + maxNewTokens);
+    }
+    for (Sequence q : seqs) q.drawnThisRun = 0;
+    List<Stop> stops = new ArrayList<>();
+    while (runningCount() > 0) {
+      stops.addAll(step());
+      for (int s = 0; s < seqs.length; s++) {
+        Sequence q = seqs[s];
+        if (q.running && q.drawnThisRun >= maxNewTokens) {
+          q.running = false;
+          q.stop = new Stop(s, StopReason.LENGTH, null);
+          stops.add(q.stop);
+        }
+      }
+    }
+    return stops;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Tool results.
+
+  /**
+   * Appends {@code tokens} (e.g. a tool's result) to stopped sequence {@code seq}; they are fed to
+   * the model after {@link #resume}. The sequence must stay within the capacity.
+   */
+  public void append(int seq, int[] tokens) {
+    Sequence q = sequence(seq);
+    if (q.running) {
+      throw new IllegalStateException(
+          "sequence " + seq + " is running; tokens can be appended only to a stopped sequence");
+    }
+    if (q.length + tokens.length > capacity) {
+      throw new IllegalArgumentException(
+          "sequence "
+              + seq
+              + " has "
+              + q.length
+              + " tokens; appending "
+              + tokens.length
+              + " would exceed the capacity "
+              + capacity
+              + " (room left: "
+              + room(seq)
+              + ")");
+    }
+    checkIds("tokens appended to sequence " + seq, tokens, model.config().vocabSize());
+    for (int t : tokens) q.add(t);
+  }
+
+  /**
+   * Sets stopped sequence {@code seq} running again; stop strings are then searched only in the
+   * text it generates from here on.
+   */
+  public void resume(int seq) {
+    Sequence q = sequence(seq);
+    if (q.running) throw new IllegalStateException("sequence " + seq + " is already running");
+    if (q.length >= capacity) {
+      throw new IllegalStateException(
+          "sequence " + seq + " is full (" + q.length + " tokens, capacity " + capacity + ")");
+    }
+    q.running = true;
+    q.stop = null;
+    q.segmentStart = q.length;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State.
+
+  public int batchSize() {
+    return seqs.length;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int runningCount() {
+    int n = 0;
+    for (Sequence q : seqs) if (q.running) n++;
+    return n;
+  }
+
+  public boolean isRunning(int seq) {
+    return sequence(seq).running;
+  }
+
+  /** Why {@code seq} stopped last, or null while it runs (or before it first stopped). */
+  public Stop stop(int seq) {
+    return sequence(seq).stop;
+  }
+
+  /** All tokens of {@code seq}: prompt, then generated and appended ones, in order. */
+  public int[] tokens(int seq) {
+    Sequence q = sequence(seq);
+    return Arrays.copyOf(q.tokens, q.length);
+  }
+
+  public int length(int seq) {
+    return sequence(seq).length;
+  }
+
+  public int promptLength(int seq) {
+    return sequence(seq).promptLength;
+  }
+
+  /** Tokens {@code seq} may still grow by. */
+  public int room(int seq) {
+    return capacity - sequence(seq).length;
+  }
+
+  private Sequence sequence(int seq) {
+    if (seq < 0 || seq >= seqs.length) {
+      throw new IndexOutOfBoundsException(
+          "sequence " + seq + " of a session of " + seqs.length + " sequences");
+    }
+    return seqs[seq];
+  }
+
+  /** Frees the KV cache and the step memory. */
+  @Override
+  public void close() {
+    tape.close();
+    cache.close();
+  }
+}
