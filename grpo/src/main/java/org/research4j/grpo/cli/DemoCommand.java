@@ -5,13 +5,15 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
 import org.research4j.kernels.Kernels;
-import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.kernels.Devices;
 import org.research4j.search.flashrag.CorpusFormat;
 import org.research4j.search.flashrag.JsonlReader;
 import org.research4j.search.flashrag.OnMalformed;
@@ -23,6 +25,9 @@ import org.research4j.search.index.IndexOptions;
 import org.research4j.search.index.Searcher;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
+import org.research4j.transformer.generate.Generator;
+import org.research4j.transformer.generate.SamplingConfig;
+import org.research4j.transformer.generate.Session;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
@@ -60,12 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
+  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
+      + " the environment variable RESEARCH4J_DEVICE sets the default.")
+  String device;
+
   private final PrintStream log = System.err;
 
   @Override
   public Integer call() throws Exception {
-    Kernels kernels = new CpuKernels();
-    log.println("device: " + kernels.description());
+    Kernels kernels = Devices.open(device);
     Path worldDir = out.resolve("world");
     Path corpus = World.generate(worldDir, seed, log);
     Path indexDir = out.resolve("index");
@@ -114,10 +122,29 @@ public final class DemoCommand implements Callable<Integer> {
     try (Qwen2Model model = r.model()) {
       log.printf("held-out loss: %.3f before training, %.3f after (nats/token; uniform would be %.3f)%n",
           r.devLossBefore(), r.devLossAfter(), Math.log(config.vocabSize()));
+      showSample(model, tok, passages.get(0), eos);
       log.println("checkpoint (Hugging Face layout): " + out.resolve("lm/checkpoints"));
       log.println("metrics: " + out.resolve("lm/metrics.jsonl"));
     }
     return 0;
+  }
+
+  /** Greedy continuation of a held-out passage's title, decoded with the KV cache. */
+  private void showSample(Qwen2Model model, Tokenizer tok, Passage held, int eos) {
+    String prompt = "\"" + held.title() + "\"\n";
+    int[] body = tok.encode(prompt);
+    int[] ids = new int[body.length + 1];
+    ids[0] = eos;
+    System.arraycopy(body, 0, ids, 1, body.length);
+    Generator gen = new Generator(model, t -> tok.decode(t));
+    SamplingConfig greedy = SamplingConfig.greedy().withStopTokenIds(Set.of(eos));
+    try (Session s = gen.start(List.of(ids), greedy, ids.length + 48)) {
+      s.run(48);
+      int[] all = s.tokens(0);
+      String text = tok.decode(Arrays.copyOfRange(all, ids.length, all.length), true);
+      log.printf("the model continues a held-out title:%n  %s%s%n  (the passage reads: %s)%n",
+          prompt.replace("\n", " "), text.strip(), held.text());
+    }
   }
 
   private static boolean isIndex(Path dir) {

@@ -1,0 +1,27 @@
+package org.research4j.grpo.reward;
+
+import java.util.List;
+
+/**
+ * The paper's reward: 0 for a malformed response; otherwise the F1 of the boxed answer against the
+ * best golden answer, or 0.1 when that F1 is 0 (a well-formed wrong answer still beats a broken
+ * one, which keeps the format learnable early in training).
+ */
+public final class ReSearchReward {
+  /** Reward of a well-formed response whose answer shares no token with any golden answer. */
+  public static final double FORMAT_ONLY = 0.1;
+
+  private ReSearchReward() {}
+
+  /** The scored response: reward, exact match, F1 and the format verdict behind them. */
+  public record Score(double reward, double exactMatch, double f1, ResponseFormat.Verdict verdict) {}
+
+  public static Score score(String response, boolean finished, List<String> golden) {
+    ResponseFormat.Verdict v = ResponseFormat.check(response, finished);
+    if (!v.wellFormed()) return new Score(0, 0, 0, v);
+    String answer = v.answer().orElseThrow();
+    double f1 = AnswerMetrics.f1(answer, golden);
+    double em = AnswerMetrics.exactMatch(answer, golden);
+    return new Score(f1 > 0 ? f1 : FORMAT_ONLY, em, f1, v);
+  }
+}
