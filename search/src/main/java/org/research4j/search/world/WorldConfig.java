@@ -1,0 +1,57 @@
+package org.research4j.search.world;
+
+/**
+ * What world to generate.
+ *
+ * @param seed the seed every random choice derives from
+ * @param scale multiplies every entity count; 1 is the demo world of a few thousand passages
+ * @param trainQuestions questions wanted in train.jsonl (fewer if the entities run out)
+ * @param devQuestions questions wanted in dev.jsonl
+ * @param testQuestions questions wanted in test.jsonl
+ * @param passageWords the chunker's word limit per passage
+ */
+public record WorldConfig(
+    long seed, double scale, int trainQuestions, int devQuestions, int testQuestions,
+    int passageWords) {
+
+  public static final long DEFAULT_SEED = 42;
+
+  /** Passages a scale-1 world holds, about: used to turn a passage target into a scale. */
+  static final double PASSAGES_PER_SCALE = 2600;
+
+  public WorldConfig {
+    if (!(scale > 0) || !Double.isFinite(scale)) {
+      throw new IllegalArgumentException("scale must be positive, got " + scale);
+    }
+    if (trainQuestions < 0 || devQuestions < 0 || testQuestions < 0) {
+      throw new IllegalArgumentException("question counts must be >= 0");
+    }
+    if (passageWords < 20) {
+      throw new IllegalArgumentException("passageWords must be at least 20, got " + passageWords);
+    }
+  }
+
+  public static WorldConfig defaults() {
+    return new WorldConfig(DEFAULT_SEED, 1.0, 5000, 500, 500, 100);
+  }
+
+  public WorldConfig withSeed(long seed) {
+    return new WorldConfig(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords);
+  }
+
+  public WorldConfig withScale(double scale) {
+    return new WorldConfig(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords);
+  }
+
+  /** The scale whose world holds about {@code passages} passages (within a few per cent). */
+  public WorldConfig withPassages(long passages) {
+    if (passages < 100) {
+      throw new IllegalArgumentException("a world needs at least 100 passages, asked " + passages);
+    }
+    return withScale(passages / PASSAGES_PER_SCALE);
+  }
+
+  public WorldConfig withQuestions(int train, int dev, int test) {
+    return new WorldConfig(seed, scale, train, dev, test, passageWords);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The generated world: a seeded, deterministic encyclopedia of invented countries, cities,
+ * companies and people with dated facts, written as articles in several phrasings and chunked
+ * into FlashRAG passages, plus MuSiQue-like questions over it (one-hop, two-hop bridge, two-hop
+ * temporal, comparison, three-hop) with golden answers, aliases and the ids of the passages that
+ * support each hop.
+ *
+ * <p>Why invent a world: a model trained from scratch knows nothing, and a real encyclopedia
+ * cannot be downloaded by the default run. Invented names cannot be memorised, so only search
+ * answers the questions; the test split asks about entities no training question names; and
+ * because every fact's passage is known, retrieval recall can be measured per hop. The same
+ * generator scales to a million passages for search benchmarks.
+ *
+ * <p>Determinism: every random choice comes from {@link java.util.Random} streams derived from the
+ * seed (its algorithm is fixed by the Java specification), and no output depends on hash
+ * iteration order, so the same seed writes the same bytes on every machine.
+ */
+package org.research4j.search.world;
