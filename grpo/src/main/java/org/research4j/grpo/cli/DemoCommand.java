@@ -23,6 +23,8 @@ import org.research4j.search.index.Hit;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
 import org.research4j.search.index.Searcher;
+import org.research4j.search.world.WorldConfig;
+import org.research4j.search.world.WorldGenerator;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.generate.Generator;
@@ -75,7 +77,11 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Kernels kernels = Devices.open(device);
     Path worldDir = out.resolve("world");
-    Path corpus = World.generate(worldDir, seed, log);
+    if (!Files.exists(worldDir.resolve(WorldGenerator.SUMMARY))) {
+      log.println("generating the world (seed " + seed + ") into " + worldDir);
+      WorldGenerator.generate(WorldConfig.defaults().withSeed(seed), worldDir, n -> {});
+    }
+    Path corpus = worldDir.resolve(WorldGenerator.CORPUS);
     Path indexDir = out.resolve("index");
     if (!isIndex(indexDir)) {
       log.println("indexing " + corpus + " with Lucene BM25");

@@ -1,5 +1,11 @@
 package org.research4j.grpo.cli;
 
+import org.research4j.search.cli.ChunkCommand;
+import org.research4j.search.cli.IndexCommand;
+import org.research4j.search.cli.QueryCommand;
+import org.research4j.search.cli.RecallCommand;
+import org.research4j.search.cli.ServeCommand;
+import org.research4j.search.cli.WorldCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +15,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "research4j 0.1.0",
     description = "ReSearch (reasoning with search through RL) on the JVM.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      WorldCommand.class,
+      ChunkCommand.class,
+      IndexCommand.class,
+      QueryCommand.class,
+      RecallCommand.class,
+      ServeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class ResearchCli {
 
   public static void main(String[] args) {
