@@ -5,21 +5,27 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.rollout.RolloutEngine;
+import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
-import org.research4j.kernels.Kernels;
+import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;
+import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.CorpusFormat;
 import org.research4j.search.flashrag.JsonlReader;
 import org.research4j.search.flashrag.OnMalformed;
 import org.research4j.search.flashrag.Passage;
+import org.research4j.search.flashrag.QaExample;
+import org.research4j.search.flashrag.QaFormat;
 import org.research4j.search.index.BuildListener;
-import org.research4j.search.index.Hit;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
 import org.research4j.search.index.Searcher;
@@ -27,9 +33,7 @@ import org.research4j.search.world.WorldConfig;
 import org.research4j.search.world.WorldGenerator;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
-import org.research4j.transformer.generate.Generator;
 import org.research4j.transformer.generate.SamplingConfig;
-import org.research4j.transformer.generate.Session;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
@@ -37,13 +41,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The embedded default, end to end on a laptop: generate the world, index it, train a tokenizer
- * and a small Qwen2 model from scratch on it, and show what was learned. Every stage writes its
- * output under {@code --out} and is skipped when that output already exists, so a killed demo
- * picks up where it stopped (training resumes from its last checkpoint).
+ * The embedded default, end to end on a laptop: generate the world, index it with BM25, train a
+ * tokenizer and a small Qwen2 model from scratch (language modelling on the encyclopedia, then the
+ * ReSearch format on search traces whose results come from the real index), and evaluate the
+ * model as a search agent on test questions about entities it never trained on. Every stage
+ * writes under {@code --out} and is skipped when its output exists, so a killed demo picks up where
+ * it stopped (training resumes from its last checkpoint).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Generate the world, index it, and train a small Qwen2 model on it from scratch.")
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Train a search agent from nothing on the generated world, and evaluate it.")
 public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")
@@ -52,24 +58,42 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "World and training seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--steps", defaultValue = "300", description = "Training steps (default: ${DEFAULT-VALUE}).")
-  int steps;
+  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
+      + " RESEARCH4J_DEVICE sets the default.")
+  String device;
 
-  @Option(names = "--batch", defaultValue = "16", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--pretrain-steps", defaultValue = "200",
+      description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
+  int pretrainSteps;
+
+  @Option(names = "--sft-steps", defaultValue = "400",
+      description = "Steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
+  int sftSteps;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seq-len", defaultValue = "128", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seq-len", defaultValue = "384", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int seqLen;
 
   @Option(names = "--vocab", defaultValue = "2048", description = "BPE vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab;
 
+  @Option(names = "--hidden", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
+  int hidden;
+
+  @Option(names = "--layers", defaultValue = "4", description = "Model depth (default: ${DEFAULT-VALUE}).")
+  int layers;
+
   @Option(names = "--learning-rate", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
-      + " the environment variable RESEARCH4J_DEVICE sets the default.")
-  String device;
+  @Option(names = "--topk", defaultValue = "2", description = "Passages per search (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--eval-questions", defaultValue = "100",
+      description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
+  int evalQuestions;
 
   private final PrintStream log = System.err;
 
@@ -91,66 +115,106 @@ public final class DemoCommand implements Callable<Integer> {
     try (JsonlReader<Passage> r = CorpusFormat.reader(corpus, OnMalformed.FAIL)) {
       for (Passage p; (p = r.next()) != null; ) passages.add(p);
     }
-    showSearch(indexDir, passages);
+    List<QaExample> train = QaFormat.readAll(worldDir.resolve("train.jsonl"), OnMalformed.FAIL);
+    List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
+    Tokenizer tok = tokenizer(passages, train);
+    int endOfText = tok.idOf("<|endoftext|>");
+    int endOfTurn = tok.idOf("<|im_end|>");
+    Qwen2Config config = Qwen2Config.of(tok.vocabSize(), hidden, hidden * 11 / 4 / 32 * 32, layers,
+        Math.max(1, hidden / 32), Math.max(1, hidden / 64), Math.max(512, seqLen))
+        .withTokenIds(null, List.of(endOfTurn, endOfText));
+    CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
+        .withTokenizerFile(out.resolve("tokenizer.json"));
 
-    Path tokFile = out.resolve("tokenizer.json");
-    Tokenizer tok;
-    if (Files.exists(tokFile)) {
-      tok = Tokenizer.load(tokFile);
-    } else {
-      log.printf("training a %d-token byte-level BPE on %d passages%n", vocab, passages.size());
-      List<String> texts = new ArrayList<>();
-      for (Passage p : passages) texts.add(p.contents());
-      tok = BpeTrainer.research(vocab).train(texts);
-      tok.save(tokFile);
-    }
+    try (Searcher searcher = Searcher.open(indexDir)) {
+      SearchTool search = new SearchTool(searcher, topK);
+      PromptTemplate template = PromptTemplate.bare();
 
-    int eos = tok.idOf("<|endoftext|>");
-    List<SftExample> train = new ArrayList<>();
-    List<SftExample> dev = new ArrayList<>();
-    for (int i = 0; i < passages.size(); i++) {
-      int[] body = tok.encode(passages.get(i).contents());
-      int[] tokens = new int[body.length + 1];
-      tokens[0] = eos;
-      System.arraycopy(body, 0, tokens, 1, body.length);
-      (i % 20 == 0 ? dev : train).add(SftExample.allTrained(tokens));
+      log.printf("%n[1/3] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
+              + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
+          config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
+          config.vocabSize(), parameterCount(config));
+      List<SftExample> text = new ArrayList<>();
+      for (Passage p : passages) {
+        int[] body = tok.encode(p.contents());
+        int[] ids = new int[body.length + 1];
+        ids[0] = endOfText;
+        System.arraycopy(body, 0, ids, 1, body.length);
+        text.add(SftExample.allTrained(ids));
+      }
+      SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
+          .run(() -> Qwen2Model.random(kernels, config, seed), text, text.subList(0, 64));
+      log.printf("loss %.3f -> %.3f (uniform: %.3f)%n", lm.firstLoss(), lm.lastLoss(),
+          Math.log(config.vocabSize()));
+
+      log.printf("%n[2/3] the ReSearch format: %d train questions written as search traces"
+          + " (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
+      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn);
+      SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
+          .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
+      log.printf("loss on trained tokens %.3f -> %.3f; held-out traces %.3f%n", sft.firstLoss(),
+          sft.lastLoss(), sft.devLossAfter());
+
+      List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
+      log.printf("%n[3/3] the agent on %d test questions (entities never seen in training),"
+          + " greedy, searching the index itself%n", questions.size());
+      RolloutEngine engine = new RolloutEngine(sft.model(), tok, search, Set.of(endOfTurn, endOfText));
+      RolloutEngine.Config rollout = new RolloutEngine.Config(seqLen, 4, SamplingConfig.greedy());
+      List<Evaluation.Outcome> outcomes = Evaluation.run(engine, rollout, template, tok, questions,
+          25, done -> log.printf("  %d/%d%n", done, questions.size()));
+      report(outcomes);
+      sft.model().close();
+      if (lm.model() != sft.model()) lm.model().close();
     }
-    Qwen2Config config = Qwen2Config.of(tok.vocabSize(), 128, 352, 4, 4, 2, Math.max(256, seqLen))
-        .withTokenIds(null, List.of(eos));
-    SftConfig sft = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 15), 0.1f,
-        0.1f, 1.0f, seed, 100, 0);
-    log.printf("training a Qwen2 model from scratch: %d layers, hidden %d, %d heads (%d KV), vocab %d;"
-            + " %d steps of %d x %d tokens%n", config.numHiddenLayers(), config.hiddenSize(),
-        config.numAttentionHeads(), config.numKeyValueHeads(), config.vocabSize(), steps, batch, seqLen);
-    SftTrainer trainer = new SftTrainer(kernels, sft, out.resolve("lm"),
-        CheckpointWriter.Options.defaults().withTokenizerFile(tokFile), eos, log);
-    SftTrainer.Result r = trainer.run(() -> Qwen2Model.random(kernels, config, seed), train, dev);
-    try (Qwen2Model model = r.model()) {
-      log.printf("held-out loss: %.3f before training, %.3f after (nats/token; uniform would be %.3f)%n",
-          r.devLossBefore(), r.devLossAfter(), Math.log(config.vocabSize()));
-      showSample(model, tok, passages.get(0), eos);
-      log.println("checkpoint (Hugging Face layout): " + out.resolve("lm/checkpoints"));
-      log.println("metrics: " + out.resolve("lm/metrics.jsonl"));
-    }
+    log.println("\nrun directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
+        + " metrics in */metrics.jsonl)");
     return 0;
   }
 
-  /** Greedy continuation of a held-out passage's title, decoded with the KV cache. */
-  private void showSample(Qwen2Model model, Tokenizer tok, Passage held, int eos) {
-    String prompt = "\"" + held.title() + "\"\n";
-    int[] body = tok.encode(prompt);
-    int[] ids = new int[body.length + 1];
-    ids[0] = eos;
-    System.arraycopy(body, 0, ids, 1, body.length);
-    Generator gen = new Generator(model, t -> tok.decode(t));
-    SamplingConfig greedy = SamplingConfig.greedy().withStopTokenIds(Set.of(eos));
-    try (Session s = gen.start(List.of(ids), greedy, ids.length + 48)) {
-      s.run(48);
-      int[] all = s.tokens(0);
-      String text = tok.decode(Arrays.copyOfRange(all, ids.length, all.length), true);
-      log.printf("the model continues a held-out title:%n  %s%s%n  (the passage reads: %s)%n",
-          prompt.replace("\n", " "), text.strip(), held.text());
+  private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
+      int pad) {
+    SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10), 0.1f,
+        0.1f, 1.0f, seed, 100, 0);
+    return new SftTrainer(kernels, c, dir, save, pad, log);
+  }
+
+  private Tokenizer tokenizer(List<Passage> passages, List<QaExample> train) throws IOException {
+    Path file = out.resolve("tokenizer.json");
+    if (Files.exists(file)) return Tokenizer.load(file);
+    log.printf("training a %d-token byte-level BPE on %d passages and %d questions%n", vocab,
+        passages.size(), train.size());
+    List<String> texts = new ArrayList<>();
+    for (Passage p : passages) texts.add(p.contents());
+    for (QaExample q : train) texts.add(q.question());
+    Tokenizer tok = BpeTrainer.research(vocab).train(texts);
+    tok.save(file);
+    return tok;
+  }
+
+  private void report(List<Evaluation.Outcome> outcomes) {
+    log.printf("%-18s %5s %6s %6s %9s %9s %8s%n", "type", "n", "EM", "F1", "format", "searches",
+        "tokens");
+    for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
+      row(e.getKey(), e.getValue());
     }
+    row("all", Evaluation.summary(outcomes));
+    Evaluation.Outcome shown = outcomes.stream().filter(o -> o.score().exactMatch() > 0).findFirst()
+        .orElse(outcomes.getFirst());
+    log.printf("%nexample (%s): %s%n%s%n", shown.question().type(), shown.question().question(),
+        shown.rollout().text());
+  }
+
+  private void row(String name, Evaluation.Summary s) {
+    log.printf("%-18s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
+        s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  private static long parameterCount(Qwen2Config c) {
+    long d = c.hiddenSize();
+    long perLayer = d * c.qDim() + c.qDim() + 2 * (d * c.kvDim() + c.kvDim()) + c.qDim() * d
+        + 3 * d * c.intermediateSize() + 2 * d;
+    return c.vocabSize() * d + c.numHiddenLayers() * perLayer + d
+        + (c.tieWordEmbeddings() ? 0 : c.vocabSize() * d);
   }
 
   private static boolean isIndex(Path dir) {
@@ -159,14 +223,6 @@ public final class DemoCommand implements Callable<Integer> {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private void showSearch(Path indexDir, List<Passage> passages) throws IOException {
-    try (Searcher s = Searcher.open(indexDir)) {
-      String title = passages.get(passages.size() / 2).title();
-      log.printf("search \"%s\" (%d passages indexed):%n", title, s.size());
-      for (Hit h : s.search(title, 3)) log.printf("  %.2f  %s%n", h.score(), h.title());
     }
   }
 }

@@ -57,6 +57,17 @@ public final class SftTrainer {
    */
   public Result run(Supplier<Qwen2Model> fresh, List<SftExample> train, List<SftExample> dev)
       throws IOException {
+    return runUntil(config.steps(), fresh, train, dev);
+  }
+
+  /**
+   * Like {@link #run} but stops after step {@code lastStep} (saving a checkpoint there), with the
+   * schedule still that of the whole run: for time-boxed sessions, which a later {@link #run}
+   * continues exactly.
+   */
+  public Result runUntil(int lastStep, Supplier<Qwen2Model> fresh, List<SftExample> train,
+      List<SftExample> dev) throws IOException {
+    int end = Math.min(lastStep, config.steps());
     if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
     Files.createDirectories(runDir);
     RunCheckpoints checkpoints = new RunCheckpoints(runDir, 2);
@@ -79,9 +90,8 @@ public final class SftTrainer {
       long tokens = 0;
       try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(config.steps())
           .startsFrom(start, java.time.Duration.ZERO).setStyle(ProgressBarStyle.ASCII)
-          .setConsumer(new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(log))
-          .setUpdateIntervalMillis(500).build()) {
-        for (int step = start + 1; step <= config.steps(); step++) {
+          .setUpdateIntervalMillis(1000).build()) {
+        for (int step = start + 1; step <= end; step++) {
           Batch batch = sample(train, step);
           float lr = config.learningRateAt(step);
           tape.reset();
@@ -109,7 +119,7 @@ public final class SftTrainer {
           metrics.write(m);
           bar.stepTo(step);
           bar.setExtraMessage(String.format("loss %.3f", l));
-          if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+          if (step % config.checkpointEvery() == 0 || step == end) {
             checkpoints.save(step, model, modelOptions, opt, MetricsLog.line());
           }
         }

@@ -1,0 +1,59 @@
+package org.research4j.grpo.tool;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.research4j.search.index.Hit;
+import org.research4j.search.index.Searcher;
+
+/**
+ * The ReSearch search tool: {@code <search>query</search>} → the top-k passages from the BM25
+ * index in {@code <result>…</result>}, each as its quoted title line and text, as the corpus holds
+ * them (k = 5 in the paper).
+ */
+public final class SearchTool implements Tool {
+  private final Searcher searcher;
+  private final int topK;
+
+  public SearchTool(Searcher searcher, int topK) {
+    if (topK < 1) throw new IllegalArgumentException("search top-k must be >= 1, got " + topK);
+    this.searcher = searcher;
+    this.topK = topK;
+  }
+
+  @Override
+  public String callOpen() {
+    return "<search>";
+  }
+
+  @Override
+  public String callClose() {
+    return "</search>";
+  }
+
+  @Override
+  public String resultOpen() {
+    return "<result>";
+  }
+
+  @Override
+  public String resultClose() {
+    return "</result>";
+  }
+
+  @Override
+  public List<String> call(List<String> queries) {
+    List<String> cleaned = new ArrayList<>(queries.size());
+    for (String q : queries) cleaned.add(q.isBlank() ? "" : q.strip());
+    List<List<Hit>> hits = searcher.search(cleaned, topK);
+    List<String> out = new ArrayList<>(queries.size());
+    for (List<Hit> h : hits) out.add(format(h));
+    return out;
+  }
+
+  /** Passages as the model reads them: one per paragraph, title line first. */
+  public static String format(List<Hit> hits) {
+    StringBuilder b = new StringBuilder("\n");
+    for (Hit h : hits) b.append(h.contents().strip()).append('\n');
+    return b.toString();
+  }
+}
