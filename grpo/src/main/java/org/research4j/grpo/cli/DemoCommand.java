@@ -134,16 +134,11 @@ public final class DemoCommand implements Callable<Integer> {
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
-      List<SftExample> text = new ArrayList<>();
-      for (Passage p : passages) {
-        int[] body = tok.encode(p.contents());
-        int[] ids = new int[body.length + 1];
-        ids[0] = endOfText;
-        System.arraycopy(body, 0, ids, 1, body.length);
-        text.add(SftExample.allTrained(ids));
-      }
+      List<SftExample> text = SftExample.packed(passages.stream().map(p -> tok.encode(p.contents()))
+          .toList(), endOfText, seqLen + 1);
       SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
-          .run(() -> Qwen2Model.random(kernels, config, seed), text, text.subList(0, 64));
+          .run(() -> Qwen2Model.random(kernels, config, seed), text.subList(16, text.size()),
+              text.subList(0, 16));
       log.printf("loss %.3f -> %.3f (uniform: %.3f)%n", lm.firstLoss(), lm.lastLoss(),
           Math.log(config.vocabSize()));
 

@@ -1,5 +1,9 @@
 package org.research4j.grpo.sft;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * One training sequence: its tokens and, per token, whether the model is trained to predict it.
  * Prompt tokens and tokens that a tool inserted ({@code <result>…</result>}) are not trained.
@@ -15,8 +19,32 @@ public record SftExample(int[] tokens, boolean[] trained) {
   /** A sequence whose every token after the first is trained (language-model pretraining). */
   public static SftExample allTrained(int[] tokens) {
     boolean[] mask = new boolean[tokens.length];
-    java.util.Arrays.fill(mask, true);
+    Arrays.fill(mask, true);
     return new SftExample(tokens, mask);
+  }
+
+  /**
+   * Documents packed into training windows of {@code window} tokens, each document preceded by
+   * {@code separator}, every token trained: no padding, so no compute spent on it (language-model
+   * pretraining). The last window may be shorter.
+   */
+  public static List<SftExample> packed(
+      List<int[]> documents, int separator, int window) {
+    if (window < 2) throw new IllegalArgumentException("window must be >= 2, got " + window);
+    List<SftExample> out = new ArrayList<>();
+    int[] buf = new int[window];
+    int n = 0;
+    for (int[] doc : documents) {
+      for (int i = -1; i < doc.length; i++) {
+        buf[n++] = i < 0 ? separator : doc[i];
+        if (n == window) {
+          out.add(allTrained(buf.clone()));
+          n = 0;
+        }
+      }
+    }
+    if (n > 1) out.add(allTrained(Arrays.copyOf(buf, n)));
+    return out;
   }
 
   public int length() {

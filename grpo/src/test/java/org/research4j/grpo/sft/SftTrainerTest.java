@@ -66,6 +66,15 @@ class SftTrainerTest {
   }
 
   @Test
+  void packingFillsWindowsWithSeparatedDocuments() {
+    List<SftExample> w = SftExample.packed(List.of(new int[] {1, 2}, new int[] {3, 4, 5}), 9, 4);
+    assertEquals(2, w.size());
+    assertArrayEquals(new int[] {9, 1, 2, 9}, w.get(0).tokens());
+    assertArrayEquals(new int[] {3, 4, 5}, w.get(1).tokens());
+    assertArrayEquals(new boolean[] {true, true, true}, w.get(1).trained());
+  }
+
+  @Test
   void learningRateWarmsUpThenDecaysByCosine() {
     SftConfig c = new SftConfig(12, 1, 2, 1f, 2, 0.1f, 0f, 1f, 0, 1, 0);
     assertEquals(0.5f, c.learningRateAt(1), 1e-7);
