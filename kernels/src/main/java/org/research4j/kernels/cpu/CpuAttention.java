@@ -10,13 +10,13 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Causal grouped-query attention on the CPU, flash style (Dao et al. 2022, with FlashAttention-2's
- * loop order): queries are processed in blocks against tiles of {@link AttentionTiles#BK} keys
- * with a running max and sum per query (online softmax), so no {@code T x T} score matrix exists
- * and scratch memory is {@code O(T d)}.
+ * loop order): queries are processed in blocks against tiles of {@link AttentionTiles#BK} keys with
+ * a running max and sum per query (online softmax), so no {@code T x T} score matrix exists and
+ * scratch memory is {@code O(T d)}.
  *
  * <p>Scores are vectorised over the keys of a tile rather than over the head dimension: keys (and
- * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score
- * tile is a register-blocked product with no horizontal sum per dot product. The {@code p·V} and
+ * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score tile
+ * is a register-blocked product with no horizontal sum per dot product. The {@code p·V} and
  * gradient products are vectorised over the head dimension. One forward task is one block of
  * queries of every query head that shares a kv head; one backward task is one kv head of one
  * sequence with all of its query heads, so the kv head's {@code dk, dv} are summed inside the task
@@ -36,8 +36,8 @@ final class CpuAttention {
 
   /**
    * Per calling thread, the transposed keys and values of the last call, kept because decoding
-   * calls attention once per layer per token and would otherwise allocate a cache-sized array
-   * each time.
+   * calls attention once per layer per token and would otherwise allocate a cache-sized array each
+   * time.
    */
   private static final ThreadLocal<float[][]> TRANSPOSED =
       ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
@@ -47,8 +47,8 @@ final class CpuAttention {
   }
 
   /**
-   * {@code x: [b, t, hkv, d]} transposed to {@code [b, hkv, d, padded(t)]}, zero past {@code t},
-   * in the calling thread's scratch slot {@code slot}.
+   * {@code x: [b, t, hkv, d]} transposed to {@code [b, hkv, d, padded(t)]}, zero past {@code t}, in
+   * the calling thread's scratch slot {@code slot}.
    */
   private static float[] transposed(float[] x, int slot, int b, int t, int hkv, int d) {
     int tp = padded(t);
@@ -56,31 +56,46 @@ final class CpuAttention {
     float[][] scratch = TRANSPOSED.get();
     if (scratch[slot].length < need) scratch[slot] = new float[need];
     float[] dst = scratch[slot];
-    Parallel.forRange(b * hkv, Math.max(1, (1 << 15) / Math.max(1, t * d)), (from, to) -> {
-      for (int sg = from; sg < to; sg++) {
-        int s = sg / hkv;
-        int g = sg % hkv;
-        int base = sg * d * tp;
-        // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
-        // floats rather than one float per cache line.
-        int rowStride = hkv * d;
-        for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
-          int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
-          int src0 = (s * t * hkv + g) * d;
-          for (int c = 0; c < d; c++) {
-            int out = base + c * tp;
-            for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+    Parallel.forRange(
+        b * hkv,
+        Math.max(1, (1 << 15) / Math.max(1, t * d)),
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            int s = sg / hkv;
+            int g = sg % hkv;
+            int base = sg * d * tp;
+            // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
+            // floats rather than one float per cache line.
+            int rowStride = hkv * d;
+            for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
+              int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
+              int src0 = (s * t * hkv + g) * d;
+              for (int c = 0; c < d; c++) {
+                int out = base + c * tp;
+                for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+              }
+            }
+            for (int c = 0; c < d; c++)
+              Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
           }
-        }
-        for (int c = 0; c < d; c++) Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
-      }
-    });
+        });
     return dst;
   }
 
   static void forward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start, int b, int tq,
-      int tk, int hq, int hkv, int d, float scale) {
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     float[] kT = transposed(k, 0, b, tk, hkv, d);
     int group = hq / hkv;
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
@@ -89,18 +104,21 @@ final class CpuAttention {
     // Causal blocks grow with their index; dealing tasks round-robin to the chunks gives every
     // chunk a similar mix of short and long ones.
     int chunks = Math.min(tasks, 4 * Parallel.threads());
-    Parallel.forRange(chunks, 1, (from, to) -> {
-      Forward f = new Forward(q, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
-      for (int chunk = from; chunk < to; chunk++) {
-        for (int task = chunk; task < tasks; task += chunks) {
-          int block = task % blocks;
-          int g = (task / blocks) % hkv;
-          int s = task / (blocks * hkv);
-          int i0 = block * bq;
-          f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
-        }
-      }
-    });
+    Parallel.forRange(
+        chunks,
+        1,
+        (from, to) -> {
+          Forward f = new Forward(q, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
+          for (int chunk = from; chunk < to; chunk++) {
+            for (int task = chunk; task < tasks; task += chunks) {
+              int block = task % blocks;
+              int g = (task / blocks) % hkv;
+              int s = task / (blocks * hkv);
+              int i0 = block * bq;
+              f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
+            }
+          }
+        });
   }
 
   /** The scratch of one forward task: the query rows' running max, sum and output. */
@@ -110,8 +128,19 @@ final class CpuAttention {
     final float scale;
     final float[] qs, o, m, l, sc;
 
-    Forward(float[] q, float[] kT, float[] v, float[] out, float[] lse, int tq, int tk, int hq,
-        int hkv, int d, float scale, int rows) {
+    Forward(
+        float[] q,
+        float[] kT,
+        float[] v,
+        float[] out,
+        float[] lse,
+        int tq,
+        int tk,
+        int hq,
+        int hkv,
+        int d,
+        float scale,
+        int rows) {
       this.q = q;
       this.kT = kT;
       this.v = v;
@@ -174,8 +203,8 @@ final class CpuAttention {
 
     /**
      * Online softmax for row {@code r} and the first {@code valid} keys of the tile: turns the
-     * scores into {@code exp(s - m_new)} (zero past {@code valid}), and rescales the row's sum
-     * and output by {@code exp(m_old - m_new)}.
+     * scores into {@code exp(s - m_new)} (zero past {@code valid}), and rescales the row's sum and
+     * output by {@code exp(m_old - m_new)}.
      */
     private void softmaxStep(int r, int valid) {
       int so = r * BK;
@@ -184,7 +213,8 @@ final class CpuAttention {
       float mNew = Math.max(mOld, Vec.max(sc, so, BK));
       FloatVector sum = FloatVector.zero(S);
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector p = FloatVector.fromArray(S, sc, so + jj).sub(mNew).lanewise(VectorOperators.EXP);
+        FloatVector p =
+            FloatVector.fromArray(S, sc, so + jj).sub(mNew).lanewise(VectorOperators.EXP);
         p.intoArray(sc, so + jj);
         sum = sum.add(p);
       }
@@ -204,14 +234,31 @@ final class CpuAttention {
   }
 
   static void backward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut, float[] dq,
-      float[] dk, float[] dv, int b, int t, int hq, int hkv, int d, float scale) {
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      float[] dOut,
+      float[] dq,
+      float[] dk,
+      float[] dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     float[] kT = transposed(k, 0, b, t, hkv, d);
     float[] vT = transposed(v, 1, b, t, hkv, d);
-    Parallel.forRange(b * hkv, 1, (from, to) -> {
-      Backward bw = new Backward(q, k, kT, vT, out, lse, dOut, dq, dk, dv, t, hq, hkv, d, scale);
-      for (int task = from; task < to; task++) bw.run(task / hkv, task % hkv);
-    });
+    Parallel.forRange(
+        b * hkv,
+        1,
+        (from, to) -> {
+          Backward bw =
+              new Backward(q, k, kT, vT, out, lse, dOut, dq, dk, dv, t, hq, hkv, d, scale);
+          for (int task = from; task < to; task++) bw.run(task / hkv, task % hkv);
+        });
   }
 
   /** The scratch of one backward task: one kv head of one sequence, all its query heads. */
@@ -221,8 +268,21 @@ final class CpuAttention {
     final float scale;
     final float[] qb, dob, dqAcc, delta, lseB, p, dp, dkAcc, dvAcc;
 
-    Backward(float[] q, float[] k, float[] kT, float[] vT, float[] out, float[] lse,
-        float[] dOut, float[] dq, float[] dk, float[] dv, int t, int hq, int hkv, int d,
+    Backward(
+        float[] q,
+        float[] k,
+        float[] kT,
+        float[] vT,
+        float[] out,
+        float[] lse,
+        float[] dOut,
+        float[] dq,
+        float[] dk,
+        float[] dv,
+        int t,
+        int hq,
+        int hkv,
+        int d,
         float scale) {
       this.q = q;
       this.k = k;
@@ -296,8 +356,8 @@ final class CpuAttention {
     }
 
     /**
-     * Row {@code r}: {@code p = exp(s - lse)} and, in place of {@code dp}, {@code ds = p (dp -
-     * D)}; both zero past the {@code valid} keys the row may attend.
+     * Row {@code r}: {@code p = exp(s - lse)} and, in place of {@code dp}, {@code ds = p (dp - D)};
+     * both zero past the {@code valid} keys the row may attend.
      */
     private void probabilities(int r, int valid) {
       int po = r * BK;
@@ -309,7 +369,8 @@ final class CpuAttention {
       float shift = lseB[r];
       float dr = delta[r];
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector pv = FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
+        FloatVector pv =
+            FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
         pv.intoArray(p, po + jj);
         pv.mul(FloatVector.fromArray(S, dp, po + jj).sub(dr)).intoArray(dp, po + jj);
       }
