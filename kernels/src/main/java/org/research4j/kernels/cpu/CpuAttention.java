@@ -28,6 +28,9 @@ final class CpuAttention {
   /** Query rows (query positions times the query heads of a kv group) per forward task. */
   private static final int FORWARD_ROWS = 64;
 
+  /** Below this many query rows per kv head, the forward computes scores without transposing. */
+  private static final int DIRECT_ROWS = 16;
+
   /** Keys per block of the transposition. */
   private static final int TRANSPOSE_KEYS = 16;
 
@@ -96,8 +99,10 @@ final class CpuAttention {
       int hkv,
       int d,
       float scale) {
-    float[] kT = transposed(k, 0, b, tk, hkv, d);
     int group = hq / hkv;
+    // Decoding has a handful of query rows per kv head: transposing the whole cache for them
+    // costs more than the horizontal sums of plain dot products.
+    float[] kT = tq * group < DIRECT_ROWS ? null : transposed(k, 0, b, tk, hkv, d);
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
     int blocks = (tq + bq - 1) / bq;
     int tasks = b * hkv * blocks;
@@ -108,7 +113,7 @@ final class CpuAttention {
         chunks,
         1,
         (from, to) -> {
-          Forward f = new Forward(q, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
+          Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
           for (int chunk = from; chunk < to; chunk++) {
             for (int task = chunk; task < tasks; task += chunks) {
               int block = task % blocks;
@@ -123,13 +128,14 @@ final class CpuAttention {
 
   /** The scratch of one forward task: the query rows' running max, sum and output. */
   private static final class Forward {
-    final float[] q, kT, v, out, lse;
+    final float[] q, k, kT, v, out, lse;
     final int tq, tk, tp, hq, hkv, d, group;
     final float scale;
     final float[] qs, o, m, l, sc;
 
     Forward(
         float[] q,
+        float[] k,
         float[] kT,
         float[] v,
         float[] out,
@@ -142,6 +148,7 @@ final class CpuAttention {
         float scale,
         int rows) {
       this.q = q;
+      this.k = k;
       this.kT = kT;
       this.v = v;
       this.out = out;
@@ -176,8 +183,15 @@ final class CpuAttention {
       int kBase = (s * hkv + g) * d * tp;
       int keyEnd = st + i1;
       for (int j0 = 0; j0 < keyEnd; j0 += BK) {
-        AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
         int nk = Math.min(BK, keyEnd - j0);
+        if (kT != null) {
+          AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
+        } else {
+          for (int jj = 0; jj < nk; jj++) {
+            int kRow = ((s * tk + j0 + jj) * hkv + g) * d;
+            for (int r = 0; r < rows; r++) sc[r * BK + jj] = scale * Vec.dot(qs, r * d, k, kRow, d);
+          }
+        }
         int used = 0;
         for (int r = 0; r < rows; r++) {
           int valid = Math.min(nk, st + i0 + r % ni - j0 + 1);
