@@ -16,11 +16,12 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Scores are vectorised over the keys of a tile rather than over the head dimension: keys (and
  * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score tile
- * is a register-blocked product with no horizontal sum per dot product. The {@code p·V} and
- * gradient products are vectorised over the head dimension. One forward task is one block of
- * queries of every query head that shares a kv head; one backward task is one kv head of one
- * sequence with all of its query heads, so the kv head's {@code dk, dv} are summed inside the task
- * and no two tasks write the same gradient row.
+ * is a register-blocked product with no horizontal sum per dot product. Decoding, with a few query
+ * rows per kv head, uses plain dot products instead (the transposition would cost more than it
+ * saves). The {@code p·V} and gradient products are vectorised over the head dimension. One forward
+ * task is one block of queries of every query head that shares a kv head; one backward task is one
+ * kv head of one sequence with all of its query heads, so the kv head's {@code dk, dv} are summed
+ * inside the task and no two tasks write the same gradient row.
  */
 final class CpuAttention {
   private CpuAttention() {}
