@@ -19,9 +19,11 @@ import jdk.incubator.vector.VectorOperators;
  * is a register-blocked product with no horizontal sum per dot product. Decoding, with a few query
  * rows per kv head, uses plain dot products instead (the transposition would cost more than it
  * saves). The {@code p·V} and gradient products are vectorised over the head dimension. One forward
- * task is one block of queries of every query head that shares a kv head; one backward task is one
+ * task is one block of queries of every query head that shares a kv head. One backward task is one
  * kv head of one sequence with all of its query heads, so the kv head's {@code dk, dv} are summed
- * inside the task and no two tasks write the same gradient row.
+ * inside the task and no two tasks write the same gradient row; when that gives too few tasks for
+ * the threads, the query heads are split into parts whose partial {@code dk, dv} are added up
+ * afterwards.
  */
 final class CpuAttention {
   private CpuAttention() {}
@@ -266,20 +268,74 @@ final class CpuAttention {
       float scale) {
     float[] kT = transposed(k, 0, b, t, hkv, d);
     float[] vT = transposed(v, 1, b, t, hkv, d);
+    int group = hq / hkv;
+    int parts = headParts(group, b * hkv);
+    int heads = group / parts;
+    int tasks = b * hkv * parts;
+    float[][] dkParts = new float[parts == 1 ? 0 : tasks][];
+    float[][] dvParts = new float[parts == 1 ? 0 : tasks][];
+    Parallel.forRange(
+        tasks,
+        1,
+        (from, to) -> {
+          Backward bw = new Backward(q, k, kT, vT, out, lse, dOut, dq, t, hq, hkv, d, scale);
+          for (int task = from; task < to; task++) {
+            int sg = task / parts;
+            int h0 = (sg % hkv) * group + (task % parts) * heads;
+            bw.run(sg / hkv, sg % hkv, h0, h0 + heads);
+            if (parts == 1) {
+              addHeadRows(bw.dkAcc, dk, sg, t, hkv, d);
+              addHeadRows(bw.dvAcc, dv, sg, t, hkv, d);
+            } else {
+              dkParts[task] = bw.dkAcc.clone();
+              dvParts[task] = bw.dvAcc.clone();
+            }
+          }
+        });
+    if (parts == 1) return;
     Parallel.forRange(
         b * hkv,
         1,
         (from, to) -> {
-          Backward bw =
-              new Backward(q, k, kT, vT, out, lse, dOut, dq, dk, dv, t, hq, hkv, d, scale);
-          for (int task = from; task < to; task++) bw.run(task / hkv, task % hkv);
+          for (int sg = from; sg < to; sg++) {
+            for (int part = 0; part < parts; part++) {
+              addHeadRows(dkParts[sg * parts + part], dk, sg, t, hkv, d);
+              addHeadRows(dvParts[sg * parts + part], dv, sg, t, hkv, d);
+            }
+          }
         });
   }
 
-  /** The scratch of one backward task: one kv head of one sequence, all its query heads. */
+  /**
+   * Into how many parts to split the query heads of each kv head: 1 (no partial gradients to add
+   * up) when there are enough (sequence, kv head) tasks to keep every thread busy, else the
+   * smallest divisor of the group size that makes about four tasks per thread.
+   */
+  private static int headParts(int group, int kvTasks) {
+    int parts = 1;
+    while (parts < group && kvTasks * parts < 4 * Parallel.threads()) {
+      parts++;
+      while (group % parts != 0) parts++;
+    }
+    return parts;
+  }
+
+  /**
+   * {@code dst[s, j, g, :] += acc[j, :]} for every position {@code j}; {@code sg = s * hkv + g}.
+   */
+  private static void addHeadRows(float[] acc, float[] dst, int sg, int t, int hkv, int d) {
+    int s = sg / hkv;
+    int g = sg % hkv;
+    for (int j = 0; j < t; j++) addInto(acc, j * d, dst, ((s * t + j) * hkv + g) * d, d);
+  }
+
+  /**
+   * The scratch of one backward task: some query heads of one kv head of one sequence, their {@code
+   * dq} written directly and their kv head's {@code dk, dv} summed in {@code dkAcc, dvAcc}.
+   */
   private static final class Backward {
-    final float[] q, k, kT, vT, out, lse, dOut, dq, dk, dv;
-    final int t, tp, hq, hkv, d, group;
+    final float[] q, k, kT, vT, out, lse, dOut, dq;
+    final int t, tp, hq, hkv, d;
     final float scale;
     final float[] qb, dob, dqAcc, delta, lseB, p, dp, dkAcc, dvAcc;
 
@@ -292,8 +348,6 @@ final class CpuAttention {
         float[] lse,
         float[] dOut,
         float[] dq,
-        float[] dk,
-        float[] dv,
         int t,
         int hq,
         int hkv,
@@ -307,14 +361,11 @@ final class CpuAttention {
       this.lse = lse;
       this.dOut = dOut;
       this.dq = dq;
-      this.dk = dk;
-      this.dv = dv;
       this.t = t;
       this.tp = padded(t);
       this.hq = hq;
       this.hkv = hkv;
       this.d = d;
-      this.group = hq / hkv;
       this.scale = scale;
       int bq = BACKWARD_QUERIES;
       qb = new float[bq * d];
@@ -328,18 +379,14 @@ final class CpuAttention {
       dvAcc = new float[t * d];
     }
 
-    void run(int s, int g) {
+    /** Query heads {@code [h0, h1)} of kv head {@code g} of sequence {@code s}. */
+    void run(int s, int g, int h0, int h1) {
       Arrays.fill(dkAcc, 0f);
       Arrays.fill(dvAcc, 0f);
-      for (int h = g * group; h < (g + 1) * group; h++) {
+      for (int h = h0; h < h1; h++) {
         for (int i0 = 0; i0 < t; i0 += BACKWARD_QUERIES) {
           queryBlock(s, g, h, i0, Math.min(t, i0 + BACKWARD_QUERIES));
         }
-      }
-      for (int j = 0; j < t; j++) {
-        int dst = ((s * t + j) * hkv + g) * d;
-        addInto(dkAcc, j * d, dk, dst, d);
-        addInto(dvAcc, j * d, dv, dst, d);
       }
     }
 
