@@ -1,5 +1,6 @@
 package org.research4j.kernels.cpu;
 
+import static org.research4j.kernels.cpu.AttentionTiles.BK;
 import static org.research4j.kernels.cpu.Vec.L;
 import static org.research4j.kernels.cpu.Vec.S;
 
@@ -8,65 +9,156 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Causal grouped-query attention on the CPU, flash style (Dao et al. 2022, FlashAttention-2
- * ordering): queries are processed in blocks against tiles of {@link #BK} keys with a running max
- * and sum per query (online softmax), so no {@code T x T} score matrix exists and memory is
- * {@code O(T d)} per task.
+ * Causal grouped-query attention on the CPU, flash style (Dao et al. 2022, with FlashAttention-2's
+ * loop order): queries are processed in blocks against tiles of {@link AttentionTiles#BK} keys with
+ * a running max and sum per query (online softmax), so no {@code T x T} score matrix exists and
+ * scratch memory is {@code O(T d)}.
  *
- * <p>Scores are vectorised over the keys of a tile rather than over the head dimension: the key
- * tile is transposed once to {@code [d, BK]} and each query row computes {@code BK} scores with
- * four vector accumulators (one broadcast of {@code q[c]} per {@code c}), which avoids a horizontal
- * reduction per dot product. The {@code p·V} and gradient accumulations are vectorised over the
- * head dimension. All query heads of one kv head are handled by one task, so a transposed key tile
- * is reused {@code hq / hkv} times, and in the backward pass the kv head's {@code dk, dv} are summed
- * over its query heads inside the task: no two tasks write the same gradient row.
+ * <p>Scores are vectorised over the keys of a tile rather than over the head dimension: keys (and
+ * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score tile
+ * is a register-blocked product with no horizontal sum per dot product. Decoding, with a few query
+ * rows per kv head, uses plain dot products instead (the transposition would cost more than it
+ * saves). The {@code p·V} and gradient products are vectorised over the head dimension. One forward
+ * task is one block of queries of every query head that shares a kv head. One backward task is one
+ * kv head of one sequence with all of its query heads, so the kv head's {@code dk, dv} are summed
+ * inside the task and no two tasks write the same gradient row; when that gives too few tasks for
+ * the threads, the query heads are split into parts whose partial {@code dk, dv} are added up
+ * afterwards.
  */
 final class CpuAttention {
   private CpuAttention() {}
 
-  /** Keys per tile: four vectors, the number of accumulators the score loop keeps in registers. */
-  static final int BK = 4 * L;
-
   /** Query rows (query positions times the query heads of a kv group) per forward task. */
   private static final int FORWARD_ROWS = 64;
+
+  /** Below this many query rows per kv head, the forward computes scores without transposing. */
+  private static final int DIRECT_ROWS = 16;
+
+  /** Keys per block of the transposition. */
+  private static final int TRANSPOSE_KEYS = 16;
 
   /** Query positions per block in the backward pass. */
   private static final int BACKWARD_QUERIES = 64;
 
+  /**
+   * Per calling thread, the transposed keys and values of the last call, kept because decoding
+   * calls attention once per layer per token and would otherwise allocate a cache-sized array each
+   * time.
+   */
+  private static final ThreadLocal<float[][]> TRANSPOSED =
+      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+  private static int padded(int t) {
+    return (t + BK - 1) / BK * BK;
+  }
+
+  /**
+   * {@code x: [b, t, hkv, d]} transposed to {@code [b, hkv, d, padded(t)]}, zero past {@code t}, in
+   * the calling thread's scratch slot {@code slot}.
+   */
+  private static float[] transposed(float[] x, int slot, int b, int t, int hkv, int d) {
+    int tp = padded(t);
+    int need = b * hkv * d * tp;
+    float[][] scratch = TRANSPOSED.get();
+    if (scratch[slot].length < need) scratch[slot] = new float[need];
+    float[] dst = scratch[slot];
+    Parallel.forRange(
+        b * hkv,
+        Math.max(1, (1 << 15) / Math.max(1, t * d)),
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            int s = sg / hkv;
+            int g = sg % hkv;
+            int base = sg * d * tp;
+            // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
+            // floats rather than one float per cache line.
+            int rowStride = hkv * d;
+            for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
+              int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
+              int src0 = (s * t * hkv + g) * d;
+              for (int c = 0; c < d; c++) {
+                int out = base + c * tp;
+                for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+              }
+            }
+            for (int c = 0; c < d; c++)
+              Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
+          }
+        });
+    return dst;
+  }
+
   static void forward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start, int b, int tq,
-      int tk, int hq, int hkv, int d, float scale) {
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     int group = hq / hkv;
+    // Decoding has a handful of query rows per kv head: transposing the whole cache for them
+    // costs more than the horizontal sums of plain dot products.
+    float[] kT = tq * group < DIRECT_ROWS ? null : transposed(k, 0, b, tk, hkv, d);
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
     int blocks = (tq + bq - 1) / bq;
-    Parallel.forRange(b * hkv * blocks, 1, (from, to) -> {
-      Forward f = new Forward(q, k, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
-      for (int task = from; task < to; task++) {
-        int block = task % blocks;
-        int g = (task / blocks) % hkv;
-        int s = task / (blocks * hkv);
-        int i0 = block * bq;
-        f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
-      }
-    });
+    int tasks = b * hkv * blocks;
+    // Causal blocks grow with their index; dealing tasks round-robin to the chunks gives every
+    // chunk a similar mix of short and long ones.
+    int chunks = Math.min(tasks, 4 * Parallel.threads());
+    Parallel.forRange(
+        chunks,
+        1,
+        (from, to) -> {
+          Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
+          for (int chunk = from; chunk < to; chunk++) {
+            for (int task = chunk; task < tasks; task += chunks) {
+              int block = task % blocks;
+              int g = (task / blocks) % hkv;
+              int s = task / (blocks * hkv);
+              int i0 = block * bq;
+              f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
+            }
+          }
+        });
   }
 
   /** The scratch of one forward task: the query rows' running max, sum and output. */
   private static final class Forward {
-    final float[] q, k, v, out, lse;
-    final int tq, tk, hq, hkv, d, group;
+    final float[] q, k, kT, v, out, lse;
+    final int tq, tk, tp, hq, hkv, d, group;
     final float scale;
-    final float[] qs, o, m, l, kT, sc;
+    final float[] qs, o, m, l, sc;
 
-    Forward(float[] q, float[] k, float[] v, float[] out, float[] lse, int tq, int tk, int hq,
-        int hkv, int d, float scale, int rows) {
+    Forward(
+        float[] q,
+        float[] k,
+        float[] kT,
+        float[] v,
+        float[] out,
+        float[] lse,
+        int tq,
+        int tk,
+        int hq,
+        int hkv,
+        int d,
+        float scale,
+        int rows) {
       this.q = q;
       this.k = k;
+      this.kT = kT;
       this.v = v;
       this.out = out;
       this.lse = lse;
       this.tq = tq;
       this.tk = tk;
+      this.tp = padded(tk);
       this.hq = hq;
       this.hkv = hkv;
       this.d = d;
@@ -76,8 +168,7 @@ final class CpuAttention {
       o = new float[rows * d];
       m = new float[rows];
       l = new float[rows];
-      kT = new float[d * BK];
-      sc = new float[BK];
+      sc = new float[rows * BK];
     }
 
     /** Queries {@code [i0, i1)} of sequence {@code s} for every query head of kv head {@code g}. */
@@ -92,14 +183,30 @@ final class CpuAttention {
       Arrays.fill(o, 0, rows * d, 0f);
       Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
       Arrays.fill(l, 0, rows, 0f);
+      int kBase = (s * hkv + g) * d * tp;
       int keyEnd = st + i1;
       for (int j0 = 0; j0 < keyEnd; j0 += BK) {
         int nk = Math.min(BK, keyEnd - j0);
-        transposeTile(k, kT, s, g, j0, nk, tk, hkv, d);
+        if (kT != null) {
+          AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
+        } else {
+          for (int jj = 0; jj < nk; jj++) {
+            int kRow = ((s * tk + j0 + jj) * hkv + g) * d;
+            for (int r = 0; r < rows; r++) sc[r * BK + jj] = scale * Vec.dot(qs, r * d, k, kRow, d);
+          }
+        }
+        int used = 0;
         for (int r = 0; r < rows; r++) {
           int valid = Math.min(nk, st + i0 + r % ni - j0 + 1);
-          if (valid > 0) update(r, s, g, j0, valid);
+          if (valid > 0) {
+            softmaxStep(r, valid);
+            used = Math.max(used, valid);
+          } else {
+            Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
+          }
         }
+        int vBase = (s * tk + j0) * hkv * d + g * d;
+        AttentionTiles.accumulate(sc, 0, BK, 1, v, vBase, hkv * d, o, 0, d, rows, used, d, 1f);
       }
       for (int r = 0; r < rows; r++) {
         int h = g * group + r / ni;
@@ -111,112 +218,154 @@ final class CpuAttention {
       }
     }
 
-    /** Online-softmax update of row {@code r} with the first {@code valid} keys of the tile. */
-    private void update(int r, int s, int g, int j0, int valid) {
-      scores(qs, r * d, kT, d, sc, 0, scale);
-      for (int jj = valid; jj < BK; jj++) sc[jj] = Float.NEGATIVE_INFINITY;
+    /**
+     * Online softmax for row {@code r} and the first {@code valid} keys of the tile: turns the
+     * scores into {@code exp(s - m_new)} (zero past {@code valid}), and rescales the row's sum and
+     * output by {@code exp(m_old - m_new)}.
+     */
+    private void softmaxStep(int r, int valid) {
+      int so = r * BK;
+      for (int jj = valid; jj < BK; jj++) sc[so + jj] = Float.NEGATIVE_INFINITY;
       float mOld = m[r];
-      float mNew = Math.max(mOld, Vec.max(sc, 0, BK));
-      float alpha = (float) Math.exp(mOld - mNew);
+      float mNew = Math.max(mOld, Vec.max(sc, so, BK));
       FloatVector sum = FloatVector.zero(S);
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector p = FloatVector.fromArray(S, sc, jj).sub(mNew).lanewise(VectorOperators.EXP);
-        p.intoArray(sc, jj);
+        FloatVector p =
+            FloatVector.fromArray(S, sc, so + jj).sub(mNew).lanewise(VectorOperators.EXP);
+        p.intoArray(sc, so + jj);
         sum = sum.add(p);
       }
+      float alpha = (float) Math.exp(mOld - mNew);
       l[r] = l[r] * alpha + sum.reduceLanes(VectorOperators.ADD);
       m[r] = mNew;
-      int vBase = (s * tk + j0) * hkv * d + g * d;
-      int vStride = hkv * d;
-      int ob = r * d;
-      int c = 0;
-      for (int ub = S.loopBound(d); c < ub; c += L) {
-        FloatVector acc = FloatVector.fromArray(S, o, ob + c).mul(alpha);
-        for (int jj = 0; jj < valid; jj++) {
-          FloatVector vj = FloatVector.fromArray(S, v, vBase + jj * vStride + c);
-          acc = vj.fma(FloatVector.broadcast(S, sc[jj]), acc);
-        }
-        acc.intoArray(o, ob + c);
-      }
-      for (; c < d; c++) {
-        float acc = o[ob + c] * alpha;
-        for (int jj = 0; jj < valid; jj++) acc += sc[jj] * v[vBase + jj * vStride + c];
-        o[ob + c] = acc;
-      }
+      if (alpha != 1f) scaleRow(o, r * d, d, alpha);
     }
   }
 
-  /**
-   * Copies keys {@code [j0, j0 + nk)} of kv head {@code g} of sequence {@code s} into {@code
-   * dst[c * BK + jj]}, zero-padding the tile past {@code nk}.
-   */
-  private static void transposeTile(
-      float[] src, float[] dst, int s, int g, int j0, int nk, int t, int hkv, int d) {
-    for (int jj = 0; jj < nk; jj++) {
-      int base = ((s * t + j0 + jj) * hkv + g) * d;
-      for (int c = 0; c < d; c++) dst[c * BK + jj] = src[base + c];
+  private static void scaleRow(float[] x, int off, int n, float alpha) {
+    int c = 0;
+    for (int ub = S.loopBound(n); c < ub; c += L) {
+      FloatVector.fromArray(S, x, off + c).mul(alpha).intoArray(x, off + c);
     }
-    if (nk < BK) {
-      for (int c = 0; c < d; c++) Arrays.fill(dst, c * BK + nk, c * BK + BK, 0f);
-    }
-  }
-
-  /**
-   * {@code dst[dstOff + jj] = scale * sum_c row[rowOff + c] * tile[c * BK + jj]} for the {@code BK}
-   * keys of a tile.
-   */
-  private static void scores(
-      float[] row, int rowOff, float[] tile, int d, float[] dst, int dstOff, float scale) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = FloatVector.zero(S);
-    FloatVector a2 = FloatVector.zero(S);
-    FloatVector a3 = FloatVector.zero(S);
-    for (int c = 0; c < d; c++) {
-      FloatVector x = FloatVector.broadcast(S, row[rowOff + c]);
-      int t = c * BK;
-      a0 = FloatVector.fromArray(S, tile, t).fma(x, a0);
-      a1 = FloatVector.fromArray(S, tile, t + L).fma(x, a1);
-      a2 = FloatVector.fromArray(S, tile, t + 2 * L).fma(x, a2);
-      a3 = FloatVector.fromArray(S, tile, t + 3 * L).fma(x, a3);
-    }
-    a0.mul(scale).intoArray(dst, dstOff);
-    a1.mul(scale).intoArray(dst, dstOff + L);
-    a2.mul(scale).intoArray(dst, dstOff + 2 * L);
-    a3.mul(scale).intoArray(dst, dstOff + 3 * L);
+    for (; c < n; c++) x[off + c] *= alpha;
   }
 
   static void backward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut, float[] dq,
-      float[] dk, float[] dv, int b, int t, int hq, int hkv, int d, float scale) {
-    Parallel.forRange(b * hkv, 1, (from, to) -> {
-      Backward bw = new Backward(q, k, v, out, lse, dOut, dq, dk, dv, t, hq, hkv, d, scale);
-      for (int task = from; task < to; task++) bw.run(task / hkv, task % hkv);
-    });
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      float[] dOut,
+      float[] dq,
+      float[] dk,
+      float[] dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
+    float[] kT = transposed(k, 0, b, t, hkv, d);
+    float[] vT = transposed(v, 1, b, t, hkv, d);
+    int group = hq / hkv;
+    int parts = headParts(group, b * hkv);
+    int heads = group / parts;
+    int tasks = b * hkv * parts;
+    float[][] dkParts = new float[parts == 1 ? 0 : tasks][];
+    float[][] dvParts = new float[parts == 1 ? 0 : tasks][];
+    Parallel.forRange(
+        tasks,
+        1,
+        (from, to) -> {
+          Backward bw = new Backward(q, k, kT, vT, out, lse, dOut, dq, t, hq, hkv, d, scale);
+          for (int task = from; task < to; task++) {
+            int sg = task / parts;
+            int h0 = (sg % hkv) * group + (task % parts) * heads;
+            bw.run(sg / hkv, sg % hkv, h0, h0 + heads);
+            if (parts == 1) {
+              addHeadRows(bw.dkAcc, dk, sg, t, hkv, d);
+              addHeadRows(bw.dvAcc, dv, sg, t, hkv, d);
+            } else {
+              dkParts[task] = bw.dkAcc.clone();
+              dvParts[task] = bw.dvAcc.clone();
+            }
+          }
+        });
+    if (parts == 1) return;
+    Parallel.forRange(
+        b * hkv,
+        1,
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            for (int part = 0; part < parts; part++) {
+              addHeadRows(dkParts[sg * parts + part], dk, sg, t, hkv, d);
+              addHeadRows(dvParts[sg * parts + part], dv, sg, t, hkv, d);
+            }
+          }
+        });
   }
 
-  /** The scratch of one backward task: one kv head of one sequence, all its query heads. */
-  private static final class Backward {
-    final float[] q, k, v, out, lse, dOut, dq, dk, dv;
-    final int t, hq, hkv, d, group;
-    final float scale;
-    final float[] qb, dob, dqAcc, delta, lseB, kT, vT, p, ds, dp, dkAcc, dvAcc;
+  /**
+   * Into how many parts to split the query heads of each kv head: 1 (no partial gradients to add
+   * up) when there are enough (sequence, kv head) tasks to keep every thread busy, else the
+   * smallest divisor of the group size that makes about four tasks per thread.
+   */
+  private static int headParts(int group, int kvTasks) {
+    int parts = 1;
+    while (parts < group && kvTasks * parts < 4 * Parallel.threads()) {
+      parts++;
+      while (group % parts != 0) parts++;
+    }
+    return parts;
+  }
 
-    Backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut, float[] dq,
-        float[] dk, float[] dv, int t, int hq, int hkv, int d, float scale) {
+  /**
+   * {@code dst[s, j, g, :] += acc[j, :]} for every position {@code j}; {@code sg = s * hkv + g}.
+   */
+  private static void addHeadRows(float[] acc, float[] dst, int sg, int t, int hkv, int d) {
+    int s = sg / hkv;
+    int g = sg % hkv;
+    for (int j = 0; j < t; j++) addInto(acc, j * d, dst, ((s * t + j) * hkv + g) * d, d);
+  }
+
+  /**
+   * The scratch of one backward task: some query heads of one kv head of one sequence, their {@code
+   * dq} written directly and their kv head's {@code dk, dv} summed in {@code dkAcc, dvAcc}.
+   */
+  private static final class Backward {
+    final float[] q, k, kT, vT, out, lse, dOut, dq;
+    final int t, tp, hq, hkv, d;
+    final float scale;
+    final float[] qb, dob, dqAcc, delta, lseB, p, dp, dkAcc, dvAcc;
+
+    Backward(
+        float[] q,
+        float[] k,
+        float[] kT,
+        float[] vT,
+        float[] out,
+        float[] lse,
+        float[] dOut,
+        float[] dq,
+        int t,
+        int hq,
+        int hkv,
+        int d,
+        float scale) {
       this.q = q;
       this.k = k;
-      this.v = v;
+      this.kT = kT;
+      this.vT = vT;
       this.out = out;
       this.lse = lse;
       this.dOut = dOut;
       this.dq = dq;
-      this.dk = dk;
-      this.dv = dv;
       this.t = t;
+      this.tp = padded(t);
       this.hq = hq;
       this.hkv = hkv;
       this.d = d;
-      this.group = hq / hkv;
       this.scale = scale;
       int bq = BACKWARD_QUERIES;
       qb = new float[bq * d];
@@ -224,27 +373,20 @@ final class CpuAttention {
       dqAcc = new float[bq * d];
       delta = new float[bq];
       lseB = new float[bq];
-      kT = new float[d * BK];
-      vT = new float[d * BK];
       p = new float[bq * BK];
-      ds = new float[bq * BK];
-      dp = new float[BK];
+      dp = new float[bq * BK];
       dkAcc = new float[t * d];
       dvAcc = new float[t * d];
     }
 
-    void run(int s, int g) {
+    /** Query heads {@code [h0, h1)} of kv head {@code g} of sequence {@code s}. */
+    void run(int s, int g, int h0, int h1) {
       Arrays.fill(dkAcc, 0f);
       Arrays.fill(dvAcc, 0f);
-      for (int h = g * group; h < (g + 1) * group; h++) {
+      for (int h = h0; h < h1; h++) {
         for (int i0 = 0; i0 < t; i0 += BACKWARD_QUERIES) {
           queryBlock(s, g, h, i0, Math.min(t, i0 + BACKWARD_QUERIES));
         }
-      }
-      for (int j = 0; j < t; j++) {
-        int dst = ((s * t + j) * hkv + g) * d;
-        addInto(dkAcc, j * d, dk, dst, d);
-        addInto(dvAcc, j * d, dv, dst, d);
       }
     }
 
@@ -259,80 +401,43 @@ final class CpuAttention {
         lseB[r] = lse[(s * hq + h) * t + i0 + r];
       }
       Arrays.fill(dqAcc, 0, ni * d, 0f);
+      int tBase = (s * hkv + g) * d * tp;
+      int kStride = hkv * d;
       for (int j0 = 0; j0 < i1; j0 += BK) {
         int nk = Math.min(BK, i1 - j0);
-        transposeTile(k, kT, s, g, j0, nk, t, hkv, d);
-        transposeTile(v, vT, s, g, j0, nk, t, hkv, d);
-        for (int r = 0; r < ni; r++) {
-          int valid = Math.min(nk, i0 + r - j0 + 1);
-          if (valid > 0) rowGradients(r, s, g, j0, valid);
-        }
-        for (int jj = 0; jj < nk; jj++) keyGradients(j0 + jj, jj, Math.max(0, j0 + jj - i0), ni);
+        AttentionTiles.scores(qb, 0, d, ni, kT, tBase + j0, tp, d, p, 0, BK, scale);
+        AttentionTiles.scores(dob, 0, d, ni, vT, tBase + j0, tp, d, dp, 0, BK, 1f);
+        for (int r = 0; r < ni; r++) probabilities(r, Math.min(nk, i0 + r - j0 + 1));
+        // dp now holds ds = p (dp - D).
+        int kRow = (s * t + j0) * kStride + g * d;
+        AttentionTiles.accumulate(dp, 0, BK, 1, k, kRow, kStride, dqAcc, 0, d, ni, nk, d, scale);
+        AttentionTiles.accumulate(dp, 0, 1, BK, qb, 0, d, dkAcc, j0 * d, d, nk, ni, d, scale);
+        AttentionTiles.accumulate(p, 0, 1, BK, dob, 0, d, dvAcc, j0 * d, d, nk, ni, d, 1f);
       }
       for (int r = 0; r < ni; r++) addInto(dqAcc, r * d, dq, ((s * t + i0 + r) * hq + h) * d, d);
     }
 
     /**
-     * Row {@code r}'s probabilities {@code p = exp(s - lse)}, score gradients {@code ds = p (dp -
-     * D)} with {@code dp = dOut . v}, and {@code dq_r += scale * sum_j ds_j k_j}.
+     * Row {@code r}: {@code p = exp(s - lse)} and, in place of {@code dp}, {@code ds = p (dp - D)};
+     * both zero past the {@code valid} keys the row may attend.
      */
-    private void rowGradients(int r, int s, int g, int j0, int valid) {
+    private void probabilities(int r, int valid) {
       int po = r * BK;
-      scores(qb, r * d, kT, d, p, po, scale);
-      scores(dob, r * d, vT, d, dp, 0, 1f);
+      if (valid <= 0) {
+        Arrays.fill(p, po, po + BK, 0f);
+        Arrays.fill(dp, po, po + BK, 0f);
+        return;
+      }
       float shift = lseB[r];
       float dr = delta[r];
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector pv = FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
+        FloatVector pv =
+            FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
         pv.intoArray(p, po + jj);
-        pv.mul(FloatVector.fromArray(S, dp, jj).sub(dr)).intoArray(ds, po + jj);
+        pv.mul(FloatVector.fromArray(S, dp, po + jj).sub(dr)).intoArray(dp, po + jj);
       }
-      for (int jj = valid; jj < BK; jj++) {
-        p[po + jj] = 0f;
-        ds[po + jj] = 0f;
-      }
-      int kBase = (s * t + j0) * hkv * d + g * d;
-      int kStride = hkv * d;
-      int qo = r * d;
-      int c = 0;
-      for (int ub = S.loopBound(d); c < ub; c += L) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int jj = 0; jj < valid; jj++) {
-          acc = FloatVector.fromArray(S, k, kBase + jj * kStride + c).fma(FloatVector.broadcast(S, ds[po + jj]), acc);
-        }
-        FloatVector.fromArray(S, dqAcc, qo + c).add(acc.mul(scale)).intoArray(dqAcc, qo + c);
-      }
-      for (; c < d; c++) {
-        float acc = 0f;
-        for (int jj = 0; jj < valid; jj++) acc += ds[po + jj] * k[kBase + jj * kStride + c];
-        dqAcc[qo + c] += acc * scale;
-      }
-    }
-
-    /** {@code dk_j += scale * sum_r ds_rj q_r} and {@code dv_j += sum_r p_rj dOut_r} over rows {@code [r0, ni)}. */
-    private void keyGradients(int j, int jj, int r0, int ni) {
-      int ko = j * d;
-      int c = 0;
-      for (int ub = S.loopBound(d); c < ub; c += L) {
-        FloatVector gk = FloatVector.zero(S);
-        FloatVector gv = FloatVector.zero(S);
-        for (int r = r0; r < ni; r++) {
-          gk = FloatVector.fromArray(S, qb, r * d + c).fma(FloatVector.broadcast(S, ds[r * BK + jj]), gk);
-          gv = FloatVector.fromArray(S, dob, r * d + c).fma(FloatVector.broadcast(S, p[r * BK + jj]), gv);
-        }
-        FloatVector.fromArray(S, dkAcc, ko + c).add(gk.mul(scale)).intoArray(dkAcc, ko + c);
-        FloatVector.fromArray(S, dvAcc, ko + c).add(gv).intoArray(dvAcc, ko + c);
-      }
-      for (; c < d; c++) {
-        float gk = 0f;
-        float gv = 0f;
-        for (int r = r0; r < ni; r++) {
-          gk += ds[r * BK + jj] * qb[r * d + c];
-          gv += p[r * BK + jj] * dob[r * d + c];
-        }
-        dkAcc[ko + c] += gk * scale;
-        dvAcc[ko + c] += gv;
-      }
+      Arrays.fill(p, po + valid, po + BK, 0f);
+      Arrays.fill(dp, po + valid, po + BK, 0f);
     }
   }
 
