@@ -40,8 +40,9 @@ import jdk.incubator.vector.FloatVector;
  *   <li>Threads split C by rows (A packed once, B shared) when each gets at least four 6-row
  *       panels; otherwise by columns too. Below {@link #PARALLEL_WORK} multiply-adds one thread
  *       does it all: a fork/join costs tens of microseconds.
- *   <li>{@code m == 1} and {@code n == 1} go to {@link SgemmGemv} unpacked, as packing would move
- *       the whole matrix to use each element once.
+ *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
+ *       which reads the big operand in place: packing would move all of it to use each element a
+ *       few times.
  * </ul>
  *
  * <p>alpha is folded into the packed A; beta is applied by the micro-kernel on the first KC slice
@@ -85,10 +86,13 @@ public final class CpuSgemm {
       return;
     }
     boolean parallel = (long) m * n * k >= PARALLEL_WORK && Parallel.threads() > 1;
-    if (m == 1) {
-      SgemmGemv.gemv(transB, n, k, alpha, a, aOff, transA ? lda : 1, b, bOff, ldb, beta, c, cOff, 1, parallel);
-    } else if (n == 1) {
-      SgemmGemv.gemv(!transA, m, k, alpha, b, bOff, transB ? 1 : ldb, a, aOff, lda, beta, c, cOff, ldc, parallel);
+    if (m <= SgemmSkinny.SKINNY && m <= n) {
+      SgemmSkinny.gemm(transB, m, n, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
+          b, bOff, ldb, beta, c, cOff, ldc, 1, parallel);
+    } else if (n <= SgemmSkinny.SKINNY) {
+      // The same on the transpose: C^T = op(B)^T op(A)^T, written down the columns of C.
+      SgemmSkinny.gemm(!transA, n, m, k, alpha, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
+          a, aOff, lda, beta, c, cOff, 1, ldc, parallel);
     } else {
       blocked(WIDE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
           parallel ? Parallel.threads() : 1);
@@ -96,7 +100,7 @@ public final class CpuSgemm {
   }
 
   /**
-   * The packed path with a chosen micro-kernel width ({@code wide}: 6 x 4VL, else 6 x 2VL), so the
+   * The packed path, whatever the shape, with a chosen micro-kernel width ({@code wide}: 6 x 4VL, else 6 x 2VL), so the
    * tests can run the narrow kernel that 16-register machines use.
    */
   static void blocked(
@@ -237,10 +241,14 @@ public final class CpuSgemm {
       for (int j = w; j < nr; j++) dst[row + j] = 0f;
     }
     if (transB) {
-      // op(B) column j is stored row j0 + j: read it along its length, write it down the panel.
-      for (int j = 0; j < w; j++) {
-        int src = bOff + (j0 + j) * ldb + pc;
-        for (int p = 0; p < kc; p++) dst[d + p * nr + j] = b[src + p];
+      // op(B) column j is stored row j0 + j. Blocks of VL steps of p keep both sides in L1: one
+      // cache line of each of the w source rows, VL rows of the panel.
+      for (int p0 = 0; p0 < kc; p0 += VL) {
+        int pEnd = Math.min(kc, p0 + VL);
+        for (int j = 0; j < w; j++) {
+          int src = bOff + (j0 + j) * ldb + pc;
+          for (int p = p0; p < pEnd; p++) dst[d + p * nr + j] = b[src + p];
+        }
       }
     } else {
       for (int p = 0; p < kc; p++) {

@@ -75,6 +75,24 @@ class CpuSgemmTest {
     }
   }
 
+  /** Few rows or few columns (decoding): the unpacked path, every group size and ragged strip. */
+  @Test
+  void skinnyShapes() {
+    SplittableRandom shapes = new SplittableRandom(41);
+    int[] few = {2, 3, 4, 5, 7, 8, 13, 16};
+    int seed = 9000;
+    for (int f : few) {
+      for (int t = 0; t < 4; t++) {
+        int big = 1 + shapes.nextInt(300);
+        int k = 1 + shapes.nextInt(200);
+        boolean tA = t >= 2;
+        boolean tB = (t & 1) == 1;
+        check(new Case(tA, tB, f, big, k, 1.25f, 0f, 1, 2, 3, 2, true, seed++));
+        check(new Case(tA, tB, big, f, k, -0.5f, 0.5f, 2, 0, 1, 3, false, seed++));
+      }
+    }
+  }
+
   /** Shapes past NC, KC and MC, large enough to run on several threads. */
   @Test
   void crossesEveryBlockBoundary() {
