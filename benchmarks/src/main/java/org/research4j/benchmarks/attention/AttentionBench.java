@@ -1,5 +1,6 @@
 package org.research4j.benchmarks.attention;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,14 +21,15 @@ import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
 
 /**
- * Causal GQA attention on the CPU kernels: {@code forward} (with the lse a training step keeps)
- * and {@code forwardBackward}. Shapes are {@code B x T x hq/hkv x d}.
+ * Causal GQA attention on the CPU kernels: {@code forward} (with the lse a training step keeps),
+ * {@code forwardBackward}, and {@code decode}: one new query per sequence against a KV cache of
+ * {@code T} positions (inference, no lse). Shapes are {@code B x T x hq/hkv x d}.
  *
- * <p>FLOP count (multiply-add = 2 FLOPs, causal mask halves the score matrix): the forward does
- * two {@code T x T x d} products (scores, p·V), so {@code 2 B hq T^2 d}; the backward recomputes
- * the scores and does four more ({@code dP}, {@code dQ}, {@code dK}, {@code dV}), so forward plus
- * backward is {@code 7 B hq T^2 d}. GFLOP/s in the results note are these counts over the median
- * time.
+ * <p>FLOP count (multiply-add = 2 FLOPs, causal mask halves the score matrix): the forward does two
+ * {@code T x T x d} products (scores, p·V), so {@code 2 B hq T^2 d}; the backward recomputes the
+ * scores and does four more ({@code dP}, {@code dQ}, {@code dK}, {@code dV}), so forward plus
+ * backward is {@code 7 B hq T^2 d}; a decode step is {@code 4 B hq T d}. GFLOP/s in the results
+ * note are these counts over the median time.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AttentionBench}.
  */
@@ -36,7 +38,9 @@ import org.research4j.kernels.cpu.CpuKernels;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AttentionBench {
 
   /** {@code B,T,hq,hkv,d}. */
@@ -47,6 +51,7 @@ public class AttentionBench {
   private int b, t, hq, hkv, d;
   private float scale;
   private Buf q, k, v, out, lse, dOut, dq, dk, dv;
+  private Buf qStep, outStep, lastPosition;
 
   @Setup(Level.Trial)
   public void setup() {
@@ -70,6 +75,12 @@ public class AttentionBench {
     dq = kernels.allocF32(qn);
     dk = kernels.allocF32(kvn);
     dv = kernels.allocF32(kvn);
+    qStep = random(r, b * hq * d);
+    outStep = kernels.allocF32(b * hq * d);
+    lastPosition = kernels.allocI32(b);
+    int[] last = new int[b];
+    Arrays.fill(last, t - 1);
+    kernels.upload(last, 0, lastPosition, 0, b);
   }
 
   private Buf random(SplittableRandom r, int n) {
@@ -88,6 +99,12 @@ public class AttentionBench {
   @Benchmark
   public void forward() {
     kernels.attentionForward(q, k, v, out, lse, null, b, t, t, hq, hkv, d, scale);
+    kernels.sync();
+  }
+
+  @Benchmark
+  public void decode() {
+    kernels.attentionForward(qStep, k, v, outStep, null, lastPosition, b, 1, t, hq, hkv, d, scale);
     kernels.sync();
   }
 

@@ -7,10 +7,10 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The two small matrix products flash attention is made of, register-blocked for the Vector API.
- * Both work on two rows at a time with four vectors per row, so eight independent accumulators
- * hide the fused multiply-add latency and each loaded vector feeds two rows. A single-row path
- * handles an odd last row, single vectors and a scalar loop handle widths that are not a multiple
- * of four vectors.
+ * Both work on two rows at a time with four vectors per row, so eight independent accumulators hide
+ * the fused multiply-add latency and each loaded vector feeds two rows. A single-row path handles
+ * an odd last row, single vectors and a scalar loop handle widths that are not a multiple of four
+ * vectors.
  */
 final class AttentionTiles {
   private AttentionTiles() {}
@@ -19,14 +19,23 @@ final class AttentionTiles {
   static final int BK = 4 * L;
 
   /**
-   * Score tile: {@code dst[dOff + r*ldd + jj] = scale * sum_c a[aOff + r*lda + c] * t[tOff +
-   * c*ldt + jj]} for {@code r < rows}, {@code jj < BK}, {@code c < d}; {@code t} holds keys
-   * transposed ({@code [d, keys]}), so the result is vectorised over keys and needs no horizontal
-   * sums.
+   * Score tile: {@code dst[dOff + r*ldd + jj] = scale * sum_c a[aOff + r*lda + c] * t[tOff + c*ldt
+   * + jj]} for {@code r < rows}, {@code jj < BK}, {@code c < d}; {@code t} holds keys transposed
+   * ({@code [d, keys]}), so the result is vectorised over keys and needs no horizontal sums.
    */
   static void scores(
-      float[] a, int aOff, int lda, int rows, float[] t, int tOff, int ldt, int d, float[] dst,
-      int dOff, int ldd, float scale) {
+      float[] a,
+      int aOff,
+      int lda,
+      int rows,
+      float[] t,
+      int tOff,
+      int ldt,
+      int d,
+      float[] dst,
+      int dOff,
+      int ldd,
+      float scale) {
     int r = 0;
     for (; r + 1 < rows; r += 2) {
       int a0 = aOff + r * lda;
@@ -86,8 +95,20 @@ final class AttentionTiles {
    * tile or by its transpose ({@code p·V}, {@code dS·K}, {@code dS^T·Q}, {@code P^T·dOut}).
    */
   static void accumulate(
-      float[] a, int aOff, int ars, int ajs, float[] b, int bOff, int ldb, float[] c, int cOff,
-      int ldc, int rows, int n, int d, float alpha) {
+      float[] a,
+      int aOff,
+      int ars,
+      int ajs,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int cOff,
+      int ldc,
+      int rows,
+      int n,
+      int d,
+      float alpha) {
     int r = 0;
     for (; r + 1 < rows; r += 2) {
       int a0 = aOff + r * ars;
@@ -145,11 +166,21 @@ final class AttentionTiles {
         c[c1 + x] += alpha * s1;
       }
     }
-    if (r < rows) accumulateRow(a, aOff + r * ars, ajs, b, bOff, ldb, c, cOff + r * ldc, n, d, alpha);
+    if (r < rows)
+      accumulateRow(a, aOff + r * ars, ajs, b, bOff, ldb, c, cOff + r * ldc, n, d, alpha);
   }
 
   private static void accumulateRow(
-      float[] a, int a0, int ajs, float[] b, int bOff, int ldb, float[] c, int c0, int n, int d,
+      float[] a,
+      int a0,
+      int ajs,
+      float[] b,
+      int bOff,
+      int ldb,
+      float[] c,
+      int c0,
+      int n,
+      int d,
       float alpha) {
     int x = 0;
     for (; x + 4 * L <= d; x += 4 * L) {
@@ -170,7 +201,9 @@ final class AttentionTiles {
     for (; x + L <= d; x += L) {
       FloatVector s = FloatVector.zero(S);
       for (int j = 0; j < n; j++) {
-        s = FloatVector.fromArray(S, b, bOff + j * ldb + x).fma(FloatVector.broadcast(S, a[a0 + j * ajs]), s);
+        s =
+            FloatVector.fromArray(S, b, bOff + j * ldb + x)
+                .fma(FloatVector.broadcast(S, a[a0 + j * ajs]), s);
       }
       addScaled(s, alpha, c, c0 + x);
     }

@@ -10,23 +10,29 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Causal grouped-query attention on the CPU, flash style (Dao et al. 2022, with FlashAttention-2's
- * loop order): queries are processed in blocks against tiles of {@link AttentionTiles#BK} keys
- * with a running max and sum per query (online softmax), so no {@code T x T} score matrix exists
- * and scratch memory is {@code O(T d)}.
+ * loop order): queries are processed in blocks against tiles of {@link AttentionTiles#BK} keys with
+ * a running max and sum per query (online softmax), so no {@code T x T} score matrix exists and
+ * scratch memory is {@code O(T d)}.
  *
  * <p>Scores are vectorised over the keys of a tile rather than over the head dimension: keys (and
- * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score
- * tile is a register-blocked product with no horizontal sum per dot product. The {@code p·V} and
- * gradient products are vectorised over the head dimension. One forward task is one block of
- * queries of every query head that shares a kv head; one backward task is one kv head of one
- * sequence with all of its query heads, so the kv head's {@code dk, dv} are summed inside the task
- * and no two tasks write the same gradient row.
+ * values, for the backward) are transposed once per call to {@code [b, hkv, d, t]}, so a score tile
+ * is a register-blocked product with no horizontal sum per dot product. Decoding, with a few query
+ * rows per kv head, uses plain dot products instead (the transposition would cost more than it
+ * saves). The {@code p·V} and gradient products are vectorised over the head dimension. One forward
+ * task is one block of queries of every query head that shares a kv head. One backward task is one
+ * kv head of one sequence with all of its query heads, so the kv head's {@code dk, dv} are summed
+ * inside the task and no two tasks write the same gradient row; when that gives too few tasks for
+ * the threads, the query heads are split into parts whose partial {@code dk, dv} are added up
+ * afterwards.
  */
 final class CpuAttention {
   private CpuAttention() {}
 
   /** Query rows (query positions times the query heads of a kv group) per forward task. */
   private static final int FORWARD_ROWS = 64;
+
+  /** Below this many query rows per kv head, the forward computes scores without transposing. */
+  private static final int DIRECT_ROWS = 16;
 
   /** Keys per block of the transposition. */
   private static final int TRANSPOSE_KEYS = 16;
@@ -36,8 +42,8 @@ final class CpuAttention {
 
   /**
    * Per calling thread, the transposed keys and values of the last call, kept because decoding
-   * calls attention once per layer per token and would otherwise allocate a cache-sized array
-   * each time.
+   * calls attention once per layer per token and would otherwise allocate a cache-sized array each
+   * time.
    */
   private static final ThreadLocal<float[][]> TRANSPOSED =
       ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
@@ -47,8 +53,8 @@ final class CpuAttention {
   }
 
   /**
-   * {@code x: [b, t, hkv, d]} transposed to {@code [b, hkv, d, padded(t)]}, zero past {@code t},
-   * in the calling thread's scratch slot {@code slot}.
+   * {@code x: [b, t, hkv, d]} transposed to {@code [b, hkv, d, padded(t)]}, zero past {@code t}, in
+   * the calling thread's scratch slot {@code slot}.
    */
   private static float[] transposed(float[] x, int slot, int b, int t, int hkv, int d) {
     int tp = padded(t);
@@ -56,63 +62,96 @@ final class CpuAttention {
     float[][] scratch = TRANSPOSED.get();
     if (scratch[slot].length < need) scratch[slot] = new float[need];
     float[] dst = scratch[slot];
-    Parallel.forRange(b * hkv, Math.max(1, (1 << 15) / Math.max(1, t * d)), (from, to) -> {
-      for (int sg = from; sg < to; sg++) {
-        int s = sg / hkv;
-        int g = sg % hkv;
-        int base = sg * d * tp;
-        // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
-        // floats rather than one float per cache line.
-        int rowStride = hkv * d;
-        for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
-          int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
-          int src0 = (s * t * hkv + g) * d;
-          for (int c = 0; c < d; c++) {
-            int out = base + c * tp;
-            for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+    Parallel.forRange(
+        b * hkv,
+        Math.max(1, (1 << 15) / Math.max(1, t * d)),
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            int s = sg / hkv;
+            int g = sg % hkv;
+            int base = sg * d * tp;
+            // Blocks of keys so that each destination row is written in runs of TRANSPOSE_KEYS
+            // floats rather than one float per cache line.
+            int rowStride = hkv * d;
+            for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
+              int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
+              int src0 = (s * t * hkv + g) * d;
+              for (int c = 0; c < d; c++) {
+                int out = base + c * tp;
+                for (int j = j0; j < j1; j++) dst[out + j] = x[src0 + j * rowStride + c];
+              }
+            }
+            for (int c = 0; c < d; c++)
+              Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
           }
-        }
-        for (int c = 0; c < d; c++) Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
-      }
-    });
+        });
     return dst;
   }
 
   static void forward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start, int b, int tq,
-      int tk, int hq, int hkv, int d, float scale) {
-    float[] kT = transposed(k, 0, b, tk, hkv, d);
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     int group = hq / hkv;
+    // Decoding has a handful of query rows per kv head: transposing the whole cache for them
+    // costs more than the horizontal sums of plain dot products.
+    float[] kT = tq * group < DIRECT_ROWS ? null : transposed(k, 0, b, tk, hkv, d);
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
     int blocks = (tq + bq - 1) / bq;
     int tasks = b * hkv * blocks;
     // Causal blocks grow with their index; dealing tasks round-robin to the chunks gives every
     // chunk a similar mix of short and long ones.
     int chunks = Math.min(tasks, 4 * Parallel.threads());
-    Parallel.forRange(chunks, 1, (from, to) -> {
-      Forward f = new Forward(q, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
-      for (int chunk = from; chunk < to; chunk++) {
-        for (int task = chunk; task < tasks; task += chunks) {
-          int block = task % blocks;
-          int g = (task / blocks) % hkv;
-          int s = task / (blocks * hkv);
-          int i0 = block * bq;
-          f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
-        }
-      }
-    });
+    Parallel.forRange(
+        chunks,
+        1,
+        (from, to) -> {
+          Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
+          for (int chunk = from; chunk < to; chunk++) {
+            for (int task = chunk; task < tasks; task += chunks) {
+              int block = task % blocks;
+              int g = (task / blocks) % hkv;
+              int s = task / (blocks * hkv);
+              int i0 = block * bq;
+              f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
+            }
+          }
+        });
   }
 
   /** The scratch of one forward task: the query rows' running max, sum and output. */
   private static final class Forward {
-    final float[] q, kT, v, out, lse;
+    final float[] q, k, kT, v, out, lse;
     final int tq, tk, tp, hq, hkv, d, group;
     final float scale;
     final float[] qs, o, m, l, sc;
 
-    Forward(float[] q, float[] kT, float[] v, float[] out, float[] lse, int tq, int tk, int hq,
-        int hkv, int d, float scale, int rows) {
+    Forward(
+        float[] q,
+        float[] k,
+        float[] kT,
+        float[] v,
+        float[] out,
+        float[] lse,
+        int tq,
+        int tk,
+        int hq,
+        int hkv,
+        int d,
+        float scale,
+        int rows) {
       this.q = q;
+      this.k = k;
       this.kT = kT;
       this.v = v;
       this.out = out;
@@ -147,8 +186,15 @@ final class CpuAttention {
       int kBase = (s * hkv + g) * d * tp;
       int keyEnd = st + i1;
       for (int j0 = 0; j0 < keyEnd; j0 += BK) {
-        AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
         int nk = Math.min(BK, keyEnd - j0);
+        if (kT != null) {
+          AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
+        } else {
+          for (int jj = 0; jj < nk; jj++) {
+            int kRow = ((s * tk + j0 + jj) * hkv + g) * d;
+            for (int r = 0; r < rows; r++) sc[r * BK + jj] = scale * Vec.dot(qs, r * d, k, kRow, d);
+          }
+        }
         int used = 0;
         for (int r = 0; r < rows; r++) {
           int valid = Math.min(nk, st + i0 + r % ni - j0 + 1);
@@ -174,8 +220,8 @@ final class CpuAttention {
 
     /**
      * Online softmax for row {@code r} and the first {@code valid} keys of the tile: turns the
-     * scores into {@code exp(s - m_new)} (zero past {@code valid}), and rescales the row's sum
-     * and output by {@code exp(m_old - m_new)}.
+     * scores into {@code exp(s - m_new)} (zero past {@code valid}), and rescales the row's sum and
+     * output by {@code exp(m_old - m_new)}.
      */
     private void softmaxStep(int r, int valid) {
       int so = r * BK;
@@ -184,7 +230,8 @@ final class CpuAttention {
       float mNew = Math.max(mOld, Vec.max(sc, so, BK));
       FloatVector sum = FloatVector.zero(S);
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector p = FloatVector.fromArray(S, sc, so + jj).sub(mNew).lanewise(VectorOperators.EXP);
+        FloatVector p =
+            FloatVector.fromArray(S, sc, so + jj).sub(mNew).lanewise(VectorOperators.EXP);
         p.intoArray(sc, so + jj);
         sum = sum.add(p);
       }
@@ -204,25 +251,107 @@ final class CpuAttention {
   }
 
   static void backward(
-      float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut, float[] dq,
-      float[] dk, float[] dv, int b, int t, int hq, int hkv, int d, float scale) {
+      float[] q,
+      float[] k,
+      float[] v,
+      float[] out,
+      float[] lse,
+      float[] dOut,
+      float[] dq,
+      float[] dk,
+      float[] dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     float[] kT = transposed(k, 0, b, t, hkv, d);
     float[] vT = transposed(v, 1, b, t, hkv, d);
-    Parallel.forRange(b * hkv, 1, (from, to) -> {
-      Backward bw = new Backward(q, k, kT, vT, out, lse, dOut, dq, dk, dv, t, hq, hkv, d, scale);
-      for (int task = from; task < to; task++) bw.run(task / hkv, task % hkv);
-    });
+    int group = hq / hkv;
+    int parts = headParts(group, b * hkv);
+    int heads = group / parts;
+    int tasks = b * hkv * parts;
+    float[][] dkParts = new float[parts == 1 ? 0 : tasks][];
+    float[][] dvParts = new float[parts == 1 ? 0 : tasks][];
+    Parallel.forRange(
+        tasks,
+        1,
+        (from, to) -> {
+          Backward bw = new Backward(q, k, kT, vT, out, lse, dOut, dq, t, hq, hkv, d, scale);
+          for (int task = from; task < to; task++) {
+            int sg = task / parts;
+            int h0 = (sg % hkv) * group + (task % parts) * heads;
+            bw.run(sg / hkv, sg % hkv, h0, h0 + heads);
+            if (parts == 1) {
+              addHeadRows(bw.dkAcc, dk, sg, t, hkv, d);
+              addHeadRows(bw.dvAcc, dv, sg, t, hkv, d);
+            } else {
+              dkParts[task] = bw.dkAcc.clone();
+              dvParts[task] = bw.dvAcc.clone();
+            }
+          }
+        });
+    if (parts == 1) return;
+    Parallel.forRange(
+        b * hkv,
+        1,
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            for (int part = 0; part < parts; part++) {
+              addHeadRows(dkParts[sg * parts + part], dk, sg, t, hkv, d);
+              addHeadRows(dvParts[sg * parts + part], dv, sg, t, hkv, d);
+            }
+          }
+        });
   }
 
-  /** The scratch of one backward task: one kv head of one sequence, all its query heads. */
+  /**
+   * Into how many parts to split the query heads of each kv head: 1 (no partial gradients to add
+   * up) when there are enough (sequence, kv head) tasks to keep every thread busy, else the
+   * smallest divisor of the group size that makes about four tasks per thread.
+   */
+  private static int headParts(int group, int kvTasks) {
+    int parts = 1;
+    while (parts < group && kvTasks * parts < 4 * Parallel.threads()) {
+      parts++;
+      while (group % parts != 0) parts++;
+    }
+    return parts;
+  }
+
+  /**
+   * {@code dst[s, j, g, :] += acc[j, :]} for every position {@code j}; {@code sg = s * hkv + g}.
+   */
+  private static void addHeadRows(float[] acc, float[] dst, int sg, int t, int hkv, int d) {
+    int s = sg / hkv;
+    int g = sg % hkv;
+    for (int j = 0; j < t; j++) addInto(acc, j * d, dst, ((s * t + j) * hkv + g) * d, d);
+  }
+
+  /**
+   * The scratch of one backward task: some query heads of one kv head of one sequence, their {@code
+   * dq} written directly and their kv head's {@code dk, dv} summed in {@code dkAcc, dvAcc}.
+   */
   private static final class Backward {
-    final float[] q, k, kT, vT, out, lse, dOut, dq, dk, dv;
-    final int t, tp, hq, hkv, d, group;
+    final float[] q, k, kT, vT, out, lse, dOut, dq;
+    final int t, tp, hq, hkv, d;
     final float scale;
     final float[] qb, dob, dqAcc, delta, lseB, p, dp, dkAcc, dvAcc;
 
-    Backward(float[] q, float[] k, float[] kT, float[] vT, float[] out, float[] lse,
-        float[] dOut, float[] dq, float[] dk, float[] dv, int t, int hq, int hkv, int d,
+    Backward(
+        float[] q,
+        float[] k,
+        float[] kT,
+        float[] vT,
+        float[] out,
+        float[] lse,
+        float[] dOut,
+        float[] dq,
+        int t,
+        int hq,
+        int hkv,
+        int d,
         float scale) {
       this.q = q;
       this.k = k;
@@ -232,14 +361,11 @@ final class CpuAttention {
       this.lse = lse;
       this.dOut = dOut;
       this.dq = dq;
-      this.dk = dk;
-      this.dv = dv;
       this.t = t;
       this.tp = padded(t);
       this.hq = hq;
       this.hkv = hkv;
       this.d = d;
-      this.group = hq / hkv;
       this.scale = scale;
       int bq = BACKWARD_QUERIES;
       qb = new float[bq * d];
@@ -253,18 +379,14 @@ final class CpuAttention {
       dvAcc = new float[t * d];
     }
 
-    void run(int s, int g) {
+    /** Query heads {@code [h0, h1)} of kv head {@code g} of sequence {@code s}. */
+    void run(int s, int g, int h0, int h1) {
       Arrays.fill(dkAcc, 0f);
       Arrays.fill(dvAcc, 0f);
-      for (int h = g * group; h < (g + 1) * group; h++) {
+      for (int h = h0; h < h1; h++) {
         for (int i0 = 0; i0 < t; i0 += BACKWARD_QUERIES) {
           queryBlock(s, g, h, i0, Math.min(t, i0 + BACKWARD_QUERIES));
         }
-      }
-      for (int j = 0; j < t; j++) {
-        int dst = ((s * t + j) * hkv + g) * d;
-        addInto(dkAcc, j * d, dk, dst, d);
-        addInto(dvAcc, j * d, dv, dst, d);
       }
     }
 
@@ -296,8 +418,8 @@ final class CpuAttention {
     }
 
     /**
-     * Row {@code r}: {@code p = exp(s - lse)} and, in place of {@code dp}, {@code ds = p (dp -
-     * D)}; both zero past the {@code valid} keys the row may attend.
+     * Row {@code r}: {@code p = exp(s - lse)} and, in place of {@code dp}, {@code ds = p (dp - D)};
+     * both zero past the {@code valid} keys the row may attend.
      */
     private void probabilities(int r, int valid) {
       int po = r * BK;
@@ -309,7 +431,8 @@ final class CpuAttention {
       float shift = lseB[r];
       float dr = delta[r];
       for (int jj = 0; jj < BK; jj += L) {
-        FloatVector pv = FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
+        FloatVector pv =
+            FloatVector.fromArray(S, p, po + jj).sub(shift).lanewise(VectorOperators.EXP);
         pv.intoArray(p, po + jj);
         pv.mul(FloatVector.fromArray(S, dp, po + jj).sub(dr)).intoArray(dp, po + jj);
       }

@@ -10,22 +10,27 @@ import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 
 /**
- * The kernel set on the CPU: Java Vector API ({@link FloatVector#SPECIES_PREFERRED}, whatever
- * width the machine has) and the {@link Parallel} pool. Every call finishes before it returns, so
- * {@link #sync} has nothing to wait for.
+ * The kernel set on the CPU: Java Vector API ({@link FloatVector#SPECIES_PREFERRED}, whatever width
+ * the machine has) and the {@link Parallel} pool. Every call finishes before it returns, so {@link
+ * #sync} has nothing to wait for.
  *
  * <p>Each primitive first checks its buffers against the sizes its shape arguments imply, then runs
- * on the backing arrays. The larger kernels live in their own classes: {@link CpuAttention},
- * {@link CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and {@code CpuSgemm}.
+ * on the backing arrays. The larger kernels live in their own classes: {@link CpuAttention}, {@link
+ * CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and {@code CpuSgemm}.
  */
 public final class CpuKernels implements Kernels {
 
-  /** Elements per parallel task for streaming kernels: below this a task costs more than it saves. */
+  /**
+   * Elements per parallel task for streaming kernels: below this a task costs more than it saves.
+   */
   private static final int GRAIN = 1 << 15;
 
   @Override
   public String description() {
-    return "cpu: Java Vector API (" + S.vectorBitSize() + "-bit FloatVector), " + Parallel.threads()
+    return "cpu: Java Vector API ("
+        + S.vectorBitSize()
+        + "-bit FloatVector), "
+        + Parallel.threads()
         + " threads";
   }
 
@@ -108,29 +113,58 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void sgemm(
-      boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int aOff, int lda,
-      Buf b, int bOff, int ldb, float beta, Buf c, int cOff, int ldc) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf b,
+      int bOff,
+      int ldb,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
     nonNegative("sgemm", "m", m);
     nonNegative("sgemm", "n", n);
     nonNegative("sgemm", "k", k);
     float[] av = matrix("a", a, aOff, transA ? k : m, transA ? m : k, lda);
     float[] bv = matrix("b", b, bOff, transB ? n : k, transB ? k : n, ldb);
     float[] cv = matrix("c", c, cOff, m, n, ldc);
-    CpuSgemm.sgemm(transA, transB, m, n, k, alpha, av, aOff, lda, bv, bOff, ldb, beta, cv, cOff, ldc);
+    CpuSgemm.sgemm(
+        transA, transB, m, n, k, alpha, av, aOff, lda, bv, bOff, ldb, beta, cv, cOff, ldc);
   }
 
   private static float[] matrix(String arg, Buf buf, int off, int rows, int cols, int ld) {
     float[] x = f32("sgemm", arg, buf, 0, "0");
-    if (off < 0) throw new IllegalArgumentException("sgemm: " + arg + "Off = " + off + " is negative");
+    if (off < 0)
+      throw new IllegalArgumentException("sgemm: " + arg + "Off = " + off + " is negative");
     if (rows > 0 && ld < cols) {
       throw new IllegalArgumentException(
           "sgemm: ld" + arg + " = " + ld + " is smaller than the " + cols + " columns of " + arg);
     }
     long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
     if (x.length < need) {
-      throw new IllegalArgumentException("sgemm: " + arg + " has " + x.length + " elements, "
-          + arg + "Off + (rows-1)*ld" + arg + " + cols = " + need + " (" + rows + " x " + cols
-          + ")");
+      throw new IllegalArgumentException(
+          "sgemm: "
+              + arg
+              + " has "
+              + x.length
+              + " elements, "
+              + arg
+              + "Off + (rows-1)*ld"
+              + arg
+              + " + cols = "
+              + need
+              + " ("
+              + rows
+              + " x "
+              + cols
+              + ")");
     }
     return x;
   }
@@ -140,8 +174,19 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void attentionForward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf start, int b, int tq, int tk, int hq, int hkv,
-      int d, float scale) {
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     String kn = "attentionForward";
     heads(kn, b, hq, hkv, d);
     nonNegative(kn, "tq", tq);
@@ -157,9 +202,19 @@ public final class CpuKernels implements Kernels {
     for (int s = 0; s < b; s++) {
       int p0 = st == null ? 0 : st[s];
       if (p0 < 0 || p0 + tq > tk) {
-        throw new IllegalArgumentException(kn + ": sequence " + s + " has start " + p0
-            + " and tq = " + tq + ", so its last query sits at position " + (p0 + tq - 1)
-            + ", but only tk = " + tk + " keys exist (need 0 <= start and start + tq <= tk)");
+        throw new IllegalArgumentException(
+            kn
+                + ": sequence "
+                + s
+                + " has start "
+                + p0
+                + " and tq = "
+                + tq
+                + ", so its last query sits at position "
+                + (p0 + tq - 1)
+                + ", but only tk = "
+                + tk
+                + " keys exist (need 0 <= start and start + tq <= tk)");
       }
     }
     if (tq == 0) return;
@@ -168,8 +223,21 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void attentionBackward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf dOut, Buf dq, Buf dk, Buf dv, int b, int t,
-      int hq, int hkv, int d, float scale) {
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf dOut,
+      Buf dq,
+      Buf dk,
+      Buf dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     String kn = "attentionBackward";
     heads(kn, b, hq, hkv, d);
     nonNegative(kn, "t", t);
@@ -192,8 +260,8 @@ public final class CpuKernels implements Kernels {
     nonNegative(kn, "b", b);
     nonNegative(kn, "d", d);
     if (hq <= 0 || hkv <= 0 || hq % hkv != 0) {
-      throw new IllegalArgumentException(kn + ": hq = " + hq + " must be a positive multiple of hkv = "
-          + hkv);
+      throw new IllegalArgumentException(
+          kn + ": hq = " + hq + " must be a positive multiple of hkv = " + hkv);
     }
   }
 
@@ -209,8 +277,17 @@ public final class CpuKernels implements Kernels {
     int[] st = i32(kn, "start", start, b, "b");
     for (int s = 0; s < b; s++) {
       if (st[s] < 0 || st[s] + tn > tmax) {
-        throw new IllegalArgumentException(kn + ": sequence " + s + " writes rows " + st[s] + ".."
-            + (st[s] + tn - 1) + " but the cache holds tmax = " + tmax + " rows");
+        throw new IllegalArgumentException(
+            kn
+                + ": sequence "
+                + s
+                + " writes rows "
+                + st[s]
+                + ".."
+                + (st[s] + tn - 1)
+                + " but the cache holds tmax = "
+                + tmax
+                + " rows");
       }
     }
     for (int s = 0; s < b; s++) {
@@ -231,20 +308,26 @@ public final class CpuKernels implements Kernels {
     float[] wa = f32(kn, "w", w, dim, "dim");
     float[] ya = f32(kn, "y", y, n, "rows*dim");
     float[] ra = f32(kn, "rstd", rstd, rows, "rows");
-    Parallel.forRange(rows, CpuSoftmax.rowGrain(dim), (from, to) -> {
-      for (int r = from; r < to; r++) {
-        int off = r * dim;
-        float rs = (float) (1.0 / Math.sqrt(Vec.dot(xa, off, xa, off, dim) / dim + eps));
-        ra[r] = rs;
-        int c = 0;
-        // (x * rstd) * w: Hugging Face's order of the two multiplies, so results match in float.
-        for (int ub = S.loopBound(dim); c < ub; c += L) {
-          FloatVector.fromArray(S, xa, off + c).mul(rs).mul(FloatVector.fromArray(S, wa, c))
-              .intoArray(ya, off + c);
-        }
-        for (; c < dim; c++) ya[off + c] = xa[off + c] * rs * wa[c];
-      }
-    });
+    Parallel.forRange(
+        rows,
+        CpuSoftmax.rowGrain(dim),
+        (from, to) -> {
+          for (int r = from; r < to; r++) {
+            int off = r * dim;
+            float rs = (float) (1.0 / Math.sqrt(Vec.dot(xa, off, xa, off, dim) / dim + eps));
+            ra[r] = rs;
+            int c = 0;
+            // (x * rstd) * w: Hugging Face's order of the two multiplies, so results match in
+            // float.
+            for (int ub = S.loopBound(dim); c < ub; c += L) {
+              FloatVector.fromArray(S, xa, off + c)
+                  .mul(rs)
+                  .mul(FloatVector.fromArray(S, wa, c))
+                  .intoArray(ya, off + c);
+            }
+            for (; c < dim; c++) ya[off + c] = xa[off + c] * rs * wa[c];
+          }
+        });
   }
 
   @Override
@@ -261,33 +344,42 @@ public final class CpuKernels implements Kernels {
     float[] dwa = f32(kn, "dw", dw, dim, "dim");
     // y = x r w with r = (mean(x^2) + eps)^(-1/2), so dr/dx_j = -r^3 x_j / dim and
     // dx_j = r w_j dy_j - x_j r^3 (sum_i dy_i w_i x_i) / dim.
-    rowsWithPartials(rows, dim, dwa, (from, to, dwPart) -> {
-      for (int r = from; r < to; r++) {
-        int off = r * dim;
-        float rs = ra[r];
-        FloatVector dotAcc = FloatVector.zero(S);
-        int c = 0;
-        int ub = S.loopBound(dim);
-        for (; c < ub; c += L) {
-          FloatVector g = FloatVector.fromArray(S, dya, off + c);
-          FloatVector xv = FloatVector.fromArray(S, xa, off + c);
-          dotAcc = g.mul(FloatVector.fromArray(S, wa, c)).fma(xv, dotAcc);
-          g.mul(xv).fma(FloatVector.broadcast(S, rs), FloatVector.fromArray(S, dwPart, c)).intoArray(dwPart, c);
-        }
-        float dot = dotAcc.reduceLanes(VectorOperators.ADD);
-        for (; c < dim; c++) {
-          dot += dya[off + c] * wa[c] * xa[off + c];
-          dwPart[c] += dya[off + c] * xa[off + c] * rs;
-        }
-        float k = -rs * rs * rs * dot / dim;
-        for (c = 0; c < ub; c += L) {
-          FloatVector gw = FloatVector.fromArray(S, dya, off + c).mul(FloatVector.fromArray(S, wa, c));
-          FloatVector d = FloatVector.fromArray(S, dxa, off + c).add(gw.mul(rs));
-          FloatVector.fromArray(S, xa, off + c).fma(FloatVector.broadcast(S, k), d).intoArray(dxa, off + c);
-        }
-        for (; c < dim; c++) dxa[off + c] += dya[off + c] * wa[c] * rs + xa[off + c] * k;
-      }
-    });
+    rowsWithPartials(
+        rows,
+        dim,
+        dwa,
+        (from, to, dwPart) -> {
+          for (int r = from; r < to; r++) {
+            int off = r * dim;
+            float rs = ra[r];
+            FloatVector dotAcc = FloatVector.zero(S);
+            int c = 0;
+            int ub = S.loopBound(dim);
+            for (; c < ub; c += L) {
+              FloatVector g = FloatVector.fromArray(S, dya, off + c);
+              FloatVector xv = FloatVector.fromArray(S, xa, off + c);
+              dotAcc = g.mul(FloatVector.fromArray(S, wa, c)).fma(xv, dotAcc);
+              g.mul(xv)
+                  .fma(FloatVector.broadcast(S, rs), FloatVector.fromArray(S, dwPart, c))
+                  .intoArray(dwPart, c);
+            }
+            float dot = dotAcc.reduceLanes(VectorOperators.ADD);
+            for (; c < dim; c++) {
+              dot += dya[off + c] * wa[c] * xa[off + c];
+              dwPart[c] += dya[off + c] * xa[off + c] * rs;
+            }
+            float k = -rs * rs * rs * dot / dim;
+            for (c = 0; c < ub; c += L) {
+              FloatVector gw =
+                  FloatVector.fromArray(S, dya, off + c).mul(FloatVector.fromArray(S, wa, c));
+              FloatVector d = FloatVector.fromArray(S, dxa, off + c).add(gw.mul(rs));
+              FloatVector.fromArray(S, xa, off + c)
+                  .fma(FloatVector.broadcast(S, k), d)
+                  .intoArray(dxa, off + c);
+            }
+            for (; c < dim; c++) dxa[off + c] += dya[off + c] * wa[c] * rs + xa[off + c] * k;
+          }
+        });
   }
 
   @Override
@@ -316,14 +408,16 @@ public final class CpuKernels implements Kernels {
     nonNegative(kn, "n", n);
     nonNegative(kn, "h", h);
     if (d <= 0 || d % 2 != 0) {
-      throw new IllegalArgumentException(kn + ": head size d = " + d + " must be positive and even");
+      throw new IllegalArgumentException(
+          kn + ": head size d = " + d + " must be positive and even");
     }
   }
 
   private static int[] positions(String kn, Buf pos, int n) {
     int[] pa = i32(kn, "pos", pos, n, "n");
     for (int i = 0; i < n; i++) {
-      if (pa[i] < 0) throw new IllegalArgumentException(kn + ": pos[" + i + "] = " + pa[i] + " < 0");
+      if (pa[i] < 0)
+        throw new IllegalArgumentException(kn + ": pos[" + i + "] = " + pa[i] + " < 0");
     }
     return pa;
   }
@@ -335,14 +429,17 @@ public final class CpuKernels implements Kernels {
     float[] ga = f32(kn, "gate", gate, n, "n");
     float[] ua = f32(kn, "up", up, n, "n");
     float[] ya = f32(kn, "y", y, n, "n");
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector g = FloatVector.fromArray(S, ga, i);
-        g.mul(sigmoid(g)).mul(FloatVector.fromArray(S, ua, i)).intoArray(ya, i);
-      }
-      for (; i < to; i++) ya[i] = ga[i] * sigmoid(ga[i]) * ua[i];
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector g = FloatVector.fromArray(S, ga, i);
+            g.mul(sigmoid(g)).mul(FloatVector.fromArray(S, ua, i)).intoArray(ya, i);
+          }
+          for (; i < to; i++) ya[i] = ga[i] * sigmoid(ga[i]) * ua[i];
+        });
   }
 
   @Override
@@ -355,24 +452,28 @@ public final class CpuKernels implements Kernels {
     float[] dga = f32(kn, "dgate", dgate, n, "n");
     float[] dua = f32(kn, "dup", dup, n, "n");
     // silu'(g) = s (1 + g (1 - s)) with s = sigmoid(g).
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector g = FloatVector.fromArray(S, ga, i);
-        FloatVector s = sigmoid(g);
-        FloatVector gy = FloatVector.fromArray(S, dya, i);
-        FloatVector dsilu = s.mul(g.mul(s.neg().add(1f)).add(1f));
-        gy.mul(FloatVector.fromArray(S, ua, i)).fma(dsilu, FloatVector.fromArray(S, dga, i))
-            .intoArray(dga, i);
-        gy.fma(g.mul(s), FloatVector.fromArray(S, dua, i)).intoArray(dua, i);
-      }
-      for (; i < to; i++) {
-        float g = ga[i];
-        float s = sigmoid(g);
-        dga[i] += dya[i] * ua[i] * s * (1f + g * (1f - s));
-        dua[i] += dya[i] * g * s;
-      }
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector g = FloatVector.fromArray(S, ga, i);
+            FloatVector s = sigmoid(g);
+            FloatVector gy = FloatVector.fromArray(S, dya, i);
+            FloatVector dsilu = s.mul(g.mul(s.neg().add(1f)).add(1f));
+            gy.mul(FloatVector.fromArray(S, ua, i))
+                .fma(dsilu, FloatVector.fromArray(S, dga, i))
+                .intoArray(dga, i);
+            gy.fma(g.mul(s), FloatVector.fromArray(S, dua, i)).intoArray(dua, i);
+          }
+          for (; i < to; i++) {
+            float g = ga[i];
+            float s = sigmoid(g);
+            dga[i] += dya[i] * ua[i] * s * (1f + g * (1f - s));
+            dua[i] += dya[i] * g * s;
+          }
+        });
   }
 
   private static FloatVector sigmoid(FloatVector g) {
@@ -391,9 +492,12 @@ public final class CpuKernels implements Kernels {
     float[] ta = f32(kn, "table", table, 0, "0");
     int[] ia = ids(kn, ids, n, dim == 0 ? 0 : ta.length / dim);
     float[] oa = f32(kn, "out", out, (long) n * dim, "n*dim");
-    Parallel.forRange(n, CpuSoftmax.rowGrain(dim), (from, to) -> {
-      for (int i = from; i < to; i++) System.arraycopy(ta, ia[i] * dim, oa, i * dim, dim);
-    });
+    Parallel.forRange(
+        n,
+        CpuSoftmax.rowGrain(dim),
+        (from, to) -> {
+          for (int i = from; i < to; i++) System.arraycopy(ta, ia[i] * dim, oa, i * dim, dim);
+        });
   }
 
   @Override
@@ -405,9 +509,12 @@ public final class CpuKernels implements Kernels {
     float[] ta = f32(kn, "dtable", dtable, 0, "0");
     int[] ia = ids(kn, ids, n, dim == 0 ? 0 : ta.length / dim);
     // Tasks own column ranges, so repeated ids never race: each task walks all ids in order.
-    Parallel.forRange(dim, Math.max(L, GRAIN / Math.max(1, n)), (c0, c1) -> {
-      for (int i = 0; i < n; i++) addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
-    });
+    Parallel.forRange(
+        dim,
+        Math.max(L, GRAIN / Math.max(1, n)),
+        (c0, c1) -> {
+          for (int i = 0; i < n; i++) addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
+        });
   }
 
   private static int[] ids(String kn, Buf ids, int n, int vocab) {
@@ -490,8 +597,16 @@ public final class CpuKernels implements Kernels {
     for (int r = 0; r < rows; r++) {
       int t = ta[r];
       if (t != ignoreIndex && (t < 0 || t >= v)) {
-        throw new IllegalArgumentException(kn + ": targets[" + r + "] = " + t
-            + " is neither in [0, v = " + v + ") nor the ignore index " + ignoreIndex);
+        throw new IllegalArgumentException(
+            kn
+                + ": targets["
+                + r
+                + "] = "
+                + t
+                + " is neither in [0, v = "
+                + v
+                + ") nor the ignore index "
+                + ignoreIndex);
       }
     }
     return ta;
@@ -499,8 +614,17 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void grpoLossForward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf loss, Buf kl, int n,
-      float epsLow, float epsHigh, float beta) {
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf loss,
+      Buf kl,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta) {
     String kn = "grpoLossForward";
     nonNegative(kn, "n", n);
     float[] lp = f32(kn, "logp", logp, n, "n");
@@ -522,8 +646,17 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void grpoLossBackward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf dloss, Buf dlogp, int n,
-      float epsLow, float epsHigh, float beta) {
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf dloss,
+      Buf dlogp,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta) {
     String kn = "grpoLossBackward";
     nonNegative(kn, "n", n);
     float[] lp = f32(kn, "logp", logp, n, "n");
@@ -561,46 +694,57 @@ public final class CpuKernels implements Kernels {
   public void add(Buf a, Buf b, Buf out, int n) {
     float[][] x = three("add", a, b, out, n);
     float[] aa = x[0], ba = x[1], oa = x[2];
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, aa, i).add(FloatVector.fromArray(S, ba, i)).intoArray(oa, i);
-      }
-      for (; i < to; i++) oa[i] = aa[i] + ba[i];
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, aa, i).add(FloatVector.fromArray(S, ba, i)).intoArray(oa, i);
+          }
+          for (; i < to; i++) oa[i] = aa[i] + ba[i];
+        });
   }
 
   @Override
   public void mul(Buf a, Buf b, Buf out, int n) {
     float[][] x = three("mul", a, b, out, n);
     float[] aa = x[0], ba = x[1], oa = x[2];
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, aa, i).mul(FloatVector.fromArray(S, ba, i)).intoArray(oa, i);
-      }
-      for (; i < to; i++) oa[i] = aa[i] * ba[i];
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, aa, i).mul(FloatVector.fromArray(S, ba, i)).intoArray(oa, i);
+          }
+          for (; i < to; i++) oa[i] = aa[i] * ba[i];
+        });
   }
 
   @Override
   public void mulAcc(Buf a, Buf b, Buf out, int n) {
     float[][] x = three("mulAcc", a, b, out, n);
     float[] aa = x[0], ba = x[1], oa = x[2];
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, aa, i)
-            .fma(FloatVector.fromArray(S, ba, i), FloatVector.fromArray(S, oa, i))
-            .intoArray(oa, i);
-      }
-      for (; i < to; i++) oa[i] += aa[i] * ba[i];
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, aa, i)
+                .fma(FloatVector.fromArray(S, ba, i), FloatVector.fromArray(S, oa, i))
+                .intoArray(oa, i);
+          }
+          for (; i < to; i++) oa[i] += aa[i] * ba[i];
+        });
   }
 
   private static float[][] three(String kn, Buf a, Buf b, Buf out, int n) {
     nonNegative(kn, "n", n);
-    return new float[][] {f32(kn, "a", a, n, "n"), f32(kn, "b", b, n, "n"), f32(kn, "out", out, n, "n")};
+    return new float[][] {
+      f32(kn, "a", a, n, "n"), f32(kn, "b", b, n, "n"), f32(kn, "out", out, n, "n")
+    };
   }
 
   @Override
@@ -608,26 +752,34 @@ public final class CpuKernels implements Kernels {
     nonNegative("axpy", "n", n);
     float[] xa = f32("axpy", "x", x, n, "n");
     float[] ya = f32("axpy", "y", y, n, "n");
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, xa, i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, ya, i)).intoArray(ya, i);
-      }
-      for (; i < to; i++) ya[i] += alpha * xa[i];
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, xa, i)
+                .fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, ya, i))
+                .intoArray(ya, i);
+          }
+          for (; i < to; i++) ya[i] += alpha * xa[i];
+        });
   }
 
   @Override
   public void scale(Buf x, float alpha, int n) {
     nonNegative("scale", "n", n);
     float[] xa = f32("scale", "x", x, n, "n");
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, xa, i).mul(alpha).intoArray(xa, i);
-      }
-      for (; i < to; i++) xa[i] *= alpha;
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, xa, i).mul(alpha).intoArray(xa, i);
+          }
+          for (; i < to; i++) xa[i] *= alpha;
+        });
   }
 
   @Override
@@ -636,9 +788,12 @@ public final class CpuKernels implements Kernels {
     nonNegative("addBias", "cols", cols);
     float[] xa = f32("addBias", "x", x, (long) rows * cols, "rows*cols");
     float[] ba = f32("addBias", "bias", bias, cols, "cols");
-    Parallel.forRange(rows, CpuSoftmax.rowGrain(cols), (from, to) -> {
-      for (int r = from; r < to; r++) addInto(ba, 0, xa, r * cols, cols);
-    });
+    Parallel.forRange(
+        rows,
+        CpuSoftmax.rowGrain(cols),
+        (from, to) -> {
+          for (int r = from; r < to; r++) addInto(ba, 0, xa, r * cols, cols);
+        });
   }
 
   @Override
@@ -647,9 +802,13 @@ public final class CpuKernels implements Kernels {
     nonNegative("sumRowsAcc", "cols", cols);
     float[] xa = f32("sumRowsAcc", "x", x, (long) rows * cols, "rows*cols");
     float[] oa = f32("sumRowsAcc", "out", out, cols, "cols");
-    rowsWithPartials(rows, cols, oa, (from, to, part) -> {
-      for (int r = from; r < to; r++) addInto(xa, r * cols, part, 0, cols);
-    });
+    rowsWithPartials(
+        rows,
+        cols,
+        oa,
+        (from, to, part) -> {
+          for (int r = from; r < to; r++) addInto(xa, r * cols, part, 0, cols);
+        });
   }
 
   @Override
@@ -665,13 +824,16 @@ public final class CpuKernels implements Kernels {
     nonNegative("reduceSumBackward", "n", n);
     float g = f32("reduceSumBackward", "dout", dout, 1, "1")[0];
     float[] dxa = f32("reduceSumBackward", "dx", dx, n, "n");
-    Parallel.forRange(n, GRAIN, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector.fromArray(S, dxa, i).add(g).intoArray(dxa, i);
-      }
-      for (; i < to; i++) dxa[i] += g;
-    });
+    Parallel.forRange(
+        n,
+        GRAIN,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector.fromArray(S, dxa, i).add(g).intoArray(dxa, i);
+          }
+          for (; i < to; i++) dxa[i] += g;
+        });
   }
 
   @Override
@@ -686,19 +848,23 @@ public final class CpuKernels implements Kernels {
     float[] xa = f32("countNonFinite", "x", x, n, "n");
     int tasks = tasks(n);
     int[] counts = new int[tasks];
-    Parallel.forRange(tasks, 1, (t0, t1) -> {
-      for (int t = t0; t < t1; t++) {
-        int from = split(n, tasks, t);
-        int to = split(n, tasks, t + 1);
-        int count = 0;
-        int i = from;
-        for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-          count += FloatVector.fromArray(S, xa, i).test(VectorOperators.IS_FINITE).not().trueCount();
-        }
-        for (; i < to; i++) if (!Float.isFinite(xa[i])) count++;
-        counts[t] = count;
-      }
-    });
+    Parallel.forRange(
+        tasks,
+        1,
+        (t0, t1) -> {
+          for (int t = t0; t < t1; t++) {
+            int from = split(n, tasks, t);
+            int to = split(n, tasks, t + 1);
+            int count = 0;
+            int i = from;
+            for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+              count +=
+                  FloatVector.fromArray(S, xa, i).test(VectorOperators.IS_FINITE).not().trueCount();
+            }
+            for (; i < to; i++) if (!Float.isFinite(xa[i])) count++;
+            counts[t] = count;
+          }
+        });
     int total = 0;
     for (int c : counts) total += c;
     return total;
@@ -709,8 +875,18 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void adamw(
-      Buf p, Buf g, Buf m, Buf v, int n, float lr, float beta1, float beta2, float eps,
-      float weightDecay, float gradScale, int step) {
+      Buf p,
+      Buf g,
+      Buf m,
+      Buf v,
+      int n,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay,
+      float gradScale,
+      int step) {
     String kn = "adamw";
     nonNegative(kn, "n", n);
     if (step < 1) throw new IllegalArgumentException(kn + ": step = " + step + " must be >= 1");
@@ -725,28 +901,32 @@ public final class CpuKernels implements Kernels {
     float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
     float oneMinusB1 = (float) (1.0 - beta1);
     float oneMinusB2 = (float) (1.0 - beta2);
-    Parallel.forRange(n, GRAIN / 4, (from, to) -> {
-      int i = from;
-      for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
-        FloatVector gv = FloatVector.fromArray(S, ga, i).mul(gradScale);
-        FloatVector mv = FloatVector.fromArray(S, ma, i).mul(beta1).add(gv.mul(oneMinusB1));
-        FloatVector vv = FloatVector.fromArray(S, va, i).mul(beta2).add(gv.mul(gv).mul(oneMinusB2));
-        FloatVector denom = vv.sqrt().div(bc2Sqrt).add(eps);
-        FloatVector pv = FloatVector.fromArray(S, pa, i).mul(decay);
-        pv.sub(mv.div(denom).mul(stepSize)).intoArray(pa, i);
-        mv.intoArray(ma, i);
-        vv.intoArray(va, i);
-      }
-      for (; i < to; i++) {
-        float gi = ga[i] * gradScale;
-        float mi = ma[i] * beta1 + gi * oneMinusB1;
-        float vi = va[i] * beta2 + gi * gi * oneMinusB2;
-        float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-        pa[i] = pa[i] * decay - mi / denom * stepSize;
-        ma[i] = mi;
-        va[i] = vi;
-      }
-    });
+    Parallel.forRange(
+        n,
+        GRAIN / 4,
+        (from, to) -> {
+          int i = from;
+          for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, ga, i).mul(gradScale);
+            FloatVector mv = FloatVector.fromArray(S, ma, i).mul(beta1).add(gv.mul(oneMinusB1));
+            FloatVector vv =
+                FloatVector.fromArray(S, va, i).mul(beta2).add(gv.mul(gv).mul(oneMinusB2));
+            FloatVector denom = vv.sqrt().div(bc2Sqrt).add(eps);
+            FloatVector pv = FloatVector.fromArray(S, pa, i).mul(decay);
+            pv.sub(mv.div(denom).mul(stepSize)).intoArray(pa, i);
+            mv.intoArray(ma, i);
+            vv.intoArray(va, i);
+          }
+          for (; i < to; i++) {
+            float gi = ga[i] * gradScale;
+            float mi = ma[i] * beta1 + gi * oneMinusB1;
+            float vi = va[i] * beta2 + gi * gi * oneMinusB2;
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+            pa[i] = pa[i] * decay - mi / denom * stepSize;
+            ma[i] = mi;
+            va[i] = vi;
+          }
+        });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -772,23 +952,29 @@ public final class CpuKernels implements Kernels {
       return;
     }
     float[][] parts = new float[tasks][];
-    Parallel.forRange(tasks, 1, (t0, t1) -> {
-      for (int t = t0; t < t1; t++) {
-        parts[t] = new float[cols];
-        body.run(split(rows, tasks, t), split(rows, tasks, t + 1), parts[t]);
-      }
-    });
+    Parallel.forRange(
+        tasks,
+        1,
+        (t0, t1) -> {
+          for (int t = t0; t < t1; t++) {
+            parts[t] = new float[cols];
+            body.run(split(rows, tasks, t), split(rows, tasks, t + 1), parts[t]);
+          }
+        });
     for (float[] part : parts) addInto(part, 0, out, 0, cols);
   }
 
   private static double parallelSum(float[] x, int n, boolean squares) {
     int tasks = tasks(n);
     double[] parts = new double[tasks];
-    Parallel.forRange(tasks, 1, (t0, t1) -> {
-      for (int t = t0; t < t1; t++) {
-        parts[t] = Vec.sumDouble(x, split(n, tasks, t), split(n, tasks, t + 1), squares);
-      }
-    });
+    Parallel.forRange(
+        tasks,
+        1,
+        (t0, t1) -> {
+          for (int t = t0; t < t1; t++) {
+            parts[t] = Vec.sumDouble(x, split(n, tasks, t), split(n, tasks, t + 1), squares);
+          }
+        });
     double s = 0;
     for (double p : parts) s += p;
     return s;
@@ -819,9 +1005,13 @@ public final class CpuKernels implements Kernels {
 
   private static CpuBuf cpu(String kn, String arg, Buf buf) {
     if (buf instanceof CpuBuf c) return c;
-    throw new IllegalArgumentException(kn + ": " + arg + (buf == null
-        ? " is null"
-        : " is a " + buf.getClass().getName() + ", not a buffer made by the CPU kernels"));
+    throw new IllegalArgumentException(
+        kn
+            + ": "
+            + arg
+            + (buf == null
+                ? " is null"
+                : " is a " + buf.getClass().getName() + ", not a buffer made by the CPU kernels"));
   }
 
   private static float[] f32(String kn, String arg, Buf buf, long need, String expr) {
@@ -852,8 +1042,20 @@ public final class CpuKernels implements Kernels {
 
   private static void range(String kn, String arg, int length, int off, int n) {
     if (off < 0 || n < 0 || (long) off + n > length) {
-      throw new IllegalArgumentException(kn + ": " + arg + " has " + length + " elements, "
-          + arg + " offset + n = " + off + " + " + n + " = " + ((long) off + n));
+      throw new IllegalArgumentException(
+          kn
+              + ": "
+              + arg
+              + " has "
+              + length
+              + " elements, "
+              + arg
+              + " offset + n = "
+              + off
+              + " + "
+              + n
+              + " = "
+              + ((long) off + n));
     }
   }
 

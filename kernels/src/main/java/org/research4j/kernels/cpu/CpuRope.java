@@ -65,63 +65,69 @@ final class CpuRope {
   static void forward(float[] x, float[] y, int[] pos, int n, int h, int d, float theta) {
     Table t = table(d, theta, maxPos(pos, n));
     int half = t.half();
-    Parallel.forRange(n, Math.max(1, 8192 / (h * d)), (from, to) -> {
-      for (int i = from; i < to; i++) {
-        int tab = pos[i] * half;
-        for (int head = 0; head < h; head++) {
-          int base = (i * h + head) * d;
-          int j = 0;
-          for (int ub = S.loopBound(half); j < ub; j += L) {
-            FloatVector x1 = FloatVector.fromArray(S, x, base + j);
-            FloatVector x2 = FloatVector.fromArray(S, x, base + half + j);
-            FloatVector c = FloatVector.fromArray(S, t.cos(), tab + j);
-            FloatVector s = FloatVector.fromArray(S, t.sin(), tab + j);
-            x1.mul(c).sub(x2.mul(s)).intoArray(y, base + j);
-            x2.mul(c).add(x1.mul(s)).intoArray(y, base + half + j);
+    Parallel.forRange(
+        n,
+        Math.max(1, 8192 / (h * d)),
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            int tab = pos[i] * half;
+            for (int head = 0; head < h; head++) {
+              int base = (i * h + head) * d;
+              int j = 0;
+              for (int ub = S.loopBound(half); j < ub; j += L) {
+                FloatVector x1 = FloatVector.fromArray(S, x, base + j);
+                FloatVector x2 = FloatVector.fromArray(S, x, base + half + j);
+                FloatVector c = FloatVector.fromArray(S, t.cos(), tab + j);
+                FloatVector s = FloatVector.fromArray(S, t.sin(), tab + j);
+                x1.mul(c).sub(x2.mul(s)).intoArray(y, base + j);
+                x2.mul(c).add(x1.mul(s)).intoArray(y, base + half + j);
+              }
+              for (; j < half; j++) {
+                float x1 = x[base + j];
+                float x2 = x[base + half + j];
+                float c = t.cos()[tab + j];
+                float s = t.sin()[tab + j];
+                y[base + j] = x1 * c - x2 * s;
+                y[base + half + j] = x2 * c + x1 * s;
+              }
+            }
           }
-          for (; j < half; j++) {
-            float x1 = x[base + j];
-            float x2 = x[base + half + j];
-            float c = t.cos()[tab + j];
-            float s = t.sin()[tab + j];
-            y[base + j] = x1 * c - x2 * s;
-            y[base + half + j] = x2 * c + x1 * s;
-          }
-        }
-      }
-    });
+        });
   }
 
   /** {@code dx += R(pos)^T dy}: the rotation by the negative angle. */
   static void backward(float[] dy, float[] dx, int[] pos, int n, int h, int d, float theta) {
     Table t = table(d, theta, maxPos(pos, n));
     int half = t.half();
-    Parallel.forRange(n, Math.max(1, 8192 / (h * d)), (from, to) -> {
-      for (int i = from; i < to; i++) {
-        int tab = pos[i] * half;
-        for (int head = 0; head < h; head++) {
-          int base = (i * h + head) * d;
-          int j = 0;
-          for (int ub = S.loopBound(half); j < ub; j += L) {
-            FloatVector g1 = FloatVector.fromArray(S, dy, base + j);
-            FloatVector g2 = FloatVector.fromArray(S, dy, base + half + j);
-            FloatVector c = FloatVector.fromArray(S, t.cos(), tab + j);
-            FloatVector s = FloatVector.fromArray(S, t.sin(), tab + j);
-            FloatVector d1 = FloatVector.fromArray(S, dx, base + j);
-            FloatVector d2 = FloatVector.fromArray(S, dx, base + half + j);
-            d1.add(g1.mul(c).add(g2.mul(s))).intoArray(dx, base + j);
-            d2.add(g2.mul(c).sub(g1.mul(s))).intoArray(dx, base + half + j);
+    Parallel.forRange(
+        n,
+        Math.max(1, 8192 / (h * d)),
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            int tab = pos[i] * half;
+            for (int head = 0; head < h; head++) {
+              int base = (i * h + head) * d;
+              int j = 0;
+              for (int ub = S.loopBound(half); j < ub; j += L) {
+                FloatVector g1 = FloatVector.fromArray(S, dy, base + j);
+                FloatVector g2 = FloatVector.fromArray(S, dy, base + half + j);
+                FloatVector c = FloatVector.fromArray(S, t.cos(), tab + j);
+                FloatVector s = FloatVector.fromArray(S, t.sin(), tab + j);
+                FloatVector d1 = FloatVector.fromArray(S, dx, base + j);
+                FloatVector d2 = FloatVector.fromArray(S, dx, base + half + j);
+                d1.add(g1.mul(c).add(g2.mul(s))).intoArray(dx, base + j);
+                d2.add(g2.mul(c).sub(g1.mul(s))).intoArray(dx, base + half + j);
+              }
+              for (; j < half; j++) {
+                float g1 = dy[base + j];
+                float g2 = dy[base + half + j];
+                float c = t.cos()[tab + j];
+                float s = t.sin()[tab + j];
+                dx[base + j] += g1 * c + g2 * s;
+                dx[base + half + j] += g2 * c - g1 * s;
+              }
+            }
           }
-          for (; j < half; j++) {
-            float g1 = dy[base + j];
-            float g2 = dy[base + half + j];
-            float c = t.cos()[tab + j];
-            float s = t.sin()[tab + j];
-            dx[base + j] += g1 * c + g2 * s;
-            dx[base + half + j] += g2 * c - g1 * s;
-          }
-        }
-      }
-    });
+        });
   }
 }

@@ -1,35 +1,73 @@
 package org.research4j.kernels.cpu;
 
+import static org.research4j.kernels.cpu.SgemmMicroKernels.MR;
+import static org.research4j.kernels.cpu.SgemmMicroKernels.S;
+import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Row-major SGEMM on the CPU (see {@code Kernels#sgemm} for the contract).
+ * Row-major SGEMM on the CPU (see {@code Kernels#sgemm} for the contract): packed, cache-blocked,
+ * register-blocked and multi-threaded, in the GotoBLAS/BLIS scheme.
  *
- * <p>Blocking in the style of GotoBLAS/BLIS: loop {@code jc} over column panels of width NC, loop
- * {@code pc} over depth slices of KC, pack the {@code KC x NC} slice of B once into NR-wide
- * micro-panels, then loop {@code ic} over row blocks of MC, pack the {@code MC x KC} block of A
- * into MR-tall micro-panels and run the MR x NR micro-kernel over every tile of the block.
+ * <pre>
+ * for jc in steps of NC over n:               B slice kc x nc lives in L3 (shared by threads)
+ *   for pc in steps of KC over k:
+ *     pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide micro-panels   (threads split the panels)
+ *     each thread, over its own rows (and columns, for small m) of C:
+ *       for ic in steps of MC:
+ *         pack alpha * op(A)[ic:ic+mc, pc:pc+kc] into 6-tall micro-panels   (block lives in L2)
+ *         for each NR panel of B, for each 6-row panel of A:
+ *           6 x NR micro-kernel: C tile = A panel * B panel (+ beta * C on the first pc)
+ * </pre>
+ *
+ * <p>Parameters, and why:
+ *
+ * <ul>
+ *   <li>MR x NR = 6 x 4VL (6 x 64 with AVX-512) where the ISA has 32 vector registers, 6 x 2VL
+ *       with 16 (AVX2): the largest tile whose accumulators, B vectors and broadcast fit in the
+ *       register file (see {@link SgemmMicroKernels}). On the 2-core Zen 4 used for tuning, 6x64
+ *       beat 6x32, 8x32, 12x32, 14x32, 8x48, 4x64, 4x80, 5x80, 4x96 and 3x128 (one thread, n =
+ *       1024): fewer broadcasts per multiply-add matter more than more rows.
+ *   <li>KC = 512: the micro-kernel's k loop is long enough to hide the C tile's load and store
+ *       (once per KC), and a 6 x 512 A panel (12 KiB) stays in L1 while the 512 x NR B panel
+ *       streams from L2. 256, 384 and 512 were within noise of each other; 128 lost 20%. k is cut
+ *       into equal slices no longer than KC, so k = 600 runs as 2 x 300, not 512 + 88.
+ *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) fits in the 1 MiB L2 with room
+ *       for the B panels streaming past it. 72..288 measured within noise.
+ *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
+ *       products in this project have n <= 4096 and pack B once per KC slice.
+ *   <li>Threads split C by rows (A packed once, B shared) when each gets at least four 6-row
+ *       panels; otherwise by columns too. Below {@link #PARALLEL_WORK} multiply-adds one thread
+ *       does it all: a fork/join costs tens of microseconds.
+ *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
+ *       which reads the big operand in place: packing would move all of it to use each element a
+ *       few times.
+ * </ul>
+ *
+ * <p>alpha is folded into the packed A; beta is applied by the micro-kernel on the first KC slice
+ * (later slices accumulate), and {@code beta == 0} never reads C. Pack buffers are per thread and
+ * reused across calls ({@link ThreadScratch}).
  */
 public final class CpuSgemm {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-  private static final int VL = S.length();
-  static final int MR = 6;
-  static final int NR = 2 * VL;
-  static final int KC = Integer.getInteger("sgemm.kc", 256);
-  static final int MC = Integer.getInteger("sgemm.mc", 120);
-  static final int NC = Integer.getInteger("sgemm.nc", 4096) / NR * NR;
+  /** Whether the ISA has 32 vector registers, for the 6 x 4VL micro-kernel. */
+  private static final boolean WIDE = VL >= 16 || "aarch64".equals(System.getProperty("os.arch"));
+
+  static final int NR = (WIDE ? 4 : 2) * VL;
+  static final int KC = 512;
+  static final int MC = 120;
+  static final int NC = 4096 / NR * NR;
 
   /** Below this many multiply-adds one thread does the whole product. */
-  private static final long PARALLEL_WORK = 1L << 18;
+  static final long PARALLEL_WORK = 1L << 20;
 
-  private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
-  private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
-  private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+  private static final ThreadScratch A_PACK = new ThreadScratch();
+  private static final ThreadScratch B_PACK = new ThreadScratch();
+  private static final ThreadScratch EDGE = new ThreadScratch();
 
   private CpuSgemm() {}
 
-  /** The blocking in use, for benchmark reports, e.g. {@code "6x32 micro-kernel, 512-bit vectors, ..."}. */
+  /** The blocking in use, for benchmark reports. */
   public static String describe() {
     return String.format(
         "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d", MR, NR, S.vectorBitSize(), KC, MC, NC);
@@ -39,55 +77,109 @@ public final class CpuSgemm {
       boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float beta, float[] c, int cOff, int ldc) {
+    if (m < 0 || n < 0 || k < 0) {
+      throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
+    }
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0f) {
       scale(m, n, beta, c, cOff, ldc);
       return;
     }
     boolean parallel = (long) m * n * k >= PARALLEL_WORK && Parallel.threads() > 1;
-    float[] bPack = buffer(B_PACK, Math.min(KC, k) * roundUp(Math.min(NC, n), NR));
-    for (int jc = 0; jc < n; jc += NC) {
-      int nc = Math.min(NC, n - jc);
-      int panels = (nc + NR - 1) / NR;
-      for (int pc = 0; pc < k; pc += KC) {
-        int kc = Math.min(KC, k - pc);
-        float betaEff = pc == 0 ? beta : 1f;
-        int jc0 = jc;
+    if (m <= SgemmSkinny.SKINNY && m <= n) {
+      SgemmSkinny.gemm(transB, m, n, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
+          b, bOff, ldb, beta, c, cOff, ldc, 1, parallel);
+    } else if (n <= SgemmSkinny.SKINNY) {
+      // The same on the transpose: C^T = op(B)^T op(A)^T, written down the columns of C.
+      SgemmSkinny.gemm(!transA, n, m, k, alpha, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
+          a, aOff, lda, beta, c, cOff, 1, ldc, parallel);
+    } else {
+      blocked(WIDE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+          parallel ? Parallel.threads() : 1);
+    }
+  }
+
+  /**
+   * The packed path, whatever the shape, with a chosen micro-kernel width ({@code wide}: 6 x 4VL, else 6 x 2VL), so the
+   * tests can run the narrow kernel that 16-register machines use.
+   */
+  static void blocked(
+      boolean wide, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc, int threads) {
+    int nr = (wide ? 4 : 2) * VL;
+    int ncMax = NC / nr * nr;
+    int kcStep = ceilDiv(k, ceilDiv(k, KC));
+    int rowPanels = ceilDiv(m, MR);
+    int tm = rowThreads(threads, rowPanels);
+    int tn = threads / tm;
+    float[] bPack = B_PACK.get(kcStep * roundUp(Math.min(ncMax, n), nr));
+    for (int jc = 0; jc < n; jc += ncMax) {
+      int nc = Math.min(ncMax, n - jc);
+      int panels = ceilDiv(nc, nr);
+      int jc0 = jc;
+      for (int pc = 0; pc < k; pc += kcStep) {
+        int kc = Math.min(kcStep, k - pc);
         int pc0 = pc;
+        float betaNow = pc == 0 ? beta : 1f;
         Parallel.RangeBody packB =
             (from, to) -> {
-              for (int q = from; q < to; q++) {
-                packB(transB, b, bOff, ldb, pc0, jc0 + q * NR, kc, Math.min(NR, nc - q * NR),
-                    bPack, q * NR * kc);
+              for (int q = share(panels, from, threads); q < share(panels, to, threads); q++) {
+                packB(transB, b, bOff, ldb, pc0, jc0 + q * nr, kc, Math.min(nr, nc - q * nr), nr,
+                    bPack, q * nr * kc);
               }
             };
-        if (parallel) Parallel.forRange(panels, 8, packB);
-        else packB.run(0, panels);
-
-        int rowBlocks = (m + MC - 1) / MC;
-        int colSplits = parallel ? Math.min(panels, Math.max(1, (2 * Parallel.threads() + rowBlocks - 1) / rowBlocks)) : 1;
-        Parallel.RangeBody blocks =
+        Parallel.RangeBody compute =
             (from, to) -> {
-              float[] aPack = buffer(A_PACK, MC * kc);
-              int packedBlock = -1;
               for (int t = from; t < to; t++) {
-                int rb = t / colSplits;
-                int cs = t % colSplits;
-                int ic = rb * MC;
-                int mc = Math.min(MC, m - ic);
-                if (rb != packedBlock) {
-                  packA(transA, alpha, a, aOff, lda, ic, pc0, mc, kc, aPack);
-                  packedBlock = rb;
+                int i0 = share(rowPanels, t / tn, tm) * MR;
+                int i1 = Math.min(m, share(rowPanels, t / tn + 1, tm) * MR);
+                int q0 = share(panels, t % tn, tn);
+                int q1 = share(panels, t % tn + 1, tn);
+                if (i0 < i1 && q0 < q1) {
+                  rows(wide, transA, alpha, a, aOff, lda, i0, i1, pc0, kc, nc, q0, q1, nr, bPack,
+                      betaNow, c, cOff + jc0, ldc);
                 }
-                int pFrom = (int) ((long) panels * cs / colSplits);
-                int pTo = (int) ((long) panels * (cs + 1) / colSplits);
-                macroKernel(mc, nc, kc, pFrom, pTo, aPack, bPack, betaEff, c, cOff + ic * ldc + jc0, ldc);
               }
             };
-        if (parallel) Parallel.forRange(rowBlocks * colSplits, 1, blocks);
-        else blocks.run(0, rowBlocks * colSplits);
+        if (threads > 1) {
+          Parallel.forRange(threads, 1, packB);
+          Parallel.forRange(threads, 1, compute);
+        } else {
+          packB.run(0, 1);
+          compute.run(0, 1);
+        }
       }
     }
+  }
+
+  /**
+   * One thread's share: rows [i0, i1) of C against B panels [q0, q1) of the packed slice, in
+   * MC-row blocks of equal height (a multiple of MR).
+   */
+  private static void rows(
+      boolean wide, boolean transA, float alpha, float[] a, int aOff, int lda, int i0, int i1,
+      int pc, int kc, int nc, int q0, int q1, int nr, float[] bPack, float beta, float[] c,
+      int cBase, int ldc) {
+    int mcStep = roundUp(ceilDiv(i1 - i0, ceilDiv(i1 - i0, MC)), MR);
+    float[] aPack = A_PACK.get(mcStep * kc);
+    for (int ic = i0; ic < i1; ic += mcStep) {
+      int mc = Math.min(mcStep, i1 - ic);
+      packA(transA, alpha, a, aOff, lda, ic, pc, mc, kc, aPack);
+      macroKernel(wide, mc, nc, kc, q0, q1, nr, aPack, bPack, beta, c, cBase + ic * ldc, ldc);
+    }
+  }
+
+  /** The largest divisor of {@code threads} that still leaves each thread four MR-row panels. */
+  private static int rowThreads(int threads, int rowPanels) {
+    int tm = threads;
+    while (tm > 1 && (threads % tm != 0 || rowPanels < 4 * tm)) tm--;
+    return tm;
+  }
+
+  /** The start of part {@code i} of {@code parts} near-equal parts of {@code total}. */
+  private static int share(int total, int i, int parts) {
+    return (int) ((long) total * i / parts);
   }
 
   /** C = beta * C over an m x n window; beta == 0 writes zeros whatever C held. */
@@ -99,8 +191,8 @@ public final class CpuSgemm {
   }
 
   /**
-   * Packs op(A)[ic : ic+mc, pc : pc+kc], scaled by alpha, as MR-tall micro-panels: panel r holds,
-   * for each p, the MR values of column p contiguously. Rows past mc are zero.
+   * Packs alpha * op(A)[ic : ic+mc, pc : pc+kc] as MR-tall micro-panels: for each p, the MR values
+   * of column p contiguously. Rows past mc are zero, so edge tiles run the same micro-kernel.
    */
   private static void packA(
       boolean transA, float alpha, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
@@ -108,53 +200,88 @@ public final class CpuSgemm {
     for (int ir = 0; ir < mc; ir += MR) {
       int mr = Math.min(MR, mc - ir);
       int base = ir * kc;
-      for (int p = 0; p < kc; p++) {
-        int d = base + p * MR;
-        for (int r = 0; r < mr; r++) {
-          int i = ic + ir + r;
-          int col = pc + p;
-          dst[d + r] = alpha * (transA ? a[aOff + col * lda + i] : a[aOff + i * lda + col]);
+      if (transA) {
+        // op(A) column p is a contiguous run of stored row pc + p.
+        for (int p = 0; p < kc; p++) {
+          int src = aOff + (pc + p) * lda + ic + ir;
+          int d = base + p * MR;
+          for (int r = 0; r < mr; r++) dst[d + r] = alpha * a[src + r];
+          for (int r = mr; r < MR; r++) dst[d + r] = 0f;
         }
-        for (int r = mr; r < MR; r++) dst[d + r] = 0f;
+      } else {
+        for (int r = 0; r < MR; r++) {
+          if (r < mr) {
+            int src = aOff + (ic + ir + r) * lda + pc;
+            for (int p = 0; p < kc; p++) dst[base + p * MR + r] = alpha * a[src + p];
+          } else {
+            for (int p = 0; p < kc; p++) dst[base + p * MR + r] = 0f;
+          }
+        }
       }
     }
   }
 
   /**
-   * Packs op(B)[pc : pc+kc, j0 : j0+nr] as one NR-wide micro-panel at {@code dst[d..]}: for each p,
-   * NR contiguous values. Columns past nr are zero.
+   * Packs op(B)[pc : pc+kc, j0 : j0+w] as one nr-wide micro-panel at {@code dst[d..]}: for each p,
+   * nr contiguous values. Columns past w are zero.
    */
   private static void packB(
-      boolean transB, float[] b, int bOff, int ldb, int pc, int j0, int kc, int nr, float[] dst,
-      int d) {
-    for (int p = 0; p < kc; p++) {
-      int row = d + p * NR;
-      for (int j = 0; j < nr; j++) {
-        dst[row + j] = transB ? b[bOff + (j0 + j) * ldb + pc + p] : b[bOff + (pc + p) * ldb + j0 + j];
+      boolean transB, float[] b, int bOff, int ldb, int pc, int j0, int kc, int w, int nr,
+      float[] dst, int d) {
+    if (!transB && w == nr) {
+      for (int p = 0; p < kc; p++) {
+        int src = bOff + (pc + p) * ldb + j0;
+        int row = d + p * nr;
+        for (int v = 0; v < nr; v += VL) FloatVector.fromArray(S, b, src + v).intoArray(dst, row + v);
       }
-      for (int j = nr; j < NR; j++) dst[row + j] = 0f;
+      return;
+    }
+    for (int p = 0; p < kc; p++) {
+      int row = d + p * nr;
+      for (int j = w; j < nr; j++) dst[row + j] = 0f;
+    }
+    if (transB) {
+      // op(B) column j is stored row j0 + j. Blocks of VL steps of p keep both sides in L1: one
+      // cache line of each of the w source rows, VL rows of the panel.
+      for (int p0 = 0; p0 < kc; p0 += VL) {
+        int pEnd = Math.min(kc, p0 + VL);
+        for (int j = 0; j < w; j++) {
+          int src = bOff + (j0 + j) * ldb + pc;
+          for (int p = p0; p < pEnd; p++) dst[d + p * nr + j] = b[src + p];
+        }
+      }
+    } else {
+      for (int p = 0; p < kc; p++) {
+        int src = bOff + (pc + p) * ldb + j0;
+        int row = d + p * nr;
+        for (int j = 0; j < w; j++) dst[row + j] = b[src + j];
+      }
     }
   }
 
-  /** Runs the micro-kernel over the tiles of micro-panels [pFrom, pTo) of B and all of A. */
+  /**
+   * Runs the micro-kernel over every tile of B panels [q0, q1) and the packed A block. Edge tiles
+   * (fewer than MR rows or nr columns left) compute a full tile into scratch and copy what fits.
+   */
   private static void macroKernel(
-      int mc, int nc, int kc, int pFrom, int pTo, float[] aPack, float[] bPack, float beta,
-      float[] c, int cBase, int ldc) {
-    for (int q = pFrom; q < pTo; q++) {
-      int jr = q * NR;
-      int nr = Math.min(NR, nc - jr);
+      boolean wide, int mc, int nc, int kc, int q0, int q1, int nr, float[] aPack, float[] bPack,
+      float beta, float[] c, int cBase, int ldc) {
+    for (int q = q0; q < q1; q++) {
+      int jr = q * nr;
+      int w = Math.min(nr, nc - jr);
+      int bi = jr * kc;
       for (int ir = 0; ir < mc; ir += MR) {
         int mr = Math.min(MR, mc - ir);
         int ci = cBase + ir * ldc + jr;
-        if (mr == MR && nr == NR) {
-          kernel(kc, aPack, ir * kc, bPack, jr * kc, c, ci, ldc, beta);
+        if (mr == MR && w == nr) {
+          tile(wide, kc, aPack, ir * kc, bPack, bi, c, ci, ldc, beta);
         } else {
-          float[] edge = EDGE.get();
-          kernel(kc, aPack, ir * kc, bPack, jr * kc, edge, 0, NR, 0f);
+          float[] edge = EDGE.get(MR * nr);
+          tile(wide, kc, aPack, ir * kc, bPack, bi, edge, 0, nr, 0f);
           for (int r = 0; r < mr; r++) {
-            for (int j = 0; j < nr; j++) {
+            for (int j = 0; j < w; j++) {
               int x = ci + r * ldc + j;
-              float v = edge[r * NR + j];
+              float v = edge[r * nr + j];
               c[x] = beta == 0f ? v : v + beta * c[x];
             }
           }
@@ -163,83 +290,18 @@ public final class CpuSgemm {
     }
   }
 
-  /**
-   * C[0:MR, 0:NR] = A_panel * B_panel + beta * C (beta == 0: old C ignored). Twelve accumulators
-   * stay in vector registers across the whole kc loop; each step loads two B vectors and
-   * broadcasts MR values of A.
-   */
-  private static void kernel(
-      int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
-    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-    FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-    FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-    for (int p = 0; p < kc; p++) {
-      int ap = ai + p * MR;
-      int bp = bi + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, b, bp);
-      FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
-      FloatVector x = FloatVector.broadcast(S, a[ap]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[ap + 1]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[ap + 2]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[ap + 3]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[ap + 4]);
-      c40 = x.fma(b0, c40);
-      c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[ap + 5]);
-      c50 = x.fma(b0, c50);
-      c51 = x.fma(b1, c51);
-    }
-    // Written out rather than through a helper: a vector passed to a call C2 does not inline, or
-    // merged at a phi after a branch, gets boxed, and the boxing spreads into the k loop (5x slower).
-    int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
-    if (beta == 0f) {
-      c00.intoArray(c, ci);
-      c01.intoArray(c, ci + VL);
-      c10.intoArray(c, c1);
-      c11.intoArray(c, c1 + VL);
-      c20.intoArray(c, c2);
-      c21.intoArray(c, c2 + VL);
-      c30.intoArray(c, c3);
-      c31.intoArray(c, c3 + VL);
-      c40.intoArray(c, c4);
-      c41.intoArray(c, c4 + VL);
-      c50.intoArray(c, c5);
-      c51.intoArray(c, c5 + VL);
-    } else {
-      FloatVector bv = FloatVector.broadcast(S, beta);
-      FloatVector.fromArray(S, c, ci).fma(bv, c00).intoArray(c, ci);
-      FloatVector.fromArray(S, c, ci + VL).fma(bv, c01).intoArray(c, ci + VL);
-      FloatVector.fromArray(S, c, c1).fma(bv, c10).intoArray(c, c1);
-      FloatVector.fromArray(S, c, c1 + VL).fma(bv, c11).intoArray(c, c1 + VL);
-      FloatVector.fromArray(S, c, c2).fma(bv, c20).intoArray(c, c2);
-      FloatVector.fromArray(S, c, c2 + VL).fma(bv, c21).intoArray(c, c2 + VL);
-      FloatVector.fromArray(S, c, c3).fma(bv, c30).intoArray(c, c3);
-      FloatVector.fromArray(S, c, c3 + VL).fma(bv, c31).intoArray(c, c3 + VL);
-      FloatVector.fromArray(S, c, c4).fma(bv, c40).intoArray(c, c4);
-      FloatVector.fromArray(S, c, c4 + VL).fma(bv, c41).intoArray(c, c4 + VL);
-      FloatVector.fromArray(S, c, c5).fma(bv, c50).intoArray(c, c5);
-      FloatVector.fromArray(S, c, c5 + VL).fma(bv, c51).intoArray(c, c5 + VL);
-    }
+  private static void tile(
+      boolean wide, int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+      float beta) {
+    if (wide) SgemmMicroKernels.kernel6x4(kc, a, ai, b, bi, c, ci, ldc, beta);
+    else SgemmMicroKernels.kernel6x2(kc, a, ai, b, bi, c, ci, ldc, beta);
   }
 
-  private static float[] buffer(ThreadLocal<float[][]> pool, int size) {
-    float[][] holder = pool.get();
-    if (holder[0].length < size) holder[0] = new float[size];
-    return holder[0];
+  private static int ceilDiv(int x, int y) {
+    return (x + y - 1) / y;
   }
 
   private static int roundUp(int x, int to) {
-    return (x + to - 1) / to * to;
+    return ceilDiv(x, to) * to;
   }
 }

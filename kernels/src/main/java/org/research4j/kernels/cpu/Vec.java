@@ -21,7 +21,8 @@ final class Vec {
   static float sum(float[] a, int off, int n) {
     FloatVector acc = FloatVector.zero(S);
     int i = 0;
-    for (int ub = S.loopBound(n); i < ub; i += L) acc = acc.add(FloatVector.fromArray(S, a, off + i));
+    for (int ub = S.loopBound(n); i < ub; i += L)
+      acc = acc.add(FloatVector.fromArray(S, a, off + i));
     float s = acc.reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) s += a[off + i];
     return s;
@@ -30,7 +31,8 @@ final class Vec {
   static float max(float[] a, int off, int n) {
     FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     int i = 0;
-    for (int ub = S.loopBound(n); i < ub; i += L) acc = acc.max(FloatVector.fromArray(S, a, off + i));
+    for (int ub = S.loopBound(n); i < ub; i += L)
+      acc = acc.max(FloatVector.fromArray(S, a, off + i));
     float m = acc.reduceLanes(VectorOperators.MAX);
     for (; i < n; i++) m = Math.max(m, a[off + i]);
     return m;

@@ -105,7 +105,7 @@ public record ClDevice(
     if (platforms.length == 0) {
       throw new OpenClUnavailableException(
           "no OpenCL platform installed (CL_PLATFORM_NOT_FOUND_KHR): install a GPU driver's"
-              + " OpenCL ICD, or PoCL for CPUs; " + INSTALL_HINT,
+              + " OpenCL ICD, or PoCL for CPUs (apt-get install pocl-opencl-icd)",
           null);
     }
     List<ClDevice> all = new ArrayList<>();

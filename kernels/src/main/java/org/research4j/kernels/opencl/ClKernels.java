@@ -29,8 +29,12 @@ import org.research4j.kernels.Kernels;
  * sgemm.cl} (one program per tiling, see {@link SgemmTuning}).
  *
  * <p>Arguments are checked on the host as the CPU kernels check them (buffer kinds and lengths
- * against the shapes) before anything is enqueued. Any OpenCL error, at enqueue time or when a
- * later {@code sync}/{@code download} finds a failed kernel, throws {@link ClException}.
+ * against the shapes) before anything is enqueued. Values inside device buffers (token ids,
+ * targets, positions, KV-cache start offsets) are not: reading them would cost a round trip per
+ * call. The kernels never read or write out of bounds on them instead: an out-of-range id or target
+ * yields NaN (which {@code countNonFinite} finds), cache rows past the end are skipped and
+ * attention never reads past {@code tk}. Any OpenCL error, at enqueue time or when a later {@code
+ * sync}/{@code download} finds a failed kernel, throws {@link ClException}.
  *
  * <p>Because there is one in-order queue, a buffer closed while kernels that use it are still
  * queued can go back to the pool at once: whoever takes it next enqueues after them.

@@ -13,8 +13,8 @@ import org.research4j.kernels.Buf;
 
 /**
  * Flash-style attention against the naive reference that materialises the whole score matrix.
- * Tolerance: 1e-4 times the largest reference magnitude (float accumulation over up to 130 keys
- * and 64 dimensions, in a different order than the reference).
+ * Tolerance: 1e-4 times the largest reference magnitude (float accumulation over up to 130 keys and
+ * 64 dimensions, in a different order than the reference).
  */
 class CpuAttentionTest {
   private static final double TOL = 1e-4;
@@ -39,17 +39,31 @@ class CpuAttentionTest {
     float[] dOut = uniform(r, b * t * hq * d, 1);
     float scale = (float) (1 / Math.sqrt(d));
     ReferenceKernels.Attention want =
-        ReferenceKernels.attention(toDouble(q), toDouble(k), toDouble(v), null, b, t, t, hq, hkv, d, scale);
+        ReferenceKernels.attention(
+            toDouble(q), toDouble(k), toDouble(v), null, b, t, t, hq, hkv, d, scale);
 
     float[] out = new float[q.length];
     float[] lse = new float[b * hq * t];
-    kernels.attentionForward(CpuBuf.wrap(q), CpuBuf.wrap(k), CpuBuf.wrap(v), CpuBuf.wrap(out),
-        CpuBuf.wrap(lse), null, b, t, t, hq, hkv, d, scale);
+    kernels.attentionForward(
+        CpuBuf.wrap(q),
+        CpuBuf.wrap(k),
+        CpuBuf.wrap(v),
+        CpuBuf.wrap(out),
+        CpuBuf.wrap(lse),
+        null,
+        b,
+        t,
+        t,
+        hq,
+        hkv,
+        d,
+        scale);
     assertClose("attention out", seed, want.out(), out, TOL);
     assertClose("attention lse", seed, want.lse(), lse, TOL);
 
-    ReferenceKernels.AttentionGrads g = ReferenceKernels.attentionBackward(
-        toDouble(q), toDouble(k), toDouble(v), toDouble(dOut), b, t, hq, hkv, d, scale);
+    ReferenceKernels.AttentionGrads g =
+        ReferenceKernels.attentionBackward(
+            toDouble(q), toDouble(k), toDouble(v), toDouble(dOut), b, t, hq, hkv, d, scale);
     // Start from non-zero gradients: the backward must accumulate.
     float[] dq = uniform(r, q.length, 1);
     float[] dk = uniform(r, k.length, 1);
@@ -57,9 +71,22 @@ class CpuAttentionTest {
     double[] wantDq = plus(dq, g.dq());
     double[] wantDk = plus(dk, g.dk());
     double[] wantDv = plus(dv, g.dv());
-    kernels.attentionBackward(CpuBuf.wrap(q), CpuBuf.wrap(k), CpuBuf.wrap(v), CpuBuf.wrap(out),
-        CpuBuf.wrap(lse), CpuBuf.wrap(dOut), CpuBuf.wrap(dq), CpuBuf.wrap(dk), CpuBuf.wrap(dv),
-        b, t, hq, hkv, d, scale);
+    kernels.attentionBackward(
+        CpuBuf.wrap(q),
+        CpuBuf.wrap(k),
+        CpuBuf.wrap(v),
+        CpuBuf.wrap(out),
+        CpuBuf.wrap(lse),
+        CpuBuf.wrap(dOut),
+        CpuBuf.wrap(dq),
+        CpuBuf.wrap(dk),
+        CpuBuf.wrap(dv),
+        b,
+        t,
+        hq,
+        hkv,
+        d,
+        scale);
     assertClose("attention dq", seed, wantDq, dq, TOL);
     assertClose("attention dk", seed, wantDk, dk, TOL);
     assertClose("attention dv", seed, wantDv, dv, TOL);
@@ -82,19 +109,44 @@ class CpuAttentionTest {
     float[] v = uniform(r, b * tk * hkv * d, 1);
     int[] start = {s0, s1};
     float scale = (float) (1 / Math.sqrt(d));
-    ReferenceKernels.Attention want = ReferenceKernels.attention(
-        toDouble(q), toDouble(k), toDouble(v), start, b, tq, tk, hq, hkv, d, scale);
+    ReferenceKernels.Attention want =
+        ReferenceKernels.attention(
+            toDouble(q), toDouble(k), toDouble(v), start, b, tq, tk, hq, hkv, d, scale);
 
     float[] out = new float[q.length];
     float[] lse = new float[b * hq * tq];
-    kernels.attentionForward(CpuBuf.wrap(q), CpuBuf.wrap(k), CpuBuf.wrap(v), CpuBuf.wrap(out),
-        CpuBuf.wrap(lse), CpuBuf.wrap(start), b, tq, tk, hq, hkv, d, scale);
+    kernels.attentionForward(
+        CpuBuf.wrap(q),
+        CpuBuf.wrap(k),
+        CpuBuf.wrap(v),
+        CpuBuf.wrap(out),
+        CpuBuf.wrap(lse),
+        CpuBuf.wrap(start),
+        b,
+        tq,
+        tk,
+        hq,
+        hkv,
+        d,
+        scale);
     assertClose("cached attention out", seed, want.out(), out, TOL);
     assertClose("cached attention lse", seed, want.lse(), lse, TOL);
 
     float[] outNoLse = new float[q.length];
-    kernels.attentionForward(CpuBuf.wrap(q), CpuBuf.wrap(k), CpuBuf.wrap(v),
-        CpuBuf.wrap(outNoLse), null, CpuBuf.wrap(start), b, tq, tk, hq, hkv, d, scale);
+    kernels.attentionForward(
+        CpuBuf.wrap(q),
+        CpuBuf.wrap(k),
+        CpuBuf.wrap(v),
+        CpuBuf.wrap(outNoLse),
+        null,
+        CpuBuf.wrap(start),
+        b,
+        tq,
+        tk,
+        hq,
+        hkv,
+        d,
+        scale);
     assertClose("cached attention out without lse", seed, want.out(), outNoLse, TOL);
   }
 
@@ -106,11 +158,24 @@ class CpuAttentionTest {
     float[] q = uniform(r, b * tq * hq * d, 2);
     float[] k = uniform(r, b * tk * hkv * d, 2);
     float[] v = uniform(r, b * tk * hkv * d, 1);
-    ReferenceKernels.Attention want = ReferenceKernels.attention(
-        toDouble(q), toDouble(k), toDouble(v), null, b, tq, tk, hq, hkv, d, 0.25);
+    ReferenceKernels.Attention want =
+        ReferenceKernels.attention(
+            toDouble(q), toDouble(k), toDouble(v), null, b, tq, tk, hq, hkv, d, 0.25);
     float[] out = new float[q.length];
-    kernels.attentionForward(CpuBuf.wrap(q), CpuBuf.wrap(k), CpuBuf.wrap(v), CpuBuf.wrap(out),
-        null, null, b, tq, tk, hq, hkv, d, 0.25f);
+    kernels.attentionForward(
+        CpuBuf.wrap(q),
+        CpuBuf.wrap(k),
+        CpuBuf.wrap(v),
+        CpuBuf.wrap(out),
+        null,
+        null,
+        b,
+        tq,
+        tk,
+        hq,
+        hkv,
+        d,
+        0.25f);
     assertClose("prefix attention out", seed, want.out(), out, TOL);
   }
 
@@ -128,15 +193,36 @@ class CpuAttentionTest {
     ReferenceKernels.AttentionGrads g =
         ReferenceKernels.attentionBackward(q, k, v, dOut, b, t, hq, hkv, d, scale);
     double h = 1e-6;
-    assertClose("fd dq", seed, Fixtures.numericGrad(
-        x -> ReferenceKernels.attention(x, k, v, null, b, t, t, hq, hkv, d, scale).out(), q, dOut, h),
-        g.dq(), 1e-7);
-    assertClose("fd dk", seed, Fixtures.numericGrad(
-        x -> ReferenceKernels.attention(q, x, v, null, b, t, t, hq, hkv, d, scale).out(), k, dOut, h),
-        g.dk(), 1e-7);
-    assertClose("fd dv", seed, Fixtures.numericGrad(
-        x -> ReferenceKernels.attention(q, k, x, null, b, t, t, hq, hkv, d, scale).out(), v, dOut, h),
-        g.dv(), 1e-7);
+    assertClose(
+        "fd dq",
+        seed,
+        Fixtures.numericGrad(
+            x -> ReferenceKernels.attention(x, k, v, null, b, t, t, hq, hkv, d, scale).out(),
+            q,
+            dOut,
+            h),
+        g.dq(),
+        1e-7);
+    assertClose(
+        "fd dk",
+        seed,
+        Fixtures.numericGrad(
+            x -> ReferenceKernels.attention(q, x, v, null, b, t, t, hq, hkv, d, scale).out(),
+            k,
+            dOut,
+            h),
+        g.dk(),
+        1e-7);
+    assertClose(
+        "fd dv",
+        seed,
+        Fixtures.numericGrad(
+            x -> ReferenceKernels.attention(q, k, x, null, b, t, t, hq, hkv, d, scale).out(),
+            v,
+            dOut,
+            h),
+        g.dv(),
+        1e-7);
   }
 
   @Test
@@ -145,10 +231,11 @@ class CpuAttentionTest {
     Buf kv = kernels.allocF32(2 * 4 * 8);
     Buf start = kernels.allocI32(2);
     kernels.upload(new int[] {0, 1}, 0, start, 0, 2);
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class,
-        () -> kernels.attentionForward(q, kv, kv, q, null, start, 2, 4, 4, 1, 1, 8, 1f));
-    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("attentionForward: sequence 1"),
-        e.getMessage());
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> kernels.attentionForward(q, kv, kv, q, null, start, 2, 4, 4, 1, 1, 8, 1f));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().startsWith("attentionForward: sequence 1"), e.getMessage());
   }
 }

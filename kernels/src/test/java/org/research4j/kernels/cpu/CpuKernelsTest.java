@@ -25,8 +25,10 @@ import org.research4j.kernels.Buf;
  */
 class CpuKernelsTest {
   private static final double TOL = 1e-5;
+
   /** Finite differences in double: step and tolerance (relative to the gradient's magnitude). */
   private static final double FD_H = 1e-6;
+
   private static final double FD_TOL = 1e-7;
 
   private final CpuKernels kernels = new CpuKernels();
@@ -67,8 +69,9 @@ class CpuKernelsTest {
     kernels.download(ints2, 0, ib, 0, 4);
     assertArrayEquals(new int[] {9, 8, 7, 0}, ib);
     assertThrows(IllegalArgumentException.class, () -> kernels.copy(f, 0, ints, 0, 1));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> kernels.upload(new float[4], 0, f, 8, 4));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> kernels.upload(new float[4], 0, f, 8, 4));
     assertTrue(e.getMessage().startsWith("upload: dst has 10 elements"), e.getMessage());
   }
 
@@ -90,8 +93,10 @@ class CpuKernelsTest {
     }
     kernels.sgemm(true, false, m, n, k, 2f, w(a), 0, m, w(b), 0, n, 0.5f, w(c), 0, n);
     assertClose("sgemm", seed, want, c, TOL);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> kernels.sgemm(false, false, m, n, k, 1f, w(a), 1, k, w(b), 0, n, 0f, w(c), 0, n));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> kernels.sgemm(false, false, m, n, k, 1f, w(a), 1, k, w(b), 0, n, 0f, w(c), 0, n));
     assertTrue(e.getMessage().startsWith("sgemm: a has 45 elements"), e.getMessage());
   }
 
@@ -105,7 +110,8 @@ class CpuKernelsTest {
     System.arraycopy(src, 0, want, 0, tn * row);
     System.arraycopy(src, tn * row, want, (tmax + 3) * row, tn * row);
     assertArrayEquals(want, cache);
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> kernels.writeCache(w(src), w(cache), w(new int[] {0, 4}), b, tn, tmax, row));
   }
 
@@ -120,8 +126,11 @@ class CpuKernelsTest {
     float[] a = uniform(r, n, 2);
     float[] b = uniform(r, n, 2);
     float[] acc = uniform(r, n, 2);
-    double[] wantAdd = new double[n], wantMul = new double[n], wantMulAcc = new double[n],
-        wantAxpy = new double[n], wantScale = new double[n];
+    double[] wantAdd = new double[n],
+        wantMul = new double[n],
+        wantMulAcc = new double[n],
+        wantAxpy = new double[n],
+        wantScale = new double[n];
     for (int i = 0; i < n; i++) {
       wantAdd[i] = (double) a[i] + b[i];
       wantMul[i] = (double) a[i] * b[i];
@@ -200,7 +209,8 @@ class CpuKernelsTest {
     assertEquals(0, kernels.countNonFinite(w(x), n));
     int bad = 0;
     for (int i = 0; i < n; i += 3) {
-      x[i] = i % 2 == 0 ? Float.NaN : (i % 5 == 0 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+      x[i] =
+          i % 2 == 0 ? Float.NaN : (i % 5 == 0 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
       bad++;
     }
     assertEquals(bad, kernels.countNonFinite(w(x), n), "countNonFinite, seed " + seed);
@@ -221,16 +231,32 @@ class CpuKernelsTest {
     float[] y = new float[x.length];
     float[] rstd = new float[rows];
     kernels.rmsnormForward(w(x), w(wt), w(y), w(rstd), rows, dim, eps);
-    assertClose("rmsnorm y", seed, ReferenceKernels.rmsnorm(toDouble(x), toDouble(wt), rows, dim, eps), y, TOL);
+    assertClose(
+        "rmsnorm y",
+        seed,
+        ReferenceKernels.rmsnorm(toDouble(x), toDouble(wt), rows, dim, eps),
+        y,
+        TOL);
 
-    double[][] g = ReferenceKernels.rmsnormBackward(toDouble(x), toDouble(wt), toDouble(dy), rows, dim, eps);
+    double[][] g =
+        ReferenceKernels.rmsnormBackward(toDouble(x), toDouble(wt), toDouble(dy), rows, dim, eps);
     if (rows * dim <= 400) {
       double[] xd = toDouble(x);
       double[] wd = toDouble(wt);
-      assertClose("fd rmsnorm dx", seed, Fixtures.numericGrad(
-          v -> ReferenceKernels.rmsnorm(v, wd, rows, dim, eps), xd, toDouble(dy), FD_H), g[0], FD_TOL * 10);
-      assertClose("fd rmsnorm dw", seed, Fixtures.numericGrad(
-          v -> ReferenceKernels.rmsnorm(xd, v, rows, dim, eps), wd, toDouble(dy), FD_H), g[1], FD_TOL * 10);
+      assertClose(
+          "fd rmsnorm dx",
+          seed,
+          Fixtures.numericGrad(
+              v -> ReferenceKernels.rmsnorm(v, wd, rows, dim, eps), xd, toDouble(dy), FD_H),
+          g[0],
+          FD_TOL * 10);
+      assertClose(
+          "fd rmsnorm dw",
+          seed,
+          Fixtures.numericGrad(
+              v -> ReferenceKernels.rmsnorm(xd, v, rows, dim, eps), wd, toDouble(dy), FD_H),
+          g[1],
+          FD_TOL * 10);
     }
     float[] dx = uniform(r, x.length, 1);
     float[] dw = uniform(r, dim, 1);
@@ -243,9 +269,18 @@ class CpuKernelsTest {
 
   @Test
   void rmsnormNamesTheShortArgument() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> kernels.rmsnormForward(w(new float[100]), w(new float[64]), w(new float[128]),
-            w(new float[2]), 2, 64, 1e-6f));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                kernels.rmsnormForward(
+                    w(new float[100]),
+                    w(new float[64]),
+                    w(new float[128]),
+                    w(new float[2]),
+                    2,
+                    64,
+                    1e-6f));
     assertEquals("rmsnormForward: x has 100 elements, rows*dim = 128", e.getMessage());
   }
 
@@ -260,7 +295,8 @@ class CpuKernelsTest {
     for (int i = 0; i < n; i++) pos[i] = r.nextInt(5000);
     float[] y = new float[x.length];
     kernels.ropeForward(w(x), w(y), w(pos), n, h, d, theta);
-    assertClose("rope y", seed, ReferenceKernels.rope(toDouble(x), pos, n, h, d, theta, false), y, TOL);
+    assertClose(
+        "rope y", seed, ReferenceKernels.rope(toDouble(x), pos, n, h, d, theta, false), y, TOL);
     float[] inPlace = x.clone();
     kernels.ropeForward(w(inPlace), w(inPlace), w(pos), n, h, d, theta);
     assertArrayEquals(y, inPlace, "rope in place equals out of place");
@@ -269,8 +305,12 @@ class CpuKernelsTest {
     float[] dy = uniform(r, x.length, 1);
     double[] g = ReferenceKernels.rope(toDouble(dy), pos, n, h, d, theta, true);
     if (x.length <= 200) {
-      double[] fd = Fixtures.numericGrad(
-          v -> ReferenceKernels.rope(v, pos, n, h, d, theta, false), toDouble(x), toDouble(dy), FD_H);
+      double[] fd =
+          Fixtures.numericGrad(
+              v -> ReferenceKernels.rope(v, pos, n, h, d, theta, false),
+              toDouble(x),
+              toDouble(dy),
+              FD_H);
       assertClose("fd rope dx", seed, fd, g, FD_TOL * 10);
     }
     float[] dx = uniform(r, x.length, 1);
@@ -308,10 +348,18 @@ class CpuKernelsTest {
     if (n < 100) {
       double[] gd = toDouble(gate);
       double[] ud = toDouble(up);
-      assertClose("fd swiglu dgate", seed,
-          Fixtures.numericGrad(v -> ReferenceKernels.swiglu(v, ud), gd, toDouble(dy), FD_H), g[0], FD_TOL * 10);
-      assertClose("fd swiglu dup", seed,
-          Fixtures.numericGrad(v -> ReferenceKernels.swiglu(gd, v), ud, toDouble(dy), FD_H), g[1], FD_TOL * 10);
+      assertClose(
+          "fd swiglu dgate",
+          seed,
+          Fixtures.numericGrad(v -> ReferenceKernels.swiglu(v, ud), gd, toDouble(dy), FD_H),
+          g[0],
+          FD_TOL * 10);
+      assertClose(
+          "fd swiglu dup",
+          seed,
+          Fixtures.numericGrad(v -> ReferenceKernels.swiglu(gd, v), ud, toDouble(dy), FD_H),
+          g[1],
+          FD_TOL * 10);
     }
     float[] dg = uniform(r, n, 1);
     float[] du = uniform(r, n, 1);
@@ -347,8 +395,10 @@ class CpuKernelsTest {
     kernels.embeddingBackward(w(dout), w(ids), w(dtable), n, dim);
     assertClose("embedding scatter-add", seed, wantDt, dtable, TOL);
     ids[n - 1] = vocab;
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> kernels.embeddingForward(w(table), w(ids), w(out), n, dim));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> kernels.embeddingForward(w(table), w(ids), w(out), n, dim));
     assertTrue(e.getMessage().contains("ids[" + (n - 1) + "] = " + vocab), e.getMessage());
   }
 
@@ -388,10 +438,20 @@ class CpuKernelsTest {
     assertClose("logSoftmax dx", seed, wantL, ldx, TOL);
 
     if (rows * cols <= 100) {
-      assertClose("fd softmax", seed, Fixtures.numericGrad(
-          v -> ReferenceKernels.softmax(v, rows, cols), xd, toDouble(dy), FD_H), gSm, FD_TOL * 10);
-      assertClose("fd logSoftmax", seed, Fixtures.numericGrad(
-          v -> ReferenceKernels.logSoftmax(v, rows, cols), xd, toDouble(dy), FD_H), gLs, FD_TOL * 10);
+      assertClose(
+          "fd softmax",
+          seed,
+          Fixtures.numericGrad(
+              v -> ReferenceKernels.softmax(v, rows, cols), xd, toDouble(dy), FD_H),
+          gSm,
+          FD_TOL * 10);
+      assertClose(
+          "fd logSoftmax",
+          seed,
+          Fixtures.numericGrad(
+              v -> ReferenceKernels.logSoftmax(v, rows, cols), xd, toDouble(dy), FD_H),
+          gLs,
+          FD_TOL * 10);
     }
   }
 
@@ -410,15 +470,25 @@ class CpuKernelsTest {
     float[] loss = new float[rows];
     float[] lse = new float[rows];
     kernels.crossEntropyForward(w(logits), w(targets), w(loss), w(lse), rows, v, ignore);
-    assertClose("cross-entropy loss", seed, ReferenceKernels.crossEntropy(ld, targets, rows, v, ignore), loss, TOL);
+    assertClose(
+        "cross-entropy loss",
+        seed,
+        ReferenceKernels.crossEntropy(ld, targets, rows, v, ignore),
+        loss,
+        TOL);
     double[] wantLse = new double[rows];
     for (int i = 0; i < rows; i++) wantLse[i] = ReferenceKernels.logSumExp(ld, i * v, v);
     assertClose("cross-entropy lse", seed, wantLse, lse, TOL);
 
-    double[] g = ReferenceKernels.crossEntropyBackward(ld, targets, toDouble(dloss), rows, v, ignore);
+    double[] g =
+        ReferenceKernels.crossEntropyBackward(ld, targets, toDouble(dloss), rows, v, ignore);
     if (rows * v <= 100) {
-      double[] fd = Fixtures.numericGrad(
-          x -> ReferenceKernels.crossEntropy(x, targets, rows, v, ignore), ld, toDouble(dloss), FD_H);
+      double[] fd =
+          Fixtures.numericGrad(
+              x -> ReferenceKernels.crossEntropy(x, targets, rows, v, ignore),
+              ld,
+              toDouble(dloss),
+              FD_H);
       assertClose("fd cross-entropy", seed, fd, g, FD_TOL * 10);
     }
     float[] dl = uniform(r, logits.length, 1);
@@ -447,8 +517,8 @@ class CpuKernelsTest {
 
   /**
    * The clip boundaries of PPO's min: with A > 0 the ratio is capped at 1 + eps_high (no gradient
-   * above), with A < 0 floored at 1 - eps_low (no gradient below), and the unclipped side keeps
-   * d pg / d logp = -A rho. The KL is clamped at 10 with zero gradient there.
+   * above), with A < 0 floored at 1 - eps_low (no gradient below), and the unclipped side keeps d
+   * pg / d logp = -A rho. The KL is clamped at 10 with zero gradient there.
    */
   @Test
   void grpoLossClipBoundariesAndKlClamp() {
@@ -463,10 +533,30 @@ class CpuKernelsTest {
     float[] dlogp = new float[5];
     float[] loss = new float[5];
     float[] kl = new float[5];
-    kernels.grpoLossForward(w(lp), w(old), w(ref), w(adv), w(wt), w(loss), w(kl), 5,
-        (float) epsLow, (float) epsHigh, 0f);
-    kernels.grpoLossBackward(w(lp), w(old), w(ref), w(adv), w(wt), w(dloss), w(dlogp), 5,
-        (float) epsLow, (float) epsHigh, 0f);
+    kernels.grpoLossForward(
+        w(lp),
+        w(old),
+        w(ref),
+        w(adv),
+        w(wt),
+        w(loss),
+        w(kl),
+        5,
+        (float) epsLow,
+        (float) epsHigh,
+        0f);
+    kernels.grpoLossBackward(
+        w(lp),
+        w(old),
+        w(ref),
+        w(adv),
+        w(wt),
+        w(dloss),
+        w(dlogp),
+        5,
+        (float) epsLow,
+        (float) epsHigh,
+        0f);
     double rho = Math.exp(0.5f);
     double rhoLow = Math.exp(-0.5f);
     assertEquals(-1.5 * (1 + epsHigh), loss[0], 1e-6, "A>0 above the clip: loss uses 1+eps_high");
@@ -485,8 +575,10 @@ class CpuKernelsTest {
     float[] loss2 = new float[2];
     float[] kl2 = new float[2];
     float[] d2 = new float[2];
-    kernels.grpoLossForward(w(lp2), w(lp2), w(ref2), w(zero), w(one), w(loss2), w(kl2), 2, 0.2f, 0.2f, 0.5f);
-    kernels.grpoLossBackward(w(lp2), w(lp2), w(ref2), w(zero), w(one), w(one), w(d2), 2, 0.2f, 0.2f, 0.5f);
+    kernels.grpoLossForward(
+        w(lp2), w(lp2), w(ref2), w(zero), w(one), w(loss2), w(kl2), 2, 0.2f, 0.2f, 0.5f);
+    kernels.grpoLossBackward(
+        w(lp2), w(lp2), w(ref2), w(zero), w(one), w(one), w(d2), 2, 0.2f, 0.2f, 0.5f);
     assertEquals(10f, kl2[0], "KL clamped at 10");
     assertEquals(5f, loss2[0], 1e-6, "loss = beta * clamped KL");
     assertEquals(0f, d2[0], "no KL gradient where the clamp is active");
@@ -495,19 +587,46 @@ class CpuKernelsTest {
     assertEquals(0.5 * (1 - Math.exp(-0.5)), d2[1], 1e-6, "d kl / d logp = 1 - exp(ref - logp)");
   }
 
-  private void checkGrpo(long seed, float[] lp, float[] old, float[] ref, float[] adv, float[] wt,
-      float[] dloss, float epsLow, float epsHigh, float beta) {
+  private void checkGrpo(
+      long seed,
+      float[] lp,
+      float[] old,
+      float[] ref,
+      float[] adv,
+      float[] wt,
+      float[] dloss,
+      float epsLow,
+      float epsHigh,
+      float beta) {
     int n = lp.length;
-    double[][] want = ReferenceKernels.grpo(toDouble(lp), toDouble(old), toDouble(ref),
-        toDouble(adv), toDouble(wt), epsLow, epsHigh, beta);
+    double[][] want =
+        ReferenceKernels.grpo(
+            toDouble(lp),
+            toDouble(old),
+            toDouble(ref),
+            toDouble(adv),
+            toDouble(wt),
+            epsLow,
+            epsHigh,
+            beta);
     float[] loss = new float[n];
     float[] kl = new float[n];
-    kernels.grpoLossForward(w(lp), w(old), w(ref), w(adv), w(wt), w(loss), w(kl), n, epsLow, epsHigh, beta);
+    kernels.grpoLossForward(
+        w(lp), w(old), w(ref), w(adv), w(wt), w(loss), w(kl), n, epsLow, epsHigh, beta);
     assertClose("grpo loss", seed, want[0], loss, TOL);
     assertClose("grpo kl", seed, want[1], kl, TOL);
 
-    double[] g = ReferenceKernels.grpoBackward(toDouble(lp), toDouble(old), toDouble(ref),
-        toDouble(adv), toDouble(wt), toDouble(dloss), epsLow, epsHigh, beta);
+    double[] g =
+        ReferenceKernels.grpoBackward(
+            toDouble(lp),
+            toDouble(old),
+            toDouble(ref),
+            toDouble(adv),
+            toDouble(wt),
+            toDouble(dloss),
+            epsLow,
+            epsHigh,
+            beta);
     // Finite differences per token (the loss of token t depends only on logp[t]), away from kinks.
     double[] lpd = toDouble(lp);
     for (int t = 0; t < n; t++) {
@@ -516,18 +635,34 @@ class CpuKernelsTest {
       up[t] += h;
       double[] down = lpd.clone();
       down[t] -= h;
-      double[] lu = ReferenceKernels.grpo(up, toDouble(old), toDouble(ref), toDouble(adv), toDouble(wt), epsLow, epsHigh, beta)[0];
-      double[] ld = ReferenceKernels.grpo(down, toDouble(old), toDouble(ref), toDouble(adv), toDouble(wt), epsLow, epsHigh, beta)[0];
+      double[] lu =
+          ReferenceKernels.grpo(
+              up, toDouble(old), toDouble(ref), toDouble(adv), toDouble(wt), epsLow, epsHigh, beta)[
+              0];
+      double[] ld =
+          ReferenceKernels.grpo(
+              down,
+              toDouble(old),
+              toDouble(ref),
+              toDouble(adv),
+              toDouble(wt),
+              epsLow,
+              epsHigh,
+              beta)[0];
       double fd = dloss[t] * (lu[t] - ld[t]) / (2 * h);
       double rho = Math.exp(lpd[t] - old[t]);
       double k = Math.exp(ref[t] - lpd[t]) - (ref[t] - lpd[t]) - 1;
-      boolean nearKink = Math.abs(rho - (1 - epsLow)) < 1e-5 || Math.abs(rho - (1 + epsHigh)) < 1e-5
-          || Math.abs(k - 10) < 1e-4;
-      if (!nearKink) assertEquals(fd, g[t], 1e-5 * (1 + Math.abs(fd)), "fd grpo token " + t + ", seed " + seed);
+      boolean nearKink =
+          Math.abs(rho - (1 - epsLow)) < 1e-5
+              || Math.abs(rho - (1 + epsHigh)) < 1e-5
+              || Math.abs(k - 10) < 1e-4;
+      if (!nearKink)
+        assertEquals(fd, g[t], 1e-5 * (1 + Math.abs(fd)), "fd grpo token " + t + ", seed " + seed);
     }
     float[] dlogp = uniform(new SplittableRandom(seed + 1), n, 1);
     double[] wantD = plus(dlogp, g);
-    kernels.grpoLossBackward(w(lp), w(old), w(ref), w(adv), w(wt), w(dloss), w(dlogp), n, epsLow, epsHigh, beta);
+    kernels.grpoLossBackward(
+        w(lp), w(old), w(ref), w(adv), w(wt), w(dloss), w(dlogp), n, epsLow, epsHigh, beta);
     assertClose("grpo dlogp", seed, wantD, dlogp, TOL);
   }
 

@@ -75,6 +75,24 @@ class CpuSgemmTest {
     }
   }
 
+  /** Few rows or few columns (decoding): the unpacked path, every group size and ragged strip. */
+  @Test
+  void skinnyShapes() {
+    SplittableRandom shapes = new SplittableRandom(41);
+    int[] few = {2, 3, 4, 5, 7, 8, 13, 16};
+    int seed = 9000;
+    for (int f : few) {
+      for (int t = 0; t < 4; t++) {
+        int big = 1 + shapes.nextInt(300);
+        int k = 1 + shapes.nextInt(200);
+        boolean tA = t >= 2;
+        boolean tB = (t & 1) == 1;
+        check(new Case(tA, tB, f, big, k, 1.25f, 0f, 1, 2, 3, 2, true, seed++));
+        check(new Case(tA, tB, big, f, k, -0.5f, 0.5f, 2, 0, 1, 3, false, seed++));
+      }
+    }
+  }
+
   /** Shapes past NC, KC and MC, large enough to run on several threads. */
   @Test
   void crossesEveryBlockBoundary() {
@@ -83,6 +101,23 @@ class CpuSgemmTest {
     check(new Case(true, true, 19, n, CpuSgemm.KC + 61, 1f, 0f, 0, 3, 1, 2, true, 5001));
     check(new Case(false, true, 2 * CpuSgemm.MC + 5, 150, 2 * CpuSgemm.KC + 3, 0.5f, 1f, 0, 0, 0, 0, false, 5002));
     check(new Case(true, false, 2 * CpuSgemm.MC + 5, 150, 2 * CpuSgemm.KC + 3, 1f, -1f, 4, 0, 0, 0, false, 5003));
+  }
+
+  /** The 6 x 2VL kernel that 16-register ISAs use, and the packed path on vector-like shapes. */
+  @Test
+  void narrowKernelAndPackedPathOnEveryShape() {
+    SplittableRandom shapes = new SplittableRandom(31);
+    for (int trial = 0; trial < 40; trial++) {
+      int m = trial < 4 ? 1 : 1 + shapes.nextInt(150);
+      int n = trial >= 4 && trial < 8 ? 1 : 1 + shapes.nextInt(150);
+      int k = 1 + shapes.nextInt(600);
+      boolean wide = trial % 2 == 0;
+      int threads = trial % 3 == 0 ? 1 : Parallel.threads();
+      Case t = new Case(shapes.nextBoolean(), shapes.nextBoolean(), m, n, k, 0.5f, trial % 4 == 0 ? 0f : -1f,
+          shapes.nextInt(5), shapes.nextInt(5), shapes.nextInt(5), shapes.nextInt(4), false, 8000 + trial);
+      check(t, (tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
+          CpuSgemm.blocked(wide, tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads));
+    }
   }
 
   @Test
@@ -125,7 +160,19 @@ class CpuSgemmTest {
     }
   }
 
+  /** The signature of {@code CpuSgemm.sgemm}, so a test can run another path of it. */
+  @FunctionalInterface
+  private interface Gemm {
+    void run(
+        boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+        float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc);
+  }
+
   private static void check(Case t) {
+    check(t, CpuSgemm::sgemm);
+  }
+
+  private static void check(Case t, Gemm gemm) {
     if (t.nanC && t.beta != 0f) throw new IllegalArgumentException("NaN-filled C needs beta == 0: " + t);
     SplittableRandom rnd = new SplittableRandom(t.seed);
     int aRows = t.transA ? t.k : t.m;
@@ -141,7 +188,7 @@ class CpuSgemmTest {
     if (t.nanC) java.util.Arrays.fill(c, Float.NaN);
     float[] original = c.clone();
 
-    CpuSgemm.sgemm(t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, t.aOff, lda, b, t.bOff, ldb, t.beta, c, t.cOff, ldc);
+    gemm.run(t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, t.aOff, lda, b, t.bOff, ldb, t.beta, c, t.cOff, ldc);
 
     for (int i = 0; i < t.m; i++) {
       for (int j = 0; j < t.n; j++) {

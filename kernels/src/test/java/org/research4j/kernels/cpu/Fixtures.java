@@ -39,7 +39,8 @@ final class Fixtures {
    * relative to the array's magnitude; 1 when {@code want} is all zeros), naming the worst element.
    */
   static void assertClose(String what, long seed, double[] want, float[] got, double tol) {
-    if (got.length < want.length) fail(what + ": got " + got.length + " values, want " + want.length);
+    if (got.length < want.length)
+      fail(what + ": got " + got.length + " values, want " + want.length);
     double scale = maxAbs(want);
     if (scale == 0) scale = 1;
     double worst = -1;
@@ -52,9 +53,11 @@ final class Fixtures {
       }
     }
     if (!(worst <= tol * scale)) {
-      fail(String.format(
-          "%s (seed %d): worst error %.3g at [%d] (want %.9g, got %.9g) exceeds %.1g x max|want| %.3g",
-          what, seed, worst, at, want[at], (double) got[at], tol, scale));
+      fail(
+          String.format(
+              "%s (seed %d): worst error %.3g at [%d] (want %.9g, got %.9g) exceeds %.1g x"
+                  + " max|want| %.3g",
+              what, seed, worst, at, want[at], (double) got[at], tol, scale));
     }
   }
 
@@ -64,8 +67,10 @@ final class Fixtures {
     double scale = Math.max(maxAbs(want), 1e-300);
     for (int i = 0; i < want.length; i++) {
       if (!(Math.abs(got[i] - want[i]) <= tol * scale)) {
-        fail(String.format("%s (seed %d): [%d] want %.12g, got %.12g, tolerance %.1g x %.3g",
-            what, seed, i, want[i], got[i], tol, scale));
+        fail(
+            String.format(
+                "%s (seed %d): [%d] want %.12g, got %.12g, tolerance %.1g x %.3g",
+                what, seed, i, want[i], got[i], tol, scale));
       }
     }
   }

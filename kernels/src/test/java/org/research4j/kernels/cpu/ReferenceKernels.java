@@ -1,9 +1,9 @@
 package org.research4j.kernels.cpu;
 
 /**
- * Slow, obvious double-precision versions of the kernels: plain loops straight from the
- * definitions in {@code Kernels}' javadoc, the yardstick the fast kernels are tested against.
- * Attention materialises the full score matrix here on purpose.
+ * Slow, obvious double-precision versions of the kernels: plain loops straight from the definitions
+ * in {@code Kernels}' javadoc, the yardstick the fast kernels are tested against. Attention
+ * materialises the full score matrix here on purpose.
  */
 final class ReferenceKernels {
   private ReferenceKernels() {}
@@ -12,8 +12,17 @@ final class ReferenceKernels {
   record Attention(double[] out, double[] lse) {}
 
   static Attention attention(
-      double[] q, double[] k, double[] v, int[] start, int b, int tq, int tk, int hq, int hkv,
-      int d, double scale) {
+      double[] q,
+      double[] k,
+      double[] v,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      double scale) {
     double[] out = new double[b * tq * hq * d];
     double[] lse = new double[b * hq * tq];
     int group = hq / hkv;
@@ -30,7 +39,8 @@ final class ReferenceKernels {
               continue;
             }
             double dot = 0;
-            for (int c = 0; c < d; c++) dot += q[qi(s, i, h, c, tq, hq, d)] * k[qi(s, j, g, c, tk, hkv, d)];
+            for (int c = 0; c < d; c++)
+              dot += q[qi(s, i, h, c, tq, hq, d)] * k[qi(s, j, g, c, tk, hkv, d)];
             scores[i][j] = scale * dot;
             max = Math.max(max, scores[i][j]);
           }
@@ -39,7 +49,8 @@ final class ReferenceKernels {
           lse[(s * hq + h) * tq + i] = max + Math.log(sum);
           for (int j = 0; j <= p; j++) {
             double pr = Math.exp(scores[i][j] - max) / sum;
-            for (int c = 0; c < d; c++) out[qi(s, i, h, c, tq, hq, d)] += pr * v[qi(s, j, g, c, tk, hkv, d)];
+            for (int c = 0; c < d; c++)
+              out[qi(s, i, h, c, tq, hq, d)] += pr * v[qi(s, j, g, c, tk, hkv, d)];
           }
         }
       }
@@ -56,7 +67,15 @@ final class ReferenceKernels {
 
   /** Gradients of {@code sum(dOut * out)} for training attention ({@code tq == tk == t}). */
   static AttentionGrads attentionBackward(
-      double[] q, double[] k, double[] v, double[] dOut, int b, int t, int hq, int hkv, int d,
+      double[] q,
+      double[] k,
+      double[] v,
+      double[] dOut,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
       double scale) {
     double[] dq = new double[q.length];
     double[] dk = new double[k.length];
@@ -71,7 +90,8 @@ final class ReferenceKernels {
           double max = Double.NEGATIVE_INFINITY;
           for (int j = 0; j <= i; j++) {
             double dot = 0;
-            for (int c = 0; c < d; c++) dot += q[qi(s, i, h, c, t, hq, d)] * k[qi(s, j, g, c, t, hkv, d)];
+            for (int c = 0; c < d; c++)
+              dot += q[qi(s, i, h, c, t, hq, d)] * k[qi(s, j, g, c, t, hkv, d)];
             sc[j] = scale * dot;
             max = Math.max(max, sc[j]);
           }
@@ -83,7 +103,8 @@ final class ReferenceKernels {
           double[] dp = new double[i + 1];
           double rowDot = 0;
           for (int j = 0; j <= i; j++) {
-            for (int c = 0; c < d; c++) dp[j] += dOut[qi(s, i, h, c, t, hq, d)] * v[qi(s, j, g, c, t, hkv, d)];
+            for (int c = 0; c < d; c++)
+              dp[j] += dOut[qi(s, i, h, c, t, hq, d)] * v[qi(s, j, g, c, t, hkv, d)];
             rowDot += p[i][j] * dp[j];
           }
           for (int j = 0; j <= i; j++) {
@@ -112,7 +133,8 @@ final class ReferenceKernels {
   }
 
   /** Gradients {@code {dx, dw}} of {@code sum(dy * rmsnorm(x, w))}. */
-  static double[][] rmsnormBackward(double[] x, double[] w, double[] dy, int rows, int dim, double eps) {
+  static double[][] rmsnormBackward(
+      double[] x, double[] w, double[] dy, int rows, int dim, double eps) {
     double[] dx = new double[rows * dim];
     double[] dw = new double[dim];
     for (int r = 0; r < rows; r++) {
@@ -260,8 +282,14 @@ final class ReferenceKernels {
 
   /** The GRPO token terms as written in DESIGN.md: {@code {loss, kl}}. */
   static double[][] grpo(
-      double[] lp, double[] old, double[] ref, double[] adv, double[] w, double epsLow,
-      double epsHigh, double beta) {
+      double[] lp,
+      double[] old,
+      double[] ref,
+      double[] adv,
+      double[] w,
+      double epsLow,
+      double epsHigh,
+      double beta) {
     int n = lp.length;
     double[] loss = new double[n];
     double[] kl = new double[n];
@@ -277,8 +305,15 @@ final class ReferenceKernels {
   }
 
   static double[] grpoBackward(
-      double[] lp, double[] old, double[] ref, double[] adv, double[] w, double[] dloss,
-      double epsLow, double epsHigh, double beta) {
+      double[] lp,
+      double[] old,
+      double[] ref,
+      double[] adv,
+      double[] w,
+      double[] dloss,
+      double epsLow,
+      double epsHigh,
+      double beta) {
     int n = lp.length;
     double[] g = new double[n];
     for (int t = 0; t < n; t++) {
@@ -294,12 +329,21 @@ final class ReferenceKernels {
   }
 
   /**
-   * One step of {@code torch.optim.AdamW} (torch/optim/adamw.py, single-tensor path) on {@code
-   * p, m, v} in place.
+   * One step of {@code torch.optim.AdamW} (torch/optim/adamw.py, single-tensor path) on {@code p,
+   * m, v} in place.
    */
   static void adamw(
-      double[] p, double[] grad, double[] m, double[] v, double lr, double beta1, double beta2,
-      double eps, double weightDecay, double gradScale, int step) {
+      double[] p,
+      double[] grad,
+      double[] m,
+      double[] v,
+      double lr,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double gradScale,
+      int step) {
     for (int i = 0; i < p.length; i++) {
       double g = grad[i] * gradScale;
       p[i] *= 1 - lr * weightDecay;

@@ -22,6 +22,10 @@ import org.research4j.kernels.opencl.Twin.Pair;
  * kernels (fma contraction may differ), 1e-5 for kernels with reductions (summation order differs)
  * and for attention forward, 5e-5 for attention backward (sums over up to t*hq/hkv terms).
  * Attention uses head dimensions 16 and 5 (one program build each on PoCL).
+ *
+ * <p>These are kernel-level checks. The end-to-end check, a whole training step on OpenCL against
+ * the same step on the CPU (loss and every gradient), needs tensor-core and the transformer and
+ * belongs with them.
  */
 class ClKernelsTest {
   private static final int[] SIZES = {1, 2, 3, 7, 31, 64, 255, 256, 257, 1000};
