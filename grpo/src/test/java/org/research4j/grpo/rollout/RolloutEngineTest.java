@@ -1,0 +1,104 @@
+package org.research4j.grpo.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.research4j.grpo.reward.ReSearchReward;
+import org.research4j.grpo.sft.SearchTraces;
+import org.research4j.grpo.sft.SftConfig;
+import org.research4j.grpo.sft.SftExample;
+import org.research4j.grpo.sft.SftTrainer;
+import org.research4j.grpo.tool.Tool;
+import org.research4j.kernels.Kernels;
+import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.search.flashrag.QaExample;
+import org.research4j.transformer.checkpoint.CheckpointWriter;
+import org.research4j.transformer.checkpoint.Qwen2Config;
+import org.research4j.transformer.generate.SamplingConfig;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.tokenizer.BpeTrainer;
+import org.research4j.transformer.tokenizer.Tokenizer;
+
+/**
+ * The rollout engine end to end: a tiny model taught one search trace must, when rolled out
+ * greedily, call the tool with the trace's query, get the tool's answer inserted (and masked), and
+ * finish with the trace's answer — so the engine's stop, query extraction, append, resume and mask
+ * are checked against a trace whose every token is known.
+ */
+class RolloutEngineTest {
+  private static final Kernels CPU = new CpuKernels();
+
+  /** A tool that records its calls and answers with a fixed passage per query. */
+  private static final class Recorder implements Tool {
+    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+    public String callOpen() { return "<search>"; }
+    public String callClose() { return "</search>"; }
+    public String resultOpen() { return "<result>"; }
+    public String resultClose() { return "</result>"; }
+
+    public List<String> call(List<String> inputs) {
+      calls.addAll(inputs);
+      List<String> out = new ArrayList<>();
+      for (String q : inputs) out.add("\nthe capital of " + q.strip() + " is Varemo\n");
+      return out;
+    }
+  }
+
+  @Test
+  void memorisedTraceRollsOutWithToolResultMasked(@TempDir Path dir) throws IOException {
+    Tokenizer tok = BpeTrainer.research(320).train(List.of(
+        "What is the capital of Kesto? Where is Kesto? the capital of Kesto is Varemo",
+        "<|im_start|>user <|im_end|> assistant"));
+    int eot = tok.idOf("<|im_end|>");
+    Recorder tool = new Recorder();
+    QaExample q = new QaExample("q0", "What is the capital of Kesto?", List.of("Varemo"),
+        Map.of("hops", List.of(Map.of("question", "Kesto", "answer", "Varemo"))));
+    PromptTemplate template = PromptTemplate.bare();
+    SftExample trace = SearchTraces.build(List.of(q), tool, template, tok, eot).getFirst();
+    tool.calls.clear();
+
+    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 128)
+        .withTokenIds(null, List.of(eot));
+    SftConfig sft = new SftConfig(150, 4, trace.length(), 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
+    SftTrainer trainer = new SftTrainer(CPU, sft, dir, CheckpointWriter.Options.defaults(), 0,
+        new PrintStream(OutputStream.nullOutputStream()));
+    try (Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5),
+        List.of(trace), List.of()).model()) {
+      RolloutEngine engine = new RolloutEngine(model, tok, tool, Set.of(eot));
+      int[] prompt = tok.encode(template.render(q.question()));
+      Rollout r = engine.run(List.of(prompt),
+          new RolloutEngine.Config(64, 3, SamplingConfig.greedy())).getFirst();
+
+      assertEquals(List.of("Kesto"), tool.calls, "the tool gets the text between the search tags");
+      String expected = "<think>Kesto</think><search>Kesto</search><result>\nthe capital of Kesto"
+          + " is Varemo\n</result><think>Varemo</think><answer>\\boxed{Varemo}</answer>";
+      assertEquals(expected, r.text());
+      assertTrue(r.finished());
+      assertEquals(1, r.toolCalls());
+      // the response is the trace after its prompt, token for token, with the same mask
+      int p = prompt.length;
+      assertEquals(trace.length() - p, r.response().length);
+      for (int i = 0; i < r.response().length; i++) {
+        assertEquals(trace.tokens()[p + i], r.response()[i], "token " + i);
+        assertEquals(trace.trained()[p + i], r.trained()[i], "mask of token " + i);
+      }
+      int masked = 0;
+      for (boolean t : r.trained()) masked += t ? 0 : 1;
+      int resultTokens = 2 + tok.encode("\nthe capital of Kesto is Varemo\n", false).length;
+      assertEquals(resultTokens, masked, "exactly the result and its tags are masked");
+      assertEquals(1.0, ReSearchReward.score(r.text(), r.finished(), q.goldenAnswers()).reward());
+    }
+  }
+}
