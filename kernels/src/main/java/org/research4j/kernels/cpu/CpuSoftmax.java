@@ -117,6 +117,7 @@ final class CpuSoftmax {
         });
   }
 
+  /** Writes {@code lse} for every row, ignored ones too, so that every device agrees on it. */
   static void crossEntropyForward(
       float[] logits, int[] targets, float[] loss, float[] lse, int rows, int v, int ignoreIndex) {
     Parallel.forRange(
