@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.kernels.opencl.ClTestDevice;
 import org.research4j.tensor.AdamW;
 import org.research4j.tensor.GradClip;
 import org.research4j.tensor.Ops;
@@ -43,7 +44,7 @@ import org.research4j.transformer.model.PyTorchReferenceTest.Comparison;
  * order), {@value #PARAMETER_TOLERANCE} for every parameter after the steps. A failure names the
  * worst tensor; the worst error of each quantity is printed either way.
  *
- * <p>Runs on the OpenCL device {@link OpenClTestDevice} opens (PoCL in CI). Without an OpenCL
+ * <p>Runs on the OpenCL device {@link ClTestDevice} opens (PoCL in CI). Without an OpenCL
  * runtime the test fails, with what to install; {@code -Dresearch4j.opencl.optional=true} turns
  * that into a skip.
  */
@@ -75,7 +76,7 @@ class OpenClTrainingStepTest {
 
   @BeforeAll
   static void devices() {
-    cl = OpenClTestDevice.kernels();
+    cl = ClTestDevice.kernels();
     cpu = new CpuKernels();
   }
 
