@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
   int pretrainSteps;
 
-  @Option(names = "--sft-steps", defaultValue = "400",
+  @Option(names = "--sft-steps", defaultValue = "1000",
       description = "Steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
@@ -139,16 +139,14 @@ public final class DemoCommand implements Callable<Integer> {
       SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
           .run(() -> Qwen2Model.random(kernels, config, seed), text.subList(16, text.size()),
               text.subList(0, 16));
-      log.printf("loss %.3f -> %.3f (uniform: %.3f)%n", lm.firstLoss(), lm.lastLoss(),
-          Math.log(config.vocabSize()));
+      report("loss", lm, pretrainSteps);
 
       log.printf("%n[2/3] the ReSearch format: %d train questions written as search traces"
           + " (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
       List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn);
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
-      log.printf("loss on trained tokens %.3f -> %.3f; held-out traces %.3f%n", sft.firstLoss(),
-          sft.lastLoss(), sft.devLossAfter());
+      report("loss on trained tokens", sft, sftSteps);
 
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
       log.printf("%n[3/3] the agent on %d test questions (entities never seen in training),"
@@ -171,6 +169,15 @@ public final class DemoCommand implements Callable<Integer> {
     SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10), 0.1f,
         0.1f, 1.0f, seed, 100, 0);
     return new SftTrainer(kernels, c, dir, save, pad, log);
+  }
+
+  private void report(String what, SftTrainer.Result r, int steps) {
+    if (r.resumedFrom() >= steps) {
+      log.printf("already trained (%d steps); held-out loss %.3f%n", steps, r.devLossAfter());
+    } else {
+      log.printf("%s %.3f -> %.3f; held-out loss %.3f -> %.3f%n", what, r.firstLoss(),
+          r.lastLoss(), r.devLossBefore(), r.devLossAfter());
+    }
   }
 
   private Tokenizer tokenizer(List<Passage> passages, List<QaExample> train) throws IOException {
