@@ -83,7 +83,8 @@ public final class AdamW implements AutoCloseable {
   /** Whether {@code p} gets weight decay. */
   public boolean decays(Parameter p) {
     for (Slot s : slots) if (s.p == p) return s.decay;
-    throw new IllegalArgumentException("AdamW: " + p + " is not one of this optimiser's parameters");
+    throw new IllegalArgumentException(
+        "AdamW: " + p + " is not one of this optimiser's parameters");
   }
 
   /** One step with the configured learning rate and unscaled gradients. */
@@ -98,7 +99,8 @@ public final class AdamW implements AutoCloseable {
   public void step(float lr, float gradScale) {
     step++;
     for (Slot s : slots) {
-      s.p.device()
+      s.p
+          .device()
           .adamw(
               s.p.buf(),
               s.p.gradBuf(),

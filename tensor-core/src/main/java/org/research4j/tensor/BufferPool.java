@@ -7,13 +7,13 @@ import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 
 /**
- * Device buffers kept for reuse, so that a training loop whose shapes repeat allocates nothing after
- * its first step (device allocation on OpenCL is slow and fragments memory).
+ * Device buffers kept for reuse, so that a training loop whose shapes repeat allocates nothing
+ * after its first step (device allocation on OpenCL is slow and fragments memory).
  *
  * <p>Requests are rounded up to a size class: powers of two split into four steps, so at most a
- * quarter of a buffer is slack while batches of varying length (GRPO responses) still land on a
- * few classes instead of one class per length. Kernels take explicit element counts, so a buffer
- * longer than its tensor is harmless.
+ * quarter of a buffer is slack while batches of varying length (GRPO responses) still land on a few
+ * classes instead of one class per length. Kernels take explicit element counts, so a buffer longer
+ * than its tensor is harmless.
  */
 final class BufferPool implements AutoCloseable {
   private static final int MIN_CLASS = 64;

@@ -1,8 +1,8 @@
 package org.research4j.tensor;
 
 /**
- * Thrown by the NaN/Inf debug check ({@link Tape#setNanCheck}) at the first op whose output (or,
- * in backward, whose input gradient) holds a NaN or an infinity.
+ * Thrown by the NaN/Inf debug check ({@link Tape#setNanCheck}) at the first op whose output (or, in
+ * backward, whose input gradient) holds a NaN or an infinity.
  */
 public final class NonFiniteException extends IllegalStateException {
   private final String op;

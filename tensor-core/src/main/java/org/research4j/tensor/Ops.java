@@ -328,8 +328,19 @@ public final class Ops {
     Tensor y = tape.allocate(q.shape());
     Tensor lse = tape.needsGrad(q, kk, v) ? tape.allocate(b, hq, t) : null;
     k.attentionForward(
-        q.buf(), kk.buf(), v.buf(), y.buf(), lse == null ? null : lse.buf(), null, b, t, t, hq,
-        hkv, d, scale);
+        q.buf(),
+        kk.buf(),
+        v.buf(),
+        y.buf(),
+        lse == null ? null : lse.buf(),
+        null,
+        b,
+        t,
+        t,
+        hq,
+        hkv,
+        d,
+        scale);
     return tape.record(
         op,
         y,
@@ -354,13 +365,12 @@ public final class Ops {
   }
 
   /**
-   * Inference attention over a KV cache: {@code q [B, Tq, Hq, D]} for new tokens, caches {@code
-   * [B, Tmax, Hkv, D]}, {@code start} I32 {@code [B]} the absolute position of each sequence's
-   * first new token; query {@code i} of sequence {@code s} attends cache rows {@code 0..start[s]+i}.
-   * Not differentiable: use it under {@link Tape#noGrad()} or on tensors without gradients.
+   * Inference attention over a KV cache: {@code q [B, Tq, Hq, D]} for new tokens, caches {@code [B,
+   * Tmax, Hkv, D]}, {@code start} I32 {@code [B]} the absolute position of each sequence's first
+   * new token; query {@code i} of sequence {@code s} attends cache rows {@code 0..start[s]+i}. Not
+   * differentiable: use it under {@link Tape#noGrad()} or on tensors without gradients.
    */
-  public Tensor attentionCached(
-      Tensor q, Tensor kCache, Tensor vCache, Tensor start, float scale) {
+  public Tensor attentionCached(Tensor q, Tensor kCache, Tensor vCache, Tensor start, float scale) {
     String op = "attentionCached";
     int[] dims = attentionDims(op, q, kCache, vCache, true);
     check(op, "start", start, Buf.Type.I32);
@@ -382,9 +392,26 @@ public final class Ops {
     int tmax = kCache.dim(1);
     Tensor y = tape.allocate(q.shape());
     k.attentionForward(
-        q.buf(), kCache.buf(), vCache.buf(), y.buf(), null, start.buf(), dims[0], dims[1], tmax,
-        dims[2], dims[3], dims[4], scale);
-    return tape.record(op, y, inputs(q, kCache, vCache, start), null);
+        q.buf(),
+        kCache.buf(),
+        vCache.buf(),
+        y.buf(),
+        null,
+        start.buf(),
+        dims[0],
+        dims[1],
+        tmax,
+        dims[2],
+        dims[3],
+        dims[4],
+        scale);
+    return tape.record(
+        op,
+        y,
+        inputs(q, kCache, vCache, start),
+        () -> {
+          throw new IllegalStateException(op + " has no backward");
+        });
   }
 
   /**
@@ -562,9 +589,9 @@ public final class Ops {
 
   /**
    * The GRPO loss of a batch (DESIGN.md, "The ReSearch recipe"): per-token clipped policy-gradient
-   * term plus {@code beta} times the k3 KL estimate, times {@code weight} (loss mask and
-   * normaliser folded in), summed. {@code logp} (with grad) and the constants {@code oldLogp},
-   * {@code refLogp}, {@code adv} (per token), {@code weight} share one shape.
+   * term plus {@code beta} times the k3 KL estimate, times {@code weight} (loss mask and normaliser
+   * folded in), summed. {@code logp} (with grad) and the constants {@code oldLogp}, {@code
+   * refLogp}, {@code adv} (per token), {@code weight} share one shape.
    */
   public GrpoLoss grpoLoss(
       Tensor logp,
@@ -601,22 +628,40 @@ public final class Ops {
     Tensor tokenLoss = tape.allocate(logp.shape());
     Tensor kl = tape.allocate(logp.shape());
     k.grpoLossForward(
-        logp.buf(), oldLogp.buf(), refLogp.buf(), adv.buf(), weight.buf(), tokenLoss.buf(),
-        kl.buf(), n, epsLow, epsHigh, beta);
+        logp.buf(),
+        oldLogp.buf(),
+        refLogp.buf(),
+        adv.buf(),
+        weight.buf(),
+        tokenLoss.buf(),
+        kl.buf(),
+        n,
+        epsLow,
+        epsHigh,
+        beta);
     tape.record(
         op,
         tokenLoss,
         inputs(logp, oldLogp, refLogp, adv, weight),
         () ->
             k.grpoLossBackward(
-                logp.buf(), oldLogp.buf(), refLogp.buf(), adv.buf(), weight.buf(),
-                tape.grad(tokenLoss), tape.grad(logp), n, epsLow, epsHigh, beta));
+                logp.buf(),
+                oldLogp.buf(),
+                refLogp.buf(),
+                adv.buf(),
+                weight.buf(),
+                tape.grad(tokenLoss),
+                tape.grad(logp),
+                n,
+                epsLow,
+                epsHigh,
+                beta));
     return new GrpoLoss(sum(tokenLoss), tokenLoss, kl);
   }
 
   /**
-   * Result of {@link #grpoLoss}: {@code loss} the scalar to call backward on, {@code tokenLoss}
-   * the weighted per-token terms it sums, {@code kl} the unweighted per-token k3 KL (metrics).
+   * Result of {@link #grpoLoss}: {@code loss} the scalar to call backward on, {@code tokenLoss} the
+   * weighted per-token terms it sums, {@code kl} the unweighted per-token k3 KL (metrics).
    */
   public record GrpoLoss(Tensor loss, Tensor tokenLoss, Tensor kl) {}
 

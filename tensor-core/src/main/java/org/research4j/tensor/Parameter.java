@@ -16,8 +16,8 @@ public final class Parameter extends Tensor {
 
   /** A parameter holding a copy of {@code data}. */
   public static Parameter of(Kernels kernels, String name, float[] data, int... shape) {
-    Parameter p = zeros(kernels, name, shape);
     checkLength("Parameter.of " + name, data.length, shape);
+    Parameter p = zeros(kernels, name, shape);
     kernels.upload(data, 0, p.buf(), 0, data.length);
     return p;
   }

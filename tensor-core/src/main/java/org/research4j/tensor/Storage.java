@@ -4,14 +4,15 @@ import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 
 /**
- * The memory behind a tensor and all of its views: the data buffer, the gradient buffer (when
- * there is one) and who owns them. A tape-owned storage borrows its buffers from the tape's pool
- * and gives them back at {@link Tape#reset()}; a standalone storage (constants made with {@link
+ * The memory behind a tensor and all of its views: the data buffer, the gradient buffer (when there
+ * is one) and who owns them. A tape-owned storage borrows its buffers from the tape's pool and
+ * gives them back at {@link Tape#reset()}; a standalone storage (constants made with {@link
  * Tensor#of}, parameters) owns its buffers until closed.
  */
 final class Storage {
   final Kernels kernels;
   final Buf.Type type;
+
   /** The tape that lent the buffers, or null for a standalone storage. */
   final Tape tape;
 
@@ -19,8 +20,10 @@ final class Storage {
   Buf grad;
   String name;
   boolean requiresGrad;
+
   /** Set when a recorded op needs this storage for its backward: it may not be closed early. */
   boolean pinned;
+
   private boolean released;
 
   Storage(Kernels kernels, Buf.Type type, Buf data, Tape tape) {

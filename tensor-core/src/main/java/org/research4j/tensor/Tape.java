@@ -178,8 +178,7 @@ public final class Tape implements AutoCloseable {
    * Finishes an op whose forward kernels have run: numbers it, runs the NaN/Inf check on {@code
    * output}, and, when recording and some input requires grad, records {@code backward} and marks
    * {@code output} as requiring grad. This is the extension point for custom ops: {@code backward}
-   * reads the output gradient with {@link #grad(Tensor)} and accumulates into {@code
-   * grad(input)}.
+   * reads the output gradient with {@link #grad(Tensor)} and accumulates into {@code grad(input)}.
    */
   public Tensor record(String op, Tensor output, Tensor[] inputs, Runnable backward) {
     int index = ++opCount;
@@ -224,8 +223,8 @@ public final class Tape implements AutoCloseable {
 
   /**
    * The gradient buffer of {@code t} for a backward to read or accumulate into: its own (allocated
-   * and zeroed on first use) when it requires grad, else a scratch buffer whose contents are
-   * thrown away (for fused backward kernels that always write every input's gradient).
+   * and zeroed on first use) when it requires grad, else a scratch buffer whose contents are thrown
+   * away (for fused backward kernels that always write every input's gradient).
    */
   public Buf grad(Tensor t) {
     Storage s = t.storage;
@@ -303,8 +302,8 @@ public final class Tape implements AutoCloseable {
   }
 
   /**
-   * Forgets every recorded op and returns all activation memory (values and gradients) to the
-   * pool; tensors made by this tape are unusable afterwards. Parameter gradients are untouched.
+   * Forgets every recorded op and returns all activation memory (values and gradients) to the pool;
+   * tensors made by this tape are unusable afterwards. Parameter gradients are untouched.
    */
   public void reset() {
     for (Storage s : lent) s.release(pool);

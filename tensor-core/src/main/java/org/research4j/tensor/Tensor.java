@@ -26,16 +26,16 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
 
   /** A standalone float tensor holding a copy of {@code data}. */
   public static Tensor of(Kernels kernels, float[] data, int... shape) {
-    Tensor t = zeros(kernels, shape);
     checkLength("Tensor.of", data.length, shape);
+    Tensor t = zeros(kernels, shape);
     kernels.upload(data, 0, t.buf(), 0, data.length);
     return t;
   }
 
   /** A standalone int tensor (token ids, positions, targets) holding a copy of {@code data}. */
   public static Tensor ofInts(Kernels kernels, int[] data, int... shape) {
-    Tensor t = zerosInt(kernels, shape);
     checkLength("Tensor.ofInts", data.length, shape);
+    Tensor t = zerosInt(kernels, shape);
     kernels.upload(data, 0, t.buf(), 0, data.length);
     return t;
   }
@@ -141,12 +141,7 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
     if (infer >= 0 && known > 0 && numel % known == 0) s[infer] = (int) (numel / known);
     if (infer >= 0 && s[infer] == -1 || Shapes.numel(s) != numel) {
       throw new IllegalArgumentException(
-          "view: cannot view "
-              + this
-              + " ("
-              + numel
-              + " elements) as "
-              + Shapes.str(newShape));
+          "view: cannot view " + this + " (" + numel + " elements) as " + Shapes.str(newShape));
     }
     return new Tensor(storage, s);
   }
@@ -167,13 +162,13 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
 
   /** Copies {@code data} (exactly {@link #numel()} floats) into this tensor. */
   public void copyFrom(float[] data) {
-    checkLength("copyFrom", data.length, shape);
+    checkLength("copyFrom " + this, data.length, shape);
     storage.kernels.upload(data, 0, buf(), 0, numel);
   }
 
   /** Copies {@code data} (exactly {@link #numel()} ints) into this int tensor. */
   public void copyFrom(int[] data) {
-    checkLength("copyFrom", data.length, shape);
+    checkLength("copyFrom " + this, data.length, shape);
     storage.kernels.upload(data, 0, buf(), 0, numel);
   }
 

@@ -1,10 +1,13 @@
 package org.research4j.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.research4j.tensor.Fixtures.CPU;
 import static org.research4j.tensor.Fixtures.assertClose;
 import static org.research4j.tensor.Fixtures.gaussian;
 import static org.research4j.tensor.Fixtures.uniform;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +61,7 @@ class OpsReferenceTest {
       assertClose("linear dx", dx, x.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
       assertClose("linear dw", dw, w.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
       assertClose("linear db", db, b.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
-      org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, out}, y.shape());
+      assertArrayEquals(new int[] {2, 3, out}, y.shape());
     }
   }
 
@@ -145,7 +148,8 @@ class OpsReferenceTest {
     int vocab = 7, dim = 5;
     int[] ids = {3, 0, 3, 6, 1, 3};
     float[] th = gaussian(rnd, vocab * dim, 1), dy = gaussian(rnd, ids.length * dim, 1);
-    try (Tape tape = new Tape(CPU); Parameter table = Parameter.of(CPU, "table", th, vocab, dim)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter table = Parameter.of(CPU, "table", th, vocab, dim)) {
       Tensor y = tape.ops().embedding(table, tape.ints(ids, 2, 3));
       float[] yv = backwardOfWeightedSum(tape, y, dy);
       double[] ye = new double[ids.length * dim], dt = new double[vocab * dim];
@@ -157,7 +161,7 @@ class OpsReferenceTest {
       }
       assertClose("embedding y", ye, yv, 0, 0, seed);
       assertClose("embedding dtable", dt, table.gradToFloatArray(), ELEM_RTOL, ELEM_ATOL, seed);
-      org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, dim}, y.shape());
+      assertArrayEquals(new int[] {2, 3, dim}, y.shape());
     }
   }
 
@@ -205,7 +209,8 @@ class OpsReferenceTest {
     int n = b * t;
     int[] pos = {0, 1, 2, 5, 6, 7};
     float[] xh = gaussian(rnd, n * h * d, 1), dy = gaussian(rnd, n * h * d, 1);
-    try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "x", xh, b, t, h, d)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter x = Parameter.of(CPU, "x", xh, b, t, h, d)) {
       float[] yv = backwardOfWeightedSum(tape, tape.ops().rope(x, tape.ints(pos, b, t), theta), dy);
       double[] ye = new double[xh.length], dx = new double[xh.length];
       int half = d / 2;
@@ -298,7 +303,8 @@ class OpsReferenceTest {
     int rows = 4, cols = 11;
     float[] xh = gaussian(rnd, rows * cols, 3), dy = gaussian(rnd, rows * cols, 1);
     for (boolean log : new boolean[] {false, true}) {
-      try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "x", xh, rows, cols)) {
+      try (Tape tape = new Tape(CPU);
+          Parameter x = Parameter.of(CPU, "x", xh, rows, cols)) {
         Tensor y = log ? tape.ops().logSoftmax(x) : tape.ops().softmax(x);
         float[] yv = backwardOfWeightedSum(tape, y, dy);
         double[] ye = new double[xh.length], dx = new double[xh.length];
@@ -349,13 +355,15 @@ class OpsReferenceTest {
         dlogits[r * v + c] = dy[r] * unit[r * v + c];
       }
     }
-    try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "logits", xh, 2, 3, v)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter x = Parameter.of(CPU, "logits", xh, 2, 3, v)) {
       Tensor loss = tape.ops().crossEntropy(x, tape.ints(targets, 2, 3), Ops.IGNORE_INDEX);
       float[] lv = backwardOfWeightedSum(tape, loss, dy);
       assertClose("crossEntropy loss", lossE, lv, RED_RTOL, RED_ATOL, seed);
       assertClose("crossEntropy dlogits", dlogits, x.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
     }
-    try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "logits", xh, rows, v)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter x = Parameter.of(CPU, "logits", xh, rows, v)) {
       Tensor lp = tape.ops().tokenLogProbs(x, tape.ints(targets, rows), Ops.IGNORE_INDEX);
       float[] lv = backwardOfWeightedSum(tape, lp, dy);
       double[] negLoss = new double[rows], negGrad = new double[dlogits.length];
@@ -364,7 +372,8 @@ class OpsReferenceTest {
       assertClose("tokenLogProbs", negLoss, lv, RED_RTOL, RED_ATOL, seed);
       assertClose("tokenLogProbs dlogits", negGrad, x.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
     }
-    try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "logits", xh, rows, v)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter x = Parameter.of(CPU, "logits", xh, rows, v)) {
       Tensor mean = tape.ops().crossEntropyMean(x, tape.ints(targets, rows), Ops.IGNORE_INDEX);
       tape.backward(mean);
       double meanE = 0;
@@ -373,7 +382,8 @@ class OpsReferenceTest {
       for (int i = 0; i < unit.length; i++) dMean[i] = unit[i] / 4;
       assertClose(
           "crossEntropyMean", new double[] {meanE}, mean.toFloatArray(), RED_RTOL, RED_ATOL, seed);
-      assertClose("crossEntropyMean dlogits", dMean, x.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
+      assertClose(
+          "crossEntropyMean dlogits", dMean, x.gradToFloatArray(), RED_RTOL, RED_ATOL, seed);
     }
   }
 
@@ -408,7 +418,8 @@ class OpsReferenceTest {
       double dkl = klRaw == kl ? 1 - Math.exp(diff) : 0;
       dlp[i] = weight[i] * (dpg + beta * dkl);
     }
-    try (Tape tape = new Tape(CPU); Parameter logp = Parameter.of(CPU, "logp", lp, 4, 10)) {
+    try (Tape tape = new Tape(CPU);
+        Parameter logp = Parameter.of(CPU, "logp", lp, 4, 10)) {
       Ops ops = tape.ops();
       Ops.GrpoLoss g =
           ops.grpoLoss(
@@ -438,11 +449,12 @@ class OpsReferenceTest {
     double s = 0;
     for (float f : xh) s += f;
     for (boolean mean : new boolean[] {false, true}) {
-      try (Tape tape = new Tape(CPU); Parameter x = Parameter.of(CPU, "x", xh, 10, 100)) {
+      try (Tape tape = new Tape(CPU);
+          Parameter x = Parameter.of(CPU, "x", xh, 10, 100)) {
         Tensor y = mean ? tape.ops().mean(x) : tape.ops().sum(x);
         tape.backward(y);
         double[] dx = new double[n];
-        java.util.Arrays.fill(dx, mean ? 1.0 / n : 1.0);
+        Arrays.fill(dx, mean ? 1.0 / n : 1.0);
         assertClose(
             mean ? "mean" : "sum",
             new double[] {mean ? s / n : s},
@@ -451,7 +463,7 @@ class OpsReferenceTest {
             RED_ATOL,
             seed);
         assertClose(mean ? "mean dx" : "sum dx", dx, x.gradToFloatArray(), ELEM_RTOL, 0, seed);
-        org.junit.jupiter.api.Assertions.assertEquals(0, y.rank());
+        assertEquals(0, y.rank());
       }
     }
   }
