@@ -2,6 +2,7 @@ package org.research4j.transformer.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.Comparator;
@@ -118,11 +119,11 @@ class SamplerTest {
 
   @Test
   void configRejectsNonsense() {
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         IllegalArgumentException.class, () -> SamplingConfig.sampling(-1, 0));
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         IllegalArgumentException.class, () -> SamplingConfig.greedy().withTopP(0));
-    org.junit.jupiter.api.Assertions.assertThrows(
+    assertThrows(
         IllegalArgumentException.class, () -> SamplingConfig.greedy().withStopStrings(List.of("")));
   }
 }
