@@ -35,9 +35,10 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *       for the B panels streaming past it. 72..288 measured within noise.
  *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
  *       products in this project have n <= 4096 and pack B once per KC slice.
- *   <li>Threads split C by rows (A packed once, B shared) when each gets at least four 6-row
- *       panels; otherwise by columns too. Below {@link #PARALLEL_WORK} multiply-adds one thread
- *       does it all: a fork/join costs tens of microseconds.
+ *   <li>Threads share the packing of B, then split C into four tasks per thread, by rows (A packed
+ *       once, B shared) while each task keeps four 6-row panels, else by columns too; work stealing
+ *       balances tasks that run slow. Below {@link #PARALLEL_WORK} multiply-adds one thread does it
+ *       all: a fork/join costs tens of microseconds.
  *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
  *       which reads the big operand in place: packing would move all of it to use each element a
  *       few times.
@@ -189,12 +190,15 @@ public final class CpuSgemm {
     int ncMax = NC / nr * nr;
     int kcStep = ceilDiv(k, ceilDiv(k, KC));
     int rowPanels = ceilDiv(m, MR);
-    int tm = rowThreads(threads, rowPanels);
-    int tn = threads / tm;
+    // Tasks, not threads: four per thread, so work stealing evens out a thread that was slowed
+    // down (another process, a slower core) at the cost of a few more A-block packings.
+    int tasks = threads == 1 ? 1 : 4 * threads;
+    int tm = Math.min(tasks, Math.max(1, rowPanels / 4));
     float[] bPack = B_PACK.get(kcStep * roundUp(Math.min(ncMax, n), nr));
     for (int jc = 0; jc < n; jc += ncMax) {
       int nc = Math.min(ncMax, n - jc);
       int panels = ceilDiv(nc, nr);
+      int tn = Math.max(1, Math.min(panels, tasks / tm));
       int jc0 = jc;
       for (int pc = 0; pc < k; pc += kcStep) {
         int kc = Math.min(kcStep, k - pc);
@@ -202,7 +206,7 @@ public final class CpuSgemm {
         float betaNow = pc == 0 ? beta : 1f;
         Parallel.RangeBody packB =
             (from, to) -> {
-              for (int q = share(panels, from, threads); q < share(panels, to, threads); q++) {
+              for (int q = from; q < to; q++) {
                 SgemmPack.packB(
                     transB,
                     b,
@@ -249,10 +253,10 @@ public final class CpuSgemm {
               }
             };
         if (threads > 1) {
-          Parallel.forRange(threads, 1, packB);
-          Parallel.forRange(threads, 1, compute);
+          Parallel.forRange(panels, 1, packB);
+          Parallel.forRange(tm * tn, 1, compute);
         } else {
-          packB.run(0, 1);
+          packB.run(0, panels);
           compute.run(0, 1);
         }
       }
@@ -260,8 +264,8 @@ public final class CpuSgemm {
   }
 
   /**
-   * One thread's share: rows [i0, i1) of C against B panels [q0, q1) of the packed slice, in MC-row
-   * blocks of equal height (a multiple of MR).
+   * One task: rows [i0, i1) of C against B panels [q0, q1) of the packed slice, in MC-row blocks of
+   * equal height (a multiple of MR).
    */
   private static void rows(
       boolean wide,
@@ -290,13 +294,6 @@ public final class CpuSgemm {
       SgemmPack.packA(transA, alpha, a, aOff, lda, ic, pc, mc, kc, aPack);
       macroKernel(wide, mc, nc, kc, q0, q1, nr, aPack, bPack, beta, c, cBase + ic * ldc, ldc);
     }
-  }
-
-  /** The largest divisor of {@code threads} that still leaves each thread four MR-row panels. */
-  private static int rowThreads(int threads, int rowPanels) {
-    int tm = threads;
-    while (tm > 1 && (threads % tm != 0 || rowPanels < 4 * tm)) tm--;
-    return tm;
   }
 
   /** The start of part {@code i} of {@code parts} near-equal parts of {@code total}. */
