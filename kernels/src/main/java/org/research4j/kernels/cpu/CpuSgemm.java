@@ -27,12 +27,14 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *       file (see {@link SgemmMicroKernels}). On the 2-core Zen 4 used for tuning, 6x64 beat 6x32,
  *       8x32, 12x32, 14x32, 8x48, 4x64, 4x80, 5x80, 4x96 and 3x128 (one thread, n = 1024): fewer
  *       broadcasts per multiply-add matter more than more rows.
- *   <li>KC = 512: the micro-kernel's k loop is long enough to hide the C tile's load and store
- *       (once per KC), and a 6 x 512 A panel (12 KiB) stays in L1 while the 512 x NR B panel
- *       streams from L2. 256, 384 and 512 were within noise of each other; 128 lost 20%. k is cut
- *       into equal slices no longer than KC, so k = 600 runs as 2 x 300, not 512 + 88.
- *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) fits in the 1 MiB L2 with room
- *       for the B panels streaming past it. 72..288 measured within noise.
+ *   <li>KC = 512: each k step of the micro-kernel does 24 vector multiply-adds per 280 bytes loaded
+ *       (4 vectors of B, 6 floats of A), so it stays compute-bound with both panels in L2, and a
+ *       long k loop amortises the load and store of the C tile (once per KC). 256, 384 and 512
+ *       measured within noise of each other; 128 lost 20%. k is cut into equal slices no longer
+ *       than KC, so k = 600 runs as 2 x 300, not 512 + 88.
+ *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) and the B micro-panel in use (512
+ *       x 64 floats = 128 KiB, reused by all 20 A panels of the block) fit together in the 1 MiB
+ *       L2. 72..288 measured within noise.
  *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
  *       products in this project have n <= 4096 and pack B once per KC slice.
  *   <li>Threads share the packing of B, then split C into four tasks per thread, by rows (A packed
@@ -58,7 +60,7 @@ public final class CpuSgemm {
   static final int NC = 4096 / NR * NR;
 
   /** Below this many multiply-adds one thread does the whole product. */
-  static final long PARALLEL_WORK = 1L << 20;
+  static final long PARALLEL_WORK = 1L << 21;
 
   private static final ThreadScratch A_PACK = new ThreadScratch();
   private static final ThreadScratch B_PACK = new ThreadScratch();
@@ -73,6 +75,10 @@ public final class CpuSgemm {
         MR, NR, S.vectorBitSize(), KC, MC, NC);
   }
 
+  /**
+   * {@code C = alpha * op(A) * op(B) + beta * C} on arrays, row-major, with the contract of {@code
+   * Kernels#sgemm}; safe to call from several threads at once.
+   */
   public static void sgemm(
       boolean transA,
       boolean transB,
@@ -188,16 +194,16 @@ public final class CpuSgemm {
       int threads) {
     int nr = (wide ? 4 : 2) * VL;
     int ncMax = NC / nr * nr;
-    int kcStep = ceilDiv(k, ceilDiv(k, KC));
-    int rowPanels = ceilDiv(m, MR);
+    int kcStep = Math.ceilDiv(k, Math.ceilDiv(k, KC));
+    int rowPanels = Math.ceilDiv(m, MR);
     // Tasks, not threads: four per thread, so work stealing evens out a thread that was slowed
     // down (another process, a slower core) at the cost of a few more A-block packings.
     int tasks = threads == 1 ? 1 : 4 * threads;
     int tm = Math.min(tasks, Math.max(1, rowPanels / 4));
-    float[] bPack = B_PACK.get(kcStep * roundUp(Math.min(ncMax, n), nr));
+    float[] bPack = B_PACK.get(kcStep * Math.ceilDiv(Math.min(ncMax, n), nr) * nr);
     for (int jc = 0; jc < n; jc += ncMax) {
       int nc = Math.min(ncMax, n - jc);
-      int panels = ceilDiv(nc, nr);
+      int panels = Math.ceilDiv(nc, nr);
       int tn = Math.max(1, Math.min(panels, tasks / tm));
       int jc0 = jc;
       for (int pc = 0; pc < k; pc += kcStep) {
@@ -287,7 +293,7 @@ public final class CpuSgemm {
       float[] c,
       int cBase,
       int ldc) {
-    int mcStep = roundUp(ceilDiv(i1 - i0, ceilDiv(i1 - i0, MC)), MR);
+    int mcStep = Math.ceilDiv(Math.ceilDiv(i1 - i0, Math.ceilDiv(i1 - i0, MC)), MR) * MR;
     float[] aPack = A_PACK.get(mcStep * kc);
     for (int ic = i0; ic < i1; ic += mcStep) {
       int mc = Math.min(mcStep, i1 - ic);
@@ -364,13 +370,5 @@ public final class CpuSgemm {
       float beta) {
     if (wide) SgemmMicroKernels.kernel6x4(kc, a, ai, b, bi, c, ci, ldc, beta);
     else SgemmMicroKernels.kernel6x2(kc, a, ai, b, bi, c, ci, ldc, beta);
-  }
-
-  private static int ceilDiv(int x, int y) {
-    return (x + y - 1) / y;
-  }
-
-  private static int roundUp(int x, int to) {
-    return ceilDiv(x, to) * to;
   }
 }

@@ -57,7 +57,7 @@ final class SgemmSkinny {
       int yRow,
       int yCol,
       boolean parallel) {
-    float[] xs = X_COPY.get(roundUp(rows, 4) * k);
+    float[] xs = X_COPY.get(Math.ceilDiv(rows, 4) * 4 * k);
     copyX(dotForm, rows, k, alpha, x, xOff, xRow, xCol, xs);
     Parallel.RangeBody body;
     int tasks;
@@ -373,9 +373,5 @@ final class SgemmSkinny {
 
   private static void put(float[] y, int i, float v, float beta) {
     y[i] = beta == 0f ? v : v + beta * y[i];
-  }
-
-  private static int roundUp(int x, int to) {
-    return (x + to - 1) / to * to;
   }
 }
