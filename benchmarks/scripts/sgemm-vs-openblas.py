@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Java sgemm (research4j CpuSgemm) vs OpenBLAS sgemm (torch.mm), square float32 C = A @ B.
 
-Both sides use the same method: warm up for --warmup seconds, then --repeats timed repeats, each
-running enough calls to last --min-repeat seconds (seconds per call = repeat time / calls); the
-median repeat is reported. Sizes are interleaved (Java n, OpenBLAS n, next n) so both sides see
+Both sides use the same method: warm up for --warmup seconds (the Java side longer if its JIT is
+still speeding it up, see SgemmTiming), then --repeats timed repeats, each running enough calls to
+last --min-repeat seconds (seconds per call = repeat time / calls); the median repeat is reported. Sizes are interleaved (Java n, OpenBLAS n, next n) so both sides see
 the same machine load. The Java side runs org.research4j.benchmarks.gemm.SgemmTiming from the
 benchmarks jar in a fresh JVM per size, with RESEARCH4J_THREADS=--threads; the OpenBLAS side is
 torch.mm on contiguous tensors with torch.set_num_threads(--threads).
@@ -107,7 +107,7 @@ def main():
     print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; threads per side: {args.threads}")
     print(f"java: {java_desc}")
     print(f"openblas: torch {torch.__version__} ({blas_library()})")
-    print(f"method: {args.warmup:g} s warm-up, median of {args.repeats} repeats of >= {args.min_repeat:g} s each")
+    print(f"method: >= {args.warmup:g} s warm-up, median of {args.repeats} repeats of >= {args.min_repeat:g} s each")
     print()
     print("| n | Java GFLOP/s (median) | OpenBLAS GFLOP/s (median) | Java / OpenBLAS |")
     print("|---:|---:|---:|---:|")

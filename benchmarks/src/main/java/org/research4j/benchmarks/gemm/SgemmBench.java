@@ -16,16 +16,17 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.research4j.kernels.cpu.CpuSgemm;
 
 /**
- * Square {@code C = op(A) * op(B)} with {@link CpuSgemm}, every transpose, time per call.
- * GFLOP/s is {@code 2 n^3 / time}; {@code benchmarks/scripts/sgemm-jmh.sh} prints it beside the
- * JMH scores.
+ * Square {@code C = op(A) * op(B)} with {@link CpuSgemm}, every transpose, time per call. GFLOP/s
+ * is {@code 2 n^3 / time}; {@code benchmarks/scripts/sgemm-jmh.sh} prints it beside the JMH scores.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class SgemmBench {
   @Param({"256", "512", "1024", "2048"})
   int n;

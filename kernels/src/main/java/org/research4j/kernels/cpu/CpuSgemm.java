@@ -4,8 +4,6 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.MR;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.S;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
 
-import jdk.incubator.vector.FloatVector;
-
 /**
  * Row-major SGEMM on the CPU (see {@code Kernels#sgemm} for the contract): packed, cache-blocked,
  * register-blocked and multi-threaded, in the GotoBLAS/BLIS scheme.
@@ -24,22 +22,25 @@ import jdk.incubator.vector.FloatVector;
  * <p>Parameters, and why:
  *
  * <ul>
- *   <li>MR x NR = 6 x 4VL (6 x 64 with AVX-512) where the ISA has 32 vector registers, 6 x 2VL
- *       with 16 (AVX2): the largest tile whose accumulators, B vectors and broadcast fit in the
- *       register file (see {@link SgemmMicroKernels}). On the 2-core Zen 4 used for tuning, 6x64
- *       beat 6x32, 8x32, 12x32, 14x32, 8x48, 4x64, 4x80, 5x80, 4x96 and 3x128 (one thread, n =
- *       1024): fewer broadcasts per multiply-add matter more than more rows.
- *   <li>KC = 512: the micro-kernel's k loop is long enough to hide the C tile's load and store
- *       (once per KC), and a 6 x 512 A panel (12 KiB) stays in L1 while the 512 x NR B panel
- *       streams from L2. 256, 384 and 512 were within noise of each other; 128 lost 20%. k is cut
- *       into equal slices no longer than KC, so k = 600 runs as 2 x 300, not 512 + 88.
- *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) fits in the 1 MiB L2 with room
- *       for the B panels streaming past it. 72..288 measured within noise.
+ *   <li>MR x NR = 6 x 4VL (6 x 64 with AVX-512) where the ISA has 32 vector registers, 6 x 2VL with
+ *       16 (AVX2): the largest tile whose accumulators, B vectors and broadcast fit in the register
+ *       file (see {@link SgemmMicroKernels}). On the 2-core Zen 4 used for tuning, 6x64 beat 6x32,
+ *       8x32, 12x32, 14x32, 8x48, 4x64, 4x80, 5x80, 4x96 and 3x128 (one thread, n = 1024): fewer
+ *       broadcasts per multiply-add matter more than more rows.
+ *   <li>KC = 512: each k step of the micro-kernel does 24 vector multiply-adds per 280 bytes loaded
+ *       (4 vectors of B, 6 floats of A), so it stays compute-bound with both panels in L2, and a
+ *       long k loop amortises the load and store of the C tile (once per KC). 256, 384 and 512
+ *       measured within noise of each other; 128 lost 20%. k is cut into equal slices no longer
+ *       than KC, so k = 600 runs as 2 x 300, not 512 + 88.
+ *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) and the B micro-panel in use (512
+ *       x 64 floats = 128 KiB, reused by all 20 A panels of the block) fit together in the 1 MiB
+ *       L2. 72..288 measured within noise.
  *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
  *       products in this project have n <= 4096 and pack B once per KC slice.
- *   <li>Threads split C by rows (A packed once, B shared) when each gets at least four 6-row
- *       panels; otherwise by columns too. Below {@link #PARALLEL_WORK} multiply-adds one thread
- *       does it all: a fork/join costs tens of microseconds.
+ *   <li>Threads share the packing of B, then split C into four tasks per thread, by rows (A packed
+ *       once, B shared) while each task keeps four 6-row panels, else by columns too; work stealing
+ *       balances tasks that run slow. Below {@link #PARALLEL_WORK} multiply-adds one thread does it
+ *       all: a fork/join costs tens of microseconds.
  *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
  *       which reads the big operand in place: packing would move all of it to use each element a
  *       few times.
@@ -59,7 +60,7 @@ public final class CpuSgemm {
   static final int NC = 4096 / NR * NR;
 
   /** Below this many multiply-adds one thread does the whole product. */
-  static final long PARALLEL_WORK = 1L << 20;
+  static final long PARALLEL_WORK = 1L << 21;
 
   private static final ThreadScratch A_PACK = new ThreadScratch();
   private static final ThreadScratch B_PACK = new ThreadScratch();
@@ -70,13 +71,31 @@ public final class CpuSgemm {
   /** The blocking in use, for benchmark reports. */
   public static String describe() {
     return String.format(
-        "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d", MR, NR, S.vectorBitSize(), KC, MC, NC);
+        "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d",
+        MR, NR, S.vectorBitSize(), KC, MC, NC);
   }
 
+  /**
+   * {@code C = alpha * op(A) * op(B) + beta * C} on arrays, row-major, with the contract of {@code
+   * Kernels#sgemm}; safe to call from several threads at once.
+   */
   public static void sgemm(
-      boolean transA, boolean transB, int m, int n, int k, float alpha,
-      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float beta, float[] c, int cOff, int ldc) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc) {
     if (m < 0 || n < 0 || k < 0) {
       throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
     }
@@ -87,36 +106,105 @@ public final class CpuSgemm {
     }
     boolean parallel = (long) m * n * k >= PARALLEL_WORK && Parallel.threads() > 1;
     if (m <= SgemmSkinny.SKINNY && m <= n) {
-      SgemmSkinny.gemm(transB, m, n, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
-          b, bOff, ldb, beta, c, cOff, ldc, 1, parallel);
+      SgemmSkinny.gemm(
+          transB,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          aOff,
+          transA ? 1 : lda,
+          transA ? lda : 1,
+          b,
+          bOff,
+          ldb,
+          beta,
+          c,
+          cOff,
+          ldc,
+          1,
+          parallel);
     } else if (n <= SgemmSkinny.SKINNY) {
       // The same on the transpose: C^T = op(B)^T op(A)^T, written down the columns of C.
-      SgemmSkinny.gemm(!transA, n, m, k, alpha, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
-          a, aOff, lda, beta, c, cOff, 1, ldc, parallel);
+      SgemmSkinny.gemm(
+          !transA,
+          n,
+          m,
+          k,
+          alpha,
+          b,
+          bOff,
+          transB ? ldb : 1,
+          transB ? 1 : ldb,
+          a,
+          aOff,
+          lda,
+          beta,
+          c,
+          cOff,
+          1,
+          ldc,
+          parallel);
     } else {
-      blocked(WIDE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+      blocked(
+          WIDE,
+          transA,
+          transB,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          aOff,
+          lda,
+          b,
+          bOff,
+          ldb,
+          beta,
+          c,
+          cOff,
+          ldc,
           parallel ? Parallel.threads() : 1);
     }
   }
 
   /**
-   * The packed path, whatever the shape, with a chosen micro-kernel width ({@code wide}: 6 x 4VL, else 6 x 2VL), so the
-   * tests can run the narrow kernel that 16-register machines use.
+   * The packed path, whatever the shape, with a chosen micro-kernel width ({@code wide}: 6 x 4VL,
+   * else 6 x 2VL), so the tests can run the narrow kernel that 16-register machines use.
    */
   static void blocked(
-      boolean wide, boolean transA, boolean transB, int m, int n, int k, float alpha,
-      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float beta, float[] c, int cOff, int ldc, int threads) {
+      boolean wide,
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc,
+      int threads) {
     int nr = (wide ? 4 : 2) * VL;
     int ncMax = NC / nr * nr;
-    int kcStep = ceilDiv(k, ceilDiv(k, KC));
-    int rowPanels = ceilDiv(m, MR);
-    int tm = rowThreads(threads, rowPanels);
-    int tn = threads / tm;
-    float[] bPack = B_PACK.get(kcStep * roundUp(Math.min(ncMax, n), nr));
+    int kcStep = Math.ceilDiv(k, Math.ceilDiv(k, KC));
+    int rowPanels = Math.ceilDiv(m, MR);
+    // Tasks, not threads: four per thread, so work stealing evens out a thread that was slowed
+    // down (another process, a slower core) at the cost of a few more A-block packings.
+    int tasks = threads == 1 ? 1 : 4 * threads;
+    int tm = Math.min(tasks, Math.max(1, rowPanels / 4));
+    float[] bPack = B_PACK.get(kcStep * Math.ceilDiv(Math.min(ncMax, n), nr) * nr);
     for (int jc = 0; jc < n; jc += ncMax) {
       int nc = Math.min(ncMax, n - jc);
-      int panels = ceilDiv(nc, nr);
+      int panels = Math.ceilDiv(nc, nr);
+      int tn = Math.max(1, Math.min(panels, tasks / tm));
       int jc0 = jc;
       for (int pc = 0; pc < k; pc += kcStep) {
         int kc = Math.min(kcStep, k - pc);
@@ -124,9 +212,19 @@ public final class CpuSgemm {
         float betaNow = pc == 0 ? beta : 1f;
         Parallel.RangeBody packB =
             (from, to) -> {
-              for (int q = share(panels, from, threads); q < share(panels, to, threads); q++) {
-                packB(transB, b, bOff, ldb, pc0, jc0 + q * nr, kc, Math.min(nr, nc - q * nr), nr,
-                    bPack, q * nr * kc);
+              for (int q = from; q < to; q++) {
+                SgemmPack.packB(
+                    transB,
+                    b,
+                    bOff,
+                    ldb,
+                    pc0,
+                    jc0 + q * nr,
+                    kc,
+                    Math.min(nr, nc - q * nr),
+                    nr,
+                    bPack,
+                    q * nr * kc);
               }
             };
         Parallel.RangeBody compute =
@@ -137,16 +235,34 @@ public final class CpuSgemm {
                 int q0 = share(panels, t % tn, tn);
                 int q1 = share(panels, t % tn + 1, tn);
                 if (i0 < i1 && q0 < q1) {
-                  rows(wide, transA, alpha, a, aOff, lda, i0, i1, pc0, kc, nc, q0, q1, nr, bPack,
-                      betaNow, c, cOff + jc0, ldc);
+                  rows(
+                      wide,
+                      transA,
+                      alpha,
+                      a,
+                      aOff,
+                      lda,
+                      i0,
+                      i1,
+                      pc0,
+                      kc,
+                      nc,
+                      q0,
+                      q1,
+                      nr,
+                      bPack,
+                      betaNow,
+                      c,
+                      cOff + jc0,
+                      ldc);
                 }
               }
             };
         if (threads > 1) {
-          Parallel.forRange(threads, 1, packB);
-          Parallel.forRange(threads, 1, compute);
+          Parallel.forRange(panels, 1, packB);
+          Parallel.forRange(tm * tn, 1, compute);
         } else {
-          packB.run(0, 1);
+          packB.run(0, panels);
           compute.run(0, 1);
         }
       }
@@ -154,27 +270,36 @@ public final class CpuSgemm {
   }
 
   /**
-   * One thread's share: rows [i0, i1) of C against B panels [q0, q1) of the packed slice, in
-   * MC-row blocks of equal height (a multiple of MR).
+   * One task: rows [i0, i1) of C against B panels [q0, q1) of the packed slice, in MC-row blocks of
+   * equal height (a multiple of MR).
    */
   private static void rows(
-      boolean wide, boolean transA, float alpha, float[] a, int aOff, int lda, int i0, int i1,
-      int pc, int kc, int nc, int q0, int q1, int nr, float[] bPack, float beta, float[] c,
-      int cBase, int ldc) {
-    int mcStep = roundUp(ceilDiv(i1 - i0, ceilDiv(i1 - i0, MC)), MR);
+      boolean wide,
+      boolean transA,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      int i0,
+      int i1,
+      int pc,
+      int kc,
+      int nc,
+      int q0,
+      int q1,
+      int nr,
+      float[] bPack,
+      float beta,
+      float[] c,
+      int cBase,
+      int ldc) {
+    int mcStep = Math.ceilDiv(Math.ceilDiv(i1 - i0, Math.ceilDiv(i1 - i0, MC)), MR) * MR;
     float[] aPack = A_PACK.get(mcStep * kc);
     for (int ic = i0; ic < i1; ic += mcStep) {
       int mc = Math.min(mcStep, i1 - ic);
-      packA(transA, alpha, a, aOff, lda, ic, pc, mc, kc, aPack);
+      SgemmPack.packA(transA, alpha, a, aOff, lda, ic, pc, mc, kc, aPack);
       macroKernel(wide, mc, nc, kc, q0, q1, nr, aPack, bPack, beta, c, cBase + ic * ldc, ldc);
     }
-  }
-
-  /** The largest divisor of {@code threads} that still leaves each thread four MR-row panels. */
-  private static int rowThreads(int threads, int rowPanels) {
-    int tm = threads;
-    while (tm > 1 && (threads % tm != 0 || rowPanels < 4 * tm)) tm--;
-    return tm;
   }
 
   /** The start of part {@code i} of {@code parts} near-equal parts of {@code total}. */
@@ -191,81 +316,23 @@ public final class CpuSgemm {
   }
 
   /**
-   * Packs alpha * op(A)[ic : ic+mc, pc : pc+kc] as MR-tall micro-panels: for each p, the MR values
-   * of column p contiguously. Rows past mc are zero, so edge tiles run the same micro-kernel.
-   */
-  private static void packA(
-      boolean transA, float alpha, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
-      float[] dst) {
-    for (int ir = 0; ir < mc; ir += MR) {
-      int mr = Math.min(MR, mc - ir);
-      int base = ir * kc;
-      if (transA) {
-        // op(A) column p is a contiguous run of stored row pc + p.
-        for (int p = 0; p < kc; p++) {
-          int src = aOff + (pc + p) * lda + ic + ir;
-          int d = base + p * MR;
-          for (int r = 0; r < mr; r++) dst[d + r] = alpha * a[src + r];
-          for (int r = mr; r < MR; r++) dst[d + r] = 0f;
-        }
-      } else {
-        for (int r = 0; r < MR; r++) {
-          if (r < mr) {
-            int src = aOff + (ic + ir + r) * lda + pc;
-            for (int p = 0; p < kc; p++) dst[base + p * MR + r] = alpha * a[src + p];
-          } else {
-            for (int p = 0; p < kc; p++) dst[base + p * MR + r] = 0f;
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Packs op(B)[pc : pc+kc, j0 : j0+w] as one nr-wide micro-panel at {@code dst[d..]}: for each p,
-   * nr contiguous values. Columns past w are zero.
-   */
-  private static void packB(
-      boolean transB, float[] b, int bOff, int ldb, int pc, int j0, int kc, int w, int nr,
-      float[] dst, int d) {
-    if (!transB && w == nr) {
-      for (int p = 0; p < kc; p++) {
-        int src = bOff + (pc + p) * ldb + j0;
-        int row = d + p * nr;
-        for (int v = 0; v < nr; v += VL) FloatVector.fromArray(S, b, src + v).intoArray(dst, row + v);
-      }
-      return;
-    }
-    for (int p = 0; p < kc; p++) {
-      int row = d + p * nr;
-      for (int j = w; j < nr; j++) dst[row + j] = 0f;
-    }
-    if (transB) {
-      // op(B) column j is stored row j0 + j. Blocks of VL steps of p keep both sides in L1: one
-      // cache line of each of the w source rows, VL rows of the panel.
-      for (int p0 = 0; p0 < kc; p0 += VL) {
-        int pEnd = Math.min(kc, p0 + VL);
-        for (int j = 0; j < w; j++) {
-          int src = bOff + (j0 + j) * ldb + pc;
-          for (int p = p0; p < pEnd; p++) dst[d + p * nr + j] = b[src + p];
-        }
-      }
-    } else {
-      for (int p = 0; p < kc; p++) {
-        int src = bOff + (pc + p) * ldb + j0;
-        int row = d + p * nr;
-        for (int j = 0; j < w; j++) dst[row + j] = b[src + j];
-      }
-    }
-  }
-
-  /**
    * Runs the micro-kernel over every tile of B panels [q0, q1) and the packed A block. Edge tiles
    * (fewer than MR rows or nr columns left) compute a full tile into scratch and copy what fits.
    */
   private static void macroKernel(
-      boolean wide, int mc, int nc, int kc, int q0, int q1, int nr, float[] aPack, float[] bPack,
-      float beta, float[] c, int cBase, int ldc) {
+      boolean wide,
+      int mc,
+      int nc,
+      int kc,
+      int q0,
+      int q1,
+      int nr,
+      float[] aPack,
+      float[] bPack,
+      float beta,
+      float[] c,
+      int cBase,
+      int ldc) {
     for (int q = q0; q < q1; q++) {
       int jr = q * nr;
       int w = Math.min(nr, nc - jr);
@@ -291,17 +358,17 @@ public final class CpuSgemm {
   }
 
   private static void tile(
-      boolean wide, int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+      boolean wide,
+      int kc,
+      float[] a,
+      int ai,
+      float[] b,
+      int bi,
+      float[] c,
+      int ci,
+      int ldc,
       float beta) {
     if (wide) SgemmMicroKernels.kernel6x4(kc, a, ai, b, bi, c, ci, ldc, beta);
     else SgemmMicroKernels.kernel6x2(kc, a, ai, b, bi, c, ci, ldc, beta);
-  }
-
-  private static int ceilDiv(int x, int y) {
-    return (x + y - 1) / y;
-  }
-
-  private static int roundUp(int x, int to) {
-    return ceilDiv(x, to) * to;
   }
 }

@@ -7,21 +7,22 @@ import jdk.incubator.vector.VectorSpecies;
  * The register-blocked inner kernels of {@link CpuSgemm}: {@code C[0:6, 0:NR] = Apanel * Bpanel +
  * beta * C} over one packed 6-row panel of A and one packed NR-column panel of B.
  *
- * <p>Each step of the k loop loads NR/VL vectors of B, broadcasts six values of A and does
- * 6 * NR/VL fused multiply-adds into accumulators that stay in vector registers for the whole
- * loop. Two widths: {@link #kernel6x4} (24 accumulators + 4 B vectors + 1 broadcast = 29
- * registers) for ISAs with 32 vector registers (AVX-512, NEON/SVE), and {@link #kernel6x2} (15
- * registers) for ISAs with 16 (AVX2). The wide one halves the broadcasts per multiply-add, which
- * measured 10-15% faster on an AVX-512 Zen 4 (6x64 vs 6x32 at n = 1024, one thread).
+ * <p>Each step of the k loop loads NR/VL vectors of B, broadcasts six values of A and does 6 *
+ * NR/VL fused multiply-adds into accumulators that stay in vector registers for the whole loop. Two
+ * widths: {@link #kernel6x4} (24 accumulators + 4 B vectors + 1 broadcast = 29 registers) for ISAs
+ * with 32 vector registers (AVX-512, NEON/SVE), and {@link #kernel6x2} (15 registers) for ISAs with
+ * 16 (AVX2). The wide one halves the broadcasts per multiply-add, which measured 10-15% faster on
+ * an AVX-512 Zen 4 (6x64 vs 6x32 at n = 1024, one thread).
  *
  * <p>The code is written out, one variable per accumulator: the Vector API keeps a vector in a
- * register only while C2 can see every use, so no arrays of vectors, no helper taking vectors
- * (a call C2 does not inline boxes them) and no vector variable reassigned in a branch (the phi
- * boxes it, and the boxing spreads into the k loop: 5x slower, measured).
+ * register only while C2 can see every use, so no arrays of vectors, no helper taking vectors (a
+ * call C2 does not inline boxes them) and no vector variable reassigned in a branch (the phi boxes
+ * it, and the boxing spreads into the k loop: 5x slower, measured).
  */
 final class SgemmMicroKernels {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   static final int VL = S.length();
+
   /** Rows of a tile (and of a packed A panel). */
   static final int MR = 6;
 
@@ -93,12 +94,30 @@ final class SgemmMicroKernels {
   /** The 6 x 4VL tile; beta == 0 ignores the old C. */
   static void kernel6x4(
       int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, float beta) {
-    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-    FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
-    FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+    FloatVector c00 = FloatVector.zero(S),
+        c01 = FloatVector.zero(S),
+        c02 = FloatVector.zero(S),
+        c03 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S),
+        c11 = FloatVector.zero(S),
+        c12 = FloatVector.zero(S),
+        c13 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S),
+        c21 = FloatVector.zero(S),
+        c22 = FloatVector.zero(S),
+        c23 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S),
+        c31 = FloatVector.zero(S),
+        c32 = FloatVector.zero(S),
+        c33 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S),
+        c41 = FloatVector.zero(S),
+        c42 = FloatVector.zero(S),
+        c43 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S),
+        c51 = FloatVector.zero(S),
+        c52 = FloatVector.zero(S),
+        c53 = FloatVector.zero(S);
     for (int p = 0; p < kc; p++) {
       int ap = ai + p * 6;
       int bp = bi + p * 4 * VL;
@@ -170,24 +189,44 @@ final class SgemmMicroKernels {
       FloatVector.fromArray(S, c, ci + 3 * VL).fma(bv, c03).intoArray(c, ci + 3 * VL);
       FloatVector.fromArray(S, c, ci + 1 * ldc).fma(bv, c10).intoArray(c, ci + 1 * ldc);
       FloatVector.fromArray(S, c, ci + 1 * ldc + VL).fma(bv, c11).intoArray(c, ci + 1 * ldc + VL);
-      FloatVector.fromArray(S, c, ci + 1 * ldc + 2 * VL).fma(bv, c12).intoArray(c, ci + 1 * ldc + 2 * VL);
-      FloatVector.fromArray(S, c, ci + 1 * ldc + 3 * VL).fma(bv, c13).intoArray(c, ci + 1 * ldc + 3 * VL);
+      FloatVector.fromArray(S, c, ci + 1 * ldc + 2 * VL)
+          .fma(bv, c12)
+          .intoArray(c, ci + 1 * ldc + 2 * VL);
+      FloatVector.fromArray(S, c, ci + 1 * ldc + 3 * VL)
+          .fma(bv, c13)
+          .intoArray(c, ci + 1 * ldc + 3 * VL);
       FloatVector.fromArray(S, c, ci + 2 * ldc).fma(bv, c20).intoArray(c, ci + 2 * ldc);
       FloatVector.fromArray(S, c, ci + 2 * ldc + VL).fma(bv, c21).intoArray(c, ci + 2 * ldc + VL);
-      FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * VL).fma(bv, c22).intoArray(c, ci + 2 * ldc + 2 * VL);
-      FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * VL).fma(bv, c23).intoArray(c, ci + 2 * ldc + 3 * VL);
+      FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * VL)
+          .fma(bv, c22)
+          .intoArray(c, ci + 2 * ldc + 2 * VL);
+      FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * VL)
+          .fma(bv, c23)
+          .intoArray(c, ci + 2 * ldc + 3 * VL);
       FloatVector.fromArray(S, c, ci + 3 * ldc).fma(bv, c30).intoArray(c, ci + 3 * ldc);
       FloatVector.fromArray(S, c, ci + 3 * ldc + VL).fma(bv, c31).intoArray(c, ci + 3 * ldc + VL);
-      FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * VL).fma(bv, c32).intoArray(c, ci + 3 * ldc + 2 * VL);
-      FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * VL).fma(bv, c33).intoArray(c, ci + 3 * ldc + 3 * VL);
+      FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * VL)
+          .fma(bv, c32)
+          .intoArray(c, ci + 3 * ldc + 2 * VL);
+      FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * VL)
+          .fma(bv, c33)
+          .intoArray(c, ci + 3 * ldc + 3 * VL);
       FloatVector.fromArray(S, c, ci + 4 * ldc).fma(bv, c40).intoArray(c, ci + 4 * ldc);
       FloatVector.fromArray(S, c, ci + 4 * ldc + VL).fma(bv, c41).intoArray(c, ci + 4 * ldc + VL);
-      FloatVector.fromArray(S, c, ci + 4 * ldc + 2 * VL).fma(bv, c42).intoArray(c, ci + 4 * ldc + 2 * VL);
-      FloatVector.fromArray(S, c, ci + 4 * ldc + 3 * VL).fma(bv, c43).intoArray(c, ci + 4 * ldc + 3 * VL);
+      FloatVector.fromArray(S, c, ci + 4 * ldc + 2 * VL)
+          .fma(bv, c42)
+          .intoArray(c, ci + 4 * ldc + 2 * VL);
+      FloatVector.fromArray(S, c, ci + 4 * ldc + 3 * VL)
+          .fma(bv, c43)
+          .intoArray(c, ci + 4 * ldc + 3 * VL);
       FloatVector.fromArray(S, c, ci + 5 * ldc).fma(bv, c50).intoArray(c, ci + 5 * ldc);
       FloatVector.fromArray(S, c, ci + 5 * ldc + VL).fma(bv, c51).intoArray(c, ci + 5 * ldc + VL);
-      FloatVector.fromArray(S, c, ci + 5 * ldc + 2 * VL).fma(bv, c52).intoArray(c, ci + 5 * ldc + 2 * VL);
-      FloatVector.fromArray(S, c, ci + 5 * ldc + 3 * VL).fma(bv, c53).intoArray(c, ci + 5 * ldc + 3 * VL);
+      FloatVector.fromArray(S, c, ci + 5 * ldc + 2 * VL)
+          .fma(bv, c52)
+          .intoArray(c, ci + 5 * ldc + 2 * VL);
+      FloatVector.fromArray(S, c, ci + 5 * ldc + 3 * VL)
+          .fma(bv, c53)
+          .intoArray(c, ci + 5 * ldc + 3 * VL);
     }
   }
 }

@@ -10,18 +10,17 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The skinny shapes of {@link CpuSgemm}: few rows of output ({@code m <= SKINNY}, as in decoding
  * one token per sequence) or few columns, computed as {@code Y(i, j) = sum_p X(i, p) * M(j, p) +
- * beta * Y(i, j)} with the big matrix M read straight from the caller's array. Packing M would
- * copy all of it to use each element a few times, doubling the memory traffic of a product that
- * is bound by it; here each element of M is loaded from memory once and reused from L1/L2 by
- * every row of X.
+ * beta * Y(i, j)} with the big matrix M read straight from the caller's array. Packing M would copy
+ * all of it to use each element a few times, doubling the memory traffic of a product that is bound
+ * by it; here each element of M is loaded from memory once and reused from L1/L2 by every row of X.
  *
- * <p>M comes in two layouts: <em>dot</em>, {@code M(j, p) = mat[off + j * ld + p]} (outputs are
- * dot products of contiguous rows: op(B) transposed), and <em>axpy</em>, {@code M(j, p) = mat[off
- * + p * ld + j]} (each row of M is scaled by {@code X(i, p)} and added into a strip of outputs).
- * X (alpha folded in) is first copied into scratch in the layout the kernels read. The dot form
- * takes one row of X at a time against four rows of M (kept in L1 across the rows of X); the axpy
- * form takes four rows of X at a time against a strip of 4VL columns of M, a 4 x 4VL register
- * tile like the packed micro-kernel's.
+ * <p>M comes in two layouts: <em>dot</em>, {@code M(j, p) = mat[off + j * ld + p]} (outputs are dot
+ * products of contiguous rows: op(B) transposed), and <em>axpy</em>, {@code M(j, p) = mat[off + p *
+ * ld + j]} (each row of M is scaled by {@code X(i, p)} and added into a strip of outputs). X (alpha
+ * folded in) is first copied into scratch in the layout the kernels read. The dot form takes one
+ * row of X at a time against four rows of M (kept in L1 across the rows of X); the axpy form takes
+ * four rows of X at a time against a strip of 4VL columns of M, a 4 x 4VL register tile like the
+ * packed micro-kernel's.
  */
 final class SgemmSkinny {
   /** Row-count up to which the product runs here rather than packed. */
@@ -40,10 +39,25 @@ final class SgemmSkinny {
    * + j * yCol]}. {@code dotForm} selects the layout of M (class comment).
    */
   static void gemm(
-      boolean dotForm, int rows, int n, int k, float alpha, float[] x, int xOff, int xRow,
-      int xCol, float[] mat, int mOff, int ld, float beta, float[] y, int yOff, int yRow, int yCol,
+      boolean dotForm,
+      int rows,
+      int n,
+      int k,
+      float alpha,
+      float[] x,
+      int xOff,
+      int xRow,
+      int xCol,
+      float[] mat,
+      int mOff,
+      int ld,
+      float beta,
+      float[] y,
+      int yOff,
+      int yRow,
+      int yCol,
       boolean parallel) {
-    float[] xs = X_COPY.get(roundUp(rows, 4) * k);
+    float[] xs = X_COPY.get(Math.ceilDiv(rows, 4) * 4 * k);
     copyX(dotForm, rows, k, alpha, x, xOff, xRow, xCol, xs);
     Parallel.RangeBody body;
     int tasks;
@@ -85,7 +99,14 @@ final class SgemmSkinny {
    * four values one step of p needs, side by side), rows past the end zero.
    */
   private static void copyX(
-      boolean dotForm, int rows, int k, float alpha, float[] x, int xOff, int xRow, int xCol,
+      boolean dotForm,
+      int rows,
+      int k,
+      float alpha,
+      float[] x,
+      int xOff,
+      int xRow,
+      int xCol,
       float[] xs) {
     for (int g = 0; 4 * g < rows; g++) {
       int r = Math.min(4, rows - 4 * g);
@@ -107,8 +128,18 @@ final class SgemmSkinny {
    * The four rows of M stay in L1 while every row of X passes over them.
    */
   private static void dot(
-      int j, int w, int k, float[] x, int x0, float[] mat, int mOff, int ld, float beta,
-      float[] y, int y0, int yCol) {
+      int j,
+      int w,
+      int k,
+      float[] x,
+      int x0,
+      float[] mat,
+      int mOff,
+      int ld,
+      float beta,
+      float[] y,
+      int y0,
+      int yCol) {
     // A short last block repeats row j for the missing rows of M and drops their results.
     int r0 = mOff + j * ld;
     int r1 = w > 1 ? r0 + ld : r0;
@@ -136,13 +167,21 @@ final class SgemmSkinny {
       s2 = FloatVector.fromArray(S, mat, r2 + p, lanes).fma(xp, s2);
       s3 = FloatVector.fromArray(S, mat, r3 + p, lanes).fma(xp, s3);
     }
-    put4(y, y0 + j * yCol, yCol, w, beta, s0.reduceLanes(VectorOperators.ADD),
-        s1.reduceLanes(VectorOperators.ADD), s2.reduceLanes(VectorOperators.ADD),
+    put4(
+        y,
+        y0 + j * yCol,
+        yCol,
+        w,
+        beta,
+        s0.reduceLanes(VectorOperators.ADD),
+        s1.reduceLanes(VectorOperators.ADD),
+        s2.reduceLanes(VectorOperators.ADD),
         s3.reduceLanes(VectorOperators.ADD));
   }
 
   /** Stores the first w of four outputs at {@code y[at + jj * yCol]}. */
-  private static void put4(float[] y, int at, int yCol, int w, float beta, float d0, float d1, float d2, float d3) {
+  private static void put4(
+      float[] y, int at, int yCol, int w, float beta, float d0, float d1, float d2, float d3) {
     put(y, at, d0, beta);
     if (w > 1) put(y, at + yCol, d1, beta);
     if (w > 2) put(y, at + 2 * yCol, d2, beta);
@@ -154,8 +193,18 @@ final class SgemmSkinny {
    * the whole k loop; a ragged last strip goes one vector, then one lane, at a time.
    */
   private static void axpy1(
-      int j0, int j1, int k, float[] x, int x0, float[] mat, int mOff, int ld, float beta,
-      float[] y, int y0, int yCol) {
+      int j0,
+      int j1,
+      int k,
+      float[] x,
+      int x0,
+      float[] mat,
+      int mOff,
+      int ld,
+      float beta,
+      float[] y,
+      int y0,
+      int yCol) {
     int j = j0;
     if (j1 - j0 == STRIP) {
       FloatVector s0 = FloatVector.zero(S);
@@ -179,7 +228,9 @@ final class SgemmSkinny {
     for (; j + VL <= j1; j += VL) {
       FloatVector s = FloatVector.zero(S);
       for (int p = 0; p < k; p++) {
-        s = FloatVector.fromArray(S, mat, mOff + p * ld + j).fma(FloatVector.broadcast(S, x[x0 + p]), s);
+        s =
+            FloatVector.fromArray(S, mat, mOff + p * ld + j)
+                .fma(FloatVector.broadcast(S, x[x0 + p]), s);
       }
       putVector(y, y0 + j * yCol, yCol, s, beta);
     }
@@ -196,14 +247,38 @@ final class SgemmSkinny {
    * micro-kernel but reading M in place; a ragged strip goes one vector, then one lane, at a time.
    */
   private static void axpy4(
-      int j0, int j1, int r, int k, float[] x, int x0, float[] mat, int mOff, int ld, float beta,
-      float[] y, int y0, int yRow, int yCol) {
+      int j0,
+      int j1,
+      int r,
+      int k,
+      float[] x,
+      int x0,
+      float[] mat,
+      int mOff,
+      int ld,
+      float beta,
+      float[] y,
+      int y0,
+      int yRow,
+      int yCol) {
     int j = j0;
     if (j1 - j0 == STRIP) {
-      FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
-      FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
-      FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s22 = FloatVector.zero(S), s23 = FloatVector.zero(S);
-      FloatVector s30 = FloatVector.zero(S), s31 = FloatVector.zero(S), s32 = FloatVector.zero(S), s33 = FloatVector.zero(S);
+      FloatVector s00 = FloatVector.zero(S),
+          s01 = FloatVector.zero(S),
+          s02 = FloatVector.zero(S),
+          s03 = FloatVector.zero(S);
+      FloatVector s10 = FloatVector.zero(S),
+          s11 = FloatVector.zero(S),
+          s12 = FloatVector.zero(S),
+          s13 = FloatVector.zero(S);
+      FloatVector s20 = FloatVector.zero(S),
+          s21 = FloatVector.zero(S),
+          s22 = FloatVector.zero(S),
+          s23 = FloatVector.zero(S);
+      FloatVector s30 = FloatVector.zero(S),
+          s31 = FloatVector.zero(S),
+          s32 = FloatVector.zero(S),
+          s33 = FloatVector.zero(S);
       for (int p = 0; p < k; p++) {
         int row = mOff + p * ld + j;
         FloatVector m0 = FloatVector.fromArray(S, mat, row);
@@ -263,7 +338,9 @@ final class SgemmSkinny {
       for (int i = 0; i < r; i++) {
         FloatVector s = FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
-          s = FloatVector.fromArray(S, mat, mOff + p * ld + j).fma(FloatVector.broadcast(S, x[x0 + 4 * p + i]), s);
+          s =
+              FloatVector.fromArray(S, mat, mOff + p * ld + j)
+                  .fma(FloatVector.broadcast(S, x[x0 + 4 * p + i]), s);
         }
         putVector(y, y0 + i * yRow + j * yCol, yCol, s, beta);
       }
@@ -296,9 +373,5 @@ final class SgemmSkinny {
 
   private static void put(float[] y, int i, float v, float beta) {
     y[i] = beta == 0f ? v : v + beta * y[i];
-  }
-
-  private static int roundUp(int x, int to) {
-    return (x + to - 1) / to * to;
   }
 }

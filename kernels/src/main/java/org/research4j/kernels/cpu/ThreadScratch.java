@@ -2,8 +2,8 @@ package org.research4j.kernels.cpu;
 
 /**
  * A float array per thread that grows to the largest size asked for and is then reused, so hot
- * kernels allocate nothing per call. Whoever calls {@link #get} owns the array until it returns
- * to its caller; a kernel must not hand it to code that may ask the same scratch again on the same
+ * kernels allocate nothing per call. Whoever calls {@link #get} owns the array until it returns to
+ * its caller; a kernel must not hand it to code that may ask the same scratch again on the same
  * thread.
  */
 final class ThreadScratch {

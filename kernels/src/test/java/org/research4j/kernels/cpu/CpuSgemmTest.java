@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 /**
  * CpuSgemm against a plain triple loop in double precision.
  *
- * <p>Tolerance, per element: {@code |got - ref| <= (k + 4) * 2^-23 * (|alpha| * sum_p |a_ip b_pj|
- * + |beta * c_ij|)}, twice the worst-case bound of float summation in any order ({@code gamma_k =
- * k * 2^-24}), so a correct kernel always passes while a dropped or doubled term (of size about
- * {@code sum / k}) fails. Elements of C outside the {@code m x n} window must be left untouched.
+ * <p>Tolerance, per element: {@code |got - ref| <= (k + 4) * 2^-23 * (|alpha| * sum_p |a_ip b_pj| +
+ * |beta * c_ij|)}, twice the worst-case bound of float summation in any order ({@code gamma_k = k *
+ * 2^-24}), so a correct kernel always passes while a dropped or doubled term (of size about {@code
+ * sum / k}) fails. Elements of C outside the {@code m x n} window must be left untouched.
  */
 class CpuSgemmTest {
   private static final int[] ODD = {1, 3, 17, 63, 65, 129, 257};
@@ -30,7 +30,9 @@ class CpuSgemmTest {
       int n = ODD[shapes.nextInt(ODD.length)];
       int k = ODD[shapes.nextInt(ODD.length)];
       for (int t = 0; t < 4; t++) {
-        check(new Case(t >= 2, (t & 1) == 1, m, n, k, 1f, 0f, 0, 0, 0, 0, false, 1000 + trial * 4L + t));
+        check(
+            new Case(
+                t >= 2, (t & 1) == 1, m, n, k, 1f, 0f, 0, 0, 0, 0, false, 1000 + trial * 4L + t));
       }
     }
   }
@@ -47,8 +49,20 @@ class CpuSgemmTest {
       boolean tA = shapes.nextBoolean();
       boolean tB = shapes.nextBoolean();
       check(
-          new Case(tA, tB, m, n, k, ab[0], ab[1], shapes.nextInt(9), shapes.nextInt(9),
-              shapes.nextInt(9), shapes.nextInt(1, 12), false, 2000 + trial));
+          new Case(
+              tA,
+              tB,
+              m,
+              n,
+              k,
+              ab[0],
+              ab[1],
+              shapes.nextInt(9),
+              shapes.nextInt(9),
+              shapes.nextInt(9),
+              shapes.nextInt(1, 12),
+              false,
+              2000 + trial));
     }
   }
 
@@ -63,13 +77,23 @@ class CpuSgemmTest {
   @Test
   void tinyAndVectorShapes() {
     int[][] shapes = {
-      {1, 1, 1}, {1, 1, 7}, {2, 3, 1}, {1, 513, 300}, {1, 3000, 700}, {513, 1, 300}, {700, 1, 900},
-      {5, 1000, 256}, {4, 33, 1000}, {1, 16, 16}, {1, 17, 2}
+      {1, 1, 1},
+      {1, 1, 7},
+      {2, 3, 1},
+      {1, 513, 300},
+      {1, 3000, 700},
+      {513, 1, 300},
+      {700, 1, 900},
+      {5, 1000, 256},
+      {4, 33, 1000},
+      {1, 16, 16},
+      {1, 17, 2}
     };
     int seed = 4000;
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
-        check(new Case(t >= 2, (t & 1) == 1, s[0], s[1], s[2], 1f, 0.5f, 1, 2, 3, 2, false, seed++));
+        check(
+            new Case(t >= 2, (t & 1) == 1, s[0], s[1], s[2], 1f, 0.5f, 1, 2, 3, 2, false, seed++));
         check(new Case(t >= 2, (t & 1) == 1, s[0], s[1], s[2], -2f, 0f, 0, 0, 0, 0, true, seed++));
       }
     }
@@ -99,8 +123,36 @@ class CpuSgemmTest {
     int n = CpuSgemm.NC + 37;
     check(new Case(false, false, 19, n, CpuSgemm.KC + 61, 1f, 0.5f, 2, 1, 3, 5, false, 5000));
     check(new Case(true, true, 19, n, CpuSgemm.KC + 61, 1f, 0f, 0, 3, 1, 2, true, 5001));
-    check(new Case(false, true, 2 * CpuSgemm.MC + 5, 150, 2 * CpuSgemm.KC + 3, 0.5f, 1f, 0, 0, 0, 0, false, 5002));
-    check(new Case(true, false, 2 * CpuSgemm.MC + 5, 150, 2 * CpuSgemm.KC + 3, 1f, -1f, 4, 0, 0, 0, false, 5003));
+    check(
+        new Case(
+            false,
+            true,
+            2 * CpuSgemm.MC + 5,
+            150,
+            2 * CpuSgemm.KC + 3,
+            0.5f,
+            1f,
+            0,
+            0,
+            0,
+            0,
+            false,
+            5002));
+    check(
+        new Case(
+            true,
+            false,
+            2 * CpuSgemm.MC + 5,
+            150,
+            2 * CpuSgemm.KC + 3,
+            1f,
+            -1f,
+            4,
+            0,
+            0,
+            0,
+            false,
+            5003));
   }
 
   /** The 6 x 2VL kernel that 16-register ISAs use, and the packed path on vector-like shapes. */
@@ -113,10 +165,27 @@ class CpuSgemmTest {
       int k = 1 + shapes.nextInt(600);
       boolean wide = trial % 2 == 0;
       int threads = trial % 3 == 0 ? 1 : Parallel.threads();
-      Case t = new Case(shapes.nextBoolean(), shapes.nextBoolean(), m, n, k, 0.5f, trial % 4 == 0 ? 0f : -1f,
-          shapes.nextInt(5), shapes.nextInt(5), shapes.nextInt(5), shapes.nextInt(4), false, 8000 + trial);
-      check(t, (tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
-          CpuSgemm.blocked(wide, tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads));
+      Case t =
+          new Case(
+              shapes.nextBoolean(),
+              shapes.nextBoolean(),
+              m,
+              n,
+              k,
+              0.5f,
+              trial % 4 == 0 ? 0f : -1f,
+              shapes.nextInt(5),
+              shapes.nextInt(5),
+              shapes.nextInt(5),
+              shapes.nextInt(4),
+              false,
+              8000 + trial);
+      check(
+          t,
+          (tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) ->
+              CpuSgemm.blocked(
+                  wide, tA, tB, mm, nn, kk, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                  threads));
     }
   }
 
@@ -137,7 +206,24 @@ class CpuSgemmTest {
         long seed = 7000 + w;
         boolean tA = (w & 1) == 1;
         boolean tB = (w & 2) == 2;
-        futures.add(pool.submit(() -> check(new Case(tA, tB, 90 + (int) seed % 7, 130, 270, 1f, 0.5f, 1, 2, 3, 4, false, seed))));
+        futures.add(
+            pool.submit(
+                () ->
+                    check(
+                        new Case(
+                            tA,
+                            tB,
+                            90 + (int) seed % 7,
+                            130,
+                            270,
+                            1f,
+                            0.5f,
+                            1,
+                            2,
+                            3,
+                            4,
+                            false,
+                            seed))));
       }
       for (Future<?> f : futures) f.get();
     } finally {
@@ -150,12 +236,24 @@ class CpuSgemmTest {
    * before its first; C starts NaN-filled when {@code nanC} (only sensible with beta == 0).
    */
   private record Case(
-      boolean transA, boolean transB, int m, int n, int k, float alpha, float beta, int aOff,
-      int bOff, int cOff, int pad, boolean nanC, long seed) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float beta,
+      int aOff,
+      int bOff,
+      int cOff,
+      int pad,
+      boolean nanC,
+      long seed) {
     @Override
     public String toString() {
       return String.format(
-          "transA=%b transB=%b m=%d n=%d k=%d alpha=%s beta=%s aOff=%d bOff=%d cOff=%d pad=%d nanC=%b seed=%d",
+          "transA=%b transB=%b m=%d n=%d k=%d alpha=%s beta=%s aOff=%d bOff=%d cOff=%d pad=%d"
+              + " nanC=%b seed=%d",
           transA, transB, m, n, k, alpha, beta, aOff, bOff, cOff, pad, nanC, seed);
     }
   }
@@ -164,8 +262,22 @@ class CpuSgemmTest {
   @FunctionalInterface
   private interface Gemm {
     void run(
-        boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-        float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc);
+        boolean transA,
+        boolean transB,
+        int m,
+        int n,
+        int k,
+        float alpha,
+        float[] a,
+        int aOff,
+        int lda,
+        float[] b,
+        int bOff,
+        int ldb,
+        float beta,
+        float[] c,
+        int cOff,
+        int ldc);
   }
 
   private static void check(Case t) {
@@ -173,7 +285,8 @@ class CpuSgemmTest {
   }
 
   private static void check(Case t, Gemm gemm) {
-    if (t.nanC && t.beta != 0f) throw new IllegalArgumentException("NaN-filled C needs beta == 0: " + t);
+    if (t.nanC && t.beta != 0f)
+      throw new IllegalArgumentException("NaN-filled C needs beta == 0: " + t);
     SplittableRandom rnd = new SplittableRandom(t.seed);
     int aRows = t.transA ? t.k : t.m;
     int aCols = t.transA ? t.m : t.k;
@@ -188,7 +301,9 @@ class CpuSgemmTest {
     if (t.nanC) java.util.Arrays.fill(c, Float.NaN);
     float[] original = c.clone();
 
-    gemm.run(t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, t.aOff, lda, b, t.bOff, ldb, t.beta, c, t.cOff, ldc);
+    gemm.run(
+        t.transA, t.transB, t.m, t.n, t.k, t.alpha, a, t.aOff, lda, b, t.bOff, ldb, t.beta, c,
+        t.cOff, ldc);
 
     for (int i = 0; i < t.m; i++) {
       for (int j = 0; j < t.n; j++) {
@@ -206,7 +321,10 @@ class CpuSgemmTest {
         double tol = (t.k + 4) * 0x1p-23 * (Math.abs(t.alpha) * abs + Math.abs(t.beta * old));
         double err = Math.abs(c[ci] - ref);
         if (!(err <= tol)) {
-          fail(String.format("C[%d,%d] = %s, expected %s (|err| %.3g > tol %.3g) for %s", i, j, c[ci], ref, err, tol, t));
+          fail(
+              String.format(
+                  "C[%d,%d] = %s, expected %s (|err| %.3g > tol %.3g) for %s",
+                  i, j, c[ci], ref, err, tol, t));
         }
       }
     }

@@ -54,7 +54,9 @@ public record SamplingConfig(
 
   /**
    * The defaults of a model's {@code generation_config.json}: its temperature, top_p and top_k
-   * when {@code do_sample} is set (greedy otherwise), and its EOS ids as stop tokens.
+   * when {@code do_sample} is set (greedy otherwise), and its EOS ids as stop tokens. Its
+   * {@code repetition_penalty} is not applied (this sampler has none; RL rollouts sample the
+   * plain policy).
    */
   public static SamplingConfig of(GenerationConfig g, long seed) {
     double t = g.doSample() ? g.temperature() : 0;
