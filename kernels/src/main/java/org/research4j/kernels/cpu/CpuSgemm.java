@@ -11,11 +11,10 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  * <pre>
  * for jc in steps of NC over n:               B slice kc x nc lives in L3 (shared by threads)
  *   for pc in steps of KC over k:
- *     pack op(B)[pc:pc+kc, jc:jc+nc] into NR-wide micro-panels   (threads split the panels)
- *     each thread, over its own rows (and columns, for small m) of C:
+ *     tasks over rows (and columns, for small m) of C, run by all threads:
  *       for ic in steps of MC:
  *         pack alpha * op(A)[ic:ic+mc, pc:pc+kc] into 6-tall micro-panels   (block lives in L2)
- *         for each NR panel of B, for each 6-row panel of A:
+ *         for each NR panel of B (packed by the first task that needs it), each 6-row panel of A:
  *           6 x NR micro-kernel: C tile = A panel * B panel (+ beta * C on the first pc)
  * </pre>
  *
@@ -37,10 +36,12 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *       L2. 72..288 measured within noise.
  *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
  *       products in this project have n <= 4096 and pack B once per KC slice.
- *   <li>Threads share the packing of B, then split C into four tasks per thread, by rows (A packed
- *       once, B shared) while each task keeps four 6-row panels, else by columns too; work stealing
- *       balances tasks that run slow. Below {@link #PARALLEL_WORK} multiply-adds one thread does it
- *       all: a fork/join costs tens of microseconds.
+ *   <li>Each KC slice is one fork/join: four tasks per thread over C, by rows (A packed once, B
+ *       shared) while each task keeps four 6-row panels, else by columns too; work stealing
+ *       balances tasks that run slow. B's panels are packed on demand by the first task to need one
+ *       ({@link SgemmBSlice}), tasks starting at different panels, so packing is shared and needs
+ *       no barrier. Below {@link #PARALLEL_WORK} multiply-adds one thread does it all: a fork/join
+ *       costs tens of microseconds.
  *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
  *       which reads the big operand in place: packing would move all of it to use each element a
  *       few times.
@@ -210,23 +211,7 @@ public final class CpuSgemm {
         int kc = Math.min(kcStep, k - pc);
         int pc0 = pc;
         float betaNow = pc == 0 ? beta : 1f;
-        Parallel.RangeBody packB =
-            (from, to) -> {
-              for (int q = from; q < to; q++) {
-                SgemmPack.packB(
-                    transB,
-                    b,
-                    bOff,
-                    ldb,
-                    pc0,
-                    jc0 + q * nr,
-                    kc,
-                    Math.min(nr, nc - q * nr),
-                    nr,
-                    bPack,
-                    q * nr * kc);
-              }
-            };
+        SgemmBSlice slice = new SgemmBSlice(transB, b, bOff, ldb, pc, jc, kc, nc, nr, bPack);
         Parallel.RangeBody compute =
             (from, to) -> {
               for (int t = from; t < to; t++) {
@@ -234,6 +219,9 @@ public final class CpuSgemm {
                 int i1 = Math.min(m, share(rowPanels, t / tn + 1, tm) * MR);
                 int q0 = share(panels, t % tn, tn);
                 int q1 = share(panels, t % tn + 1, tn);
+                // Tasks over different rows start at different panels, so they pack different
+                // ones while they run side by side.
+                int rotate = share(q1 - q0, t / tn, tm);
                 if (i0 < i1 && q0 < q1) {
                   rows(
                       wide,
@@ -249,8 +237,9 @@ public final class CpuSgemm {
                       nc,
                       q0,
                       q1,
+                      rotate,
                       nr,
-                      bPack,
+                      slice,
                       betaNow,
                       c,
                       cOff + jc0,
@@ -258,13 +247,8 @@ public final class CpuSgemm {
                 }
               }
             };
-        if (threads > 1) {
-          Parallel.forRange(panels, 1, packB);
-          Parallel.forRange(tm * tn, 1, compute);
-        } else {
-          packB.run(0, panels);
-          compute.run(0, 1);
-        }
+        if (threads > 1) Parallel.forRange(tm * tn, 1, compute);
+        else compute.run(0, 1);
       }
     }
   }
@@ -287,8 +271,9 @@ public final class CpuSgemm {
       int nc,
       int q0,
       int q1,
+      int rotate,
       int nr,
-      float[] bPack,
+      SgemmBSlice slice,
       float beta,
       float[] c,
       int cBase,
@@ -298,7 +283,8 @@ public final class CpuSgemm {
     for (int ic = i0; ic < i1; ic += mcStep) {
       int mc = Math.min(mcStep, i1 - ic);
       SgemmPack.packA(transA, alpha, a, aOff, lda, ic, pc, mc, kc, aPack);
-      macroKernel(wide, mc, nc, kc, q0, q1, nr, aPack, bPack, beta, c, cBase + ic * ldc, ldc);
+      macroKernel(
+          wide, mc, nc, kc, q0, q1, rotate, nr, aPack, slice, beta, c, cBase + ic * ldc, ldc);
     }
   }
 
@@ -316,8 +302,9 @@ public final class CpuSgemm {
   }
 
   /**
-   * Runs the micro-kernel over every tile of B panels [q0, q1) and the packed A block. Edge tiles
-   * (fewer than MR rows or nr columns left) compute a full tile into scratch and copy what fits.
+   * Runs the micro-kernel over every tile of B panels [q0, q1), starting {@code rotate} panels in,
+   * and the packed A block. Edge tiles (fewer than MR rows or nr columns left) compute a full tile
+   * into scratch and copy what fits.
    */
   private static void macroKernel(
       boolean wide,
@@ -326,17 +313,20 @@ public final class CpuSgemm {
       int kc,
       int q0,
       int q1,
+      int rotate,
       int nr,
       float[] aPack,
-      float[] bPack,
+      SgemmBSlice slice,
       float beta,
       float[] c,
       int cBase,
       int ldc) {
-    for (int q = q0; q < q1; q++) {
+    float[] bPack = slice.buffer();
+    for (int s = 0; s < q1 - q0; s++) {
+      int q = q0 + (s + rotate) % (q1 - q0);
       int jr = q * nr;
       int w = Math.min(nr, nc - jr);
-      int bi = jr * kc;
+      int bi = slice.panel(q);
       for (int ir = 0; ir < mc; ir += MR) {
         int mr = Math.min(MR, mc - ir);
         int ci = cBase + ir * ldc + jr;
