@@ -6,6 +6,7 @@
 #                                                     else a world of about PASSAGES passages
 #   env: WORLD=dir (where the world lives; default runs/search-bench/world-<size>)
 #        THREADS=2  JMH_ARGS="-wi 3 -i 5"  MVN_ARGS=-o  SKIP_BUILD=1
+#        JAVA_OPTS=-Djmh.ignoreLock=true (when another JMH run holds /tmp/jmh.lock)
 # Generating and indexing a million passages takes minutes; both are skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,8 +34,13 @@ fi
 
 search recall --index "$WORLD/index" --qa "$WORLD/test.jsonl"
 for t in 1 "$THREADS"; do
-  "$JAVA" -jar "$JAR" 'SearchBenchmark.single' -p world="$(realpath "$WORLD")" -t "$t" \
-    ${JMH_ARGS:-} -rf json -rff "$WORLD/../jmh-$(basename "$WORLD")-t$t.json"
+  "$JAVA" ${JAVA_OPTS:-} -jar "$JAR" 'SearchBenchmark.single' -p world="$(realpath "$WORLD")" \
+    -t "$t" ${JMH_ARGS:-} -rf json -rff "$WORLD/../jmh-$(basename "$WORLD")-t$t.json"
 done
-"$JAVA" -jar "$JAR" 'SearchBenchmark.batch64' -p world="$(realpath "$WORLD")" -t 1 \
+"$JAVA" ${JAVA_OPTS:-} -jar "$JAR" 'SearchBenchmark.batch64' -p world="$(realpath "$WORLD")" -t 1 \
   ${JMH_ARGS:-} -rf json -rff "$WORLD/../jmh-$(basename "$WORLD")-batch64.json"
+# Queries per CPU-second: what the figures above would be on free cores (see SearchCpuRate).
+for t in 1 "$THREADS"; do
+  "$JAVA" "${JOPTS[@]}" -Xmx4g -cp "$JAR" org.research4j.benchmarks.search.SearchCpuRate \
+    --world "$WORLD" --threads "$t"
+done
