@@ -1,15 +1,15 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.research4j.search.flashrag.Chunker;
 import org.research4j.search.flashrag.DocumentConverter;
 import org.research4j.search.flashrag.OnMalformed;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "chunk", mixinStandardHelpOptions = true,
     description = {

@@ -1,5 +1,6 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -9,11 +10,10 @@ import org.research4j.search.index.BuildListener;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexMeta;
 import org.research4j.search.index.IndexOptions;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
     description = {
@@ -64,7 +64,8 @@ public final class IndexCommand implements Callable<Integer> {
         !noMerge, ramMb, skipMalformed ? OnMalformed.SKIP : OnMalformed.FAIL, overwrite);
     long t0 = System.nanoTime();
     IndexMeta meta;
-    try (ProgressBar bar = Progress.bar("index", Files.size(corpus), " MB", 1 << 20)) {
+    long size = Files.isRegularFile(corpus) ? Files.size(corpus) : 0;
+    try (ProgressBar bar = Progress.bar("index", size, " MB", 1 << 20)) {
       meta = Index.build(corpus, index, options, new BuildListener() {
         @Override
         public void read(long bytes, long passages) {

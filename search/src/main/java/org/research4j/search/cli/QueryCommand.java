@@ -1,17 +1,17 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.research4j.search.index.Hit;
 import org.research4j.search.index.PassageFormat;
 import org.research4j.search.index.Searcher;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "query", mixinStandardHelpOptions = true,
     description = "Searches an index and prints the top passages of each query.")

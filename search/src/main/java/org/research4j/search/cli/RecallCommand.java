@@ -1,5 +1,6 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -10,11 +11,10 @@ import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.flashrag.QaFormat;
 import org.research4j.search.index.Searcher;
 import org.research4j.search.index.SearcherOptions;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "recall", mixinStandardHelpOptions = true,
     description = {

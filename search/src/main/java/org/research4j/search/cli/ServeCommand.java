@@ -1,5 +1,6 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -7,11 +8,10 @@ import org.research4j.search.index.Searcher;
 import org.research4j.search.index.SearcherOptions;
 import org.research4j.search.server.RetrievalServer;
 import org.research4j.search.server.ServerOptions;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {

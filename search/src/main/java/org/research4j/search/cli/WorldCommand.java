@@ -1,16 +1,16 @@
 package org.research4j.search.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.research4j.search.world.WorldConfig;
 import org.research4j.search.world.WorldGenerator;
 import org.research4j.search.world.WorldSummary;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "world", mixinStandardHelpOptions = true,
     description = {

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,9 @@ public final class JsonlReader<T> implements Closeable {
     this.file = Objects.requireNonNull(file, "file");
     this.onMalformed = Objects.requireNonNull(onMalformed, "onMalformed");
     this.parser = Objects.requireNonNull(parser, "parser");
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString(), null, "no such file to read");
+    }
     this.counted = new CountingInputStream(Files.newInputStream(file));
     this.in = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16);
   }
