@@ -152,53 +152,49 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void upload(float[] src, int srcOff, Buf dst, int dstOff, int n) {
-    ClBuf d = buf("upload", "dst", dst, Buf.Type.F32, 0);
-    range("upload", src.length, srcOff, n, d.length(), dstOff);
-    if (n == 0) return;
-    try {
-      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 4L * dstOff, 4L * n,
-          Pointer.to(src).withByteOffset(4L * srcOff), 0, null, null);
-    } catch (CLException e) {
-      throw fail("upload of " + n + " floats", e);
-    }
+    write(Pointer.to(src), src.length, srcOff, dst, Buf.Type.F32, dstOff, n, "floats");
   }
 
   @Override
   public void upload(int[] src, int srcOff, Buf dst, int dstOff, int n) {
-    ClBuf d = buf("upload", "dst", dst, Buf.Type.I32, 0);
-    range("upload", src.length, srcOff, n, d.length(), dstOff);
-    if (n == 0) return;
-    try {
-      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 4L * dstOff, 4L * n,
-          Pointer.to(src).withByteOffset(4L * srcOff), 0, null, null);
-    } catch (CLException e) {
-      throw fail("upload of " + n + " ints", e);
-    }
+    write(Pointer.to(src), src.length, srcOff, dst, Buf.Type.I32, dstOff, n, "ints");
   }
 
   @Override
   public void download(Buf src, int srcOff, float[] dst, int dstOff, int n) {
-    ClBuf s = buf("download", "src", src, Buf.Type.F32, 0);
-    range("download", dst.length, dstOff, n, s.length(), srcOff);
-    if (n == 0) return;
-    try {
-      clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 4L * srcOff, 4L * n,
-          Pointer.to(dst).withByteOffset(4L * dstOff), 0, null, null);
-    } catch (CLException e) {
-      throw fail("download of " + n + " floats (or a kernel enqueued before it)", e);
-    }
+    read(src, Buf.Type.F32, srcOff, Pointer.to(dst), dst.length, dstOff, n, "floats");
   }
 
   @Override
   public void download(Buf src, int srcOff, int[] dst, int dstOff, int n) {
-    ClBuf s = buf("download", "src", src, Buf.Type.I32, 0);
-    range("download", dst.length, dstOff, n, s.length(), srcOff);
+    read(src, Buf.Type.I32, srcOff, Pointer.to(dst), dst.length, dstOff, n, "ints");
+  }
+
+  /** Blocking host-to-device copy of {@code n} 4-byte elements (floats and ints alike). */
+  private void write(Pointer host, int hostLength, int hostOff, Buf dst, Buf.Type type, int dstOff,
+      int n, String what) {
+    ClBuf d = buf("upload", "dst", dst, type, 0);
+    range("upload", hostLength, hostOff, n, d.length(), dstOff);
+    if (n == 0) return;
+    try {
+      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 4L * dstOff, 4L * n,
+          host.withByteOffset(4L * hostOff), 0, null, null);
+    } catch (CLException e) {
+      throw fail("upload of " + n + " " + what, e);
+    }
+  }
+
+  /** Blocking device-to-host copy; it also surfaces errors of kernels enqueued before it. */
+  private void read(Buf src, Buf.Type type, int srcOff, Pointer host, int hostLength, int hostOff,
+      int n, String what) {
+    ClBuf s = buf("download", "src", src, type, 0);
+    range("download", hostLength, hostOff, n, s.length(), srcOff);
     if (n == 0) return;
     try {
       clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 4L * srcOff, 4L * n,
-          Pointer.to(dst).withByteOffset(4L * dstOff), 0, null, null);
+          host.withByteOffset(4L * hostOff), 0, null, null);
     } catch (CLException e) {
-      throw fail("download of " + n + " ints (or a kernel enqueued before it)", e);
+      throw fail("download of " + n + " " + what + " (or a kernel enqueued before it)", e);
     }
   }
 
