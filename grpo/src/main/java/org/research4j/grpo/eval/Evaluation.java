@@ -12,20 +12,26 @@ import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
-/** Runs a policy on questions and scores every response with the ReSearch reward. */
+/**
+ * Runs a policy (the agent, or any {@link QaMethod}) on questions in batches and scores every
+ * response with the ReSearch reward.
+ */
 public final class Evaluation {
   private Evaluation() {}
 
   /** One question's response and score. */
   public record Outcome(QaExample question, Rollout rollout, ReSearchReward.Score score) {}
 
-  /** Means over a set of outcomes. */
+  /**
+   * Means over a set of outcomes. {@code responseTokens} counts every token after the prompt
+   * (tool results included); {@code generatedTokens} only those the model drew.
+   */
   public record Summary(int count, double exactMatch, double f1, double reward, double wellFormed,
-      double searches, double responseTokens) {
+      double searches, double responseTokens, double generatedTokens) {
 
     static Summary of(List<Outcome> outcomes) {
       int n = outcomes.size();
-      double em = 0, f1 = 0, reward = 0, ok = 0, searches = 0, length = 0;
+      double em = 0, f1 = 0, reward = 0, ok = 0, searches = 0, length = 0, generated = 0;
       for (Outcome o : outcomes) {
         em += o.score().exactMatch();
         f1 += o.score().f1();
@@ -33,29 +39,47 @@ public final class Evaluation {
         ok += o.score().verdict().wellFormed() ? 1 : 0;
         searches += o.rollout().toolCalls();
         length += o.rollout().response().length;
+        for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
       }
       double d = Math.max(1, n);
-      return new Summary(n, em / d, f1 / d, reward / d, ok / d, searches / d, length / d);
+      return new Summary(n, em / d, f1 / d, reward / d, ok / d, searches / d, length / d,
+          generated / d);
     }
   }
 
+  /** The agent, scored strictly (the reward's reading of the answer). */
   public static List<Outcome> run(RolloutEngine engine, RolloutEngine.Config config,
       PromptTemplate template, Tokenizer tok, List<QaExample> questions, int batchSize,
       IntConsumer progress) {
+    return run(agent(engine, config, template, tok), Scoring.STRICT, questions, batchSize,
+        progress);
+  }
+
+  /** {@code method} on {@code questions}, {@code batchSize} at a time. */
+  public static List<Outcome> run(QaMethod method, Scoring scoring, List<QaExample> questions,
+      int batchSize, IntConsumer progress) {
+    if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     List<Outcome> out = new ArrayList<>(questions.size());
     for (int i = 0; i < questions.size(); i += batchSize) {
       List<QaExample> batch = questions.subList(i, Math.min(questions.size(), i + batchSize));
-      List<int[]> prompts = new ArrayList<>(batch.size());
-      for (QaExample q : batch) prompts.add(tok.encode(template.render(q.question())));
-      List<Rollout> rollouts = engine.run(prompts, config);
+      List<Rollout> rollouts = method.respond(batch);
       for (int j = 0; j < batch.size(); j++) {
         Rollout r = rollouts.get(j);
-        out.add(new Outcome(batch.get(j), r,
-            ReSearchReward.score(r.text(), r.finished(), batch.get(j).goldenAnswers())));
+        out.add(new Outcome(batch.get(j), r, scoring.score(r, batch.get(j).goldenAnswers())));
       }
       progress.accept(out.size());
     }
     return out;
+  }
+
+  /** The ReSearch agent as a {@link QaMethod}: the rollout engine on the rendered questions. */
+  public static QaMethod agent(RolloutEngine engine, RolloutEngine.Config config,
+      PromptTemplate template, Tokenizer tok) {
+    return questions -> {
+      List<int[]> prompts = new ArrayList<>(questions.size());
+      for (QaExample q : questions) prompts.add(tok.encode(template.render(q.question())));
+      return engine.run(prompts, config);
+    };
   }
 
   public static Summary summary(List<Outcome> outcomes) {

@@ -42,12 +42,19 @@ public final class SearchTool implements Tool {
 
   @Override
   public List<String> call(List<String> queries) {
+    List<String> out = new ArrayList<>(queries.size());
+    for (List<Hit> h : hits(queries)) out.add(format(h));
+    return out;
+  }
+
+  /**
+   * The top-k passages of each query, with their ids, for callers that choose which passages to
+   * show (IRCoT shows each passage once).
+   */
+  public List<List<Hit>> hits(List<String> queries) {
     List<String> cleaned = new ArrayList<>(queries.size());
     for (String q : queries) cleaned.add(q.isBlank() ? "" : q.strip());
-    List<List<Hit>> hits = searcher.search(cleaned, topK);
-    List<String> out = new ArrayList<>(queries.size());
-    for (List<Hit> h : hits) out.add(format(h));
-    return out;
+    return searcher.search(cleaned, topK);
   }
 
   /** Passages as the model reads them: one per paragraph, title line first. */
