@@ -1,0 +1,273 @@
+package org.research4j.grpo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.eval.QaMethod;
+import org.research4j.grpo.eval.Scoring;
+import org.research4j.grpo.eval.baselines.BaselineModel;
+import org.research4j.grpo.eval.baselines.Ircot;
+import org.research4j.grpo.eval.baselines.IterRetGen;
+import org.research4j.grpo.eval.baselines.NaiveGeneration;
+import org.research4j.grpo.eval.baselines.NaiveRag;
+import org.research4j.grpo.eval.baselines.PromptStyle;
+import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.rollout.RolloutEngine;
+import org.research4j.grpo.tool.SearchTool;
+import org.research4j.kernels.Devices;
+import org.research4j.search.flashrag.OnMalformed;
+import org.research4j.search.flashrag.QaExample;
+import org.research4j.search.flashrag.QaFormat;
+import org.research4j.search.index.Searcher;
+import org.research4j.transformer.checkpoint.GenerationConfig;
+import org.research4j.transformer.generate.SamplingConfig;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.tokenizer.ChatTemplate;
+import org.research4j.transformer.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The paper's comparison: the ReSearch agent and its baselines (Naive Generation, Naive RAG,
+ * Iter-RetGen, IRCoT) on the same model, search index and questions, greedy, every answer read and
+ * scored the same way ({@link Scoring#LENIENT}: a well-formed response's boxed answer, else the
+ * answer read out of the text), in a table of exact match, F1, format rate, retrievals and tokens
+ * per method, overall and per question type.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Evaluate the ReSearch agent and the paper's baselines on a QA file.")
+public final class EvalCommand implements Callable<Integer> {
+  /** The methods by their command-line names, in table order. */
+  static final List<String> METHODS = List.of("research", "naive-gen", "naive-rag", "iter-retgen", "ircot");
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true,
+      description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
+  Path modelDir;
+
+  @Option(names = "--index", required = true, description = "Lucene index built by `research index`.")
+  Path index;
+
+  @Option(names = "--qa", required = true, description = "FlashRAG QA jsonl (id, question, golden_answers).")
+  Path qa;
+
+  @Option(names = "--methods", split = ",", defaultValue = "research,naive-gen,naive-rag,iter-retgen,ircot",
+      description = "Comma list of: research, naive-gen, naive-rag, iter-retgen, ircot (default: all).")
+  List<String> methods;
+
+  @Option(names = "--topk", defaultValue = "5", description = "Passages per retrieval (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--limit", defaultValue = "0", description = "First N questions only; 0 for all (default).")
+  int limit;
+
+  @Option(names = "--prompt", defaultValue = "tags", description = "tags (the ReSearch format prefilled,"
+      + " for a model trained on it, as the demo's) or instructed (an instruction-tuned model told"
+      + " the task in its chat template) (default: ${DEFAULT-VALUE}).")
+  String prompt;
+
+  @Option(names = "--chat", defaultValue = "chatml", description = "Chat template: chatml (Qwen2/2.5) or qwen3"
+      + " (default: ${DEFAULT-VALUE}).")
+  String chat;
+
+  @Option(names = "--max-new-tokens", defaultValue = "512", description = "Agent: response budget, search"
+      + " results included; baselines: tokens the model may draw per question (default: ${DEFAULT-VALUE}).")
+  int maxNewTokens;
+
+  @Option(names = "--max-searches", defaultValue = "8",
+      description = "Agent: most search calls per response (default: ${DEFAULT-VALUE}).")
+  int maxSearches;
+
+  @Option(names = "--rounds", defaultValue = "" + IterRetGen.DEFAULT_ROUNDS,
+      description = "Iter-RetGen rounds (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--ircot-steps", defaultValue = "" + Ircot.DEFAULT_MAX_STEPS,
+      description = "IRCoT: most retrievals after the first (default: ${DEFAULT-VALUE}).")
+  int ircotSteps;
+
+  @Option(names = "--ircot-passages", defaultValue = "" + Ircot.DEFAULT_MAX_PASSAGES,
+      description = "IRCoT: most passages shown in all (default: ${DEFAULT-VALUE}).")
+  int ircotPassages;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Questions per batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
+      + " RESEARCH4J_DEVICE sets the default.")
+  String device;
+
+  @Option(names = "--out", description = "Write per-question results and the summaries here (JSONL).")
+  Path out;
+
+  private final PrintStream log = System.err;
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    Tokenizer tok = loadTokenizer();
+    List<QaExample> questions = QaFormat.readAll(qa, OnMalformed.FAIL);
+    if (limit > 0 && limit < questions.size()) questions = questions.subList(0, limit);
+    if (questions.isEmpty()) throw new ParameterException(spec.commandLine(), qa + " holds no questions");
+    ChatTemplate template = chat.equals("qwen3") ? ChatTemplate.qwen3() : ChatTemplate.chatml(null);
+    boolean tags = prompt.equals("tags");
+    Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
+    try (Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
+        Searcher searcher = Searcher.open(index)) {
+      Set<Integer> eos = eos(model, tok);
+      SearchTool tool = new SearchTool(searcher, topK);
+      BaselineModel baseline = new BaselineModel(model, tok, eos,
+          tags ? PromptStyle.tags() : PromptStyle.instructed(template),
+          new BaselineModel.Config(maxNewTokens, SamplingConfig.greedy()));
+      for (String name : methods) {
+        QaMethod method = switch (name) {
+          case "research" -> Evaluation.agent(new RolloutEngine(model, tok, tool, eos),
+              new RolloutEngine.Config(maxNewTokens, maxSearches, SamplingConfig.greedy()),
+              tags ? PromptTemplate.bare() : PromptTemplate.instructed(template), tok);
+          case "naive-gen" -> new NaiveGeneration(baseline);
+          case "naive-rag" -> new NaiveRag(baseline, tool::hits);
+          case "iter-retgen" -> new IterRetGen(baseline, tool::hits, rounds);
+          case "ircot" -> new Ircot(baseline, tool::hits, ircotSteps, ircotPassages);
+          default -> throw new IllegalStateException(name);
+        };
+        int total = questions.size();
+        long start = System.nanoTime();
+        results.put(name, Evaluation.run(method, Scoring.LENIENT, questions, batch,
+            done -> log.printf("  %s %d/%d%n", name, done, total)));
+        log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+      }
+    }
+    printTable(results);
+    if (out != null) write(results);
+    return 0;
+  }
+
+  private void validate() {
+    for (String m : methods) {
+      if (!METHODS.contains(m)) {
+        throw new ParameterException(spec.commandLine(), "unknown method '" + m + "' in --methods; use " + METHODS);
+      }
+    }
+    if (!prompt.equals("tags") && !prompt.equals("instructed")) {
+      throw new ParameterException(spec.commandLine(), "--prompt must be tags or instructed, got " + prompt);
+    }
+    if (!chat.equals("chatml") && !chat.equals("qwen3")) {
+      throw new ParameterException(spec.commandLine(), "--chat must be chatml or qwen3, got " + chat);
+    }
+    if (topK < 1 || batch < 1 || maxNewTokens < 1 || rounds < 1 || ircotSteps < 0 || ircotPassages < 1) {
+      throw new ParameterException(spec.commandLine(), "need --topk, --batch, --max-new-tokens, --rounds,"
+          + " --ircot-passages >= 1 and --ircot-steps >= 0");
+    }
+  }
+
+  private Tokenizer loadTokenizer() throws IOException {
+    Path file = modelDir.resolve("tokenizer.json");
+    if (!Files.exists(file)) {
+      throw new ParameterException(spec.commandLine(), "no tokenizer.json in " + modelDir
+          + "; --model must be a Hugging Face checkpoint directory with its tokenizer");
+    }
+    return Tokenizer.load(file);
+  }
+
+  /**
+   * End of a response: the config's and generation config's EOS ids, and the ChatML end of turn and
+   * end of text where the tokenizer has them (an instruct model ends its turn with the first, a base
+   * model its text with the second).
+   */
+  private Set<Integer> eos(Qwen2Model model, Tokenizer tok) throws IOException {
+    Set<Integer> ids = new LinkedHashSet<>(model.config().eosTokenIds());
+    Path gen = modelDir.resolve("generation_config.json");
+    if (Files.exists(gen)) ids.addAll(GenerationConfig.read(gen).eosTokenIds());
+    for (String t : List.of(ChatTemplate.IM_END, "<|endoftext|>")) {
+      if (tok.findId(t) >= 0) ids.add(tok.findId(t));
+    }
+    return ids;
+  }
+
+  private void printTable(Map<String, List<Evaluation.Outcome>> results) {
+    PrintWriter w = spec.commandLine().getOut();
+    w.printf("%-12s %-18s %5s %6s %6s %7s %10s %8s %9s%n", "method", "type", "n", "EM", "F1", "format",
+        "retrievals", "tokens", "generated");
+    results.forEach((name, outcomes) -> {
+      for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
+        row(w, name, e.getKey().isEmpty() ? "-" : e.getKey(), e.getValue());
+      }
+      row(w, name, "all", Evaluation.summary(outcomes));
+    });
+    w.flush();
+  }
+
+  private static void row(PrintWriter w, String method, String type, Evaluation.Summary s) {
+    w.printf("%-12s %-18s %5d %6.3f %6.3f %6.0f%% %10.2f %8.0f %9.0f%n", method, type, s.count(),
+        s.exactMatch(), s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens(),
+        s.generatedTokens());
+  }
+
+  /** One line per (method, question), then one summary line per (method, type) and (method, all). */
+  private void write(Map<String, List<Evaluation.Outcome>> results) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    if (out.getParent() != null) Files.createDirectories(out.getParent());
+    try (BufferedWriter w = Files.newBufferedWriter(out)) {
+      for (Map.Entry<String, List<Evaluation.Outcome>> e : results.entrySet()) {
+        for (Evaluation.Outcome o : e.getValue()) {
+          ObjectNode n = json.createObjectNode();
+          n.put("method", e.getKey());
+          n.put("id", o.question().id());
+          n.put("question", o.question().question());
+          n.put("type", o.question().type());
+          n.putPOJO("golden_answers", o.question().goldenAnswers());
+          n.put("answer", Scoring.read(o.rollout().text()));
+          n.put("em", o.score().exactMatch());
+          n.put("f1", o.score().f1());
+          n.put("reward", o.score().reward());
+          n.put("well_formed", o.score().verdict().wellFormed());
+          if (!o.score().verdict().wellFormed()) n.put("format_problem", o.score().verdict().problem());
+          n.put("finished", o.rollout().finished());
+          n.put("retrievals", o.rollout().toolCalls());
+          n.put("response_tokens", o.rollout().response().length);
+          int generated = 0;
+          for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
+          n.put("generated_tokens", generated);
+          n.put("text", o.rollout().text());
+          w.write(json.writeValueAsString(n));
+          w.newLine();
+        }
+        Map<String, Evaluation.Summary> rows = new LinkedHashMap<>(Evaluation.byType(e.getValue()));
+        rows.put("all", Evaluation.summary(e.getValue()));
+        for (Map.Entry<String, Evaluation.Summary> r : rows.entrySet()) {
+          Evaluation.Summary s = r.getValue();
+          ObjectNode n = json.createObjectNode();
+          n.put("summary", true);
+          n.put("method", e.getKey());
+          n.put("type", r.getKey());
+          n.put("n", s.count());
+          n.put("em", s.exactMatch());
+          n.put("f1", s.f1());
+          n.put("well_formed", s.wellFormed());
+          n.put("retrievals", s.searches());
+          n.put("response_tokens", s.responseTokens());
+          n.put("generated_tokens", s.generatedTokens());
+          w.write(json.writeValueAsString(n));
+          w.newLine();
+        }
+      }
+    }
+    log.println("results written to " + out);
+  }
+}
