@@ -1,5 +1,6 @@
 package org.research4j.grpo.eval.baselines;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,7 @@ import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
+import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
@@ -47,7 +50,7 @@ class IrcotTraceTest {
 
   private static Map<String, List<Hit>> script() {
     return Map.of(Q, List.of(KESTO, ORU), "Kesto is in Oru", List.of(ORU, CAPITAL),
-        "Varemo", List.of(CAPITAL, KESTO));
+        "Kesto is in Oru.", List.of(ORU, CAPITAL), "Varemo", List.of(CAPITAL, KESTO));
   }
 
   /** The trace: prompt, then inserted and generated parts tokenised apart, as IRCoT does. */
@@ -81,20 +84,30 @@ class IrcotTraceTest {
         tok.encode(SearchTool.format(hits), false), tok.encode("</result>"));
   }
 
-  @Test
-  void memorisedTraceIsReproducedWithQueriesInOrderAndPassagesOnce(@TempDir Path dir) throws IOException {
-    Tokenizer tok = BpeTrainer.research(320).train(List.of(Q + " Kesto is in Oru Varemo",
+  private static Tokenizer tokenizer() {
+    return BpeTrainer.research(320).train(List.of(Q + " Kesto is in Oru Varemo So the answer is",
         "Kesto lies in Oru. Oru is a land. Varemo is the capital of Oru.",
-        "<|im_start|>user <|im_end|> assistant"));
-    int eot = tok.idOf("<|im_end|>");
-    SftExample trace = trace(tok, eot);
-    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 512)
+        "<|im_start|>system user <|im_end|> assistant"));
+  }
+
+  /** A tiny model (seed 5) trained 150 steps on {@code traces}, until it reproduces them greedily. */
+  private static Qwen2Model memorise(Tokenizer tok, int eot, List<SftExample> traces, Path dir)
+      throws IOException {
+    int longest = traces.stream().mapToInt(SftExample::length).max().orElseThrow();
+    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 1024)
         .withTokenIds(null, List.of(eot));
-    SftConfig sft = new SftConfig(150, 4, trace.length(), 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
+    SftConfig sft = new SftConfig(150, 4, longest, 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
     SftTrainer trainer = new SftTrainer(CPU, sft, dir,
         CheckpointWriter.Options.defaults(), 0, new PrintStream(OutputStream.nullOutputStream()));
-    try (Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5),
-        List.of(trace), List.of()).model()) {
+    return trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), traces, List.of()).model();
+  }
+
+  @Test
+  void memorisedTraceIsReproducedWithQueriesInOrderAndPassagesOnce(@TempDir Path dir) throws IOException {
+    Tokenizer tok = tokenizer();
+    int eot = tok.idOf("<|im_end|>");
+    SftExample trace = trace(tok, eot);
+    try (Qwen2Model model = memorise(tok, eot, List.of(trace), dir)) {
       BaselineModel m = new BaselineModel(model, tok, Set.of(eot), PromptStyle.tags(),
           new BaselineModel.Config(40, SamplingConfig.greedy()));
       QaExample q = new QaExample("q0", Q, List.of("Varemo"), Map.of());
@@ -124,5 +137,44 @@ class IrcotTraceTest {
       assertTrue(c.text().startsWith(expected.substring(0, expected.indexOf("<result>\n\"Varemo"))
           + "<result>\n</result>"), c.text());
     }
+  }
+
+  /**
+   * Instructed IRCoT: the model memorises its first sentence under the question's passages and the
+   * answer sentence under the passages grown by the first sentence's retrieval; IRCoT must cut the
+   * first step at ". ", retrieve with that sentence, and end at the answer.
+   */
+  @Test
+  void instructedStepsAreSentences(@TempDir Path dir) throws IOException {
+    Tokenizer tok = tokenizer();
+    int eot = tok.idOf("<|im_end|>");
+    PromptStyle style = PromptStyle.instructed(ChatTemplate.chatml(null));
+    String first = "Kesto is in Oru.";
+    int[] prompt0 = tok.encode(style.prompt(Q, PromptStyle.REASON_FROM_DOCUMENTS, List.of(KESTO, ORU)));
+    int[] prompt1 = tok.encode(style.prompt(Q, PromptStyle.REASON_FROM_DOCUMENTS, List.of(KESTO, ORU, CAPITAL)));
+    SftExample step0 = example(prompt0, tok.encode(first + " So"), new int[0]);
+    SftExample step1 = example(BaselineModel.concat(prompt1, tok.encode(first)),
+        tok.encode(" So the answer is \\boxed{Varemo}."), new int[] {eot});
+    try (Qwen2Model model = memorise(tok, eot, List.of(step0, step1), dir)) {
+      BaselineModel m = new BaselineModel(model, tok, Set.of(eot), style,
+          new BaselineModel.Config(40, SamplingConfig.greedy()));
+      ScriptedRetriever retriever = new ScriptedRetriever(script());
+      QaExample q = new QaExample("q0", Q, List.of("Varemo"), Map.of());
+      Rollout r = new Ircot(m, retriever, 3, 5).respond(List.of(q)).getFirst();
+      assertEquals(List.of(Q, first), retriever.queries);
+      assertEquals(first + " So the answer is \\boxed{Varemo}.", r.text());
+      assertTrue(r.finished());
+      assertEquals(2, r.toolCalls());
+      assertArrayEquals(prompt1, r.prompt(), "the last prompt shows the three passages");
+      assertEquals(1.0, Scoring.LENIENT.score(r, q.goldenAnswers()).exactMatch());
+    }
+  }
+
+  /** {@code context} untrained, then {@code answer} and {@code end} trained. */
+  private static SftExample example(int[] context, int[] answer, int[] end) {
+    int[] all = BaselineModel.concat(context, answer, end);
+    boolean[] trained = new boolean[all.length];
+    Arrays.fill(trained, context.length, all.length, true);
+    return new SftExample(all, trained);
   }
 }
