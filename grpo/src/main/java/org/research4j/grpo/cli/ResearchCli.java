@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "ReSearch (reasoning with search through RL) on the JVM.",
     subcommands = {
       DemoCommand.class,
+      TrainCommand.class,
       WorldCommand.class,
       ChunkCommand.class,
       IndexCommand.class,

@@ -83,8 +83,9 @@ public record GrpoConfig(
         maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
   }
 
-  public GrpoConfig withOptimizer(float lr, int warmup, float decay) {
-    return new GrpoConfig(steps, questionsPerStep, numGenerations, lr, warmup, decay, maxGradNorm,
+  /** Learning rate, warm-up steps, weight decay, gradient-norm clip. */
+  public GrpoConfig withOptimizer(float lr, int warmup, float decay, float clip) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, lr, warmup, decay, clip,
         beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations, temperature,
         maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
   }

@@ -177,7 +177,7 @@ class GrpoTrainerTest {
   void learnsARewardItCanReach(@TempDir Path dir) throws IOException {
     // A random policy writes even token ids half the time; GRPO must push that well above 0.5.
     GrpoConfig c = GrpoConfig.paper().withSteps(30).withBatch(4, 4)
-        .withOptimizer(1e-2f, 0, 0f).withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+        .withOptimizer(1e-2f, 0, 0f, 1f).withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
         .withRollout(1.0, 6, 1, 16).withRun(3, 100, 0);
     GrpoTrainer.Result r;
     try (Qwen2Model m = trainer(c, dir, EVEN_TOKENS)
@@ -197,7 +197,7 @@ class GrpoTrainerTest {
   @Test
   void aResumedRunIsTheUninterruptedOne(@TempDir Path dir) throws IOException {
     GrpoConfig c = GrpoConfig.paper().withSteps(3).withBatch(2, 3)
-        .withOptimizer(3e-3f, 1, 0.01f).withObjective(0.01f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2)
+        .withOptimizer(3e-3f, 1, 0.01f, 1f).withObjective(0.01f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2)
         .withRollout(1.0, 8, 1, 4).withRun(5, 1, 0);
     List<QaExample> train = questions(5);
     float[][] straight;
