@@ -35,14 +35,21 @@ final class MetricChart {
   /**
    * @param sparse draw each value as a marker joined by lines (evaluations every N steps)
    * @param window the moving average's window drawn over the values, 0 for none
+   * @param firstStep the left end of the step axis, the same for every chart of a run so that they line up
+   * @param lastStep the right end
    */
-  static byte[] png(MetricSeries s, boolean sparse, int window) throws IOException {
+  static byte[] png(MetricSeries s, boolean sparse, int window, double firstStep, double lastStep) throws IOException {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(s.key())
         .xAxisTitle("step").yAxisTitle(s.key()).build();
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setLegendVisible(window > 0);
-    chart.getStyler().setLegendPosition(LegendPosition.InsideNE);
-    chart.getStyler().setLegendLayout(LegendLayout.Vertical);
+    // Below the plot: inside, it would cover the last steps of a rising metric or the first of a falling one.
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(LegendLayout.Horizontal);
+    if (lastStep > firstStep) {
+      chart.getStyler().setXAxisMin(firstStep);
+      chart.getStyler().setXAxisMax(lastStep);
+    }
     chart.getStyler().setXAxisDecimalPattern("#,##0");
     chart.getStyler().setAntiAlias(true);
 

@@ -71,7 +71,7 @@ public final class RunReport {
 
       String name = String.format(Locale.ROOT, "%02d-%s.png", charts.size() + 1, fileSafe(s.key()));
       Path png = outDir.resolve(name);
-      AtomicFiles.writeFile(png, MetricChart.png(s, sparse, averaged ? w : 0));
+      AtomicFiles.writeFile(png, MetricChart.png(s, sparse, averaged ? w : 0, metrics.firstStep(), metrics.lastStep()));
       charts.add(png);
       images.append("\n## ").append(s.key()).append("\n\n![").append(s.key()).append("](").append(name).append(")\n");
     }
