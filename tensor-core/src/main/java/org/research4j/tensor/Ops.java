@@ -193,6 +193,17 @@ public final class Ops {
     return tape.record(op, y, inputs(x), () -> k.axpy(alpha, tape.grad(y), tape.grad(x), n));
   }
 
+  /**
+   * A constant copy of {@code x}'s values, on the same device: no gradient flows through it. GRPO
+   * takes its "old policy" log-probs this way when each batch of rollouts gets a single update.
+   */
+  public Tensor detach(Tensor x) {
+    check("detach", "x", x, Buf.Type.F32);
+    Tensor y = tape.allocate(x.shape());
+    k.copy(x.buf(), 0, y.buf(), 0, x.numel());
+    return y;
+  }
+
   /** SwiGLU: {@code silu(gate) * up}, same shapes (the Qwen2 MLP's activation). */
   public Tensor swiglu(Tensor gate, Tensor up) {
     String op = "swiglu";

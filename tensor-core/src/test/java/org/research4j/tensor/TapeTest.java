@@ -54,6 +54,21 @@ class TapeTest {
   }
 
   @Test
+  void detachCopiesValuesAndStopsGradient() {
+    // y = sum(x * detach(x)): dy/dx = detach(x) = x, where sum(x * x) would give 2x.
+    float[] xh = {0.5f, -1f, 2f};
+    try (Tape tape = new Tape(CPU);
+        Parameter x = Parameter.of(CPU, "x", xh, 3)) {
+      Ops ops = tape.ops();
+      Tensor d = ops.detach(x);
+      assertFalse(d.requiresGrad());
+      assertArrayEquals(xh, d.toFloatArray(), 0f);
+      tape.backward(ops.sum(ops.mul(x, d)));
+      assertArrayEquals(xh, x.gradToFloatArray(), 1e-6f);
+    }
+  }
+
+  @Test
   void aViewSharesDataAndGradient() {
     try (Tape tape = new Tape(CPU);
         Parameter w = Parameter.of(CPU, "w", new float[] {1, 2, 3, 4, 5, 6}, 2, 3)) {

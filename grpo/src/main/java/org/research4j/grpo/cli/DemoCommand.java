@@ -2,6 +2,7 @@ package org.research4j.grpo.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,13 +11,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
+import org.research4j.grpo.run.RunCheckpoints;
 import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
 import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.train.GrpoConfig;
+import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.CorpusFormat;
@@ -42,9 +47,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The embedded default, end to end on a laptop: generate the world, index it with BM25, train a
- * tokenizer and a small Qwen2 model from scratch (language modelling on the encyclopedia, then the
- * ReSearch format on search traces whose results come from the real index), and evaluate the
- * model as a search agent on test questions about entities it never trained on. Every stage
+ * tokenizer and a small Qwen2 model from scratch (language modelling on the encyclopedia, then a
+ * warm start on the ReSearch format from search traces whose results come from the real index),
+ * train it further with GRPO on its own rollouts (the paper's recipe), and evaluate the warm-start
+ * and the GRPO model as search agents on test questions about entities they never trained on. Every stage
  * writes under {@code --out} and is skipped when its output exists, so a killed demo picks up where
  * it stopped (training resumes from its last checkpoint).
  */
@@ -67,8 +73,24 @@ public final class DemoCommand implements Callable<Integer> {
   int pretrainSteps;
 
   @Option(names = "--sft-steps", defaultValue = "1000",
-      description = "Steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
+      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
   int sftSteps;
+
+  @Option(names = "--grpo-steps", defaultValue = "60",
+      description = "GRPO steps after the warm start (default: ${DEFAULT-VALUE}).")
+  int grpoSteps;
+
+  @Option(names = "--grpo-questions", defaultValue = "8",
+      description = "Questions per GRPO step (default: ${DEFAULT-VALUE}).")
+  int grpoQuestions;
+
+  @Option(names = "--num-generations", defaultValue = "5",
+      description = "Rollouts per question, G (default: ${DEFAULT-VALUE}, the paper's).")
+  int generations;
+
+  @Option(names = "--grpo-learning-rate", defaultValue = "1e-4",
+      description = "GRPO learning rate (default: ${DEFAULT-VALUE}; the paper's 1e-6 is for 7B models).")
+  float grpoLearningRate;
 
   @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
   int batch;
@@ -94,6 +116,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--eval-questions", defaultValue = "100",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
+
+  /** Searches per response at most: the world's questions need three at the most. */
+  private static final int MAX_SEARCHES = 4;
+
+  /** Dev questions evaluated during GRPO. */
+  private static final int DEV_QUESTIONS = 50;
 
   private final PrintStream log = System.err;
 
@@ -130,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
       SearchTool search = new SearchTool(searcher, topK);
       PromptTemplate template = PromptTemplate.bare();
 
-      log.printf("%n[1/3] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
+      log.printf("%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
@@ -141,23 +169,49 @@ public final class DemoCommand implements Callable<Integer> {
               text.subList(0, 16));
       report("loss", lm, pretrainSteps);
 
-      log.printf("%n[2/3] the ReSearch format: %d train questions written as search traces"
-          + " (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
+      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
+          + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
       List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn);
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
       report("loss on trained tokens", sft, sftSteps);
+      if (lm.model() != sft.model()) lm.model().close();
+
+      log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature 1"
+              + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
+          grpoQuestions, generations);
+      Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
+      GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
+          .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
+          .withRollout(1.0, seqLen, MAX_SEARCHES, 8)
+          .withRun(seed, 10, Math.max(1, grpoSteps / 4));
+      List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
+      GrpoTrainer.Result grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
+          template, Set.of(endOfTurn, endOfText), Reward.RESEARCH, save, endOfText, log)
+          .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
+      if (grpo.resumedFrom() >= grpoSteps) {
+        log.printf("already trained (%d steps)%n", grpoSteps);
+      } else {
+        log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
+            grpo.firstReward(), grpo.lastReward());
+      }
 
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
-      log.printf("%n[3/3] the agent on %d test questions (entities never seen in training),"
-          + " greedy, searching the index itself%n", questions.size());
-      RolloutEngine engine = new RolloutEngine(sft.model(), tok, search, Set.of(endOfTurn, endOfText));
-      RolloutEngine.Config rollout = new RolloutEngine.Config(seqLen, 4, SamplingConfig.greedy());
-      List<Evaluation.Outcome> outcomes = Evaluation.run(engine, rollout, template, tok, questions,
-          25, done -> log.printf("  %d/%d%n", done, questions.size()));
-      report(outcomes);
+      log.printf("%n[4/4] the agents on %d test questions (entities never seen in training),"
+          + " greedy, searching the index themselves%n", questions.size());
+      RolloutEngine.Config greedy = new RolloutEngine.Config(seqLen, MAX_SEARCHES, SamplingConfig.greedy());
+      Set<Integer> eos = Set.of(endOfTurn, endOfText);
+      List<Evaluation.Outcome> before = Evaluation.run(new RolloutEngine(sft.model(), tok, search, eos),
+          greedy, template, tok, questions, 25, done -> {});
+      List<Evaluation.Outcome> after = Evaluation.run(new RolloutEngine(grpo.model(), tok, search, eos),
+          greedy, template, tok, questions, 25, done -> {});
+      header("method");
+      row("warm start (SFT)", Evaluation.summary(before));
+      row("ReSearch (GRPO)", Evaluation.summary(after));
+      log.printf("%nReSearch (GRPO) by question type:%n");
+      report(after);
       sft.model().close();
-      if (lm.model() != sft.model()) lm.model().close();
+      grpo.model().close();
     }
     log.println("\nrun directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
         + " metrics in */metrics.jsonl)");
@@ -193,9 +247,13 @@ public final class DemoCommand implements Callable<Integer> {
     return tok;
   }
 
-  private void report(List<Evaluation.Outcome> outcomes) {
-    log.printf("%-18s %5s %6s %6s %9s %9s %8s%n", "type", "n", "EM", "F1", "format", "searches",
+  private void header(String first) {
+    log.printf("%-18s %5s %6s %6s %9s %9s %8s%n", first, "n", "EM", "F1", "format", "searches",
         "tokens");
+  }
+
+  private void report(List<Evaluation.Outcome> outcomes) {
+    header("type");
     for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
       row(e.getKey(), e.getValue());
     }
@@ -209,6 +267,14 @@ public final class DemoCommand implements Callable<Integer> {
   private void row(String name, Evaluation.Summary s) {
     log.printf("%-18s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  private static Qwen2Model load(Kernels kernels, Path dir) {
+    try {
+      return Qwen2Model.load(kernels, dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the warm-start model from " + dir, e);
+    }
   }
 
   private static long parameterCount(Qwen2Config c) {

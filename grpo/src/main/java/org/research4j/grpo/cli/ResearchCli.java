@@ -4,6 +4,7 @@ import org.research4j.search.cli.ChunkCommand;
 import org.research4j.search.cli.IndexCommand;
 import org.research4j.search.cli.QueryCommand;
 import org.research4j.search.cli.RecallCommand;
+import org.research4j.search.cli.SearchMain;
 import org.research4j.search.cli.ServeCommand;
 import org.research4j.search.cli.WorldCommand;
 import picocli.CommandLine;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Command;
     description = "ReSearch (reasoning with search through RL) on the JVM.",
     subcommands = {
       DemoCommand.class,
+      TrainCommand.class,
+      ReportCommand.class,
       WorldCommand.class,
       ChunkCommand.class,
       IndexCommand.class,
@@ -28,6 +31,7 @@ import picocli.CommandLine.Command;
 public final class ResearchCli {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new ResearchCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(SearchMain.execute(
+        new CommandLine(new ResearchCli()).setCaseInsensitiveEnumValuesAllowed(true), args));
   }
 }

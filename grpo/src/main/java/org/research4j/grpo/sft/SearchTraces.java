@@ -15,6 +15,11 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * result, and thinks the hop's answer; then it answers in {@code \boxed{}}. The prompt and the
  * tool's result (tags included) are not trained, exactly as in a rollout, and each part is
  * tokenised on its own, as a rollout's generated and inserted parts are.
+ *
+ * <p>Answers are written after a space ({@code <think> Varemo</think>}, {@code \boxed{ Varemo}}):
+ * byte-level BPE tokenises a word with its leading space, so in a passage the name is " Varemo";
+ * written the same way, reading the answer out of the result is a copy of the same tokens, which a
+ * small model learns far more easily than re-spelling the name in pieces without the space.
  */
 public final class SearchTraces {
   private SearchTraces() {}
@@ -43,9 +48,9 @@ public final class SearchTraces {
         t.add(tool.resultOpen(), false);
         t.addUntrusted(results.get(r++));
         t.add(tool.resultClose(), false);
-        t.add("<think>" + hop.get("answer") + "</think>", true);
+        t.add("<think> " + hop.get("answer") + "</think>", true);
       }
-      t.add("<answer>\\boxed{" + q.goldenAnswers().getFirst() + "}</answer>", true);
+      t.add("<answer>\\boxed{ " + q.goldenAnswers().getFirst() + "}</answer>", true);
       t.addToken(endOfTurn);
       out.add(t.example());
     }

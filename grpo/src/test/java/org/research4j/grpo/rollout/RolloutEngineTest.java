@@ -83,7 +83,7 @@ class RolloutEngineTest {
 
       assertEquals(List.of("Kesto"), tool.calls, "the tool gets the text between the search tags");
       String expected = "<think>Kesto</think><search>Kesto</search><result>\nthe capital of Kesto"
-          + " is Varemo\n</result><think>Varemo</think><answer>\\boxed{Varemo}</answer>";
+          + " is Varemo\n</result><think> Varemo</think><answer>\\boxed{ Varemo}</answer>";
       assertEquals(expected, r.text());
       assertTrue(r.finished());
       assertEquals(1, r.toolCalls());

@@ -1,0 +1,204 @@
+package org.research4j.grpo.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.reward.Reward;
+import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.train.GrpoConfig;
+import org.research4j.grpo.train.GrpoTrainer;
+import org.research4j.grpo.train.LossType;
+import org.research4j.kernels.Devices;
+import org.research4j.kernels.Kernels;
+import org.research4j.search.flashrag.OnMalformed;
+import org.research4j.search.flashrag.QaExample;
+import org.research4j.search.flashrag.QaFormat;
+import org.research4j.search.index.Searcher;
+import org.research4j.transformer.checkpoint.CheckpointWriter;
+import org.research4j.transformer.checkpoint.Qwen2Config;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.tokenizer.ChatTemplate;
+import org.research4j.transformer.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code research train}: GRPO from a Hugging Face checkpoint, with a Lucene index as the search
+ * tool and FlashRAG questions. Option names are TRL's GRPOConfig names in kebab case; defaults are
+ * the paper's. A run directory that already holds a checkpoint resumes from it.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Train a search agent with GRPO (the ReSearch recipe) from a checkpoint.")
+public final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true,
+      description = "Initial policy: a Hugging Face model directory with tokenizer.json.")
+  Path model;
+
+  @Option(names = "--index", required = true, description = "Lucene index (research index).")
+  Path index;
+
+  @Option(names = "--train", required = true, description = "FlashRAG QA JSONL to train on.")
+  Path train;
+
+  @Option(names = "--dev", description = "FlashRAG QA JSONL evaluated greedily every --eval-every steps.")
+  Path dev;
+
+  @Option(names = "--out", required = true, description = "Run directory (metrics.jsonl, checkpoints/).")
+  Path out;
+
+  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
+  String device;
+
+  @Option(names = "--prompt", defaultValue = "instructed", description = "instructed: a system turn"
+      + " explains the format (instruction-tuned models); bare: the question alone (a model trained"
+      + " on the format). Default: ${DEFAULT-VALUE}.")
+  String prompt;
+
+  @Option(names = "--chat-template", defaultValue = "chatml",
+      description = "chatml (Qwen2/2.5) or qwen3 (default: ${DEFAULT-VALUE}).")
+  String chat;
+
+  @Option(names = "--steps", defaultValue = "100", description = "Rollout batches (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--questions-per-step", defaultValue = "32",
+      description = "Questions per step (default: ${DEFAULT-VALUE}).")
+  int questions;
+
+  @Option(names = "--num-generations", defaultValue = "5", description = "G, rollouts per question (default: ${DEFAULT-VALUE}).")
+  int generations;
+
+  @Option(names = "--learning-rate", defaultValue = "1e-6", description = "Default: ${DEFAULT-VALUE}.")
+  float learningRate;
+
+  @Option(names = "--warmup-steps", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  int warmup;
+
+  @Option(names = "--weight-decay", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  float weightDecay;
+
+  @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+  float maxGradNorm;
+
+  @Option(names = "--beta", defaultValue = "0.001", description = "KL weight; 0 drops the reference (default: ${DEFAULT-VALUE}).")
+  float beta;
+
+  @Option(names = "--epsilon", defaultValue = "0.2", description = "Ratio clip (default: ${DEFAULT-VALUE}).")
+  float epsilon;
+
+  @Option(names = "--epsilon-high", description = "Upper ratio clip (default: --epsilon).")
+  Float epsilonHigh;
+
+  @Option(names = "--loss-type", defaultValue = "token-mean",
+      description = "token-mean (bnpo), seq-mean (grpo) or dr_grpo (default: ${DEFAULT-VALUE}).")
+  String lossType;
+
+  @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
+      description = "Divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
+  boolean scaleRewards;
+
+  @Option(names = "--num-iterations", defaultValue = "1", description = "Updates per batch, μ (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+  double temperature;
+
+  @Option(names = "--max-completion-length", defaultValue = "1024",
+      description = "Response budget in tokens, search results included (default: ${DEFAULT-VALUE}).")
+  int maxCompletion;
+
+  @Option(names = "--max-tool-calls", defaultValue = "8", description = "Searches per response at most (default: ${DEFAULT-VALUE}).")
+  int maxCalls;
+
+  @Option(names = "--topk", defaultValue = "5", description = "Passages per search (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--micro-batch", defaultValue = "8", description = "Rollouts per forward pass (default: ${DEFAULT-VALUE}).")
+  int microBatch;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--checkpoint-every", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+  int checkpointEvery;
+
+  @Option(names = "--eval-every", defaultValue = "0", description = "0: only --dev at the start and end (default: ${DEFAULT-VALUE}).")
+  int evalEvery;
+
+  @Option(names = "--eval-questions", defaultValue = "200", description = "Dev questions used (default: ${DEFAULT-VALUE}).")
+  int evalQuestions;
+
+  private final PrintStream log = System.err;
+
+  @Override
+  public Integer call() throws Exception {
+    Kernels kernels = Devices.open(device);
+    Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
+    Qwen2Config config = Qwen2Config.read(model.resolve("config.json"));
+    Set<Integer> eos = new HashSet<>(config.eosTokenIds());
+    for (String s : List.of(ChatTemplate.IM_END, "<|endoftext|>")) {
+      if (tok.findId(s) >= 0) eos.add(tok.findId(s));
+    }
+    if (eos.isEmpty()) {
+      throw new IllegalArgumentException(model.resolve("config.json") + ": no eos_token_id, and the"
+          + " tokenizer has neither <|im_end|> nor <|endoftext|>: responses could never end");
+    }
+    int pad = tok.findId("<|endoftext|>") >= 0 ? tok.findId("<|endoftext|>") : eos.iterator().next();
+    ChatTemplate template = switch (chat) {
+      case "chatml" -> ChatTemplate.chatml(null);
+      case "qwen3" -> ChatTemplate.qwen3();
+      default -> throw new IllegalArgumentException("--chat-template: chatml or qwen3, got " + chat);
+    };
+    PromptTemplate promptTemplate = switch (prompt) {
+      case "instructed" -> PromptTemplate.instructed(template);
+      case "bare" -> new PromptTemplate(template, null);
+      default -> throw new IllegalArgumentException("--prompt: instructed or bare, got " + prompt);
+    };
+    List<QaExample> trainSet = QaFormat.readAll(train, OnMalformed.FAIL);
+    List<QaExample> devSet = dev == null ? List.of() : QaFormat.readAll(dev, OnMalformed.FAIL);
+    devSet = devSet.subList(0, Math.min(evalQuestions, devSet.size()));
+    GrpoConfig c = GrpoConfig.paper().withSteps(steps).withBatch(questions, generations)
+        .withOptimizer(learningRate, warmup, weightDecay, maxGradNorm)
+        .withObjective(beta, epsilon, epsilonHigh == null ? epsilon : epsilonHigh,
+            LossType.parse(lossType), scaleRewards, iterations)
+        .withRollout(temperature, maxCompletion, maxCalls, microBatch)
+        .withRun(seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps);
+    Files.createDirectories(out);
+    CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
+        .withTokenizerFile(model.resolve("tokenizer.json"));
+    log.printf("GRPO: %d steps x %d questions x G=%d from %s, %d train questions, %d dev%n",
+        c.steps(), c.questionsPerStep(), c.numGenerations(), model, trainSet.size(), devSet.size());
+    try (Searcher searcher = Searcher.open(index)) {
+      GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
+          promptTemplate, eos, Reward.RESEARCH, save, pad, log);
+      GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
+      log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
+          r.lastReward());
+      if (r.evalBefore() != null) summary("dev before", r.evalBefore());
+      if (r.evalAfter() != null) summary("dev after", r.evalAfter());
+      r.model().close();
+    }
+    log.println("metrics: " + out.resolve("metrics.jsonl") + "; checkpoints: " + out.resolve("checkpoints"));
+    return 0;
+  }
+
+  private Qwen2Model load(Kernels kernels) {
+    try {
+      return Qwen2Model.load(kernels, model);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot load the initial model from " + model, e);
+    }
+  }
+
+  private void summary(String name, Evaluation.Summary s) {
+    log.printf("%-11s EM %.3f  F1 %.3f  reward %.3f  well-formed %.0f%%  searches %.2f%n", name,
+        s.exactMatch(), s.f1(), s.reward(), 100 * s.wellFormed(), s.searches());
+  }
+}

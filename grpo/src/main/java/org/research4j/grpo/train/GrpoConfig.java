@@ -1,0 +1,118 @@
+package org.research4j.grpo.train;
+
+/**
+ * Options of a GRPO run. Names follow TRL's {@code GRPOConfig} where one exists ({@code
+ * num_generations} is {@code numGenerations}, {@code beta}, {@code epsilon}, {@code epsilon_high},
+ * {@code learning_rate}, {@code temperature}, {@code max_completion_length}, {@code loss_type},
+ * {@code scale_rewards}, {@code num_iterations}); {@link #paper()} holds the paper's values.
+ *
+ * @param steps rollout batches in all (a resumed run continues to this number)
+ * @param questionsPerStep questions per step; each gets {@code numGenerations} rollouts
+ * @param numGenerations G, the group size (5 in the paper)
+ * @param learningRate after {@code warmupSteps} of linear warm-up, constant
+ * @param beta weight of the k3 KL to the frozen reference (0.001); 0 skips the reference model
+ * @param epsilon lower clip of the ratio, 1 − ε (0.2)
+ * @param epsilonHigh upper clip, 1 + ε_high (DAPO's clip-higher; equal to ε in the paper)
+ * @param numIterations policy updates per batch of rollouts (μ); above 1 the ratio leaves 1
+ * @param maxCompletionLength response budget in tokens, tool results included
+ * @param maxToolCalls cap on searches per response (the paper has none but the length budget)
+ * @param microBatch rollouts per forward pass; the gradient is accumulated over micro-batches
+ * @param checkpointEvery save a resumable checkpoint every this many steps (and at the end)
+ * @param evalEvery greedy evaluation on the dev questions every this many steps (0: never)
+ */
+public record GrpoConfig(
+    int steps,
+    int questionsPerStep,
+    int numGenerations,
+    float learningRate,
+    int warmupSteps,
+    float weightDecay,
+    float maxGradNorm,
+    float beta,
+    float epsilon,
+    float epsilonHigh,
+    LossType lossType,
+    boolean scaleRewards,
+    int numIterations,
+    double temperature,
+    int maxCompletionLength,
+    int maxToolCalls,
+    int microBatch,
+    long seed,
+    int checkpointEvery,
+    int evalEvery) {
+
+  public GrpoConfig {
+    if (steps < 1 || questionsPerStep < 1 || numGenerations < 2 || numIterations < 1
+        || microBatch < 1) {
+      throw new IllegalArgumentException("GrpoConfig: need steps, questions per step, iterations,"
+          + " micro-batch >= 1 and num_generations >= 2 (a group of one has no advantage); got steps="
+          + steps + ", questions=" + questionsPerStep + ", G=" + numGenerations + ", iterations="
+          + numIterations + ", microBatch=" + microBatch);
+    }
+    if (!(learningRate > 0) || warmupSteps < 0 || !(beta >= 0) || !(epsilon > 0)
+        || !(epsilonHigh > 0) || !(temperature > 0) || !(maxGradNorm > 0)) {
+      throw new IllegalArgumentException("GrpoConfig: learning rate, epsilon, epsilon_high,"
+          + " temperature and max grad norm must be > 0, beta and warm-up >= 0");
+    }
+    if (maxCompletionLength < 1 || maxToolCalls < 0 || checkpointEvery < 1 || evalEvery < 0) {
+      throw new IllegalArgumentException("GrpoConfig: max completion length and checkpointEvery >= 1,"
+          + " max tool calls and evalEvery >= 0");
+    }
+  }
+
+  /**
+   * The paper's recipe (DESIGN.md): G = 5, β = 0.001, ε = 0.2, learning rate 1e-6, temperature 1,
+   * token-mean loss, scaled rewards, one update per batch, gradient norm clipped at 1.
+   */
+  public static GrpoConfig paper() {
+    return new GrpoConfig(100, 32, 5, 1e-6f, 0, 0f, 1f, 0.001f, 0.2f, 0.2f, LossType.TOKEN_MEAN,
+        true, 1, 1.0, 1024, 8, 8, 0, 50, 0);
+  }
+
+  public GrpoConfig withSteps(int s) {
+    return new GrpoConfig(s, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+  }
+
+  /** Questions per step and their group size. */
+  public GrpoConfig withBatch(int questions, int generations) {
+    return new GrpoConfig(steps, questions, generations, learningRate, warmupSteps, weightDecay,
+        maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations, temperature,
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+  }
+
+  /** Learning rate, warm-up steps, weight decay, gradient-norm clip. */
+  public GrpoConfig withOptimizer(float lr, int warmup, float decay, float clip) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, lr, warmup, decay, clip,
+        beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations, temperature,
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+  }
+
+  /** β, ε, ε_high, the loss type, reward scaling and μ: the objective. */
+  public GrpoConfig withObjective(float b, float eps, float epsHigh, LossType loss, boolean scale,
+      int iterations) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, b, eps, epsHigh, loss, scale, iterations, temperature,
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+  }
+
+  /** Sampling temperature, response budget, search cap and rollouts per forward pass. */
+  public GrpoConfig withRollout(double temp, int maxCompletion, int maxCalls, int micro) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temp, maxCompletion, maxCalls, micro, seed, checkpointEvery, evalEvery);
+  }
+
+  public GrpoConfig withRun(long s, int checkpoint, int eval) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temperature, maxCompletionLength, maxToolCalls, microBatch, s, checkpoint, eval);
+  }
+
+  /** Learning rate at 1-based {@code step}: linear warm-up, then constant. */
+  public float learningRateAt(int step) {
+    return step <= warmupSteps ? learningRate * step / Math.max(1, warmupSteps) : learningRate;
+  }
+}
