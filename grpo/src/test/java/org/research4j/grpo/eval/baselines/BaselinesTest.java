@@ -192,7 +192,7 @@ class BaselinesTest {
   }
 
   @Test
-  void ircotKeepsEachPassageOnceUpToTheCap() {
+  void ircotShowsNoMorePassagesThanTheCap() {
     Ircot ircot = new Ircot(baseline(PromptStyle.tags()), new ScriptedRetriever(Map.of()), 1, 1);
     Rollout r = ircot.respond(QUESTIONS.subList(0, 1)).getFirst();
     // the cap of one passage keeps only the first of the question's two passages
