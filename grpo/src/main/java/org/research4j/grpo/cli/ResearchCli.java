@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       TrainCommand.class,
+      EvalCommand.class,
       ReportCommand.class,
       WorldCommand.class,
       ChunkCommand.class,

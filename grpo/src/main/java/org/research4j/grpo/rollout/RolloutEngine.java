@@ -79,7 +79,7 @@ public final class RolloutEngine {
         List<String> results = tool.call(queries);
         for (int i = 0; i < calling.size(); i++) {
           int s = calling.get(i);
-          int[] inserted = concat(resultOpen, tokenizer.encode(results.get(i), false), resultClose);
+          int[] inserted = concat(resultOpen, tokenizer.encode(results.get(i), true), resultClose);
           if (session.room(s) <= inserted.length) {
             done[s] = true; // no room for the result and an answer after it: cut off
             continue;

@@ -85,7 +85,7 @@ public final class SearchTraces {
 
     /** Tool output: special-token text in it stays text. */
     void addUntrusted(String text) {
-      for (int id : tok.encode(text, false)) addToken(id, false);
+      for (int id : tok.encode(text, true)) addToken(id, false);
     }
 
     void addToken(int id) {

@@ -152,7 +152,7 @@ public final class BaselineModel {
 
   /** {@code <result>passages</result>}: tags and passages encoded apart, as the rollout engine does. */
   int[] resultBlock(List<Hit> passages) {
-    return concat(encode(PromptStyle.RESULT_OPEN), tokenizer.encode(SearchTool.format(passages), false),
+    return concat(encode(PromptStyle.RESULT_OPEN), tokenizer.encode(SearchTool.format(passages), true),
         encode(PromptStyle.RESULT_CLOSE));
   }
 
