@@ -48,8 +48,11 @@ public final class ClKernels implements Kernels {
   private static final int ELEMENTWISE_WG = 64;
   /** Query (or key) rows per attention work-group, each held by a few lanes (attention.cl). */
   private static final int ATTENTION_ROWS = 32;
-  /** Most floats of a row one attention work-item keeps in registers (of q, or of an accumulator). */
-  private static final int ATTENTION_LANE_COLS = 32;
+  /**
+   * Most floats of a row one attention work-item keeps in registers on a GPU (of q, or of an
+   * accumulator): a few such rows per work-item fit NVIDIA's 255 registers without spilling.
+   */
+  static final int ATTENTION_GPU_LANE_COLS = 32;
   /** Most work-items of an attention work-group. */
   private static final int ATTENTION_MAX_WG = 256;
   /**
@@ -73,6 +76,8 @@ public final class ClKernels implements Kernels {
   private final ClBuf noF32;
   private final ClBuf noI32;
   private SgemmTuning.Choice gemm;
+  /** See {@link #attentionLaneColumns}. */
+  private int attentionLaneCols;
   private boolean closed;
 
   /** Opens {@code device} with the sgemm tiling of the tuning table. */
@@ -92,6 +97,7 @@ public final class ClKernels implements Kernels {
     programs = new ClPrograms(context, device);
     pool = new ClBufferPool(context, device);
     gemm = SgemmTuning.defaults(device);
+    attentionLaneCols = device.isGpu() ? ATTENTION_GPU_LANE_COLS : Integer.MAX_VALUE;
     noF32 = allocF32(1);
     noI32 = allocI32(1);
   }
@@ -403,7 +409,7 @@ public final class ClKernels implements Kernels {
 
   /**
    * How attention.cl runs at head dimension {@code d}: {@code split} lanes share each row so that
-   * no work-item keeps more than {@value #ATTENTION_LANE_COLS} floats of it (d = 128: 4 lanes),
+   * none holds more than {@link #attentionLaneColumns()} floats of it (GPU, d = 128: 4 lanes),
    * {@code rows} rows per work-group, and key tiles of {@code bk} rows, the largest power of two up
    * to 32 whose local memory in the backward (q and dOut tiles, their lse and delta, two partial
    * dot products per lane and tile row) fits the device and {@link #ATTENTION_LOCAL_BYTES}.
@@ -423,8 +429,26 @@ public final class ClKernels implements Kernels {
     }
   }
 
+  /**
+   * The most floats of a head row one attention work-item holds: {@value
+   * #ATTENTION_GPU_LANE_COLS} on GPUs, a whole row on CPU devices, where splitting rows across
+   * work-items only defeats the compiler's vectorisation across them (PoCL, d = 64: forward 2.5x,
+   * decode 6x slower). Tests set it to check both layouts on whatever device they have.
+   */
+  int attentionLaneColumns() {
+    return attentionLaneCols;
+  }
+
+  /** See {@link #attentionLaneColumns()}. */
+  void attentionLaneColumns(int cols) {
+    if (cols < 1) {
+      throw new IllegalArgumentException("attention lane columns must be >= 1, got " + cols);
+    }
+    attentionLaneCols = cols;
+  }
+
   private AttentionPlan attentionPlan(int d) {
-    int split = Math.min(ATTENTION_MAX_WG, (d + ATTENTION_LANE_COLS - 1) / ATTENTION_LANE_COLS);
+    int split = Math.min(ATTENTION_MAX_WG, Math.ceilDiv(d, attentionLaneCols));
     int rows = Math.min(ATTENTION_ROWS, ATTENTION_MAX_WG / split);
     long budget = Math.min(ATTENTION_LOCAL_BYTES, device.localMemSize());
     long wg = (long) rows * split;

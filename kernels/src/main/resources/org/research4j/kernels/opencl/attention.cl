@@ -14,7 +14,8 @@
 // (FlashAttention-2, probabilities recomputed from lse): one pass per query for dq, one pass per
 // key for dk and dv, split the same way, so every gradient row has a single writer and no atomics
 // are needed. OpenCL C 1.2 only: the lanes meet through local memory and barriers, not
-// sub-group operations.
+// sub-group operations. The host splits rows on GPUs only: on CPU devices (PoCL) a work-item has
+// no register file to overflow, and SPLIT = 1 lets the forward skip the exchange altogether.
 //
 // Built with -D HEAD_DIM (exact, so the per-lane rows unroll into registers), -D SPLIT, -D ROWS
 // (rows per work-group, which is ROWS * SPLIT work-items) and -D BK.
@@ -36,7 +37,9 @@ __kernel void attention_forward(__global const float *q, __global const float *k
                                 const int hkv, const float scale) {
   __local float kt[BK * D];
   __local float vt[BK * D];
+#if SPLIT > 1
   __local float part[BK * WG];
+#endif
   const int lid = get_local_id(0), row = lid / S, lane = lid % S;
   const int i0 = get_group_id(0) * ROWS, i = i0 + row;
   const int h = get_group_id(1), s = get_group_id(2);
@@ -66,26 +69,40 @@ __kernel void attention_forward(__global const float *q, __global const float *k
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     const int lim = active ? min(nk, p - j0 + 1) : 0;
+    // This lane's share of each score (the whole score when SPLIT is 1).
+    float sc[BK];
+#pragma unroll
     for (int jj = 0; jj < BK; jj++) {
+      float dot = 0.0f;
       if (jj < lim) {
-        float dot = 0.0f;
 #pragma unroll
         for (int cc = 0; cc < C; cc++) {
           if (OWNS(cc)) dot = fma(qr[cc], kt[jj * D + COL(cc)], dot);
         }
-        part[jj * WG + lid] = dot;
       }
+      sc[jj] = dot;
+    }
+#if SPLIT > 1
+#pragma unroll
+    for (int jj = 0; jj < BK; jj++) {
+      if (jj < lim) part[jj * WG + lid] = sc[jj];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
+#pragma unroll
+    for (int jj = 0; jj < BK; jj++) {
+      if (jj < lim) {
+        float dot = 0.0f;
+        for (int r = 0; r < S; r++) dot += part[jj * WG + row * S + r];
+        sc[jj] = dot;
+      }
+    }
+#endif
     if (lim > 0) {
-      float sc[BK];
       float mt = m;
 #pragma unroll
       for (int jj = 0; jj < BK; jj++) {
         if (jj < lim) {
-          float dot = 0.0f;
-          for (int r = 0; r < S; r++) dot += part[jj * WG + row * S + r];
-          sc[jj] = dot * scale;
+          sc[jj] *= scale;
           mt = fmax(mt, sc[jj]);
         }
       }
