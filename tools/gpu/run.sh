@@ -56,10 +56,14 @@ if [ "$DEVICE" = gpu ] && ! grep -qs nvidia-opencl "$OCL_ICD_VENDORS"/*.icd; the
   nv="$(ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1 .*x86-64/ {print $NF; exit}')"
   [ -n "$nv" ] || nv="$(ls /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/lib64/libnvidia-opencl.so.1 \
     /usr/local/nvidia/lib64/libnvidia-opencl.so.1 2>/dev/null | head -1)"
+  [ -n "$nv" ] || nv="$(find / -xdev -name 'libnvidia-opencl.so*' 2>/dev/null | sort | head -1)"
   if [ -n "$nv" ]; then
     echo "$nv" > "$OCL_ICD_VENDORS/nvidia.icd"
   else
-    say "no libnvidia-opencl.so.1 on this machine (NVIDIA's OpenCL driver); nvidia-smi says:"
+    say "no libnvidia-opencl.so* on this machine (NVIDIA's OpenCL driver; containers get it with"
+    say "NVIDIA_DRIVER_CAPABILITIES including compute); NVIDIA libraries present:"
+    ls /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/nvidia/lib64 2>/dev/null | grep -i nvidia \
+      | head -20 | tee -a "$SUMMARY"
     nvidia-smi -L 2>&1 | tee -a "$SUMMARY"
   fi
 fi
@@ -74,7 +78,7 @@ cat "$OUT/devices.log" >> "$SUMMARY"
 # 2. Correctness: every OpenCL kernel against its CPU twin, and a whole training step and
 # generation of the model on OpenCL against the CPU, on the chosen device.
 CP_TEST="$(printf '%s:' "$KIT"/test-classes/{kernels,transformer})$CP_MAIN"
-timeout 300 "$JAVA" "${JVM[@]}" -Dresearch4j.opencl.test.device="$DEVICE" \
+timeout -k 10 150 "$JAVA" "${JVM[@]}" -Dresearch4j.opencl.test.device="$DEVICE" \
   -jar "$KIT"/lib/junit-platform-console-standalone-*.jar execute --disable-banner --disable-ansi-colors \
   --class-path "$CP_TEST" --select-package org.research4j.kernels.opencl \
   --select-class org.research4j.transformer.model.OpenClTrainingStepTest \
@@ -85,22 +89,29 @@ say "tests (exit $tests_rc): $(grep -E 'tests (successful|failed|aborted)' "$OUT
 grep -E '✘|MethodSource' "$OUT/tests.log" | head -40 >> "$SUMMARY"
 
 # 3. Speed. JMH forks its benchmark JVMs with this same runtime and classpath.
-jmh() { # $1 = name for the files, then JMH arguments
-  local name="$1"; shift
-  timeout 280 "$JAVA" "${JVM[@]}" -cp "$CP_MAIN" org.openjdk.jmh.Main "$@" "${TIMES[@]}" -f 1 \
+jmh() { # $1 = name for the files, $2 = time limit in seconds, then JMH arguments
+  local name="$1" limit="$2"; shift 2
+  timeout -k 10 "$limit" "$JAVA" "${JVM[@]}" -cp "$CP_MAIN" org.openjdk.jmh.Main "$@" "${TIMES[@]}" -f 1 \
     -rf json -rff "$OUT/$name.json" 2>&1 | tee "$OUT/$name.log"
 }
-jmh sgemm ClSgemmBench -p device="$SPEC" -p n="$SGEMM_N"
+jmh sgemm 100 ClSgemmBench -p device="$SPEC" -p n="$SGEMM_N"
 say "sgemm ($SPEC), GFLOP/s = 2 n^3 / time; H100 SXM fp32 peak 67 TFLOP/s (goal >= 50%):"
 awk '/^ClSgemmBench\.sgemm / { n = $3; ms = $8; g = 2 * n * n * n / (ms * 1e6);
   printf "  n=%-5d %10.3f ms  %9.1f GFLOP/s  %5.1f%% of 67 TFLOP/s\n", n, ms, g, 100 * g / 67000 }' \
   "$OUT/sgemm.log" | tee -a "$SUMMARY"
 
-jmh attention ClAttentionBench -p device="$SPEC" -p t="$ATT_T" -p d="$ATT_D"
-say "attention ($SPEC; b=4, hq=14, hkv=2; ms per call):"
+jmh attention 130 ClAttentionBench -p device="$SPEC" -p t="$ATT_T" -p d="$ATT_D"
+say "attention ($SPEC; b=4, hq=14, hkv=2; ms per call; the device's default layout):"
 grep -E '^Benchmark .*\(d\)|^ClAttentionBench\.' "$OUT/attention.log" | tee -a "$SUMMARY"
+# The same at the longest t with the other layout of attention.cl: whole rows per work-item on a
+# GPU, rows split across lanes on a CPU device. Says whether the GPU's split layout pays.
+other=2147483647; [ "$DEVICE" = gpu ] || other=32
+jmh attention-layout 80 ClAttentionBench -p device="$SPEC" -p t="${ATT_T##*,}" -p d="$ATT_D" \
+  -p laneColumns="$other"
+say "attention, other layout (laneColumns=$other):"
+grep -E '^Benchmark .*\(d\)|^ClAttentionBench\.' "$OUT/attention-layout.log" | tee -a "$SUMMARY"
 
-"$JAVA" "${JVM[@]}" -cp "$CP_MAIN" org.research4j.benchmarks.opencl.ClSgemmTune "$SPEC" "$TUNE_N" \
+timeout -k 10 80 "$JAVA" "${JVM[@]}" -cp "$CP_MAIN" org.research4j.benchmarks.opencl.ClSgemmTune "$SPEC" "$TUNE_N" \
   2>&1 | tee "$OUT/tune.log"
 say "sgemm autotuner ($SPEC, n=$TUNE_N), fastest first:"
 sed -n '/^# fastest first/,$p' "$OUT/tune.log" | head -6 | tee -a "$SUMMARY"

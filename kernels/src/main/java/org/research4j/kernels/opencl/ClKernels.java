@@ -76,7 +76,7 @@ public final class ClKernels implements Kernels {
   private final ClBuf noF32;
   private final ClBuf noI32;
   private SgemmTuning.Choice gemm;
-  /** See {@link #attentionLaneColumns}. */
+  /** See {@link #attentionLaneColumns()}. */
   private int attentionLaneCols;
   private boolean closed;
 
@@ -433,14 +433,14 @@ public final class ClKernels implements Kernels {
    * The most floats of a head row one attention work-item holds: {@value
    * #ATTENTION_GPU_LANE_COLS} on GPUs, a whole row on CPU devices, where splitting rows across
    * work-items only defeats the compiler's vectorisation across them (PoCL, d = 64: forward 2.5x,
-   * decode 6x slower). Tests set it to check both layouts on whatever device they have.
+   * decode 6x slower).
    */
-  int attentionLaneColumns() {
+  public int attentionLaneColumns() {
     return attentionLaneCols;
   }
 
-  /** See {@link #attentionLaneColumns()}. */
-  void attentionLaneColumns(int cols) {
+  /** Replaces {@link #attentionLaneColumns()} (tests, and benchmarks comparing the layouts). */
+  public void useAttentionLaneColumns(int cols) {
     if (cols < 1) {
       throw new IllegalArgumentException("attention lane columns must be >= 1, got " + cols);
     }

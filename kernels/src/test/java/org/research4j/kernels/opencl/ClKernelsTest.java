@@ -412,11 +412,11 @@ class ClKernelsTest {
   @ValueSource(ints = {ClKernels.ATTENTION_GPU_LANE_COLS, Integer.MAX_VALUE})
   void attentionTrainingForwardAndBackwardMatchCpu(int laneCols) {
     int saved = cl.attentionLaneColumns();
-    cl.attentionLaneColumns(laneCols);
+    cl.useAttentionLaneColumns(laneCols);
     try {
       attentionTraining(laneCols);
     } finally {
-      cl.attentionLaneColumns(saved);
+      cl.useAttentionLaneColumns(saved);
     }
   }
 
@@ -459,11 +459,11 @@ class ClKernelsTest {
   @ValueSource(ints = {ClKernels.ATTENTION_GPU_LANE_COLS, Integer.MAX_VALUE})
   void attentionDecodeWithStartOffsetsMatchesCpu(int laneCols) {
     int saved = cl.attentionLaneColumns();
-    cl.attentionLaneColumns(laneCols);
+    cl.useAttentionLaneColumns(laneCols);
     try {
       attentionDecode(laneCols);
     } finally {
-      cl.attentionLaneColumns(saved);
+      cl.useAttentionLaneColumns(saved);
     }
   }
 
