@@ -18,12 +18,16 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
+import org.research4j.kernels.opencl.ClKernels;
 
 /**
  * Causal GQA attention through {@link Kernels} on the device named by {@code device} ({@link
  * Devices} spec), with the head layout of Qwen2-0.5B (14 query heads, 2 kv heads, head dimension
  * 64) by default: training forward (with lse), backward, and one decode step of {@code b}
  * sequences against a KV cache of {@code t} positions. Time per call including {@code sync}.
+ * {@code laneColumns} other than 0 overrides how many floats of a head row one OpenCL work-item
+ * holds ({@link ClKernels#useAttentionLaneColumns}; 0 keeps the device's default), to compare the
+ * split-row layout of GPUs with whole rows ({@code 2147483647}).
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar ClAttentionBench -p device=opencl:gpu}
  */
@@ -53,6 +57,9 @@ public class ClAttentionBench {
   @Param({"64"})
   int d;
 
+  @Param({"0"})
+  int laneColumns;
+
   Kernels k;
   Buf q;
   Buf kk;
@@ -71,6 +78,13 @@ public class ClAttentionBench {
   @Setup(Level.Trial)
   public void setup() {
     k = Devices.open(device);
+    if (laneColumns != 0) {
+      if (!(k instanceof ClKernels cl)) {
+        throw new IllegalArgumentException("laneColumns=" + laneColumns
+            + " needs an OpenCL device, not " + k.description());
+      }
+      cl.useAttentionLaneColumns(laneColumns);
+    }
     SplittableRandom rnd = new SplittableRandom(7);
     int qn = b * t * hq * d;
     int kn = b * t * hkv * d;

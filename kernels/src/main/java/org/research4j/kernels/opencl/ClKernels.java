@@ -46,8 +46,20 @@ public final class ClKernels implements Kernels {
   private static final int COL_X = 32;
   private static final int COL_Y = RED_WG / COL_X;
   private static final int ELEMENTWISE_WG = 64;
-  /** Threads per attention work-group: one query (or key) each; a warp on NVIDIA. */
-  private static final int ATTENTION_WG = 32;
+  /** Query (or key) rows per attention work-group, each held by a few lanes (attention.cl). */
+  private static final int ATTENTION_ROWS = 32;
+  /**
+   * Most floats of a row one attention work-item keeps in registers on a GPU (of q, or of an
+   * accumulator): a few such rows per work-item fit NVIDIA's 255 registers without spilling.
+   */
+  static final int ATTENTION_GPU_LANE_COLS = 32;
+  /** Most work-items of an attention work-group. */
+  private static final int ATTENTION_MAX_WG = 256;
+  /**
+   * Local memory an attention work-group may use: 48 KiB, what NVIDIA GPUs grant a work-group
+   * (more only through CUDA's opt-in), and well inside the 64 KiB of AMD and Intel GPUs.
+   */
+  private static final long ATTENTION_LOCAL_BYTES = 48 * 1024;
   /** Most work-groups of a scalar reduction; each then sums n / (1024 * 256) elements. */
   private static final int MAX_PARTIALS = 1024;
   private static final String OPS = "ops.cl";
@@ -64,6 +76,8 @@ public final class ClKernels implements Kernels {
   private final ClBuf noF32;
   private final ClBuf noI32;
   private SgemmTuning.Choice gemm;
+  /** See {@link #attentionLaneColumns()}. */
+  private int attentionLaneCols;
   private boolean closed;
 
   /** Opens {@code device} with the sgemm tiling of the tuning table. */
@@ -83,6 +97,7 @@ public final class ClKernels implements Kernels {
     programs = new ClPrograms(context, device);
     pool = new ClBufferPool(context, device);
     gemm = SgemmTuning.defaults(device);
+    attentionLaneCols = device.isGpu() ? ATTENTION_GPU_LANE_COLS : Integer.MAX_VALUE;
     noF32 = allocF32(1);
     noI32 = allocI32(1);
   }
@@ -348,8 +363,8 @@ public final class ClKernels implements Kernels {
     ClBuf lb = lse == null ? noF32 : buf(op, "lse", lse, Buf.Type.F32, (long) b * hq * tq);
     ClBuf sb = start == null ? noI32 : buf(op, "start", start, Buf.Type.I32, b);
     if (b == 0 || tq == 0) return;
-    launch(ATTENTION, attentionOptions(d), "attention_forward",
-        new long[] {roundUp(tq, ATTENTION_WG), hq, b}, new long[] {ATTENTION_WG, 1, 1},
+    AttentionPlan plan = attentionPlan(d);
+    launch(ATTENTION, plan.options(), "attention_forward", plan.global(tq, hq, b), plan.local(),
         qb, kb, vb, ob, lb, sb, lse == null ? 0 : 1, start == null ? 0 : 1, tq, tk, hq, hkv,
         scale);
   }
@@ -372,17 +387,15 @@ public final class ClKernels implements Kernels {
     ClBuf dkb = buf(op, "dk", dk, Buf.Type.F32, kn);
     ClBuf dvb = buf(op, "dv", dv, Buf.Type.F32, kn);
     if (b == 0 || t == 0) return;
-    String options = attentionOptions(d);
+    AttentionPlan plan = attentionPlan(d);
     try (ClBuf delta = allocF32(Math.toIntExact((long) b * hq * t))) {
-      long[] local = {ATTENTION_WG, 1, 1};
-      long[] perQuery = {roundUp(t, ATTENTION_WG), hq, b};
-      launch(ATTENTION, options, "attention_backward_delta", perQuery, local,
+      launch(ATTENTION, plan.options(), "attention_backward_delta",
+          new long[] {roundUp(t, ELEMENTWISE_WG), hq, b}, new long[] {ELEMENTWISE_WG, 1, 1},
           ob, gob, delta, t, hq);
-      launch(ATTENTION, options, "attention_backward_dq", perQuery, local,
-          qb, kb, vb, lb, gob, delta, dqb, t, hq, hkv, scale);
-      launch(ATTENTION, options, "attention_backward_dkdv",
-          new long[] {roundUp(t, ATTENTION_WG), hkv, b}, local,
-          qb, kb, vb, lb, gob, delta, dkb, dvb, t, hq, hkv, scale);
+      launch(ATTENTION, plan.options(), "attention_backward_dq", plan.global(t, hq, b),
+          plan.local(), qb, kb, vb, lb, gob, delta, dqb, t, hq, hkv, scale);
+      launch(ATTENTION, plan.options(), "attention_backward_dkdv", plan.global(t, hkv, b),
+          plan.local(), qb, kb, vb, lb, gob, delta, dkb, dvb, t, hq, hkv, scale);
     }
   }
 
@@ -395,14 +408,53 @@ public final class ClKernels implements Kernels {
   }
 
   /**
-   * Build options of attention.cl for head dimension {@code d}: the key tile BK is as many rows as
-   * keep the backward's two local tiles (2 * BK * d floats) within 32 KiB and the device's local
-   * memory.
+   * How attention.cl runs at head dimension {@code d}: {@code split} lanes share each row so that
+   * none holds more than {@link #attentionLaneColumns()} floats of it (GPU, d = 128: 4 lanes),
+   * {@code rows} rows per work-group, and key tiles of {@code bk} rows, the largest power of two up
+   * to 32 whose local memory in the backward (q and dOut tiles, their lse and delta, two partial
+   * dot products per lane and tile row) fits the device and {@link #ATTENTION_LOCAL_BYTES}.
    */
-  private String attentionOptions(int d) {
-    int bk = Math.max(1, Math.min(32, 4096 / d));
-    while (bk > 1 && 4L * (2L * bk * d + 2L * bk) > device.localMemSize()) bk /= 2;
-    return "-D HEAD_DIM=" + d + " -D BK=" + bk;
+  private record AttentionPlan(int d, int split, int rows, int bk) {
+    String options() {
+      return "-D HEAD_DIM=" + d + " -D SPLIT=" + split + " -D ROWS=" + rows + " -D BK=" + bk;
+    }
+
+    long[] local() {
+      return new long[] {(long) rows * split, 1, 1};
+    }
+
+    /** One work-group per {@code rows} rows of {@code t}, by head and sequence. */
+    long[] global(int t, int heads, int b) {
+      return new long[] {((long) t + rows - 1) / rows * rows * split, heads, b};
+    }
+  }
+
+  /**
+   * The most floats of a head row one attention work-item holds: {@value
+   * #ATTENTION_GPU_LANE_COLS} on GPUs, a whole row on CPU devices, where splitting rows across
+   * work-items only defeats the compiler's vectorisation across them (PoCL, d = 64: forward 2.5x,
+   * decode 6x slower).
+   */
+  public int attentionLaneColumns() {
+    return attentionLaneCols;
+  }
+
+  /** Replaces {@link #attentionLaneColumns()} (tests, and benchmarks comparing the layouts). */
+  public void useAttentionLaneColumns(int cols) {
+    if (cols < 1) {
+      throw new IllegalArgumentException("attention lane columns must be >= 1, got " + cols);
+    }
+    attentionLaneCols = cols;
+  }
+
+  private AttentionPlan attentionPlan(int d) {
+    int split = Math.min(ATTENTION_MAX_WG, Math.ceilDiv(d, attentionLaneCols));
+    int rows = Math.min(ATTENTION_ROWS, ATTENTION_MAX_WG / split);
+    long budget = Math.min(ATTENTION_LOCAL_BYTES, device.localMemSize());
+    long wg = (long) rows * split;
+    int bk = 32;
+    while (bk > 1 && 4L * bk * (2L * d + 2 + 2 * wg) > budget) bk /= 2;
+    return new AttentionPlan(d, split, rows, bk);
   }
 
   @Override

@@ -1,8 +1,9 @@
 /**
  * The kernel set on OpenCL devices, through JOCL: {@link org.research4j.kernels.opencl.ClKernels}
  * (host code), {@link org.research4j.kernels.opencl.ClBuf} (device buffers, pooled), device
- * discovery ({@link org.research4j.kernels.opencl.ClDevice}) and the sgemm tiling table and
- * autotuner ({@link org.research4j.kernels.opencl.SgemmTuning}).
+ * discovery ({@link org.research4j.kernels.opencl.ClDevice}, listed by {@link
+ * org.research4j.kernels.opencl.ListDevices}) and the sgemm tiling table and autotuner ({@link
+ * org.research4j.kernels.opencl.SgemmTuning}).
  *
  * <p>The kernels themselves are OpenCL C 1.2 sources next to these classes as resources ({@code
  * ops.cl}, {@code attention.cl}, {@code sgemm.cl}), so they run on any OpenCL GPU (NVIDIA offers

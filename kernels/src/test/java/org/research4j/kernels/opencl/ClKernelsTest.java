@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.kernels.opencl.Twin.Pair;
@@ -21,7 +23,8 @@ import org.research4j.kernels.opencl.Twin.Pair;
  * <p>Tolerances are on {@code |opencl - cpu| / max(1, max |cpu|)} per buffer: 1e-6 for elementwise
  * kernels (fma contraction may differ), 1e-5 for kernels with reductions (summation order differs)
  * and for attention forward, 5e-5 for attention backward (sums over up to t*hq/hkv terms).
- * Attention uses head dimensions 16 and 5 (one program build each on PoCL).
+ * Attention uses head dimensions 5, 16, 33, 64 and 128 (128 is Qwen2's), each in both layouts of
+ * attention.cl: rows split across work-items as on GPUs (33 unevenly) and whole rows as on CPUs.
  *
  * <p>These are kernel-level checks. The end-to-end check, a whole training step on OpenCL against
  * the same step on the CPU (loss and every gradient), needs tensor-core and the transformer and
@@ -401,15 +404,34 @@ class ClKernelsTest {
   // ---------------------------------------------------------------------------------------------
   // Attention.
 
-  @Test
-  void attentionTrainingForwardAndBackwardMatchCpu() {
+  /**
+   * Both layouts of attention.cl on this device: rows split across lanes of at most 32 floats (the
+   * GPU layout) and whole rows per work-item (the CPU layout).
+   */
+  @ParameterizedTest(name = "lane columns {0}")
+  @ValueSource(ints = {ClKernels.ATTENTION_GPU_LANE_COLS, Integer.MAX_VALUE})
+  void attentionTrainingForwardAndBackwardMatchCpu(int laneCols) {
+    int saved = cl.attentionLaneColumns();
+    cl.useAttentionLaneColumns(laneCols);
+    try {
+      attentionTraining(laneCols);
+    } finally {
+      cl.useAttentionLaneColumns(saved);
+    }
+  }
+
+  private void attentionTraining(int laneCols) {
     int[][] shapes = { // b, t, hq, hkv, d
-      {2, 13, 4, 2, 16}, {1, 70, 2, 2, 16}, {3, 33, 6, 2, 5}, {1, 1, 3, 1, 16}};
+      {2, 13, 4, 2, 16}, {1, 70, 2, 2, 16}, {3, 33, 6, 2, 5}, {1, 1, 3, 1, 16},
+      // Head dimensions split across several work-items (d > 32), an uneven split (33), GQA, and
+      // odd lengths that end inside a key tile; 128 is Qwen2's real head dimension.
+      {1, 37, 4, 2, 64}, {2, 37, 6, 2, 128}, {1, 45, 3, 3, 33}, {1, 70, 2, 1, 128}};
     for (int i = 0; i < shapes.length; i++) {
       int b = shapes[i][0], tt = shapes[i][1], hq = shapes[i][2], hkv = shapes[i][3];
       int d = shapes[i][4];
       try (Twin t = new Twin(cpu, cl, 1300 + i)) {
-        String shape = "b=" + b + " t=" + tt + " hq=" + hq + " hkv=" + hkv + " d=" + d;
+        String shape = "b=" + b + " t=" + tt + " hq=" + hq + " hkv=" + hkv + " d=" + d
+            + " lane columns " + laneCols;
         float scale = (float) (1 / Math.sqrt(d));
         Pair q = t.floats("q", b * tt * hq * d, 2);
         Pair k = t.floats("k", b * tt * hkv * d, 2);
@@ -433,15 +455,27 @@ class ClKernelsTest {
     }
   }
 
-  @Test
-  void attentionDecodeWithStartOffsetsMatchesCpu() {
-    int[] tqs = {1, 3, 40};
-    for (int i = 0; i < tqs.length; i++) {
+  @ParameterizedTest(name = "lane columns {0}")
+  @ValueSource(ints = {ClKernels.ATTENTION_GPU_LANE_COLS, Integer.MAX_VALUE})
+  void attentionDecodeWithStartOffsetsMatchesCpu(int laneCols) {
+    int saved = cl.attentionLaneColumns();
+    cl.useAttentionLaneColumns(laneCols);
+    try {
+      attentionDecode(laneCols);
+    } finally {
+      cl.useAttentionLaneColumns(saved);
+    }
+  }
+
+  private void attentionDecode(int laneCols) {
+    int[][] cases = {{1, 16}, {3, 16}, {40, 16}, {1, 128}, {37, 64}}; // tq, d
+    for (int i = 0; i < cases.length; i++) {
       try (Twin t = new Twin(cpu, cl, 1400 + i)) {
-        int b = 3, tq = tqs[i], tk = 90, hq = 4, hkv = 1, d = 16;
+        int b = 3, tq = cases[i][0], tk = 90, hq = 4, hkv = 1, d = cases[i][1];
         int[] st = new int[b];
         for (int s = 0; s < b; s++) st[s] = t.rnd.nextInt(tk - tq + 1);
-        String shape = "b=" + b + " tq=" + tq + " tk=" + tk + " starts " + st[0] + "," + st[1]
+        String shape = "b=" + b + " tq=" + tq + " tk=" + tk + " d=" + d + " lane columns "
+            + laneCols + " starts " + st[0] + "," + st[1]
             + "," + st[2];
         Pair q = t.floats("q", b * tq * hq * d, 2);
         Pair k = t.floats("k", b * tk * hkv * d, 2);
