@@ -6,11 +6,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.eval.QaMethod;
+import org.research4j.grpo.eval.Scoring;
+import org.research4j.grpo.eval.baselines.BaselineModel;
+import org.research4j.grpo.eval.baselines.Ircot;
+import org.research4j.grpo.eval.baselines.IterRetGen;
+import org.research4j.grpo.eval.baselines.NaiveGeneration;
+import org.research4j.grpo.eval.baselines.NaiveRag;
+import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
@@ -91,6 +100,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--grpo-learning-rate", defaultValue = "1e-4",
       description = "GRPO learning rate (default: ${DEFAULT-VALUE}; the paper's 1e-6 is for 7B models).")
   float grpoLearningRate;
+
+  @Option(names = "--baselines", defaultValue = "true", arity = "1",
+      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen and IRCoT (default: ${DEFAULT-VALUE}).")
+  boolean baselines;
 
   @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
   int batch;
@@ -197,19 +210,33 @@ public final class DemoCommand implements Callable<Integer> {
       }
 
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
-      log.printf("%n[4/4] the agents on %d test questions (entities never seen in training),"
-          + " greedy, searching the index themselves%n", questions.size());
+      log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
+          + " training), greedy, same index: the baselines on the warm-start model, then the agent"
+          + " before and after GRPO%n", questions.size());
       RolloutEngine.Config greedy = new RolloutEngine.Config(seqLen, MAX_SEARCHES, SamplingConfig.greedy());
       Set<Integer> eos = Set.of(endOfTurn, endOfText);
-      List<Evaluation.Outcome> before = Evaluation.run(new RolloutEngine(sft.model(), tok, search, eos),
-          greedy, template, tok, questions, 25, done -> {});
-      List<Evaluation.Outcome> after = Evaluation.run(new RolloutEngine(grpo.model(), tok, search, eos),
-          greedy, template, tok, questions, 25, done -> {});
+      Map<String, QaMethod> methods = new LinkedHashMap<>();
+      if (baselines) {
+        BaselineModel base = new BaselineModel(sft.model(), tok, eos, PromptStyle.tags(),
+            new BaselineModel.Config(seqLen / 2, SamplingConfig.greedy()));
+        methods.put("Naive Generation", new NaiveGeneration(base));
+        methods.put("Naive RAG", new NaiveRag(base, search::hits));
+        methods.put("Iter-RetGen", new IterRetGen(base, search::hits, IterRetGen.DEFAULT_ROUNDS));
+        methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
+      }
+      methods.put("ReSearch, warm start", Evaluation.agent(
+          new RolloutEngine(sft.model(), tok, search, eos), greedy, template, tok));
+      methods.put("ReSearch, GRPO", Evaluation.agent(
+          new RolloutEngine(grpo.model(), tok, search, eos), greedy, template, tok));
+      Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
+      for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
+        results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, 25, d -> {}));
+      }
       header("method");
-      row("warm start (SFT)", Evaluation.summary(before));
-      row("ReSearch (GRPO)", Evaluation.summary(after));
-      log.printf("%nReSearch (GRPO) by question type:%n");
-      report(after);
+      results.forEach((name, outcomes) -> row(name, Evaluation.summary(outcomes)));
+      log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
+          + " strict rule; searches = retrievals)%n%nReSearch, GRPO by question type:%n");
+      report(results.get("ReSearch, GRPO"));
       sft.model().close();
       grpo.model().close();
     }
@@ -248,7 +275,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void header(String first) {
-    log.printf("%-18s %5s %6s %6s %9s %9s %8s%n", first, "n", "EM", "F1", "format", "searches",
+    log.printf("%-22s %5s %6s %6s %9s %9s %8s%n", first, "n", "EM", "F1", "format", "searches",
         "tokens");
   }
 
@@ -265,7 +292,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void row(String name, Evaluation.Summary s) {
-    log.printf("%-18s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
+    log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
   }
 
