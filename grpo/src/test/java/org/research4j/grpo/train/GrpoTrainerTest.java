@@ -125,7 +125,7 @@ class GrpoTrainerTest {
         Qwen2Model twin = Qwen2Model.random(CPU, CONFIG, 7);
         Tape tape = new Tape(CPU);
         AdamW opt = new AdamW(policy.parameters(), AdamW.Config.of(1e-3f))) {
-      GrpoTrainer.Update u = trainer(c, null, Reward.RESEARCH)
+      PolicyUpdate.Result u = trainer(c, null, Reward.RESEARCH)
           .update(1, policy, reference, tape, opt, rollouts, rewards);
 
       double expectedLoss = 0;
