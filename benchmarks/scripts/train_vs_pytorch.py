@@ -74,7 +74,8 @@ class Qwen2(torch.nn.Module):
                 if getattr(m, "bias", None) is not None:
                     torch.nn.init.zeros_(m.bias)
 
-    def forward(self, ids):
+    def hidden(self, ids):
+        """The final-norm hidden states [B, T, D], before the LM head."""
         T = ids.shape[1]
         inv_freq = 1.0 / (THETA ** (torch.arange(0, HEAD_DIM, 2).float() / HEAD_DIM))
         ang = torch.arange(T, dtype=torch.float32)[:, None] * inv_freq[None, :]
@@ -84,7 +85,10 @@ class Qwen2(torch.nn.Module):
         h = self.embed_tokens(ids)
         for layer in self.layers:
             h = layer(h, cos, sin, mask)
-        return self.norm(h) @ self.embed_tokens.weight.T  # tied LM head
+        return self.norm(h)
+
+    def forward(self, ids):
+        return self.hidden(ids) @ self.embed_tokens.weight.T  # tied LM head
 
 
 def main():

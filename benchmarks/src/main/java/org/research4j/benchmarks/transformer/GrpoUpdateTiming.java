@@ -61,8 +61,8 @@ public final class GrpoUpdateTiming {
   }
 
   private static void print(String what, int i, PolicyUpdate.Result r, double secs) {
-    System.out.printf("%s %d: %s loss %.6f, kl %.3g, grad norm %.4f%n", what, i,
-        Double.isNaN(secs) ? "" : String.format("%.1f ms,", secs * 1e3), r.loss(), r.kl(),
+    System.out.printf("%s %d: %sloss %.6f, kl %.3g, grad norm %.4f%n", what, i,
+        Double.isNaN(secs) ? "" : String.format("%.1f ms, ", secs * 1e3), r.loss(), r.kl(),
         r.gradNorm());
   }
 }
