@@ -212,12 +212,21 @@ class GrpoTrainerTest {
     assertEquals(2, resumed.resumedFrom());
     float[][] after = weights(resumed.model());
     resumed.model().close();
-    for (int i = 0; i < straight.length; i++) assertArrayEquals(straight[i], after[i], "parameter " + i);
+    // Equal up to float rounding, not bit for bit: under load, runs were seen to differ by ~1e-6
+    // relative. The Vector API leaves the order of a float reduceLanes unspecified, so
+    // interpreted and JIT-compiled code may sum lanes differently; the rollouts' decode path leans
+    // on such reductions. (The supervised trainer, without generation, resumes bit-exactly.)
+    for (int i = 0; i < straight.length; i++) {
+      float scale = 0;
+      for (float v : straight[i]) scale = Math.max(scale, Math.abs(v));
+      assertArrayEquals(straight[i], after[i], 1e-5f * (1 + scale), "parameter " + i);
+    }
     List<JsonNode> a = lines(dir.resolve("a/metrics.jsonl"));
     List<JsonNode> b = lines(dir.resolve("b/metrics.jsonl"));
     assertEquals(3, b.size());
     for (String key : List.of("reward", "loss", "kl", "clip_fraction", "grad_norm")) {
-      assertEquals(a.get(2).get(key).asDouble(), b.get(2).get(key).asDouble(), 0, key);
+      double want = a.get(2).get(key).asDouble();
+      assertEquals(want, b.get(2).get(key).asDouble(), 1e-4 * Math.abs(want) + 1e-9, key);
     }
     assertTrue(a.get(2).get("kl").asDouble() > 0, "μ = 2 and a few steps move the policy off the reference");
   }
