@@ -77,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
       + " RESEARCH4J_DEVICE sets the default.")
   String device;
 
-  @Option(names = "--pretrain-steps", defaultValue = "200",
+  @Option(names = "--pretrain-steps", defaultValue = "800",
       description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
   int pretrainSteps;
 
@@ -85,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "60",
+  @Option(names = "--grpo-steps", defaultValue = "40",
       description = "GRPO steps after the warm start (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
