@@ -16,18 +16,9 @@ public final class GrpoUpdateTiming {
   private GrpoUpdateTiming() {}
 
   public static void main(String[] args) {
-    int warmup = 3, steps = 10, batch = BenchModel.BATCH, seq = BenchModel.SEQ;
-    boolean profile = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-        case "--steps" -> steps = Integer.parseInt(args[++i]);
-        case "--batch" -> batch = Integer.parseInt(args[++i]);
-        case "--seq" -> seq = Integer.parseInt(args[++i]);
-        case "--profile" -> profile = true;
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-    }
+    TimingArgs a = TimingArgs.parse(args);
+    int warmup = a.warmup(), steps = a.steps(), batch = a.batch(), seq = a.seq();
+    boolean profile = a.profile();
     Kernels cpu = new CpuKernels();
     System.out.println("# java: " + cpu.description());
     double[] secs = new double[steps];

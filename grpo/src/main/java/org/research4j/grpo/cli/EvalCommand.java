@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +30,6 @@ import org.research4j.search.flashrag.OnMalformed;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.flashrag.QaFormat;
 import org.research4j.search.index.Searcher;
-import org.research4j.transformer.checkpoint.GenerationConfig;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.ChatTemplate;
@@ -130,7 +128,7 @@ public final class EvalCommand implements Callable<Integer> {
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     try (Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
         Searcher searcher = Searcher.open(index)) {
-      Set<Integer> eos = eos(model, tok);
+      Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
       SearchTool tool = new SearchTool(searcher, topK);
       BaselineModel baseline = new BaselineModel(model, tok, eos,
           tags ? PromptStyle.tags() : PromptStyle.instructed(template),
@@ -183,21 +181,6 @@ public final class EvalCommand implements Callable<Integer> {
           + "; --model must be a Hugging Face checkpoint directory with its tokenizer");
     }
     return Tokenizer.load(file);
-  }
-
-  /**
-   * End of a response: the config's and generation config's EOS ids, and the ChatML end of turn and
-   * end of text where the tokenizer has them (an instruct model ends its turn with the first, a base
-   * model its text with the second).
-   */
-  private Set<Integer> eos(Qwen2Model model, Tokenizer tok) throws IOException {
-    Set<Integer> ids = new LinkedHashSet<>(model.config().eosTokenIds());
-    Path gen = modelDir.resolve("generation_config.json");
-    if (Files.exists(gen)) ids.addAll(GenerationConfig.read(gen).eosTokenIds());
-    for (String t : List.of(ChatTemplate.IM_END, "<|endoftext|>")) {
-      if (tok.findId(t) >= 0) ids.add(tok.findId(t));
-    }
-    return ids;
   }
 
   private void printTable(Map<String, List<Evaluation.Outcome>> results) {

@@ -3,7 +3,6 @@ package org.research4j.grpo.cli;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -142,14 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
     Kernels kernels = Devices.open(device);
     Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
     Qwen2Config config = Qwen2Config.read(model.resolve("config.json"));
-    Set<Integer> eos = new HashSet<>(config.eosTokenIds());
-    for (String s : List.of(ChatTemplate.IM_END, "<|endoftext|>")) {
-      if (tok.findId(s) >= 0) eos.add(tok.findId(s));
-    }
-    if (eos.isEmpty()) {
-      throw new IllegalArgumentException(model.resolve("config.json") + ": no eos_token_id, and the"
-          + " tokenizer has neither <|im_end|> nor <|endoftext|>: responses could never end");
-    }
+    Set<Integer> eos = StopTokens.of(model, config, tok);
     int pad = tok.findId("<|endoftext|>") >= 0 ? tok.findId("<|endoftext|>") : eos.iterator().next();
     ChatTemplate template = switch (chat) {
       case "chatml" -> ChatTemplate.chatml(null);

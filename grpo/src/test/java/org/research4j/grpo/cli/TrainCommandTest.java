@@ -1,0 +1,101 @@
+package org.research4j.grpo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.search.index.BuildListener;
+import org.research4j.search.index.Index;
+import org.research4j.search.index.IndexOptions;
+import org.research4j.search.cli.SearchMain;
+import org.research4j.transformer.checkpoint.CheckpointWriter;
+import org.research4j.transformer.checkpoint.Qwen2Config;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.tokenizer.BpeTrainer;
+import org.research4j.transformer.tokenizer.Tokenizer;
+import picocli.CommandLine;
+
+/**
+ * {@code research train} end to end on files, as a user runs it: a checkpoint directory, an index
+ * and a QA file in; metrics and a resumable checkpoint out; a rerun with more steps continues; a
+ * malformed QA line is reported by file and line.
+ */
+class TrainCommandTest {
+
+  private static int run(StringWriter err, String... args) {
+    CommandLine cl = new CommandLine(new ResearchCli());
+    cl.setErr(new PrintWriter(err, true));
+    return SearchMain.execute(cl, args);
+  }
+
+  @Test
+  void trainsResumesAndNamesBadLines(@TempDir Path dir) throws IOException {
+    Path corpus = dir.resolve("corpus.jsonl");
+    Files.writeString(corpus, """
+        {"id": "0", "contents": "\\"Kesto\\"\\nKesto is a city in Oru. Varemo founded it."}
+        {"id": "1", "contents": "\\"Oru\\"\\nOru is a country. Its capital is Dask."}
+        """);
+    Index.build(corpus, dir.resolve("index"), IndexOptions.defaults(), BuildListener.NONE);
+    Path qa = dir.resolve("train.jsonl");
+    Files.writeString(qa, """
+        {"id": "a", "question": "Who founded Kesto?", "golden_answers": ["Varemo"]}
+        {"id": "b", "question": "What is the capital of Oru?", "golden_answers": ["Dask"]}
+        """);
+    Tokenizer tok = BpeTrainer.research(300).train(List.of(Files.readString(corpus),
+        "<|im_start|>user <|im_end|> assistant"));
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    tok.save(model.resolve("tokenizer.json"));
+    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 256)
+        .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
+    try (Qwen2Model m = Qwen2Model.random(new CpuKernels(), cfg, 1)) {
+      m.save(model, CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
+    }
+    Path out = dir.resolve("run");
+    List<String> args = new ArrayList<>(List.of("train", "--device", "cpu", "--model", model.toString(),
+        "--index", dir.resolve("index").toString(), "--train", qa.toString(), "--dev", qa.toString(),
+        "--out", out.toString(), "--questions-per-step", "2", "--num-generations", "2",
+        "--max-completion-length", "12", "--learning-rate", "1e-3", "--checkpoint-every", "1",
+        "--topk", "1"));
+    StringWriter err = new StringWriter();
+    assertEquals(0, run(err, cmd(args, "--steps", "2")), err.toString());
+    assertEquals(List.of(0, 1, 2), steps(out), "an eval line at step 0, then one line per step");
+    assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-00000002/model/model.safetensors")));
+
+    err = new StringWriter();
+    assertEquals(0, run(err, cmd(args, "--steps", "3")), err.toString());
+    assertEquals(List.of(0, 1, 2, 3), steps(out), "the rerun continues at step 3");
+
+    Files.writeString(qa, "{\"id\": \"a\", \"question\": \"Who founded Kesto?\"}\n{not json\n");
+    err = new StringWriter();
+    assertEquals(1, run(err, cmd(args, "--steps", "4")));
+    assertTrue(err.toString().contains("train.jsonl:1"), err.toString());
+  }
+
+  private static String[] cmd(List<String> base, String... more) {
+    List<String> all = new ArrayList<>(base);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  private static List<Integer> steps(Path run) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Integer> out = new ArrayList<>();
+    for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      JsonNode n = json.readTree(l);
+      out.add(n.get("step").asInt());
+    }
+    return out;
+  }
+}
