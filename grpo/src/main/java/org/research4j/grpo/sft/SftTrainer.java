@@ -11,10 +11,9 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.research4j.grpo.run.MetricsLog;
 import org.research4j.grpo.run.RunCheckpoints;
+import org.research4j.grpo.run.StepProgress;
 import org.research4j.kernels.Kernels;
 import org.research4j.tensor.AdamW;
 import org.research4j.tensor.GradClip;
@@ -88,9 +87,7 @@ public final class SftTrainer {
       double last = Double.NaN;
       long t0 = System.nanoTime();
       long tokens = 0;
-      try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(config.steps())
-          .startsFrom(start, java.time.Duration.ZERO).setStyle(ProgressBarStyle.ASCII)
-          .setUpdateIntervalMillis(1000).build()) {
+      try (ProgressBar bar = StepProgress.of("train", config.steps(), start)) {
         for (int step = start + 1; step <= end; step++) {
           Batch batch = sample(train, step);
           float lr = config.learningRateAt(step);

@@ -12,8 +12,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
@@ -22,6 +20,7 @@ import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.run.MetricsLog;
 import org.research4j.grpo.run.RunCheckpoints;
+import org.research4j.grpo.run.StepProgress;
 import org.research4j.grpo.tool.Tool;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.QaExample;
@@ -121,9 +120,7 @@ public final class GrpoTrainer {
       double first = Double.NaN;
       double last = Double.NaN;
       Evaluation.Summary after = before;
-      try (ProgressBar bar = new ProgressBarBuilder().setTaskName("grpo")
-          .setInitialMax(config.steps()).startsFrom(start, java.time.Duration.ZERO)
-          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).build()) {
+      try (ProgressBar bar = StepProgress.of("grpo", config.steps(), start)) {
         for (int step = start + 1; step <= end; step++) {
           StepStats s = step(step, engine, policy, reference, tape, opt, questionsOf(train, step));
           if (step == start + 1) first = s.reward();
