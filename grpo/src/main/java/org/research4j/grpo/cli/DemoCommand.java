@@ -6,12 +6,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.QaMethod;
 import org.research4j.grpo.eval.Scoring;
 import org.research4j.grpo.eval.baselines.BaselineModel;
@@ -24,6 +27,7 @@ import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.run.RunCheckpoints;
+import org.research4j.grpo.sft.NameSwap;
 import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
@@ -126,6 +130,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--topk", defaultValue = "2", description = "Passages per search (default: ${DEFAULT-VALUE}).")
   int topK;
 
+  @Option(names = "--rename-traces", defaultValue = "false", arity = "1",
+      description = "Rename the names of every warm-start trace consistently (question, queries,"
+          + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
+  boolean renameTraces;
+
   @Option(names = "--eval-questions", defaultValue = "100",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
@@ -158,6 +167,10 @@ public final class DemoCommand implements Callable<Integer> {
     }
     List<QaExample> train = QaFormat.readAll(worldDir.resolve("train.jsonl"), OnMalformed.FAIL);
     List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
+    Set<String> heldOut = heldOut(passages, test);
+    List<Passage> readable = passages.stream().filter(p -> !heldOut.contains(p.id())).toList();
+    log.printf("holding %d passages about test questions' entities out of training (the index keeps"
+        + " them: only search can answer a test question)%n", heldOut.size());
     Tokenizer tok = tokenizer(passages, train);
     int endOfText = tok.idOf("<|endoftext|>");
     int endOfTurn = tok.idOf("<|im_end|>");
@@ -175,7 +188,7 @@ public final class DemoCommand implements Callable<Integer> {
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
-      List<SftExample> text = SftExample.packed(passages.stream().map(p -> tok.encode(p.contents()))
+      List<SftExample> text = SftExample.packed(readable.stream().map(p -> tok.encode(p.contents()))
           .toList(), endOfText, seqLen + 1);
       SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
           .run(() -> Qwen2Model.random(kernels, config, seed), text.subList(16, text.size()),
@@ -184,7 +197,10 @@ public final class DemoCommand implements Callable<Integer> {
 
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
-      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn);
+      NameSwap swap = renameTraces
+          ? new NameSwap(NameSwap.nameWords(readable.stream().map(Passage::title).toList()))
+          : null;
+      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn, swap, seed);
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
       report("loss on trained tokens", sft, sftSteps);
@@ -234,6 +250,15 @@ public final class DemoCommand implements Callable<Integer> {
       }
       header("method");
       results.forEach((name, outcomes) -> row(name, Evaluation.summary(outcomes)));
+      Function<String, String> passageText = id -> searcher.passage(id).map(Passage::contents).orElse(null);
+      log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
+          + " its passage retrieved; answer: its answer in the results; read: of those, written out"
+          + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
+      results.forEach((name, outcomes) -> {
+        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, passageText);
+        log.printf("%-22s %6.0f %7.3f %7.3f %7.3f %7.3f%n", name, d.get("hops"), d.get("query_entity"),
+            d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
+      });
       log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
           + " strict rule; searches = retrievals)%n%nReSearch, GRPO by question type:%n");
       report(results.get("ReSearch, GRPO"));
@@ -310,6 +335,25 @@ public final class DemoCommand implements Callable<Integer> {
         + 3 * d * c.intermediateSize() + 2 * d;
     return c.vocabSize() * d + c.numHiddenLayers() * perLayer + d
         + (c.tieWordEmbeddings() ? 0 : c.vocabSize() * d);
+  }
+
+  /**
+   * The passages a test question is answered from (its hops' supporting passages) and those whose
+   * subject is an entity a test question names: training never reads them.
+   */
+  private static Set<String> heldOut(List<Passage> passages, List<QaExample> test) {
+    Set<String> ids = new HashSet<>();
+    Set<String> entities = new HashSet<>();
+    for (QaExample q : test) {
+      ids.addAll(q.supportingPassages());
+      if (q.metadata().get("entities") instanceof List<?> es) {
+        for (Object e : es) entities.add(String.valueOf(e));
+      }
+    }
+    for (Passage p : passages) {
+      if (entities.contains(p.title())) ids.add(p.id());
+    }
+    return ids;
   }
 
   private static boolean isIndex(Path dir) {

@@ -1,6 +1,7 @@
 package org.research4j.grpo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.QaMethod;
 import org.research4j.grpo.eval.Scoring;
 import org.research4j.grpo.eval.baselines.BaselineModel;
@@ -27,6 +30,7 @@ import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;
 import org.research4j.search.flashrag.OnMalformed;
+import org.research4j.search.flashrag.Passage;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.flashrag.QaFormat;
 import org.research4j.search.index.Searcher;
@@ -150,9 +154,10 @@ public final class EvalCommand implements Callable<Integer> {
             done -> log.printf("  %s %d/%d%n", name, done, total)));
         log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
       }
+      Function<String, String> passages = id -> searcher.passage(id).map(Passage::contents).orElse(null);
+      printTable(results, passages);
+      if (out != null) write(results, passages);
     }
-    printTable(results);
-    if (out != null) write(results);
     return 0;
   }
 
@@ -183,7 +188,8 @@ public final class EvalCommand implements Callable<Integer> {
     return Tokenizer.load(file);
   }
 
-  private void printTable(Map<String, List<Evaluation.Outcome>> results) {
+  private void printTable(Map<String, List<Evaluation.Outcome>> results,
+      Function<String, String> passages) {
     PrintWriter w = spec.commandLine().getOut();
     w.printf("%-12s %-18s %5s %6s %6s %7s %10s %8s %9s%n", "method", "type", "n", "EM", "F1", "format",
         "retrievals", "tokens", "generated");
@@ -192,6 +198,14 @@ public final class EvalCommand implements Callable<Integer> {
         row(w, name, e.getKey().isEmpty() ? "-" : e.getKey(), e.getValue());
       }
       row(w, name, "all", Evaluation.summary(outcomes));
+    });
+    w.printf("%nwhere the hops fail (rates over every hop of every question; read = of the hops whose"
+        + " answer was retrieved)%n%-12s %6s %8s %8s %8s %8s%n", "method", "hops", "query", "gold",
+        "answer", "read");
+    results.forEach((name, outcomes) -> {
+      HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, passages);
+      w.printf("%-12s %6.0f %8.3f %8.3f %8.3f %8.3f%n", name, d.get("hops"), d.get("query_entity"),
+          d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
     });
     w.flush();
   }
@@ -203,7 +217,8 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   /** One line per (method, question), then one summary line per (method, type) and (method, all). */
-  private void write(Map<String, List<Evaluation.Outcome>> results) throws IOException {
+  private void write(Map<String, List<Evaluation.Outcome>> results,
+      Function<String, String> passages) throws IOException {
     ObjectMapper json = new ObjectMapper();
     if (out.getParent() != null) Files.createDirectories(out.getParent());
     try (BufferedWriter w = Files.newBufferedWriter(out)) {
@@ -227,6 +242,17 @@ public final class EvalCommand implements Callable<Integer> {
           int generated = 0;
           for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
           n.put("generated_tokens", generated);
+          ArrayNode hops = n.putArray("hops");
+          for (HopDiagnostics.Hop h : HopDiagnostics.of(o.question(), o.rollout().text(), passages)) {
+            ObjectNode hn = hops.addObject();
+            hn.put("hop", h.position());
+            hn.putPOJO("entities", h.entities());
+            hn.put("answer", h.answer());
+            hn.put("query_entity", h.queried());
+            h.goldRetrieved().ifPresent(g -> hn.put("gold_retrieved", g));
+            hn.put("answer_retrieved", h.answerRetrieved());
+            hn.put("read_exact", h.read());
+          }
           n.put("text", o.rollout().text());
           w.write(json.writeValueAsString(n));
           w.newLine();
@@ -246,6 +272,11 @@ public final class EvalCommand implements Callable<Integer> {
           n.put("retrievals", s.searches());
           n.put("response_tokens", s.responseTokens());
           n.put("generated_tokens", s.generatedTokens());
+          if (r.getKey().equals("all")) {
+            HopDiagnostics.summary(e.getValue(), passages).rates().forEach((k, v) -> {
+              if (!v.isNaN()) n.put("diag_" + k, v);
+            });
+          }
           w.write(json.writeValueAsString(n));
           w.newLine();
         }

@@ -3,6 +3,7 @@ package org.research4j.grpo.sft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.tool.Tool;
 import org.research4j.search.flashrag.QaExample;
@@ -27,6 +28,16 @@ public final class SearchTraces {
   /** One trace per question that has hops; questions without them are skipped. */
   public static List<SftExample> build(
       List<QaExample> questions, Tool tool, PromptTemplate template, Tokenizer tok, int endOfTurn) {
+    return build(questions, tool, template, tok, endOfTurn, null, 0);
+  }
+
+  /**
+   * As {@link #build(List, Tool, PromptTemplate, Tokenizer, int)}, with every trace's names
+   * renamed by {@code swap} (drawn from {@code seed}; none when {@code swap} is null), so that the
+   * trace is answered by copying from its context, not from memory.
+   */
+  public static List<SftExample> build(List<QaExample> questions, Tool tool,
+      PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed) {
     List<String> queries = new ArrayList<>();
     List<List<Map<?, ?>>> hops = new ArrayList<>();
     for (QaExample q : questions) {
@@ -35,22 +46,50 @@ public final class SearchTraces {
       for (Map<?, ?> hop : h) queries.add(String.valueOf(hop.get("question")));
     }
     List<String> results = tool.call(queries);
+    Random rnd = new Random(seed);
     List<SftExample> out = new ArrayList<>(questions.size());
     int r = 0;
     for (int i = 0; i < questions.size(); i++) {
       QaExample q = questions.get(i);
-      if (hops.get(i).isEmpty() || q.goldenAnswers().isEmpty()) continue;
+      List<Map<?, ?>> qh = hops.get(i);
+      if (qh.isEmpty() || q.goldenAnswers().isEmpty()) {
+        r += qh.size();
+        continue;
+      }
+      List<String> subs = new ArrayList<>();
+      List<String> answers = new ArrayList<>();
+      for (Map<?, ?> hop : qh) {
+        subs.add(String.valueOf(hop.get("question")));
+        answers.add(String.valueOf(hop.get("answer")));
+      }
+      List<String> found = new ArrayList<>(results.subList(r, r + qh.size()));
+      r += qh.size();
+      String question = q.question();
+      String golden = q.goldenAnswers().getFirst();
+      if (swap != null) {
+        List<String> names = new ArrayList<>(answers);
+        if (q.metadata().get("entities") instanceof List<?> es) {
+          for (Object e : es) names.add(String.valueOf(e));
+        }
+        Map<String, String> map = swap.renaming(names,
+            question + " " + String.join(" ", subs) + " " + String.join(" ", found), rnd);
+        question = NameSwap.apply(question, map);
+        golden = NameSwap.apply(golden, map);
+        subs = NameSwap.apply(subs, map);
+        answers = NameSwap.apply(answers, map);
+        found = NameSwap.apply(found, map);
+      }
       Trace t = new Trace(tok);
-      t.add(template.render(q.question()), false);
-      for (Map<?, ?> hop : hops.get(i)) {
-        String sub = String.valueOf(hop.get("question"));
+      t.add(template.render(question), false);
+      for (int h = 0; h < qh.size(); h++) {
+        String sub = subs.get(h);
         t.add("<think>" + sub + "</think>" + tool.callOpen() + sub + tool.callClose(), true);
         t.add(tool.resultOpen(), false);
-        t.addUntrusted(results.get(r++));
+        t.addUntrusted(found.get(h));
         t.add(tool.resultClose(), false);
-        t.add("<think> " + hop.get("answer") + "</think>", true);
+        t.add("<think> " + answers.get(h) + "</think>", true);
       }
-      t.add("<answer>\\boxed{ " + q.goldenAnswers().getFirst() + "}</answer>", true);
+      t.add("<answer>\\boxed{ " + golden + "}</answer>", true);
       t.addToken(endOfTurn);
       out.add(t.example());
     }
