@@ -18,7 +18,9 @@ import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.QaMethod;
+import org.research4j.grpo.eval.ResponseSampler;
 import org.research4j.grpo.eval.Scoring;
+import org.research4j.grpo.eval.SelfConsistency;
 import org.research4j.grpo.eval.baselines.BaselineModel;
 import org.research4j.grpo.eval.baselines.Ircot;
 import org.research4j.grpo.eval.baselines.IterRetGen;
@@ -29,10 +31,8 @@ import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;
-import org.research4j.search.flashrag.OnMalformed;
 import org.research4j.search.flashrag.Passage;
 import org.research4j.search.flashrag.QaExample;
-import org.research4j.search.flashrag.QaFormat;
 import org.research4j.search.index.Searcher;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
@@ -46,8 +46,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * The paper's comparison: the ReSearch agent and its baselines (Naive Generation, Naive RAG,
- * Iter-RetGen, IRCoT) on the same model, search index and questions, greedy, every answer read and
- * scored the same way ({@link Scoring#LENIENT}: a well-formed response's boxed answer, else the
+ * Iter-RetGen, IRCoT) on the same model, search index and questions, greedy, and on request
+ * self-consistency (the agent sampled {@code --samples} times at temperature 1, majority answer),
+ * every answer read and scored the same way ({@link Scoring#LENIENT}: a well-formed response's boxed answer, else the
  * answer read out of the text), in a table of exact match, F1, format rate, retrievals and tokens
  * per method, overall and per question type.
  */
@@ -55,7 +56,8 @@ import picocli.CommandLine.Spec;
     description = "Evaluate the ReSearch agent and the paper's baselines on a QA file.")
 public final class EvalCommand implements Callable<Integer> {
   /** The methods by their command-line names, in table order. */
-  static final List<String> METHODS = List.of("research", "naive-gen", "naive-rag", "iter-retgen", "ircot");
+  static final List<String> METHODS =
+      List.of("research", "naive-gen", "naive-rag", "iter-retgen", "ircot", "self-consistency");
 
   @Spec CommandSpec spec;
 
@@ -70,7 +72,8 @@ public final class EvalCommand implements Callable<Integer> {
   Path qa;
 
   @Option(names = "--methods", split = ",", defaultValue = "research,naive-gen,naive-rag,iter-retgen,ircot",
-      description = "Comma list of: research, naive-gen, naive-rag, iter-retgen, ircot (default: all).")
+      description = "Comma list of: research, naive-gen, naive-rag, iter-retgen, ircot, self-consistency"
+          + " (default: all but self-consistency, which costs --samples agent runs per question).")
   List<String> methods;
 
   @Option(names = "--topk", defaultValue = "5", description = "Passages per retrieval (default: ${DEFAULT-VALUE}).")
@@ -108,6 +111,14 @@ public final class EvalCommand implements Callable<Integer> {
       description = "IRCoT: most passages shown in all (default: ${DEFAULT-VALUE}).")
   int ircotPassages;
 
+  @Option(names = "--samples", defaultValue = "32", description = "Self-consistency: agent responses"
+      + " per question, at temperature 1, voted on (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Self-consistency: the sampling seed"
+      + " (default: ${DEFAULT-VALUE}).")
+  long seed;
+
   @Option(names = "--batch", defaultValue = "16", description = "Questions per batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
@@ -123,29 +134,31 @@ public final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     validate();
-    Tokenizer tok = loadTokenizer();
-    List<QaExample> questions = QaFormat.readAll(qa, OnMalformed.FAIL);
-    if (limit > 0 && limit < questions.size()) questions = questions.subList(0, limit);
-    if (questions.isEmpty()) throw new ParameterException(spec.commandLine(), qa + " holds no questions");
-    ChatTemplate template = chat.equals("qwen3") ? ChatTemplate.qwen3() : ChatTemplate.chatml(null);
+    Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
+    List<QaExample> questions = CommandInputs.questions(spec.commandLine(), qa, limit);
+    ChatTemplate template = CommandInputs.chat(chat);
+    PromptTemplate agentPrompt = CommandInputs.agentPrompt(prompt, template);
     boolean tags = prompt.equals("tags");
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     try (Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
         Searcher searcher = Searcher.open(index)) {
       Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
       SearchTool tool = new SearchTool(searcher, topK);
+      RolloutEngine engine = new RolloutEngine(model, tok, tool, eos);
       BaselineModel baseline = new BaselineModel(model, tok, eos,
           tags ? PromptStyle.tags() : PromptStyle.instructed(template),
           new BaselineModel.Config(maxNewTokens, SamplingConfig.greedy()));
       for (String name : methods) {
         QaMethod method = switch (name) {
-          case "research" -> Evaluation.agent(new RolloutEngine(model, tok, tool, eos),
+          case "research" -> Evaluation.agent(engine,
               new RolloutEngine.Config(maxNewTokens, maxSearches, SamplingConfig.greedy()),
-              tags ? PromptTemplate.bare() : PromptTemplate.instructed(template), tok);
+              agentPrompt, tok);
           case "naive-gen" -> new NaiveGeneration(baseline);
           case "naive-rag" -> new NaiveRag(baseline, tool::hits);
           case "iter-retgen" -> new IterRetGen(baseline, tool::hits, rounds);
           case "ircot" -> new Ircot(baseline, tool::hits, ircotSteps, ircotPassages);
+          case "self-consistency" -> new SelfConsistency(ResponseSampler.agent(engine, maxNewTokens,
+              maxSearches, agentPrompt, tok, seed), samples);
           default -> throw new IllegalStateException(name);
         };
         int total = questions.size();
@@ -167,25 +180,12 @@ public final class EvalCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "unknown method '" + m + "' in --methods; use " + METHODS);
       }
     }
-    if (!prompt.equals("tags") && !prompt.equals("instructed")) {
-      throw new ParameterException(spec.commandLine(), "--prompt must be tags or instructed, got " + prompt);
-    }
-    if (!chat.equals("chatml") && !chat.equals("qwen3")) {
-      throw new ParameterException(spec.commandLine(), "--chat must be chatml or qwen3, got " + chat);
-    }
-    if (topK < 1 || batch < 1 || maxNewTokens < 1 || rounds < 1 || ircotSteps < 0 || ircotPassages < 1) {
+    CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
+    if (topK < 1 || batch < 1 || maxNewTokens < 1 || rounds < 1 || ircotSteps < 0 || ircotPassages < 1
+        || samples < 1) {
       throw new ParameterException(spec.commandLine(), "need --topk, --batch, --max-new-tokens, --rounds,"
-          + " --ircot-passages >= 1 and --ircot-steps >= 0");
+          + " --ircot-passages, --samples >= 1 and --ircot-steps >= 0");
     }
-  }
-
-  private Tokenizer loadTokenizer() throws IOException {
-    Path file = modelDir.resolve("tokenizer.json");
-    if (!Files.exists(file)) {
-      throw new ParameterException(spec.commandLine(), "no tokenizer.json in " + modelDir
-          + "; --model must be a Hugging Face checkpoint directory with its tokenizer");
-    }
-    return Tokenizer.load(file);
   }
 
   private void printTable(Map<String, List<Evaluation.Outcome>> results,

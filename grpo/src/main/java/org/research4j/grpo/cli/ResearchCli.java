@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      PassKCommand.class,
       ReportCommand.class,
       WorldCommand.class,
       ChunkCommand.class,

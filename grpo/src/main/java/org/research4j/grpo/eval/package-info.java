@@ -2,6 +2,9 @@
  * Evaluation of a policy on a QA split with the search tool: exact match, F1, the format rate,
  * searches per response and response length, overall and per question type. The agent and the
  * paper's baselines ({@code baselines}) are all {@link org.research4j.grpo.eval.QaMethod}s, run and
- * scored the same way.
+ * scored the same way. Sampled at temperature 1 ({@link org.research4j.grpo.eval.ResponseSampler}),
+ * the agent's n responses per question give its pass@k curve ({@link
+ * org.research4j.grpo.eval.PassAtK}) and its self-consistency answer ({@link
+ * org.research4j.grpo.eval.SelfConsistency}).
  */
 package org.research4j.grpo.eval;

@@ -32,6 +32,18 @@ final class MetricChart {
 
   private MetricChart() {}
 
+  /** An empty chart in the report's style: white, anti-aliased, the legend below the plot. */
+  static XYChart chart(String title, String xTitle, String yTitle) {
+    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    // Below the plot: inside, it would cover the end of a rising curve or the start of a falling one.
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(LegendLayout.Horizontal);
+    chart.getStyler().setAntiAlias(true);
+    return chart;
+  }
+
   /**
    * @param sparse draw each value as a marker joined by lines (evaluations every N steps)
    * @param window the moving average's window drawn over the values, 0 for none
@@ -39,19 +51,13 @@ final class MetricChart {
    * @param lastStep the right end
    */
   static byte[] png(MetricSeries s, boolean sparse, int window, double firstStep, double lastStep) throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(s.key())
-        .xAxisTitle("step").yAxisTitle(s.key()).build();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    XYChart chart = chart(s.key(), "step", s.key());
     chart.getStyler().setLegendVisible(window > 0);
-    // Below the plot: inside, it would cover the last steps of a rising metric or the first of a falling one.
-    chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
-    chart.getStyler().setLegendLayout(LegendLayout.Horizontal);
     if (lastStep > firstStep) {
       chart.getStyler().setXAxisMin(firstStep);
       chart.getStyler().setXAxisMax(lastStep);
     }
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setAntiAlias(true);
 
     XYSeries raw = chart.addSeries(s.key(), s.steps(), s.values());
     raw.setMarker(sparse ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);

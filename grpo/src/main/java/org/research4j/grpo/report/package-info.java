@@ -30,5 +30,8 @@
  * <p>Every file is written atomically (temporary file, then rename), charts first and
  * {@code report.md} last, so a killed report leaves either the previous files or the new ones and
  * never a {@code report.md} that links a missing chart.
+ *
+ * <p>{@link org.research4j.grpo.report.PassAtKChart} draws pass@k curves ({@code research passk})
+ * in the same style.
  */
 package org.research4j.grpo.report;
