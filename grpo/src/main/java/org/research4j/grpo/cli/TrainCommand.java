@@ -109,6 +109,20 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
   double temperature;
 
+  @Option(names = "--dynamic-sampling", description = "DAPO's dynamic sampling (verl's"
+      + " filter_groups): drop groups whose rewards are all equal and roll out more questions until"
+      + " --questions-per-step groups have variance (default: off, the paper's recipe).")
+  boolean dynamicSampling;
+
+  @Option(names = "--max-num-gen-batches", defaultValue = "4", description = "With"
+      + " --dynamic-sampling, rollout rounds per step at most, the first included; then it trains on"
+      + " what it has (default: ${DEFAULT-VALUE}).")
+  int maxNumGenBatches;
+
+  @Option(names = "--pass-rate-filter", description = "Skip, for one pass over the data, a question"
+      + " whose latest group all passed (answer F1 >= 0.5) (default: off, the paper's recipe).")
+  boolean passRateFilter;
+
   @Option(names = "--max-completion-length", defaultValue = "1024",
       description = "Response budget in tokens, search results included (default: ${DEFAULT-VALUE}).")
   int maxCompletion;
@@ -161,12 +175,16 @@ public final class TrainCommand implements Callable<Integer> {
         .withObjective(beta, epsilon, epsilonHigh == null ? epsilon : epsilonHigh,
             LossType.parse(lossType), scaleRewards, iterations)
         .withRollout(temperature, maxCompletion, maxCalls, microBatch)
-        .withRun(seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps);
+        .withRun(seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps)
+        .withDynamicSampling(dynamicSampling).withMaxNumGenBatches(maxNumGenBatches)
+        .withPassRateFilter(passRateFilter);
     Files.createDirectories(out);
     CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
         .withTokenizerFile(model.resolve("tokenizer.json"));
-    log.printf("GRPO: %d steps x %d questions x G=%d from %s, %d train questions, %d dev%n",
-        c.steps(), c.questionsPerStep(), c.numGenerations(), model, trainSet.size(), devSet.size());
+    log.printf("GRPO: %d steps x %d questions x G=%d from %s, %d train questions, %d dev%s%s%n",
+        c.steps(), c.questionsPerStep(), c.numGenerations(), model, trainSet.size(), devSet.size(),
+        c.dynamicSampling() ? "; dynamic sampling, " + c.maxNumGenBatches() + " rounds at most" : "",
+        c.passRateFilter() ? "; pass-rate filter" : "");
     try (Searcher searcher = Searcher.open(index)) {
       GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
           promptTemplate, eos, Reward.RESEARCH, save, pad, log);

@@ -19,6 +19,14 @@ package org.research4j.grpo.train;
  * @param microBatch rollouts per forward pass; the gradient is accumulated over micro-batches
  * @param checkpointEvery save a resumable checkpoint every this many steps (and at the end)
  * @param evalEvery greedy evaluation on the dev questions every this many steps (0: never)
+ * @param dynamicSampling DAPO's dynamic sampling (verl's {@code algorithm.filter_groups}): groups
+ *     whose rewards are all equal are dropped and further questions are drawn and rolled out until
+ *     the step has {@code questionsPerStep} groups with variance (off in the paper)
+ * @param maxNumGenBatches with dynamic sampling, rollout rounds per step at most, the first
+ *     included (verl's {@code max_num_gen_batches}, but at least 1 and never an error): when it is
+ *     reached the step trains on the groups it has
+ * @param passRateFilter skip, once, a question whose latest group all passed (answer F1 ≥ 0.5)
+ *     the next time the question order reaches it (off in the paper)
  */
 public record GrpoConfig(
     int steps,
@@ -40,7 +48,10 @@ public record GrpoConfig(
     int microBatch,
     long seed,
     int checkpointEvery,
-    int evalEvery) {
+    int evalEvery,
+    boolean dynamicSampling,
+    int maxNumGenBatches,
+    boolean passRateFilter) {
 
   public GrpoConfig {
     if (steps < 1 || questionsPerStep < 1 || numGenerations < 2 || numIterations < 1
@@ -59,35 +70,43 @@ public record GrpoConfig(
       throw new IllegalArgumentException("GrpoConfig: max completion length and checkpointEvery >= 1,"
           + " max tool calls and evalEvery >= 0");
     }
+    if (maxNumGenBatches < 1) {
+      throw new IllegalArgumentException("GrpoConfig: max_num_gen_batches (rollout rounds per step,"
+          + " the first included) must be >= 1, got " + maxNumGenBatches);
+    }
   }
 
   /**
    * The paper's recipe (DESIGN.md): G = 5, β = 0.001, ε = 0.2, learning rate 1e-6, temperature 1,
-   * token-mean loss, scaled rewards, one update per batch, gradient norm clipped at 1.
+   * token-mean loss, scaled rewards, one update per batch, gradient norm clipped at 1; no dynamic
+   * sampling (a cap of 4 rollout rounds when it is turned on), no pass-rate filter.
    */
   public static GrpoConfig paper() {
     return new GrpoConfig(100, 32, 5, 1e-6f, 0, 0f, 1f, 0.001f, 0.2f, 0.2f, LossType.TOKEN_MEAN,
-        true, 1, 1.0, 1024, 8, 8, 0, 50, 0);
+        true, 1, 1.0, 1024, 8, 8, 0, 50, 0, false, 4, false);
   }
 
   public GrpoConfig withSteps(int s) {
     return new GrpoConfig(s, questionsPerStep, numGenerations, learningRate, warmupSteps,
         weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
-        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
   }
 
   /** Questions per step and their group size. */
   public GrpoConfig withBatch(int questions, int generations) {
     return new GrpoConfig(steps, questions, generations, learningRate, warmupSteps, weightDecay,
         maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations, temperature,
-        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
   }
 
   /** Learning rate, warm-up steps, weight decay, gradient-norm clip. */
   public GrpoConfig withOptimizer(float lr, int warmup, float decay, float clip) {
     return new GrpoConfig(steps, questionsPerStep, numGenerations, lr, warmup, decay, clip,
         beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations, temperature,
-        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
   }
 
   /** β, ε, ε_high, the loss type, reward scaling and μ: the objective. */
@@ -95,20 +114,50 @@ public record GrpoConfig(
       int iterations) {
     return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
         weightDecay, maxGradNorm, b, eps, epsHigh, loss, scale, iterations, temperature,
-        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery);
+        maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
   }
 
   /** Sampling temperature, response budget, search cap and rollouts per forward pass. */
   public GrpoConfig withRollout(double temp, int maxCompletion, int maxCalls, int micro) {
     return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
         weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
-        temp, maxCompletion, maxCalls, micro, seed, checkpointEvery, evalEvery);
+        temp, maxCompletion, maxCalls, micro, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
   }
 
   public GrpoConfig withRun(long s, int checkpoint, int eval) {
     return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
         weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
-        temperature, maxCompletionLength, maxToolCalls, microBatch, s, checkpoint, eval);
+        temperature, maxCompletionLength, maxToolCalls, microBatch, s, checkpoint, eval,
+        dynamicSampling, maxNumGenBatches, passRateFilter);
+  }
+
+  /**
+   * DAPO's dynamic sampling on or off ({@code --dynamic-sampling}): flat groups are dropped and
+   * replaced by groups of further questions, up to {@link #maxNumGenBatches} rollout rounds a step.
+   */
+  public GrpoConfig withDynamicSampling(boolean on) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        on, maxNumGenBatches, passRateFilter);
+  }
+
+  /** Rollout rounds per step at most under dynamic sampling, the first included ({@code --max-num-gen-batches}). */
+  public GrpoConfig withMaxNumGenBatches(int rounds) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, rounds, passRateFilter);
+  }
+
+  /** The pass-rate filter on or off ({@code --pass-rate-filter}; {@link QuestionStream}). */
+  public GrpoConfig withPassRateFilter(boolean on) {
+    return new GrpoConfig(steps, questionsPerStep, numGenerations, learningRate, warmupSteps,
+        weightDecay, maxGradNorm, beta, epsilon, epsilonHigh, lossType, scaleRewards, numIterations,
+        temperature, maxCompletionLength, maxToolCalls, microBatch, seed, checkpointEvery, evalEvery,
+        dynamicSampling, maxNumGenBatches, on);
   }
 
   /** Learning rate at 1-based {@code step}: linear warm-up, then constant. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import org.research4j.grpo.eval.Evaluation;
@@ -37,8 +36,9 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * into group advantages, then update the policy {@code μ} times on those rollouts with the clipped,
  * KL-regularised per-token loss, accumulated over micro-batches, clipped to a global norm, AdamW.
  * A metrics line per step; resumable checkpoints. A run directory that already holds a checkpoint
- * continues from it: the questions and the sampling seed of step {@code s} depend only on {@code
- * (seed, s)}, and the frozen reference is the initial policy, rebuilt by {@code initial}.
+ * continues from it: the question order ({@link QuestionStream}, its cursor saved with the
+ * checkpoint) and the sampling seed of each step's rollout rounds depend only on the run seed and
+ * the step, and the frozen reference is the initial policy, rebuilt by {@code initial}.
  */
 public final class GrpoTrainer {
   private final Kernels kernels;
@@ -61,7 +61,9 @@ public final class GrpoTrainer {
   public record StepStats(int step, double reward, double rewardStd, double f1, double exactMatch,
       double wellFormed, double searches, double responseTokens, double trainedTokens,
       double flatGroups, double kl, double clipFraction, double loss, double gradNorm, float lr,
-      double rolloutSeconds, double updateSeconds) {}
+      double rolloutSeconds, double updateSeconds, int groupsSeen, int flatGroupsSeen,
+      int groupsDropped, int extraRolloutRounds, int groupsTrained, double passRate,
+      int questionsSkipped) {}
 
   public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tool tool,
       PromptTemplate template, Set<Integer> eos, Reward reward,
@@ -99,8 +101,18 @@ public final class GrpoTrainer {
     Optional<RunCheckpoints.Saved> saved = checkpoints.latest();
     Qwen2Model policy = saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : initial.get();
     int start = saved.map(RunCheckpoints.Saved::step).orElse(0);
+    QuestionStream questions = new QuestionStream(train.size(), config.seed(),
+        config.passRateFilter());
+    long signalGroups = 0; // groups with unequal rewards in steps 1..step; -1: not known
     if (saved.isPresent()) {
       log.printf("resuming from %s (step %d of %d)%n", saved.get().dir(), start, config.steps());
+      ObjectNode state = checkpoints.state(saved.get());
+      if (!questions.restore(state, (long) start * config.questionsPerStep())) {
+        log.printf("warning: the checkpoint was trained on %d questions, this run has %d; the"
+            + " question order does not continue the one it had%n",
+            state.path("train_questions").asInt(), train.size());
+      }
+      signalGroups = state.path("groups_with_variance").asLong(-1);
     }
     AdamW.Config adam = AdamW.Config.of(config.learningRate())
         .withWeightDecay(config.weightDecay()).withBetas(0.9f, 0.999f);
@@ -122,7 +134,8 @@ public final class GrpoTrainer {
       Evaluation.Summary after = before;
       try (ProgressBar bar = StepProgress.of("grpo", config.steps(), start)) {
         for (int step = start + 1; step <= end; step++) {
-          StepStats s = step(step, engine, policy, reference, tape, opt, questionsOf(train, step));
+          StepStats s = step(step, engine, policy, reference, tape, opt, train, questions);
+          if (signalGroups >= 0) signalGroups += s.groupsSeen() - s.flatGroupsSeen();
           if (step == start + 1) first = s.reward();
           last = s.reward();
           ObjectNode line = line(s);
@@ -136,54 +149,120 @@ public final class GrpoTrainer {
           bar.setExtraMessage(String.format("reward %.3f  format %.0f%%  searches %.2f",
               s.reward(), 100 * s.wellFormed(), s.searches()));
           if (step % config.checkpointEvery() == 0 || step == end) {
-            checkpoints.save(step, policy, modelOptions, opt, MetricsLog.line());
+            ObjectNode state = MetricsLog.line().put("groups_with_variance", signalGroups);
+            questions.save(state);
+            checkpoints.save(step, policy, modelOptions, opt, state);
           }
         }
+      }
+      if (end > start && signalGroups == 0) {
+        log.printf("steps 1-%d: every group of every step had equal rewards; the run had no"
+            + " policy-gradient signal%n", end);
       }
       return new Result(policy, start, first, last, before, after);
     }
   }
 
-  /** One GRPO step on {@code questions}: rollouts, rewards, advantages, μ updates. */
+  /**
+   * One GRPO step: draw questions, roll each out G times, score; under dynamic sampling drop the
+   * groups whose rewards are all equal and draw further rounds until {@code questionsPerStep}
+   * groups have variance or {@code maxNumGenBatches} rounds ran; then the μ updates on the groups
+   * kept (none when no group was kept). Reward, F1 and the other rollout metrics cover every
+   * rollout of the step, kept or dropped.
+   */
   StepStats step(int step, RolloutEngine engine, Qwen2Model policy, Qwen2Model reference,
-      Tape tape, AdamW opt, List<QaExample> questions) {
+      Tape tape, AdamW opt, List<QaExample> train, QuestionStream questions) {
     int g = config.numGenerations();
+    int q = config.questionsPerStep();
     long t0 = System.nanoTime();
+    List<Rollout> kept = new ArrayList<>(q * g);
+    List<Double> keptRewards = new ArrayList<>(q * g);
+    List<Double> all = new ArrayList<>(q * g);
+    double f1 = 0, em = 0, ok = 0, searches = 0, length = 0, passed = 0;
+    long trainedTotal = 0;
+    int seen = 0, flat = 0, keptGroups = 0, skipped = 0, rounds = 0;
+    while (true) {
+      // After the first round, enough questions to fill the batch at the keep rate seen so far.
+      int want = rounds == 0 || keptGroups == 0 ? q
+          : (int) Math.min(q, Math.ceil((double) (q - keptGroups) * seen / keptGroups));
+      QuestionStream.Draw draw = questions.draw(want);
+      skipped += draw.skipped();
+      List<QaExample> drawn = new ArrayList<>(want);
+      for (int idx : draw.indices()) drawn.add(train.get(idx));
+      List<Rollout> rollouts = rollOut(engine, drawn, step, rounds);
+      rounds++;
+      for (int k = 0; k < drawn.size(); k++) {
+        double[] group = new double[g];
+        int pass = 0;
+        for (int i = 0; i < g; i++) {
+          Rollout r = rollouts.get(k * g + i);
+          ReSearchReward.Score sc = reward.score(r, drawn.get(k).goldenAnswers());
+          group[i] = sc.reward();
+          all.add(sc.reward());
+          f1 += sc.f1();
+          em += sc.exactMatch();
+          ok += sc.verdict().wellFormed() ? 1 : 0;
+          pass += sc.f1() >= QuestionStream.PASS_F1 ? 1 : 0;
+          searches += r.toolCalls();
+          length += r.response().length;
+          trainedTotal += PolicyBatch.trainedTokens(r);
+        }
+        passed += pass;
+        questions.record(draw.indices().get(k), pass, g);
+        boolean isFlat = Advantages.flatGroups(group, g) == 1;
+        seen++;
+        flat += isFlat ? 1 : 0;
+        if ((config.dynamicSampling() && isFlat) || keptGroups >= q) continue;
+        keptGroups++;
+        for (int i = 0; i < g; i++) {
+          kept.add(rollouts.get(k * g + i));
+          keptRewards.add(group[i]);
+        }
+      }
+      if (!config.dynamicSampling() || keptGroups >= q || rounds >= config.maxNumGenBatches()) {
+        break;
+      }
+    }
+    long t1 = System.nanoTime();
+    double[] rewards = keptRewards.stream().mapToDouble(Double::doubleValue).toArray();
+    PolicyUpdate.Result u = kept.isEmpty() ? new PolicyUpdate.Result(0, 0, 0, 0)
+        : update(step, policy, reference, tape, opt, kept, rewards);
+    long t2 = System.nanoTime();
+    if (flat == seen) {
+      log.printf(config.dynamicSampling()
+          ? "step %d: every group had equal rewards (%d groups in %d rollout rounds); no gradient"
+              + " this step, update skipped%n"
+          : "step %d: every group had equal rewards (%d groups); no policy-gradient signal this"
+              + " step (advantages all 0)%n", step, seen, rounds);
+    }
+    int n = all.size();
+    double mean = 0;
+    for (double r : all) mean += r / n;
+    double var = 0;
+    for (double r : all) var += (r - mean) * (r - mean) / n;
+    return new StepStats(step, mean, Math.sqrt(var), f1 / n, em / n, ok / n, searches / n,
+        length / n, (double) trainedTotal / n, (double) flat / seen,
+        u.kl(), u.clipFraction(), u.loss(), u.gradNorm(), config.learningRateAt(step),
+        (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped);
+  }
+
+  /**
+   * G rollouts of each question. The sampling seed depends on {@code (seed, step, round)} only;
+   * round 0 keeps the seed the plain recipe always had.
+   */
+  private List<Rollout> rollOut(RolloutEngine engine, List<QaExample> questions, int step,
+      int round) {
+    int g = config.numGenerations();
     List<int[]> prompts = new ArrayList<>(questions.size() * g);
     for (QaExample q : questions) {
       int[] p = tok.encode(template.render(q.question()));
       for (int i = 0; i < g; i++) prompts.add(p);
     }
     SamplingConfig sampling = SamplingConfig.sampling(config.temperature(),
-        config.seed() * 1_000_003L + step);
-    List<Rollout> rollouts = engine.run(prompts, new RolloutEngine.Config(
+        config.seed() * 1_000_003L + step + round * 0x9E3779B97F4A7C15L);
+    return engine.run(prompts, new RolloutEngine.Config(
         config.maxCompletionLength(), config.maxToolCalls(), sampling));
-    int n = rollouts.size();
-    double[] rewards = new double[n];
-    double f1 = 0, em = 0, ok = 0, searches = 0, length = 0;
-    int trainedTotal = 0;
-    for (int i = 0; i < n; i++) {
-      Rollout r = rollouts.get(i);
-      ReSearchReward.Score sc = reward.score(r, questions.get(i / g).goldenAnswers());
-      rewards[i] = sc.reward();
-      f1 += sc.f1();
-      em += sc.exactMatch();
-      ok += sc.verdict().wellFormed() ? 1 : 0;
-      searches += r.toolCalls();
-      length += r.response().length;
-      trainedTotal += PolicyBatch.trainedTokens(r);
-    }
-    long t1 = System.nanoTime();
-    PolicyUpdate.Result u = update(step, policy, reference, tape, opt, rollouts, rewards);
-    long t2 = System.nanoTime();
-    double mean = 0;
-    for (double r : rewards) mean += r / n;
-    double var = 0;
-    for (double r : rewards) var += (r - mean) * (r - mean) / n;
-    return new StepStats(step, mean, Math.sqrt(var), f1 / n, em / n, ok / n, searches / n,
-        length / n, (double) trainedTotal / n, Advantages.flatGroups(rewards, g),
-        u.kl(), u.clipFraction(), u.loss(), u.gradNorm(), config.learningRateAt(step),
-        (t1 - t0) / 1e9, (t2 - t1) / 1e9);
   }
 
   /** The μ policy updates of one step on its scored rollouts ({@link PolicyUpdate#apply}). */
@@ -191,41 +270,6 @@ public final class GrpoTrainer {
       AdamW opt, List<Rollout> rollouts, double[] rewards) {
     return new PolicyUpdate(config, padId).apply(step, policy, reference, tape, opt, rollouts,
         rewards);
-  }
-
-  /**
-   * The questions of 1-based {@code step}: consecutive slices of a reshuffled pass over {@code
-   * train} (each pass a permutation seeded by the run seed and the pass number), so every question
-   * is used once per pass and a resumed run draws what the uninterrupted one would have.
-   */
-  List<QaExample> questionsOf(List<QaExample> train, int step) {
-    int q = config.questionsPerStep();
-    List<QaExample> out = new ArrayList<>(q);
-    long from = (long) (step - 1) * q;
-    int cachedPass = -1;
-    int[] perm = null;
-    for (long i = from; i < from + q; i++) {
-      int pass = (int) (i / train.size());
-      if (pass != cachedPass) {
-        perm = permutation(train.size(), config.seed() * 7_919L + pass);
-        cachedPass = pass;
-      }
-      out.add(train.get(perm[(int) (i % train.size())]));
-    }
-    return out;
-  }
-
-  private static int[] permutation(int n, long seed) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) p[i] = i;
-    SplittableRandom rnd = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   private Evaluation.Summary evaluate(RolloutEngine engine, RolloutEngine.Config greedy,
@@ -241,7 +285,11 @@ public final class GrpoTrainer {
         .put("response_tokens", s.responseTokens()).put("trained_tokens", s.trainedTokens())
         .put("flat_groups", s.flatGroups()).put("kl", s.kl()).put("clip_fraction", s.clipFraction())
         .put("loss", s.loss()).put("grad_norm", s.gradNorm()).put("lr", s.lr())
-        .put("rollout_s", s.rolloutSeconds()).put("update_s", s.updateSeconds());
+        .put("rollout_s", s.rolloutSeconds()).put("update_s", s.updateSeconds())
+        .put("groups_seen", s.groupsSeen()).put("flat_groups_seen", s.flatGroupsSeen())
+        .put("groups_dropped", s.groupsDropped()).put("extra_rollout_rounds", s.extraRolloutRounds())
+        .put("groups_trained", s.groupsTrained()).put("pass_rate", s.passRate())
+        .put("questions_skipped", s.questionsSkipped());
   }
 
   private static ObjectNode evalLine(ObjectNode line, Evaluation.Summary e) {

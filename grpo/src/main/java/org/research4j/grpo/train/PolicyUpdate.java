@@ -107,11 +107,16 @@ public final class PolicyUpdate {
         tokens == 0 ? 0 : (double) clipped / tokens, norm);
   }
 
-  /** Log-probability of every target token of {@code b} under {@code model}, shape {@code [rows]}. */
-  private static Tensor logProbs(Tape tape, Qwen2Model model, PolicyBatch b) {
+  /**
+   * Log-probability of every target token of {@code b} under {@code model}, shape {@code [rows]}:
+   * of the distribution the rollouts were sampled from, softmax(logits / temperature), as TRL
+   * computes it for the policy, the old policy and the reference alike.
+   */
+  Tensor logProbs(Tape tape, Qwen2Model model, PolicyBatch b) {
     Ops ops = tape.ops();
     Tensor logits = model.logits(ops, tape.ints(b.ids(), b.batch(), b.seqLen()),
         tape.ints(b.rows(), b.tokens()));
+    if (config.temperature() != 1) logits = ops.scale(logits, (float) (1 / config.temperature()));
     return ops.tokenLogProbs(logits, tape.ints(b.targets(), b.tokens()), Ops.IGNORE_INDEX);
   }
 

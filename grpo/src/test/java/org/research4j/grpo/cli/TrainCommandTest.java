@@ -83,6 +83,20 @@ class TrainCommandTest {
     assertTrue(err.toString().contains("train.jsonl:1"), err.toString());
   }
 
+  @Test
+  void signalOptionsParseWithThePaperAsDefault() {
+    String[] required = {"--model", "m", "--index", "i", "--train", "t", "--out", "o"};
+    TrainCommand plain = new TrainCommand();
+    new CommandLine(plain).parseArgs(required);
+    assertEquals(List.of(false, 4, false),
+        List.of(plain.dynamicSampling, plain.maxNumGenBatches, plain.passRateFilter));
+    TrainCommand on = new TrainCommand();
+    new CommandLine(on).parseArgs(cmd(List.of(required), "--dynamic-sampling",
+        "--max-num-gen-batches", "6", "--pass-rate-filter"));
+    assertEquals(List.of(true, 6, true),
+        List.of(on.dynamicSampling, on.maxNumGenBatches, on.passRateFilter));
+  }
+
   private static String[] cmd(List<String> base, String... more) {
     List<String> all = new ArrayList<>(base);
     all.addAll(List.of(more));
