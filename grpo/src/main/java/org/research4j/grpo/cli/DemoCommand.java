@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
   int sftSteps;
 
   @Option(names = "--grpo-steps", defaultValue = "40",
-      description = "GRPO steps after the warm start (default: ${DEFAULT-VALUE}).")
+      description = "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
   @Option(names = "--grpo-questions", defaultValue = "8",
@@ -206,23 +206,26 @@ public final class DemoCommand implements Callable<Integer> {
       report("loss on trained tokens", sft, sftSteps);
       if (lm.model() != sft.model()) lm.model().close();
 
-      log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature 1"
-              + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
-          grpoQuestions, generations);
-      Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
-      GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
-          .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
-          .withRollout(1.0, seqLen, MAX_SEARCHES, 8)
-          .withRun(seed, 10, Math.max(1, grpoSteps / 4));
-      List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
-      GrpoTrainer.Result grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-          template, Set.of(endOfTurn, endOfText), Reward.RESEARCH, save, endOfText, log)
-          .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
-      if (grpo.resumedFrom() >= grpoSteps) {
-        log.printf("already trained (%d steps)%n", grpoSteps);
-      } else {
-        log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
-            grpo.firstReward(), grpo.lastReward());
+      GrpoTrainer.Result grpo = null;
+      if (grpoSteps > 0) {
+        log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature 1"
+                + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
+            grpoQuestions, generations);
+        Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
+        GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
+            .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
+            .withRollout(1.0, seqLen, MAX_SEARCHES, 8)
+            .withRun(seed, 10, Math.max(1, grpoSteps / 4));
+        List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
+        grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
+            template, Set.of(endOfTurn, endOfText), Reward.RESEARCH, save, endOfText, log)
+            .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
+        if (grpo.resumedFrom() >= grpoSteps) {
+          log.printf("already trained (%d steps)%n", grpoSteps);
+        } else {
+          log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
+              grpo.firstReward(), grpo.lastReward());
+        }
       }
 
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
@@ -242,8 +245,10 @@ public final class DemoCommand implements Callable<Integer> {
       }
       methods.put("ReSearch, warm start", Evaluation.agent(
           new RolloutEngine(sft.model(), tok, search, eos), greedy, template, tok));
-      methods.put("ReSearch, GRPO", Evaluation.agent(
-          new RolloutEngine(grpo.model(), tok, search, eos), greedy, template, tok));
+      if (grpo != null) {
+        methods.put("ReSearch, GRPO", Evaluation.agent(
+            new RolloutEngine(grpo.model(), tok, search, eos), greedy, template, tok));
+      }
       Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
       for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
         results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, 25, d -> {}));
@@ -260,10 +265,12 @@ public final class DemoCommand implements Callable<Integer> {
             d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
       });
       log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
-          + " strict rule; searches = retrievals)%n%nReSearch, GRPO by question type:%n");
-      report(results.get("ReSearch, GRPO"));
+          + " strict rule; searches = retrievals)%n");
+      String agent = grpo != null ? "ReSearch, GRPO" : "ReSearch, warm start";
+      log.printf("%n%s by question type:%n", agent);
+      report(results.get(agent));
       sft.model().close();
-      grpo.model().close();
+      if (grpo != null) grpo.model().close();
     }
     log.println("\nrun directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
         + " metrics in */metrics.jsonl)");
