@@ -3,6 +3,7 @@ package org.research4j.grpo.sft;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * One training sequence: its tokens and, per token, whether the model is trained to predict it.
@@ -45,6 +46,34 @@ public record SftExample(int[] tokens, boolean[] trained) {
     }
     if (n > 1) out.add(allTrained(Arrays.copyOf(buf, n)));
     return out;
+  }
+
+  /**
+   * Like {@link #packed}, but each document is followed, with probability {@code
+   * repeatProbability}, by a repeat of itself, straight after its last token: {@code separator d d}
+   * instead of {@code separator d}. The repeat is predictable only by copying from the context,
+   * which rewards induction heads (the copy-rich, "bursty" text they form on). Whether a document
+   * repeats is drawn from a generator seeded by {@code seed}, one draw per document; probability 0
+   * gives exactly {@link #packed}'s windows. A document longer than about half a window has its
+   * repeat partly in the next window, out of sight of the original.
+   */
+  public static List<SftExample> packedWithRepeats(List<int[]> documents, int separator,
+      int window, double repeatProbability, long seed) {
+    if (!(repeatProbability >= 0 && repeatProbability <= 1)) {
+      throw new IllegalArgumentException("repeat probability must be in [0, 1], got " + repeatProbability);
+    }
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<int[]> docs = new ArrayList<>(documents.size());
+    for (int[] doc : documents) {
+      if (rnd.nextDouble() < repeatProbability) {
+        int[] twice = Arrays.copyOf(doc, 2 * doc.length);
+        System.arraycopy(doc, 0, twice, doc.length, doc.length);
+        docs.add(twice);
+      } else {
+        docs.add(doc);
+      }
+    }
+    return packed(docs, separator, window);
   }
 
   public int length() {

@@ -35,19 +35,45 @@ public final class SftTrainer {
   private final CheckpointWriter.Options modelOptions;
   private final int padId;
   private final PrintStream log;
+  private final CopyProbe copyProbe;
+  private final int copyEvery;
 
-  /** What a finished run reports. */
+  /**
+   * What a finished run reports. {@code copyBefore} and {@code copyAfter} are the {@link
+   * CopyProbe} score at the start of this session and at the end, NaN without a probe.
+   */
   public record Result(Qwen2Model model, int resumedFrom, double firstLoss, double lastLoss,
-      double devLossBefore, double devLossAfter) {}
+      double devLossBefore, double devLossAfter, double copyBefore, double copyAfter) {}
 
   public SftTrainer(Kernels kernels, SftConfig config, Path runDir,
       CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
+    this(kernels, config, runDir, modelOptions, padId, log, null, 0);
+  }
+
+  private SftTrainer(Kernels kernels, SftConfig config, Path runDir,
+      CheckpointWriter.Options modelOptions, int padId, PrintStream log, CopyProbe copyProbe,
+      int copyEvery) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
     this.modelOptions = modelOptions;
     this.padId = padId;
     this.log = log;
+    this.copyProbe = copyProbe;
+    this.copyEvery = copyEvery;
+  }
+
+  /**
+   * This trainer, also scoring {@code probe} (the copy score, which shows the induction-head phase
+   * change): before the first step (a {@code step 0} line of {@code metrics.jsonl} in a fresh run),
+   * as {@code copy_acc} on the metrics line of every {@code every}-th step, or of every step that
+   * evaluates the dev loss when {@code every} is 0, and at the end ({@link Result#copyAfter}). The
+   * probe only reads the model (a forward pass recording nothing on the tape): training takes the
+   * same steps with it or without.
+   */
+  public SftTrainer withCopyProbe(CopyProbe probe, int every) {
+    if (every < 0) throw new IllegalArgumentException("SftTrainer: copy probe every " + every);
+    return new SftTrainer(kernels, config, runDir, modelOptions, padId, log, probe, every);
   }
 
   /**
@@ -80,9 +106,17 @@ public final class SftTrainer {
         .withBetas(0.9f, 0.95f);
     try (Tape tape = new Tape(kernels);
         AdamW opt = new AdamW(model.parameters(), adam);
-        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"), start)) {
+        // a fresh start drops everything, the step-0 line of a run killed before its first save too
+        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"),
+            start == 0 ? -1 : start)) {
       if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
       double devBefore = devLoss(tape, model, dev);
+      double copyBefore = copy(tape, model);
+      if (copyProbe != null && start == 0) {
+        ObjectNode m = MetricsLog.line().put("step", 0).put("copy_acc", copyBefore);
+        if (!Double.isNaN(devBefore)) m.put("dev_loss", devBefore);
+        metrics.write(m);
+      }
       double first = Double.NaN;
       double last = Double.NaN;
       long t0 = System.nanoTime();
@@ -113,6 +147,10 @@ public final class SftTrainer {
           if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
             m.put("dev_loss", devLoss(tape, model, dev));
           }
+          if (copyProbe != null && (copyEvery > 0 ? step % copyEvery == 0
+              : config.evalEvery() > 0 && step % config.evalEvery() == 0)) {
+            m.put("copy_acc", copy(tape, model));
+          }
           metrics.write(m);
           bar.stepTo(step);
           bar.setExtraMessage(String.format("loss %.3f", l));
@@ -122,7 +160,8 @@ public final class SftTrainer {
         }
       }
       double devAfter = devLoss(tape, model, dev);
-      return new Result(model, start, first, last, devBefore, devAfter);
+      return new Result(model, start, first, last, devBefore, devAfter, copyBefore,
+          copy(tape, model));
     }
   }
 
@@ -131,6 +170,15 @@ public final class SftTrainer {
     List<SftExample> picked = new ArrayList<>(config.batchSize());
     for (int i = 0; i < config.batchSize(); i++) picked.add(train.get(rnd.nextInt(train.size())));
     return Batch.of(picked, config.seqLen(), padId);
+  }
+
+  /**
+   * The copy score, NaN without a probe; as many probe sequences per pass as fit in the tokens of a
+   * training batch.
+   */
+  private double copy(Tape tape, Qwen2Model model) {
+    return copyProbe == null ? Double.NaN : copyProbe.score(tape, model,
+        Math.max(1, config.batchSize() * config.seqLen() / copyProbe.sequenceLength()));
   }
 
   /** Mean loss over every trained token of {@code dev}, in batches, recording nothing. */
