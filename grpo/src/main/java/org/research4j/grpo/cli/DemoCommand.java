@@ -27,6 +27,7 @@ import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.run.RunCheckpoints;
+import org.research4j.grpo.sft.CopyProbe;
 import org.research4j.grpo.sft.NameSwap;
 import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
@@ -130,6 +131,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--topk", defaultValue = "2", description = "Passages per search (default: ${DEFAULT-VALUE}).")
   int topK;
 
+  @Option(names = "--lm-repeats", defaultValue = "0",
+      description = "Share of encyclopedia passages repeated right after themselves in language"
+          + " modelling, copy-rich text that brings on induction heads (default: ${DEFAULT-VALUE}).")
+  double lmRepeats;
+
   @Option(names = "--rename-traces", defaultValue = "false", arity = "1",
       description = "Rename the names of every warm-start trace consistently (question, queries,"
           + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
@@ -188,12 +194,17 @@ public final class DemoCommand implements Callable<Integer> {
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
-      List<SftExample> text = SftExample.packed(readable.stream().map(p -> tok.encode(p.contents()))
-          .toList(), endOfText, seqLen + 1);
+      List<SftExample> text = SftExample.packedWithRepeats(readable.stream()
+          .map(p -> tok.encode(p.contents())).toList(), endOfText, seqLen + 1, lmRepeats, seed);
+      CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
       SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
+          .withCopyProbe(copy, Math.max(1, pretrainSteps / 20))
           .run(() -> Qwen2Model.random(kernels, config, seed), text.subList(16, text.size()),
               text.subList(0, 16));
       report("loss", lm, pretrainSteps);
+      log.printf("copy score (next-token accuracy on the second copy of %d random %d-token spans;"
+          + " chance %.4f): %.3f -> %.3f%n", copy.size(), copy.span(), copy.chance(),
+          lm.copyBefore(), lm.copyAfter());
 
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
@@ -202,8 +213,10 @@ public final class DemoCommand implements Callable<Integer> {
           : null;
       List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn, swap, seed);
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
+          .withCopyProbe(copy, Math.max(1, sftSteps / 20))
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
       report("loss on trained tokens", sft, sftSteps);
+      log.printf("copy score %.3f -> %.3f%n", sft.copyBefore(), sft.copyAfter());
       if (lm.model() != sft.model()) lm.model().close();
 
       GrpoTrainer.Result grpo = null;
