@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       PassKCommand.class,
       ReportCommand.class,
+      SeedsCommand.class,
       WorldCommand.class,
       ChunkCommand.class,
       IndexCommand.class,

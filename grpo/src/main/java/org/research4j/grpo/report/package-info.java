@@ -33,5 +33,10 @@
  *
  * <p>{@link org.research4j.grpo.report.PassAtKChart} draws pass@k curves ({@code research passk})
  * in the same style.
+ *
+ * <p>{@link org.research4j.grpo.report.DemoSummary} is what one {@code research demo} run found
+ * ({@code summary.json}: stage times, each method's scores, hop diagnostics, pass@k), and
+ * {@link org.research4j.grpo.report.SeedStats} the mean, sample standard deviation and range of
+ * those over several seeds ({@code research seeds}, {@code seeds.json}).
  */
 package org.research4j.grpo.report;
