@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,16 +16,22 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
+import org.research4j.grpo.eval.PassAtK;
 import org.research4j.grpo.eval.QaMethod;
+import org.research4j.grpo.eval.ResponseSampler;
 import org.research4j.grpo.eval.Scoring;
+import org.research4j.grpo.eval.SelfConsistency;
 import org.research4j.grpo.eval.baselines.BaselineModel;
 import org.research4j.grpo.eval.baselines.Ircot;
 import org.research4j.grpo.eval.baselines.IterRetGen;
 import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
+import org.research4j.grpo.report.DemoSummary;
+import org.research4j.grpo.report.PassAtKChart;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.run.RunCheckpoints;
 import org.research4j.grpo.sft.CopyProbe;
@@ -57,7 +64,10 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The embedded default, end to end on a laptop: generate the world, index it with BM25, train a
@@ -141,9 +151,27 @@ public final class DemoCommand implements Callable<Integer> {
           + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
   boolean renameTraces;
 
-  @Option(names = "--eval-questions", defaultValue = "100",
+  @Option(names = "--eval-questions", defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
+
+  @Option(names = "--samples", defaultValue = "32",
+      description = "Responses sampled per question at temperature 1 for Self-Consistency and"
+          + " pass@k (default: ${DEFAULT-VALUE}; 0 skips both).")
+  int samples;
+
+  @Option(names = "--pass-k-questions", defaultValue = "100",
+      description = "Test questions pass@k is measured on, the first of the evaluated ones"
+          + " (default: ${DEFAULT-VALUE}).")
+  int passKQuestions;
+
+  @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
+      description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
+  boolean dynamicSampling;
+
+  @Option(names = "--pass-rate-filter", defaultValue = "false", arity = "1",
+      description = "GRPO: skip, once, questions whose last group all passed (default: ${DEFAULT-VALUE}).")
+  boolean passRateFilter;
 
   /** Searches per response at most: the world's questions need three at the most. */
   private static final int MAX_SEARCHES = 4;
@@ -151,10 +179,18 @@ public final class DemoCommand implements Callable<Integer> {
   /** Dev questions evaluated during GRPO. */
   private static final int DEV_QUESTIONS = 50;
 
+  @Spec CommandSpec spec;
+
   private final PrintStream log = System.err;
 
   @Override
   public Integer call() throws Exception {
+    if (samples < 0 || passKQuestions < 0 || evalQuestions < 1) {
+      throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0"
+          + " and --pass-k-questions >= 0");
+    }
+    DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
+    long stageStart = System.nanoTime();
     Kernels kernels = Devices.open(device);
     Path worldDir = out.resolve("world");
     if (!Files.exists(worldDir.resolve(WorldGenerator.SUMMARY))) {
@@ -190,6 +226,8 @@ public final class DemoCommand implements Callable<Integer> {
       SearchTool search = new SearchTool(searcher, topK);
       PromptTemplate template = PromptTemplate.bare();
 
+      summary.stageSince(DemoSummary.WORLD, stageStart);
+      stageStart = System.nanoTime();
       log.printf("%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
@@ -206,6 +244,8 @@ public final class DemoCommand implements Callable<Integer> {
           + " chance %.4f): %.3f -> %.3f%n", copy.size(), copy.span(), copy.chance(),
           lm.copyBefore(), lm.copyAfter());
 
+      summary.stageSince(DemoSummary.PRETRAIN, stageStart);
+      stageStart = System.nanoTime();
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
       NameSwap swap = renameTraces
@@ -219,6 +259,8 @@ public final class DemoCommand implements Callable<Integer> {
       log.printf("copy score %.3f -> %.3f%n", sft.copyBefore(), sft.copyAfter());
       if (lm.model() != sft.model()) lm.model().close();
 
+      summary.stageSince(DemoSummary.WARM_START, stageStart);
+      stageStart = System.nanoTime();
       GrpoTrainer.Result grpo = null;
       if (grpoSteps > 0) {
         log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature 1"
@@ -228,7 +270,8 @@ public final class DemoCommand implements Callable<Integer> {
         GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
             .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
             .withRollout(1.0, seqLen, MAX_SEARCHES, 8)
-            .withRun(seed, 10, Math.max(1, grpoSteps / 4));
+            .withRun(seed, 10, Math.max(1, grpoSteps / 4))
+            .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
             template, Set.of(endOfTurn, endOfText), Reward.RESEARCH, save, endOfText, log)
@@ -241,6 +284,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
 
+      summary.stageSince(DemoSummary.GRPO, stageStart);
+      stageStart = System.nanoTime();
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
       log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
           + " training), greedy, same index: the baselines on the warm-start model, then the agent"
@@ -256,19 +301,45 @@ public final class DemoCommand implements Callable<Integer> {
         methods.put("Iter-RetGen", new IterRetGen(base, search::hits, IterRetGen.DEFAULT_ROUNDS));
         methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
       }
-      methods.put("ReSearch, warm start", Evaluation.agent(
-          new RolloutEngine(sft.model(), tok, search, eos), greedy, template, tok));
+      RolloutEngine warmAgent = new RolloutEngine(sft.model(), tok, search, eos);
+      ResponseSampler warmSamples = cached(ResponseSampler.agent(warmAgent, seqLen, MAX_SEARCHES,
+          template, tok, seed));
+      if (baselines && samples > 0) {
+        methods.put("Self-Consistency", new SelfConsistency(warmSamples, samples));
+      }
+      methods.put("ReSearch, warm start", Evaluation.agent(warmAgent, greedy, template, tok));
       if (grpo != null) {
         methods.put("ReSearch, GRPO", Evaluation.agent(
             new RolloutEngine(grpo.model(), tok, search, eos), greedy, template, tok));
       }
       Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
       for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
+        long t = System.nanoTime();
         results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, 25, d -> {}));
+        log.printf("  %s: %.1f s%n", m.getKey(), (System.nanoTime() - t) / 1e9);
       }
+      summary.stageSince(DemoSummary.EVALUATION, stageStart);
+      stageStart = System.nanoTime();
+      Function<String, String> passageText = id -> searcher.passage(id).map(Passage::contents).orElse(null);
+      results.forEach((name, outcomes) -> summary.method(name, Evaluation.summary(outcomes),
+          Evaluation.byType(outcomes), HopDiagnostics.summary(outcomes, passageText).rates()));
+      Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
+      List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
+      if (samples > 0 && !kQuestions.isEmpty()) {
+        log.printf("%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
+            + " success = F1 >= %.1f%n", samples, kQuestions.size(), PassAtK.SUCCESS_F1);
+        passAtK.put("ReSearch, warm start", PassAtK.sample(warmSamples, kQuestions, samples, d -> {}));
+        if (grpo != null) {
+          passAtK.put("ReSearch, GRPO", PassAtK.sample(ResponseSampler.agent(
+              new RolloutEngine(grpo.model(), tok, search, eos), seqLen, MAX_SEARCHES, template, tok,
+              seed), kQuestions, samples, d -> {}));
+        }
+        passAtK.forEach(summary::passAtK);
+        PassAtKChart.write(passAtK, out.resolve("pass_at_k.png"));
+      }
+      summary.stageSince(DemoSummary.PASS_AT_K, stageStart);
       header("method");
       results.forEach((name, outcomes) -> row(name, Evaluation.summary(outcomes)));
-      Function<String, String> passageText = id -> searcher.passage(id).map(Passage::contents).orElse(null);
       log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
           + " its passage retrieved; answer: its answer in the results; read: of those, written out"
           + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
@@ -282,10 +353,24 @@ public final class DemoCommand implements Callable<Integer> {
       String agent = grpo != null ? "ReSearch, GRPO" : "ReSearch, warm start";
       log.printf("%n%s by question type:%n", agent);
       report(results.get(agent));
+      if (!passAtK.isEmpty()) {
+        log.printf("%n%-22s", "pass@k");
+        for (int k : passAtK.values().iterator().next().curve().keySet()) log.printf(" %6s", "k=" + k);
+        log.println();
+        passAtK.forEach((name, r) -> {
+          log.printf("%-22s", name);
+          for (double v : r.curve().values()) log.printf(" %6.3f", v);
+          log.println();
+        });
+      }
       sft.model().close();
       if (grpo != null) grpo.model().close();
     }
-    log.println("\nrun directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
+    Path summaryFile = out.resolve(DemoSummary.FILE);
+    summary.write(summaryFile);
+    log.printf("%nsummary: %s (wall time %.0f s)%n", summaryFile,
+        summary.data().wallSeconds().get(DemoSummary.TOTAL));
+    log.println("run directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
         + " metrics in */metrics.jsonl)");
     return 0;
   }
@@ -339,6 +424,19 @@ public final class DemoCommand implements Callable<Integer> {
   private void row(String name, Evaluation.Summary s) {
     log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  /** A sampler that draws each question's responses once, so Self-Consistency and pass@k share them. */
+  private static ResponseSampler cached(ResponseSampler sampler) {
+    Map<String, List<Rollout>> drawn = new HashMap<>();
+    return (q, n) -> {
+      List<Rollout> have = drawn.get(q.id());
+      if (have == null || have.size() != n) {
+        have = sampler.sample(q, n);
+        drawn.put(q.id(), have);
+      }
+      return have;
+    };
   }
 
   private static Qwen2Model load(Kernels kernels, Path dir) {
