@@ -146,6 +146,17 @@ public final class DemoCommand implements Callable<Integer> {
           + " modelling, copy-rich text that brings on induction heads (default: ${DEFAULT-VALUE}).")
   double lmRepeats;
 
+  @Option(names = "--lm-renamings", defaultValue = "0",
+      description = "Language-model text as this many copies of the encyclopedia, each passage's names"
+          + " renamed at random (a name is then predictable only by copying it from earlier in its"
+          + " passage, and no fact can be memorised); 0 trains on the text as it is (default: ${DEFAULT-VALUE}).")
+  int lmRenamings;
+
+  @Option(names = "--lm-copy-drills", defaultValue = "0",
+      description = "Share of language-model tokens that are copy drills: a random run of the world's"
+          + " name words, then the same run again (default: ${DEFAULT-VALUE}).")
+  double lmCopyDrills;
+
   @Option(names = "--rename-traces", defaultValue = "false", arity = "1",
       description = "Rename the names of every warm-start trace consistently (question, queries,"
           + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
@@ -185,9 +196,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (samples < 0 || passKQuestions < 0 || evalQuestions < 1) {
-      throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0"
-          + " and --pass-k-questions >= 0");
+    if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
+        || !(lmCopyDrills >= 0 && lmCopyDrills < 1) || !(lmRepeats >= 0 && lmRepeats <= 1)) {
+      throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
+          + " --pass-k-questions >= 0, --lm-renamings >= 0, --lm-copy-drills in [0, 1) and"
+          + " --lm-repeats in [0, 1]");
     }
     DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
     long stageStart = System.nanoTime();
@@ -232,8 +245,21 @@ public final class DemoCommand implements Callable<Integer> {
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
-      List<SftExample> text = SftExample.packedWithRepeats(readable.stream()
-          .map(p -> tok.encode(p.contents())).toList(), endOfText, seqLen + 1, lmRepeats, seed);
+      NameSwap names = new NameSwap(NameSwap.nameWords(readable.stream().map(Passage::title).toList()));
+      List<String> encyclopedia = lmRenamings == 0
+          ? readable.stream().map(Passage::contents).toList()
+          : renamedCopies(readable, names, lmRenamings);
+      List<int[]> documents = new ArrayList<>(encyclopedia.stream().map(tok::encode).toList());
+      if (lmCopyDrills > 0) {
+        List<int[]> nameTokens = names.words().stream().map(w -> tok.encode(" " + w)).toList();
+        long tokens = documents.stream().mapToLong(d -> d.length).sum();
+        double drillTokens = 2 * 4.5 * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
+        int drills = (int) Math.ceil(lmCopyDrills / (1 - lmCopyDrills) * tokens / drillTokens);
+        documents.addAll(SftExample.copyDrills(nameTokens, drills, 2, 7, seed));
+        java.util.Collections.shuffle(documents, new java.util.Random(seed));
+      }
+      List<SftExample> text = SftExample.packedWithRepeats(documents, endOfText, seqLen + 1,
+          lmRepeats, seed);
       CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
       SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
           .withCopyProbe(copy, Math.max(1, pretrainSteps / 20))
@@ -248,10 +274,8 @@ public final class DemoCommand implements Callable<Integer> {
       stageStart = System.nanoTime();
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
-      NameSwap swap = renameTraces
-          ? new NameSwap(NameSwap.nameWords(readable.stream().map(Passage::title).toList()))
-          : null;
-      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn, swap, seed);
+      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn,
+          renameTraces ? names : null, seed);
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .withCopyProbe(copy, Math.max(1, sftSteps / 20))
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
@@ -424,6 +448,19 @@ public final class DemoCommand implements Callable<Integer> {
   private void row(String name, Evaluation.Summary s) {
     log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  /** {@code copies} renamings of every passage, each passage renamed on its own. */
+  private List<String> renamedCopies(List<Passage> passages, NameSwap names, int copies) {
+    java.util.Random rnd = new java.util.Random(seed ^ 0x5eed_c0deL);
+    List<String> out = new ArrayList<>(passages.size() * copies);
+    for (int c = 0; c < copies; c++) {
+      for (Passage p : passages) {
+        String text = p.contents();
+        out.add(NameSwap.apply(text, names.renaming(List.of(text), text, rnd)));
+      }
+    }
+    return out;
   }
 
   /** A sampler that draws each question's responses once, so Self-Consistency and pass@k share them. */

@@ -36,6 +36,11 @@ public final class NameSwap {
     this.poolSet = Set.copyOf(pool);
   }
 
+  /** The pool, in a fixed order. */
+  public List<String> words() {
+    return pool;
+  }
+
   /**
    * The name words of titles ({@code "Loza Rairel"}, {@code "Flestim Foundry"}): every word of a
    * title except those that are never a title's first word yet end many titles (a company's

@@ -76,6 +76,37 @@ public record SftExample(int[] tokens, boolean[] trained) {
     return packed(docs, separator, window);
   }
 
+  /**
+   * Copy drills (Bi-Induct): {@code count} documents, each a random run of {@code pieces} (their
+   * tokens concatenated, {@code minPieces} to {@code maxPieces} of them, drawn with {@code seed})
+   * followed by the same run again. Everything in the second run is predictable only by copying
+   * the first, so drills put the whole loss of their second half on induction: with name words as
+   * the pieces, on copying names exactly.
+   */
+  public static List<int[]> copyDrills(List<int[]> pieces, int count, int minPieces, int maxPieces,
+      long seed) {
+    if (pieces.isEmpty() || count < 0 || minPieces < 1 || maxPieces < minPieces) {
+      throw new IllegalArgumentException("copy drills: need pieces, count >= 0 and 1 <= min <= max"
+          + " pieces; got " + pieces.size() + " pieces, count " + count + ", " + minPieces + ".." + maxPieces);
+    }
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<int[]> out = new ArrayList<>(count);
+    for (int d = 0; d < count; d++) {
+      int k = minPieces + rnd.nextInt(maxPieces - minPieces + 1);
+      int[] run = new int[0];
+      for (int i = 0; i < k; i++) {
+        int[] piece = pieces.get(rnd.nextInt(pieces.size()));
+        int at = run.length;
+        run = Arrays.copyOf(run, at + piece.length);
+        System.arraycopy(piece, 0, run, at, piece.length);
+      }
+      int[] twice = Arrays.copyOf(run, 2 * run.length);
+      System.arraycopy(run, 0, twice, run.length, run.length);
+      out.add(twice);
+    }
+    return out;
+  }
+
   public int length() {
     return tokens.length;
   }
