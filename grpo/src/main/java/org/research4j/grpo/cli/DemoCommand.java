@@ -245,7 +245,10 @@ public final class DemoCommand implements Callable<Integer> {
               + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
           config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
           config.vocabSize(), parameterCount(config));
-      NameSwap names = new NameSwap(NameSwap.nameWords(readable.stream().map(Passage::title).toList()));
+      // Every name word of the world, test entities' too: a renaming gives a name random facts, so
+      // no test fact is learnt, while every name's tokens are trained as a name the model may have
+      // to copy (a word only held-out passages use would otherwise keep its random embedding).
+      NameSwap names = new NameSwap(NameSwap.nameWords(passages.stream().map(Passage::title).toList()));
       List<String> encyclopedia = lmRenamings == 0
           ? readable.stream().map(Passage::contents).toList()
           : renamedCopies(readable, names, lmRenamings);
