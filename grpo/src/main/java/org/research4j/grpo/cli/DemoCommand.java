@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.PassAtK;
@@ -347,9 +346,8 @@ public final class DemoCommand implements Callable<Integer> {
       }
       summary.stageSince(DemoSummary.EVALUATION, stageStart);
       stageStart = System.nanoTime();
-      Function<String, String> passageText = id -> searcher.passage(id).map(Passage::contents).orElse(null);
       results.forEach((name, outcomes) -> summary.method(name, Evaluation.summary(outcomes),
-          Evaluation.byType(outcomes), HopDiagnostics.summary(outcomes, passageText).rates()));
+          Evaluation.byType(outcomes), HopDiagnostics.summary(outcomes, search::passage).rates()));
       Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
       List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
       if (samples > 0 && !kQuestions.isEmpty()) {
@@ -371,7 +369,7 @@ public final class DemoCommand implements Callable<Integer> {
           + " its passage retrieved; answer: its answer in the results; read: of those, written out"
           + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
       results.forEach((name, outcomes) -> {
-        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, passageText);
+        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, search::passage);
         log.printf("%-22s %6.0f %7.3f %7.3f %7.3f %7.3f%n", name, d.get("hops"), d.get("query_entity"),
             d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
       });

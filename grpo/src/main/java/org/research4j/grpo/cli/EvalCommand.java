@@ -31,7 +31,6 @@ import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;
-import org.research4j.search.flashrag.Passage;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.index.Searcher;
 import org.research4j.transformer.generate.SamplingConfig;
@@ -167,9 +166,8 @@ public final class EvalCommand implements Callable<Integer> {
             done -> log.printf("  %s %d/%d%n", name, done, total)));
         log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
       }
-      Function<String, String> passages = id -> searcher.passage(id).map(Passage::contents).orElse(null);
-      printTable(results, passages);
-      if (out != null) write(results, passages);
+      printTable(results, tool::passage);
+      if (out != null) write(results, tool::passage);
     }
     return 0;
   }

@@ -2,6 +2,7 @@ package org.research4j.grpo.tool;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.research4j.search.flashrag.Passage;
 import org.research4j.search.index.Hit;
 import org.research4j.search.index.Searcher;
 
@@ -55,6 +56,11 @@ public final class SearchTool implements Tool {
     List<String> cleaned = new ArrayList<>(queries.size());
     for (String q : queries) cleaned.add(q.isBlank() ? "" : q.strip());
     return searcher.search(cleaned, topK);
+  }
+
+  @Override
+  public String passage(String id) {
+    return searcher.passage(id).map(Passage::contents).orElse(null);
   }
 
   /** Passages as the model reads them: one per paragraph, title line first. */

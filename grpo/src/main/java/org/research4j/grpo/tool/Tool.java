@@ -19,4 +19,12 @@ public interface Tool {
 
   /** One output per input, in order. Must be thread-safe. */
   List<String> call(List<String> inputs);
+
+  /**
+   * The text of a document the tool can return, by id, for diagnostics that check whether a
+   * needed document came back; null when the tool has none or does not know.
+   */
+  default String passage(String id) {
+    return null;
+  }
 }

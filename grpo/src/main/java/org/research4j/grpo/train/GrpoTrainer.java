@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
@@ -126,8 +127,9 @@ public final class GrpoTrainer {
       if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
       Evaluation.Summary before = null;
       if (config.evalEvery() > 0 && !dev.isEmpty() && start == 0) {
-        before = evaluate(engine, greedy, dev);
-        metrics.write(evalLine(MetricsLog.line().put("step", 0), before));
+        List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
+        before = Evaluation.summary(outcomes);
+        metrics.write(evalLine(MetricsLog.line().put("step", 0), outcomes));
       }
       double first = Double.NaN;
       double last = Double.NaN;
@@ -141,8 +143,9 @@ public final class GrpoTrainer {
           ObjectNode line = line(s);
           if (config.evalEvery() > 0 && !dev.isEmpty()
               && (step % config.evalEvery() == 0 || step == config.steps())) {
-            after = evaluate(engine, greedy, dev);
-            evalLine(line, after);
+            List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
+            after = Evaluation.summary(outcomes);
+            evalLine(line, outcomes);
           }
           metrics.write(line);
           bar.stepTo(step);
@@ -272,10 +275,10 @@ public final class GrpoTrainer {
         rewards);
   }
 
-  private Evaluation.Summary evaluate(RolloutEngine engine, RolloutEngine.Config greedy,
+  private List<Evaluation.Outcome> evaluate(RolloutEngine engine, RolloutEngine.Config greedy,
       List<QaExample> dev) {
-    return Evaluation.summary(Evaluation.run(engine, greedy, template, tok, dev,
-        Math.max(1, config.microBatch() * 2), done -> {}));
+    return Evaluation.run(engine, greedy, template, tok, dev, Math.max(1, config.microBatch() * 2),
+        done -> {});
   }
 
   private static ObjectNode line(StepStats s) {
@@ -292,9 +295,15 @@ public final class GrpoTrainer {
         .put("questions_skipped", s.questionsSkipped());
   }
 
-  private static ObjectNode evalLine(ObjectNode line, Evaluation.Summary e) {
-    return line.put("eval_em", e.exactMatch()).put("eval_f1", e.f1()).put("eval_reward", e.reward())
+  /** The dev evaluation's scores and, where its questions record their hops, where they fail. */
+  private ObjectNode evalLine(ObjectNode line, List<Evaluation.Outcome> outcomes) {
+    Evaluation.Summary e = Evaluation.summary(outcomes);
+    line.put("eval_em", e.exactMatch()).put("eval_f1", e.f1()).put("eval_reward", e.reward())
         .put("eval_well_formed", e.wellFormed()).put("eval_searches", e.searches())
         .put("eval_response_tokens", e.responseTokens());
+    HopDiagnostics.summary(outcomes, tool::passage).rates().forEach((k, v) -> {
+      if (!v.isNaN() && !k.equals("hops") && !k.startsWith("hop")) line.put("eval_diag_" + k, v);
+    });
+    return line;
   }
 }
