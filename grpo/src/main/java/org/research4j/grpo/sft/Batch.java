@@ -12,8 +12,13 @@ import org.research4j.tensor.Ops;
  */
 record Batch(int[] ids, int[] targets, int batchSize, int seqLen, int trainedTokens) {
 
-  static Batch of(List<SftExample> examples, int seqLen, int padId) {
+  static Batch of(List<SftExample> examples, int maxLen, int padId) {
     int b = examples.size();
+    // As long as the longest example, rounded up to a multiple of 32, not maxLen: short traces
+    // padded to the full window would spend most of a step on padding.
+    int longest = 1;
+    for (SftExample e : examples) longest = Math.max(longest, e.length() - 1);
+    int seqLen = Math.min(maxLen, (longest + 31) / 32 * 32);
     int[] ids = new int[b * seqLen];
     int[] targets = new int[b * seqLen];
     Arrays.fill(ids, padId);
