@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         "Charts every changing metric of RUN_DIR/metrics.jsonl against step (reward, f1, em, well_formed,"
             + " searches, response_tokens, kl, loss, grad_norm, lr first, then the rest alphabetically) and"
             + " writes report.md with a summary table beside the PNGs. Noisy per-step metrics get a trailing"
-            + " moving average; a cut-off last line (a killed run) is passed over."})
+            + " moving average; a cut-off last line (a killed run) is passed over. A GRPO run also gets"
+            + " learning.png (reward, F1, well-formed rate and searches in one image), linked first."})
 public final class ReportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

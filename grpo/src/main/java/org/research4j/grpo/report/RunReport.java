@@ -11,8 +11,9 @@ import java.util.OptionalInt;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
- * Writes a run's report: one PNG chart per changing metric and {@code report.md} with the summary
- * table and the charts (what is charted, in which order, and how: see the package documentation).
+ * Writes a run's report: the learning curve of a GRPO run ({@link LearningCurveChart}, first), one
+ * PNG chart per changing metric and {@code report.md} with the summary table and the charts (what
+ * is charted, in which order, and how: see the package documentation).
  */
 public final class RunReport {
   /** What the ReSearch paper reads first (reward, answer quality, search use, length), then training health. */
@@ -20,7 +21,7 @@ public final class RunReport {
       "reward", "f1", "em", "well_formed", "searches", "response_tokens", "kl", "loss", "grad_norm", "lr");
   public static final String MARKDOWN = "report.md";
 
-  /** What a report wrote: {@code report.md} and the charts, in the report's order. */
+  /** What a report wrote: {@code report.md} and the charts, in the report's order ({@code learning.png} first). */
   public record Written(Path markdown, List<Path> charts) {}
 
   private RunReport() {}
@@ -54,8 +55,15 @@ public final class RunReport {
     }
 
     List<Path> charts = new ArrayList<>();
+    if (LearningCurveChart.hasCurve(metrics)) {
+      Path png = outDir.resolve(LearningCurveChart.FILE_NAME);
+      AtomicFiles.writeFile(png, LearningCurveChart.png(metrics));
+      charts.add(png);
+      md.append("\n![learning curve](").append(LearningCurveChart.FILE_NAME).append(")\n");
+    }
     StringBuilder table = new StringBuilder();
     StringBuilder images = new StringBuilder();
+    int numbered = 0;
     for (MetricSeries s : charted) {
       boolean sparse = s.isSparse(metrics.steps());
       int w = window.orElse(MetricSeries.defaultWindow(s.size()));
@@ -69,7 +77,7 @@ public final class RunReport {
           .append(" | ").append(number(sum.max())).append(" (").append(number(sum.maxStep())).append(')')
           .append(" |\n");
 
-      String name = String.format(Locale.ROOT, "%02d-%s.png", charts.size() + 1, fileSafe(s.key()));
+      String name = String.format(Locale.ROOT, "%02d-%s.png", ++numbered, fileSafe(s.key()));
       Path png = outDir.resolve(name);
       AtomicFiles.writeFile(png, MetricChart.png(s, sparse, averaged ? w : 0, metrics.firstStep(), metrics.lastStep()));
       charts.add(png);

@@ -16,6 +16,11 @@
  * jumps by more than the trend one is looking for. The window is {@link MetricSeries#defaultWindow}
  * (a twentieth of the points, at least 5 and at most 50) unless {@code --window} says otherwise.
  *
+ * <p>A GRPO run's log (one with {@code reward}, {@code f1}, {@code well_formed} or
+ * {@code searches}, or their {@code eval_} counterparts) also gets {@code learning.png}, linked
+ * first: {@link LearningCurveChart} draws those four in one image for a README, the training
+ * rollouts with a moving average and the greedy dev evaluations as markers.
+ *
  * <p>The summary table gives, per charted metric, the first and last value, the last value of the
  * moving average (the number to quote for a noisy metric: the raw last value is one batch), and the
  * minimum and maximum with the steps they were reached at.

@@ -131,9 +131,9 @@ class RunReportTest {
     RunReport.Written w = RunReport.write(run(LOG), out, OptionalInt.empty());
 
     List<String> names = w.charts().stream().map(p -> p.getFileName().toString()).toList();
-    assertEquals(List.of("01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), names,
-        "preferred order, then others alphabetically; constant tokens skipped");
-    for (Path png : w.charts()) {
+    assertEquals(List.of("learning.png", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), names,
+        "the learning curve, then preferred order, then others alphabetically; constant tokens skipped");
+    for (Path png : w.charts().subList(1, w.charts().size())) {
       byte[] bytes = Files.readAllBytes(png);
       assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(bytes, 4), png.toString());
       BufferedImage img = ImageIO.read(png.toFile());
@@ -143,7 +143,7 @@ class RunReportTest {
     }
     try (Stream<Path> files = Files.list(out)) {
       Set<String> all = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-      assertEquals(Set.of("report.md", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), all,
+      assertEquals(Set.of("report.md", "learning.png", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), all,
           "no temporary files left behind");
     }
 
@@ -156,7 +156,21 @@ class RunReportTest {
     assertTrue(md.contains("Constant, not charted: tokens = 3072."), md);
     assertTrue(md.contains("**loss**: 1 non-finite values (NaN or infinite), the first at step 4"), md);
     for (String name : names) assertTrue(md.contains("](" + name + ")"), name);
+    assertTrue(md.indexOf("](learning.png)") < md.indexOf("| metric |"), "the learning curve is linked first: " + md);
+    BufferedImage learning = ImageIO.read(w.charts().getFirst().toFile());
+    assertEquals(LearningCurveChart.WIDTH, learning.getWidth());
+    assertEquals(LearningCurveChart.HEIGHT, learning.getHeight());
     assertFalse(md.contains("tokens.png"), md);
+  }
+
+  @Test
+  void aLogWithoutGrpoMetricsGetsNoLearningCurve() throws IOException {
+    Path out = dir.resolve("out");
+    RunReport.Written w = RunReport.write(run("{\"step\":1,\"loss\":2.0}\n{\"step\":2,\"loss\":1.5}\n"), out,
+        OptionalInt.empty());
+    assertEquals(List.of(out.resolve("01-loss.png")), w.charts());
+    assertFalse(Files.exists(out.resolve("learning.png")));
+    assertFalse(Files.readString(w.markdown()).contains("learning.png"));
   }
 
   @Test
@@ -193,9 +207,10 @@ class RunReportTest {
     StringWriter out = new StringWriter();
     CommandLine ok = new CommandLine(new ReportCommand()).setOut(new PrintWriter(out));
     assertEquals(0, ok.execute(dir.toString()));
-    assertTrue(out.toString().contains("(4 charts)"), out.toString());
+    assertTrue(out.toString().contains("(5 charts)"), out.toString());
     assertTrue(Files.isRegularFile(dir.resolve("report").resolve("report.md")));
     assertTrue(Files.isRegularFile(dir.resolve("report").resolve("01-reward.png")));
+    assertTrue(Files.isRegularFile(dir.resolve("report").resolve("learning.png")));
     CommandLine badWindow = new CommandLine(new ReportCommand()).setErr(new PrintWriter(new StringWriter()));
     assertEquals(2, badWindow.execute(dir.toString(), "--window", "0"));
     StringWriter err = new StringWriter();
