@@ -27,6 +27,7 @@ import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.report.DemoSummary;
+import org.research4j.grpo.report.LearningCurveChart;
 import org.research4j.grpo.report.PassAtKChart;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
@@ -308,6 +309,8 @@ public final class DemoCommand implements Callable<Integer> {
           log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
               grpo.firstReward(), grpo.lastReward());
         }
+        LearningCurveChart.write(out.resolve("grpo").resolve("metrics.jsonl"),
+            out.resolve(LearningCurveChart.FILE_NAME));
       }
 
       summary.stageSince(DemoSummary.GRPO, stageStart);
