@@ -162,6 +162,11 @@ public final class DemoCommand implements Callable<Integer> {
           + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
   boolean renameTraces;
 
+  @Option(names = "--readable-traces", defaultValue = "false", arity = "1",
+      description = "Warm start only on questions whose every hop's answer is in what its search"
+          + " returns; the rest are left to GRPO (default: ${DEFAULT-VALUE}).")
+  boolean readableTraces;
+
   @Option(names = "--eval-questions", defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
@@ -278,7 +283,9 @@ public final class DemoCommand implements Callable<Integer> {
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
       List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn,
-          renameTraces ? names : null, seed);
+          renameTraces ? names : null, seed, readableTraces);
+      log.printf("%d traces%s%n", traces.size(), readableTraces
+          ? " (questions whose hops' answers a search does not return are left to GRPO)" : "");
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .withCopyProbe(copy, Math.max(1, sftSteps / 20))
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));

@@ -28,16 +28,19 @@ public final class SearchTraces {
   /** One trace per question that has hops; questions without them are skipped. */
   public static List<SftExample> build(
       List<QaExample> questions, Tool tool, PromptTemplate template, Tokenizer tok, int endOfTurn) {
-    return build(questions, tool, template, tok, endOfTurn, null, 0);
+    return build(questions, tool, template, tok, endOfTurn, null, 0, false);
   }
 
   /**
    * As {@link #build(List, Tool, PromptTemplate, Tokenizer, int)}, with every trace's names
    * renamed by {@code swap} (drawn from {@code seed}; none when {@code swap} is null), so that the
-   * trace is answered by copying from its context, not from memory.
+   * trace is answered by copying from its context, not from memory. With {@code readableOnly}, a
+   * question is skipped when a hop's answer is not in what its search returned: such a trace
+   * would teach the model to write a name it was never shown.
    */
   public static List<SftExample> build(List<QaExample> questions, Tool tool,
-      PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed) {
+      PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed,
+      boolean readableOnly) {
     List<String> queries = new ArrayList<>();
     List<List<Map<?, ?>>> hops = new ArrayList<>();
     for (QaExample q : questions) {
@@ -64,6 +67,7 @@ public final class SearchTraces {
       }
       List<String> found = new ArrayList<>(results.subList(r, r + qh.size()));
       r += qh.size();
+      if (readableOnly && !readable(answers, found)) continue;
       String question = q.question();
       String golden = q.goldenAnswers().getFirst();
       if (swap != null) {
@@ -94,6 +98,13 @@ public final class SearchTraces {
       out.add(t.example());
     }
     return out;
+  }
+
+  private static boolean readable(List<String> answers, List<String> found) {
+    for (int h = 0; h < answers.size(); h++) {
+      if (!found.get(h).contains(answers.get(h))) return false;
+    }
+    return true;
   }
 
   private static List<Map<?, ?>> hopsOf(QaExample q) {
