@@ -123,7 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seq-len", defaultValue = "384", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seq-len", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int seqLen;
 
   @Option(names = "--vocab", defaultValue = "2048", description = "BPE vocabulary size (default: ${DEFAULT-VALUE}).")
@@ -138,15 +138,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   float learningRate;
 
-  @Option(names = "--topk", defaultValue = "2", description = "Passages per search (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--topk", defaultValue = "1", description = "Passages per search (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--lm-repeats", defaultValue = "0",
+  @Option(names = "--lm-repeats", defaultValue = "0.5",
       description = "Share of encyclopedia passages repeated right after themselves in language"
           + " modelling, copy-rich text that brings on induction heads (default: ${DEFAULT-VALUE}).")
   double lmRepeats;
 
-  @Option(names = "--lm-renamings", defaultValue = "0",
+  @Option(names = "--lm-renamings", defaultValue = "8",
       description = "Language-model text as this many copies of the encyclopedia, each passage's names"
           + " renamed at random (a name is then predictable only by copying it from earlier in its"
           + " passage, and no fact can be memorised); 0 trains on the text as it is (default: ${DEFAULT-VALUE}).")
@@ -157,7 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
           + " name words, then the same run again (default: ${DEFAULT-VALUE}).")
   double lmCopyDrills;
 
-  @Option(names = "--rename-traces", defaultValue = "false", arity = "1",
+  @Option(names = "--rename-traces", defaultValue = "true", arity = "1",
       description = "Rename the names of every warm-start trace consistently (question, queries,"
           + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
   boolean renameTraces;
