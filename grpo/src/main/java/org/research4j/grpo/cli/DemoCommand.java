@@ -167,6 +167,11 @@ public final class DemoCommand implements Callable<Integer> {
           + " returns; the rest are left to GRPO (default: ${DEFAULT-VALUE}).")
   boolean readableTraces;
 
+  @Option(names = "--warm-start-max-hops", defaultValue = "3",
+      description = "Warm start only on questions of at most this many hops, leaving longer"
+          + " chains for GRPO to learn (default: ${DEFAULT-VALUE}, every question).")
+  int warmStartMaxHops;
+
   @Option(names = "--eval-questions", defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
@@ -282,7 +287,8 @@ public final class DemoCommand implements Callable<Integer> {
       stageStart = System.nanoTime();
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
           + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
-      List<SftExample> traces = SearchTraces.build(train, search, template, tok, endOfTurn,
+      List<QaExample> traced = train.stream().filter(q -> hops(q) <= warmStartMaxHops).toList();
+      List<SftExample> traces = SearchTraces.build(traced, search, template, tok, endOfTurn,
           renameTraces ? names : null, seed, readableTraces);
       log.printf("%d traces%s%n", traces.size(), readableTraces
           ? " (questions whose hops' answers a search does not return are left to GRPO)" : "");
@@ -459,6 +465,11 @@ public final class DemoCommand implements Callable<Integer> {
   private void row(String name, Evaluation.Summary s) {
     log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  /** The hops a question records ({@code metadata.hops}), 0 when it records none. */
+  private static int hops(QaExample q) {
+    return q.metadata().get("hops") instanceof List<?> h ? h.size() : 0;
   }
 
   /** {@code copies} renamings of every passage, each passage renamed on its own. */
