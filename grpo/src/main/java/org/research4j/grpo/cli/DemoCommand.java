@@ -285,13 +285,16 @@ public final class DemoCommand implements Callable<Integer> {
 
       summary.stageSince(DemoSummary.PRETRAIN, stageStart);
       stageStart = System.nanoTime();
-      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions written as search"
-          + " traces (results from the index, top-%d; loss masked on them)%n", train.size(), topK);
       List<QaExample> traced = train.stream().filter(q -> hops(q) <= warmStartMaxHops).toList();
+      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops"
+          + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
+          traced.size(), warmStartMaxHops, topK, renameTraces ? "; names renamed" : "");
       List<SftExample> traces = SearchTraces.build(traced, search, template, tok, endOfTurn,
           renameTraces ? names : null, seed, readableTraces);
-      log.printf("%d traces%s%n", traces.size(), readableTraces
-          ? " (questions whose hops' answers a search does not return are left to GRPO)" : "");
+      if (readableTraces) {
+        log.printf("%d traces whose every hop's answer the search returns (the rest are left to"
+            + " GRPO)%n", traces.size());
+      }
       SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
           .withCopyProbe(copy, Math.max(1, sftSteps / 20))
           .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
