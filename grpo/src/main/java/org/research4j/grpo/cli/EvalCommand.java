@@ -3,10 +3,10 @@ package org.research4j.grpo.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,6 +33,7 @@ import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.index.Searcher;
+import org.research4j.transformer.checkpoint.AtomicFiles;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.ChatTemplate;
@@ -219,67 +220,65 @@ public final class EvalCommand implements Callable<Integer> {
       Function<String, String> passages) throws IOException {
     ObjectMapper json = new ObjectMapper();
     if (out.getParent() != null) Files.createDirectories(out.getParent());
-    try (BufferedWriter w = Files.newBufferedWriter(out)) {
-      for (Map.Entry<String, List<Evaluation.Outcome>> e : results.entrySet()) {
-        for (Evaluation.Outcome o : e.getValue()) {
-          ObjectNode n = json.createObjectNode();
-          n.put("method", e.getKey());
-          n.put("id", o.question().id());
-          n.put("question", o.question().question());
-          n.put("type", o.question().type());
-          n.putPOJO("golden_answers", o.question().goldenAnswers());
-          n.put("answer", Scoring.read(o.rollout().text()));
-          n.put("em", o.score().exactMatch());
-          n.put("f1", o.score().f1());
-          n.put("reward", o.score().reward());
-          n.put("well_formed", o.score().verdict().wellFormed());
-          if (!o.score().verdict().wellFormed()) n.put("format_problem", o.score().verdict().problem());
-          n.put("finished", o.rollout().finished());
-          n.put("retrievals", o.rollout().toolCalls());
-          n.put("response_tokens", o.rollout().response().length);
-          int generated = 0;
-          for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
-          n.put("generated_tokens", generated);
-          ArrayNode hops = n.putArray("hops");
-          for (HopDiagnostics.Hop h : HopDiagnostics.of(o.question(), o.rollout().text(), passages)) {
-            ObjectNode hn = hops.addObject();
-            hn.put("hop", h.position());
-            hn.putPOJO("entities", h.entities());
-            hn.put("answer", h.answer());
-            hn.put("query_entity", h.queried());
-            h.goldRetrieved().ifPresent(g -> hn.put("gold_retrieved", g));
-            hn.put("answer_retrieved", h.answerRetrieved());
-            hn.put("read_exact", h.read());
-          }
-          n.put("text", o.rollout().text());
-          w.write(json.writeValueAsString(n));
-          w.newLine();
+    StringBuilder w = new StringBuilder();
+    for (Map.Entry<String, List<Evaluation.Outcome>> e : results.entrySet()) {
+      for (Evaluation.Outcome o : e.getValue()) {
+        ObjectNode n = json.createObjectNode();
+        n.put("method", e.getKey());
+        n.put("id", o.question().id());
+        n.put("question", o.question().question());
+        n.put("type", o.question().type());
+        n.putPOJO("golden_answers", o.question().goldenAnswers());
+        n.put("answer", Scoring.read(o.rollout().text()));
+        n.put("em", o.score().exactMatch());
+        n.put("f1", o.score().f1());
+        n.put("reward", o.score().reward());
+        n.put("well_formed", o.score().verdict().wellFormed());
+        if (!o.score().verdict().wellFormed()) n.put("format_problem", o.score().verdict().problem());
+        n.put("finished", o.rollout().finished());
+        n.put("retrievals", o.rollout().toolCalls());
+        n.put("response_tokens", o.rollout().response().length);
+        int generated = 0;
+        for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
+        n.put("generated_tokens", generated);
+        ArrayNode hops = n.putArray("hops");
+        for (HopDiagnostics.Hop h : HopDiagnostics.of(o.question(), o.rollout().text(), passages)) {
+          ObjectNode hn = hops.addObject();
+          hn.put("hop", h.position());
+          hn.putPOJO("entities", h.entities());
+          hn.put("answer", h.answer());
+          hn.put("query_entity", h.queried());
+          h.goldRetrieved().ifPresent(g -> hn.put("gold_retrieved", g));
+          hn.put("answer_retrieved", h.answerRetrieved());
+          hn.put("read_exact", h.read());
         }
-        Map<String, Evaluation.Summary> rows = new LinkedHashMap<>(Evaluation.byType(e.getValue()));
-        rows.put("all", Evaluation.summary(e.getValue()));
-        for (Map.Entry<String, Evaluation.Summary> r : rows.entrySet()) {
-          Evaluation.Summary s = r.getValue();
-          ObjectNode n = json.createObjectNode();
-          n.put("summary", true);
-          n.put("method", e.getKey());
-          n.put("type", r.getKey());
-          n.put("n", s.count());
-          n.put("em", s.exactMatch());
-          n.put("f1", s.f1());
-          n.put("well_formed", s.wellFormed());
-          n.put("retrievals", s.searches());
-          n.put("response_tokens", s.responseTokens());
-          n.put("generated_tokens", s.generatedTokens());
-          if (r.getKey().equals("all")) {
-            HopDiagnostics.summary(e.getValue(), passages).rates().forEach((k, v) -> {
-              if (!v.isNaN()) n.put("diag_" + k, v);
-            });
-          }
-          w.write(json.writeValueAsString(n));
-          w.newLine();
+        n.put("text", o.rollout().text());
+        w.append(json.writeValueAsString(n)).append('\n');
+      }
+      Map<String, Evaluation.Summary> rows = new LinkedHashMap<>(Evaluation.byType(e.getValue()));
+      rows.put("all", Evaluation.summary(e.getValue()));
+      for (Map.Entry<String, Evaluation.Summary> r : rows.entrySet()) {
+        Evaluation.Summary s = r.getValue();
+        ObjectNode n = json.createObjectNode();
+        n.put("summary", true);
+        n.put("method", e.getKey());
+        n.put("type", r.getKey());
+        n.put("n", s.count());
+        n.put("em", s.exactMatch());
+        n.put("f1", s.f1());
+        n.put("well_formed", s.wellFormed());
+        n.put("retrievals", s.searches());
+        n.put("response_tokens", s.responseTokens());
+        n.put("generated_tokens", s.generatedTokens());
+        if (r.getKey().equals("all")) {
+          HopDiagnostics.summary(e.getValue(), passages).rates().forEach((k, v) -> {
+            if (!v.isNaN()) n.put("diag_" + k, v);
+          });
         }
+        w.append(json.writeValueAsString(n)).append('\n');
       }
     }
+    AtomicFiles.writeFile(out, w.toString().getBytes(StandardCharsets.UTF_8));
     log.println("results written to " + out);
   }
 }
