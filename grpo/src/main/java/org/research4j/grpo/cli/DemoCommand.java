@@ -100,7 +100,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
   int sftSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "40",
+  @Option(names = "--grpo-steps", defaultValue = "60",
       description = "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
@@ -108,8 +108,8 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Questions per GRPO step (default: ${DEFAULT-VALUE}).")
   int grpoQuestions;
 
-  @Option(names = "--num-generations", defaultValue = "5",
-      description = "Rollouts per question, G (default: ${DEFAULT-VALUE}, the paper's).")
+  @Option(names = "--num-generations", defaultValue = "8",
+      description = "Rollouts per question, G (default: ${DEFAULT-VALUE}; the paper uses 5).")
   int generations;
 
   @Option(names = "--grpo-learning-rate", defaultValue = "1e-4",
@@ -422,7 +422,7 @@ public final class DemoCommand implements Callable<Integer> {
   private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
       int pad) {
     SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10), 0.1f,
-        0.1f, 1.0f, seed, 100, 0);
+        0.1f, 1.0f, seed, 100, Math.max(1, steps / 10));
     return new SftTrainer(kernels, c, dir, save, pad, log);
   }
 
