@@ -5,6 +5,7 @@
  * scored the same way. Sampled at temperature 1 ({@link org.research4j.grpo.eval.ResponseSampler}),
  * the agent's n responses per question give its pass@k curve ({@link
  * org.research4j.grpo.eval.PassAtK}) and its self-consistency answer ({@link
- * org.research4j.grpo.eval.SelfConsistency}).
+ * org.research4j.grpo.eval.SelfConsistency}). {@link org.research4j.grpo.eval.HopDiagnostics} says,
+ * hop by hop, where a response failed: the query, the retrieval, or the reading.
  */
 package org.research4j.grpo.eval;

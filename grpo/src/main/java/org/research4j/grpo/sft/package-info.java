@@ -1,6 +1,10 @@
 /**
  * Supervised training of the policy before reinforcement learning: next-token cross-entropy on
  * token sequences with a per-token loss mask (the warm start of the ReSearch recipe, and plain
- * language-model pretraining when every token is trained).
+ * language-model pretraining when every token is trained). What makes a from-scratch model copy
+ * names out of its context lives here too: counterfactual renaming ({@link
+ * org.research4j.grpo.sft.NameSwap}), repeated and drilled text ({@link
+ * org.research4j.grpo.sft.SftExample}), and the copy score that watches for it ({@link
+ * org.research4j.grpo.sft.CopyProbe}).
  */
 package org.research4j.grpo.sft;
