@@ -126,6 +126,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seq-len", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int seqLen;
 
+  @Option(names = "--max-response-tokens", defaultValue = "0",
+      description = "Agent responses' token budget, search results included, in GRPO and evaluation;"
+          + " 0 for --seq-len (default: ${DEFAULT-VALUE}).")
+  int maxResponseTokens;
+
   @Option(names = "--vocab", defaultValue = "2048", description = "BPE vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab;
 
@@ -240,7 +245,7 @@ public final class DemoCommand implements Callable<Integer> {
     int endOfText = tok.idOf("<|endoftext|>");
     int endOfTurn = tok.idOf("<|im_end|>");
     Qwen2Config config = Qwen2Config.of(tok.vocabSize(), hidden, hidden * 11 / 4 / 32 * 32, layers,
-        Math.max(1, hidden / 32), Math.max(1, hidden / 64), Math.max(512, seqLen))
+        Math.max(1, hidden / 32), Math.max(1, hidden / 64), Math.max(512, Math.max(seqLen, budget())))
         .withTokenIds(null, List.of(endOfTurn, endOfText));
     CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
         .withTokenizerFile(out.resolve("tokenizer.json"));
@@ -312,7 +317,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
         GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
             .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
-            .withRollout(1.0, seqLen, MAX_SEARCHES, 8)
+            .withRollout(1.0, budget(), MAX_SEARCHES, 8)
             .withRun(seed, 10, Math.max(1, grpoSteps / 4))
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
@@ -335,7 +340,7 @@ public final class DemoCommand implements Callable<Integer> {
       log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
           + " training), greedy, same index: the baselines on the warm-start model, then the agent"
           + " before and after GRPO%n", questions.size());
-      RolloutEngine.Config greedy = new RolloutEngine.Config(seqLen, MAX_SEARCHES, SamplingConfig.greedy());
+      RolloutEngine.Config greedy = new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
       Set<Integer> eos = Set.of(endOfTurn, endOfText);
       Map<String, QaMethod> methods = new LinkedHashMap<>();
       if (baselines) {
@@ -347,7 +352,7 @@ public final class DemoCommand implements Callable<Integer> {
         methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
       }
       RolloutEngine warmAgent = new RolloutEngine(sft.model(), tok, search, eos);
-      ResponseSampler warmSamples = cached(ResponseSampler.agent(warmAgent, seqLen, MAX_SEARCHES,
+      ResponseSampler warmSamples = cached(ResponseSampler.agent(warmAgent, budget(), MAX_SEARCHES,
           template, tok, seed));
       if (baselines && samples > 0) {
         methods.put("Self-Consistency", new SelfConsistency(warmSamples, samples));
@@ -375,7 +380,7 @@ public final class DemoCommand implements Callable<Integer> {
         passAtK.put("ReSearch, warm start", PassAtK.sample(warmSamples, kQuestions, samples, d -> {}));
         if (grpo != null) {
           passAtK.put("ReSearch, GRPO", PassAtK.sample(ResponseSampler.agent(
-              new RolloutEngine(grpo.model(), tok, search, eos), seqLen, MAX_SEARCHES, template, tok,
+              new RolloutEngine(grpo.model(), tok, search, eos), budget(), MAX_SEARCHES, template, tok,
               seed), kQuestions, samples, d -> {}));
         }
         passAtK.forEach(summary::passAtK);
@@ -468,6 +473,11 @@ public final class DemoCommand implements Callable<Integer> {
   private void row(String name, Evaluation.Summary s) {
     log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
         s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
+  }
+
+  /** The agent's response budget: {@code --max-response-tokens}, or the training window. */
+  private int budget() {
+    return maxResponseTokens > 0 ? maxResponseTokens : seqLen;
   }
 
   /** The hops a question records ({@code metadata.hops}), 0 when it records none. */
