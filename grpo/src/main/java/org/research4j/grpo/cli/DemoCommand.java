@@ -212,10 +212,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
-        || !(lmCopyDrills >= 0 && lmCopyDrills < 1) || !(lmRepeats >= 0 && lmRepeats <= 1)) {
+        || maxResponseTokens < 0 || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
+        || !(lmRepeats >= 0 && lmRepeats <= 1)) {
       throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
-          + " --pass-k-questions >= 0, --lm-renamings >= 0, --lm-copy-drills in [0, 1) and"
-          + " --lm-repeats in [0, 1]");
+          + " --pass-k-questions >= 0, --lm-renamings >= 0, --max-response-tokens >= 0,"
+          + " --lm-copy-drills in [0, 1) and --lm-repeats in [0, 1]");
     }
     DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
     long stageStart = System.nanoTime();
