@@ -14,16 +14,31 @@ import org.research4j.kernels.Kernels;
  * quarter of a buffer is slack while batches of varying length (GRPO responses) still land on a few
  * classes instead of one class per length. Kernels take explicit element counts, so a buffer longer
  * than its tensor is harmless.
+ *
+ * <p>Idle buffers are capped ({@link #DEFAULT_IDLE_LIMIT}): a loop whose shapes keep changing (GRPO
+ * updates on responses of every length) would otherwise keep its peak use of every size class it
+ * ever touched, and run out of memory though each step fits. A buffer released past the cap is
+ * freed instead of kept.
  */
 final class BufferPool implements AutoCloseable {
   private static final int MIN_CLASS = 64;
 
+  /** Idle elements kept at most: a quarter of the JVM's heap, in 4-byte elements. */
+  static final long DEFAULT_IDLE_LIMIT = Runtime.getRuntime().maxMemory() / 16;
+
   private final Kernels kernels;
+  private final long idleLimit;
   private final Map<Long, ArrayDeque<Buf>> free = new HashMap<>();
   private long allocations;
+  private long idle;
 
   BufferPool(Kernels kernels) {
+    this(kernels, DEFAULT_IDLE_LIMIT);
+  }
+
+  BufferPool(Kernels kernels, long idleLimit) {
     this.kernels = kernels;
+    this.idleLimit = idleLimit;
   }
 
   /** A buffer of at least {@code n} elements; its contents are whatever its last user left. */
@@ -31,12 +46,20 @@ final class BufferPool implements AutoCloseable {
     int size = sizeClass(n);
     ArrayDeque<Buf> q = free.get(key(type, size));
     Buf b = q == null ? null : q.pollLast();
-    if (b != null) return b;
+    if (b != null) {
+      idle -= b.length();
+      return b;
+    }
     allocations++;
     return type == Buf.Type.F32 ? kernels.allocF32(size) : kernels.allocI32(size);
   }
 
   void release(Buf b) {
+    if (idle + b.length() > idleLimit) {
+      b.close();
+      return;
+    }
+    idle += b.length();
     free.computeIfAbsent(key(b.type(), b.length()), x -> new ArrayDeque<>()).addLast(b);
   }
 
@@ -50,6 +73,7 @@ final class BufferPool implements AutoCloseable {
   public void close() {
     for (ArrayDeque<Buf> q : free.values()) q.forEach(Buf::close);
     free.clear();
+    idle = 0;
   }
 
   static int sizeClass(int n) {
