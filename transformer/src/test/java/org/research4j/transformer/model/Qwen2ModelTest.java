@@ -100,8 +100,14 @@ class Qwen2ModelTest {
         }
         int[] ids = {1, 5, 9, 3, 2, 7};
         Tensor t = tape.ints(ids, 2, 3);
-        assertArrayEquals(
-            a.logits(tape.ops(), t).toFloatArray(), b.logits(tape.ops(), t).toFloatArray());
+        // Same weights bit for bit (above); the two forward passes may still differ in the last
+        // bit when the JIT recompiles a kernel between them (a fused multiply-add in one tier, a
+        // multiply and an add in another), seen as -0.39183503 against -0.39183506.
+        float[] la = a.logits(tape.ops(), t).toFloatArray();
+        float[] lb = b.logits(tape.ops(), t).toFloatArray();
+        for (int i = 0; i < la.length; i++) {
+          assertEquals(la[i], lb[i], 1e-6f * Math.max(1f, Math.abs(la[i])), "logit " + i);
+        }
       }
     }
   }
