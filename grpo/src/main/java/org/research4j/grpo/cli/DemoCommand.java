@@ -191,6 +191,10 @@ public final class DemoCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int passKQuestions;
 
+  @Option(names = "--format-reward", defaultValue = "0.1",
+      description = "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE}, the paper's).")
+  double formatReward;
+
   @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
       description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
   boolean dynamicSampling;
@@ -323,7 +327,7 @@ public final class DemoCommand implements Callable<Integer> {
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-            template, Set.of(endOfTurn, endOfText), Reward.RESEARCH, save, endOfText, log)
+            template, Set.of(endOfTurn, endOfText), Reward.research(formatReward), save, endOfText, log)
             .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
         if (grpo.resumedFrom() >= grpoSteps) {
           log.printf("already trained (%d steps)%n", grpoSteps);

@@ -17,11 +17,21 @@ public final class ReSearchReward {
   public record Score(double reward, double exactMatch, double f1, ResponseFormat.Verdict verdict) {}
 
   public static Score score(String response, boolean finished, List<String> golden) {
+    return score(response, finished, golden, FORMAT_ONLY);
+  }
+
+  /**
+   * As {@link #score(String, boolean, List)} with {@code formatOnly} in place of the paper's 0.1
+   * for a well-formed wrong answer (0 removes the floor a policy can settle on by answering
+   * without reading).
+   */
+  public static Score score(String response, boolean finished, List<String> golden,
+      double formatOnly) {
     ResponseFormat.Verdict v = ResponseFormat.check(response, finished);
     if (!v.wellFormed()) return new Score(0, 0, 0, v);
     String answer = v.answer().orElseThrow();
     double f1 = AnswerMetrics.f1(answer, golden);
     double em = AnswerMetrics.exactMatch(answer, golden);
-    return new Score(f1 > 0 ? f1 : FORMAT_ONLY, em, f1, v);
+    return new Score(f1 > 0 ? f1 : formatOnly, em, f1, v);
   }
 }

@@ -11,8 +11,13 @@ import org.research4j.grpo.rollout.Rollout;
 public interface Reward {
 
   /** The paper's: the format rule, then the F1 of the boxed answer (see {@link ReSearchReward}). */
-  Reward RESEARCH = (rollout, golden) ->
-      ReSearchReward.score(rollout.text(), rollout.finished(), golden);
+  Reward RESEARCH = research(ReSearchReward.FORMAT_ONLY);
+
+  /** The paper's reward with {@code formatOnly} for a well-formed wrong answer. */
+  static Reward research(double formatOnly) {
+    return (rollout, golden) ->
+        ReSearchReward.score(rollout.text(), rollout.finished(), golden, formatOnly);
+  }
 
   ReSearchReward.Score score(Rollout rollout, List<String> golden);
 }

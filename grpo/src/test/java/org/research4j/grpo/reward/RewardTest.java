@@ -36,6 +36,17 @@ class RewardTest {
   }
 
   @Test
+  void theFormatFloorIsTheOnlyThingTheFormatRewardOptionChanges() {
+    ReSearchReward.Score paper = ReSearchReward.score(GOOD, true, List.of("Someone Else"));
+    ReSearchReward.Score none = ReSearchReward.score(GOOD, true, List.of("Someone Else"), 0);
+    assertEquals(ReSearchReward.FORMAT_ONLY, paper.reward(), 0);
+    assertEquals(0, none.reward(), 0);
+    assertEquals(0.8, ReSearchReward.score(GOOD, true, List.of("Tolan Ressu Vey"), 0).reward(), 1e-12);
+    assertEquals(0, ReSearchReward.score(GOOD, false, List.of("Tolan Ressu"), 0.5).reward(), 0,
+        "a cut-off response earns nothing whatever the floor");
+  }
+
+  @Test
   void wellFormedResponseScoresItsF1() {
     ReSearchReward.Score s = ReSearchReward.score(GOOD, true, List.of("Tolan Ressu"));
     assertTrue(s.verdict().wellFormed(), s.verdict().problem());
