@@ -117,7 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
   float grpoLearningRate;
 
   @Option(names = "--baselines", defaultValue = "true", arity = "1",
-      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen and IRCoT (default: ${DEFAULT-VALUE}).")
+      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen, IRCoT and Self-Consistency (default: ${DEFAULT-VALUE}).")
   boolean baselines;
 
   @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
@@ -148,7 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--lm-repeats", defaultValue = "0.5",
       description = "Share of encyclopedia passages repeated right after themselves in language"
-          + " modelling, copy-rich text that brings on induction heads (default: ${DEFAULT-VALUE}).")
+          + " modelling: copy-rich text, each repeat predictable only by copying (default: ${DEFAULT-VALUE}).")
   double lmRepeats;
 
   @Option(names = "--lm-renamings", defaultValue = "8",
