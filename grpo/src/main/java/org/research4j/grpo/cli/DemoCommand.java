@@ -117,7 +117,8 @@ public final class DemoCommand implements Callable<Integer> {
   float grpoLearningRate;
 
   @Option(names = "--baselines", defaultValue = "true", arity = "1",
-      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen, IRCoT and Self-Consistency (default: ${DEFAULT-VALUE}).")
+      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen, IRCoT and"
+          + " Self-Consistency (default: ${DEFAULT-VALUE}).")
   boolean baselines;
 
   @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
@@ -148,7 +149,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--lm-repeats", defaultValue = "0.5",
       description = "Share of encyclopedia passages repeated right after themselves in language"
-          + " modelling: copy-rich text, each repeat predictable only by copying (default: ${DEFAULT-VALUE}).")
+          + " modelling: copy-rich text, each repeat predictable only by copying"
+          + " (default: ${DEFAULT-VALUE}).")
   double lmRepeats;
 
   @Option(names = "--lm-renamings", defaultValue = "8",
@@ -192,7 +194,8 @@ public final class DemoCommand implements Callable<Integer> {
   int passKQuestions;
 
   @Option(names = "--format-reward", defaultValue = "0.1",
-      description = "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE}, the paper's).")
+      description = "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE},"
+          + " the paper's).")
   double formatReward;
 
   @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
