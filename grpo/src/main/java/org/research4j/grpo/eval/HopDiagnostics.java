@@ -45,23 +45,20 @@ public final class HopDiagnostics {
    * Empty when the question records no hops.
    */
   public static List<Hop> of(QaExample q, String response, Function<String, String> passages) {
-    List<Map<?, ?>> hops = hopsOf(q);
+    List<QaExample.Hop> hops = q.hops();
     if (hops.isEmpty()) return List.of();
     List<Call> calls = calls(response);
-    List<String> known = new ArrayList<>();
-    if (q.metadata().get("entities") instanceof List<?> es) {
-      for (Object e : es) known.add(String.valueOf(e));
-    }
+    List<String> known = new ArrayList<>(q.entities());
     List<Hop> out = new ArrayList<>(hops.size());
     for (int i = 0; i < hops.size(); i++) {
-      Map<?, ?> hop = hops.get(i);
-      String sub = String.valueOf(hop.get("question"));
-      String answer = String.valueOf(hop.get("answer"));
+      QaExample.Hop hop = hops.get(i);
+      String sub = hop.question();
+      String answer = hop.answer();
       List<String> entities = known.stream().filter(sub::contains).distinct().toList();
       boolean queried = !entities.isEmpty() && calls.stream()
           .anyMatch(c -> entities.stream().allMatch(e -> holds(c.query(), e)));
       Optional<Boolean> gold = Optional.empty();
-      String passageText = hop.get("passage") == null ? null : passages.apply(String.valueOf(hop.get("passage")));
+      String passageText = hop.passage() == null ? null : passages.apply(hop.passage());
       if (passageText != null) {
         String body = passageText.strip();
         gold = Optional.of(calls.stream().anyMatch(c -> c.result().contains(body)));
@@ -116,17 +113,6 @@ public final class HopDiagnostics {
       }
     }
     return false;
-  }
-
-  /** The recorded hops of a question, those with a question and an answer. */
-  static List<Map<?, ?>> hopsOf(QaExample q) {
-    List<Map<?, ?>> out = new ArrayList<>();
-    if (q.metadata().get("hops") instanceof List<?> list) {
-      for (Object o : list) {
-        if (o instanceof Map<?, ?> m && m.get("question") != null && m.get("answer") != null) out.add(m);
-      }
-    }
-    return out;
   }
 
   /**

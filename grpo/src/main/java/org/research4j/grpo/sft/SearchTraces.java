@@ -42,11 +42,11 @@ public final class SearchTraces {
       PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed,
       boolean readableOnly) {
     List<String> queries = new ArrayList<>();
-    List<List<Map<?, ?>>> hops = new ArrayList<>();
+    List<List<QaExample.Hop>> hops = new ArrayList<>();
     for (QaExample q : questions) {
-      List<Map<?, ?>> h = hopsOf(q);
+      List<QaExample.Hop> h = q.hops();
       hops.add(h);
-      for (Map<?, ?> hop : h) queries.add(String.valueOf(hop.get("question")));
+      for (QaExample.Hop hop : h) queries.add(hop.question());
     }
     List<String> results = tool.call(queries);
     Random rnd = new Random(seed);
@@ -54,16 +54,16 @@ public final class SearchTraces {
     int r = 0;
     for (int i = 0; i < questions.size(); i++) {
       QaExample q = questions.get(i);
-      List<Map<?, ?>> qh = hops.get(i);
+      List<QaExample.Hop> qh = hops.get(i);
       if (qh.isEmpty() || q.goldenAnswers().isEmpty()) {
         r += qh.size();
         continue;
       }
       List<String> subs = new ArrayList<>();
       List<String> answers = new ArrayList<>();
-      for (Map<?, ?> hop : qh) {
-        subs.add(String.valueOf(hop.get("question")));
-        answers.add(String.valueOf(hop.get("answer")));
+      for (QaExample.Hop hop : qh) {
+        subs.add(hop.question());
+        answers.add(hop.answer());
       }
       List<String> found = new ArrayList<>(results.subList(r, r + qh.size()));
       r += qh.size();
@@ -72,9 +72,7 @@ public final class SearchTraces {
       String golden = q.goldenAnswers().getFirst();
       if (swap != null) {
         List<String> names = new ArrayList<>(answers);
-        if (q.metadata().get("entities") instanceof List<?> es) {
-          for (Object e : es) names.add(String.valueOf(e));
-        }
+        names.addAll(q.entities());
         Map<String, String> map = swap.renaming(names,
             question + " " + String.join(" ", subs) + " " + String.join(" ", found), rnd);
         question = NameSwap.apply(question, map);
@@ -105,18 +103,6 @@ public final class SearchTraces {
       if (!found.get(h).contains(answers.get(h))) return false;
     }
     return true;
-  }
-
-  private static List<Map<?, ?>> hopsOf(QaExample q) {
-    List<Map<?, ?>> out = new ArrayList<>();
-    if (q.metadata().get("hops") instanceof List<?> list) {
-      for (Object o : list) {
-        if (o instanceof Map<?, ?> m && m.get("question") != null && m.get("answer") != null) {
-          out.add(m);
-        }
-      }
-    }
-    return out;
   }
 
   /** Tokens and their trained flags, built part by part. */

@@ -1,5 +1,6 @@
 package org.research4j.search.flashrag;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,37 @@ public record QaExample(
   /** {@code metadata.type}, or "" when absent. */
   public String type() {
     return metadata.get("type") instanceof String s ? s : "";
+  }
+
+  /**
+   * One step of a multi-hop question, as {@code metadata.hops} records it: the sub-question, its
+   * answer and the id of the passage that holds it (null when not recorded).
+   */
+  public record Hop(String question, String answer, String passage) {}
+
+  /**
+   * The hops from {@code metadata.hops} (the generated world records them), those with a question
+   * and an answer, in order; empty when the data set does not record them.
+   */
+  public List<Hop> hops() {
+    List<Hop> out = new ArrayList<>();
+    if (metadata.get("hops") instanceof List<?> list) {
+      for (Object o : list) {
+        if (o instanceof Map<?, ?> m && m.get("question") != null && m.get("answer") != null) {
+          out.add(new Hop(String.valueOf(m.get("question")), String.valueOf(m.get("answer")),
+              m.get("passage") == null ? null : String.valueOf(m.get("passage"))));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The entities the question names, from {@code metadata.entities}; empty when not recorded. */
+  public List<String> entities() {
+    if (metadata.get("entities") instanceof List<?> es) {
+      return es.stream().map(String::valueOf).toList();
+    }
+    return List.of();
   }
 
   /**
