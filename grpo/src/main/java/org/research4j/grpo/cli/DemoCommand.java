@@ -6,11 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.Evaluation;
@@ -282,7 +284,7 @@ public final class DemoCommand implements Callable<Integer> {
         double drillTokens = 2 * 4.5 * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
         int drills = (int) Math.ceil(lmCopyDrills / (1 - lmCopyDrills) * tokens / drillTokens);
         documents.addAll(SftExample.copyDrills(nameTokens, drills, 2, 7, seed));
-        java.util.Collections.shuffle(documents, new java.util.Random(seed));
+        Collections.shuffle(documents, new Random(seed));
       }
       List<SftExample> text = SftExample.packedWithRepeats(documents, endOfText, seqLen + 1,
           lmRepeats, seed);
@@ -298,7 +300,7 @@ public final class DemoCommand implements Callable<Integer> {
 
       summary.stageSince(DemoSummary.PRETRAIN, stageStart);
       stageStart = System.nanoTime();
-      List<QaExample> traced = train.stream().filter(q -> hops(q) <= warmStartMaxHops).toList();
+      List<QaExample> traced = train.stream().filter(q -> q.hops().size() <= warmStartMaxHops).toList();
       log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops"
           + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
           traced.size(), warmStartMaxHops, topK, renameTraces ? "; names renamed" : "");
@@ -366,9 +368,9 @@ public final class DemoCommand implements Callable<Integer> {
         methods.put("Self-Consistency", new SelfConsistency(warmSamples, samples));
       }
       methods.put("ReSearch, warm start", Evaluation.agent(warmAgent, greedy, template, tok));
-      if (grpo != null) {
-        methods.put("ReSearch, GRPO", Evaluation.agent(
-            new RolloutEngine(grpo.model(), tok, search, eos), greedy, template, tok));
+      RolloutEngine grpoAgent = grpo == null ? null : new RolloutEngine(grpo.model(), tok, search, eos);
+      if (grpoAgent != null) {
+        methods.put("ReSearch, GRPO", Evaluation.agent(grpoAgent, greedy, template, tok));
       }
       Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
       for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
@@ -378,18 +380,21 @@ public final class DemoCommand implements Callable<Integer> {
       }
       summary.stageSince(DemoSummary.EVALUATION, stageStart);
       stageStart = System.nanoTime();
-      results.forEach((name, outcomes) -> summary.method(name, Evaluation.summary(outcomes),
-          Evaluation.byType(outcomes), HopDiagnostics.summary(outcomes, search::passage).rates()));
+      Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
+      results.forEach((name, outcomes) -> {
+        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, search::passage);
+        diagnostics.put(name, d);
+        summary.method(name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
+      });
       Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
       List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
       if (samples > 0 && !kQuestions.isEmpty()) {
         log.printf("%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
             + " success = F1 >= %.1f%n", samples, kQuestions.size(), PassAtK.SUCCESS_F1);
         passAtK.put("ReSearch, warm start", PassAtK.sample(warmSamples, kQuestions, samples, d -> {}));
-        if (grpo != null) {
-          passAtK.put("ReSearch, GRPO", PassAtK.sample(ResponseSampler.agent(
-              new RolloutEngine(grpo.model(), tok, search, eos), budget(), MAX_SEARCHES, template, tok,
-              seed), kQuestions, samples, d -> {}));
+        if (grpoAgent != null) {
+          passAtK.put("ReSearch, GRPO", PassAtK.sample(ResponseSampler.agent(grpoAgent, budget(),
+              MAX_SEARCHES, template, tok, seed), kQuestions, samples, d -> {}));
         }
         passAtK.forEach(summary::passAtK);
         PassAtKChart.write(passAtK, out.resolve("pass_at_k.png"));
@@ -400,8 +405,7 @@ public final class DemoCommand implements Callable<Integer> {
       log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
           + " its passage retrieved; answer: its answer in the results; read: of those, written out"
           + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
-      results.forEach((name, outcomes) -> {
-        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, search::passage);
+      diagnostics.forEach((name, d) -> {
         log.printf("%-22s %6.0f %7.3f %7.3f %7.3f %7.3f%n", name, d.get("hops"), d.get("query_entity"),
             d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
       });
@@ -488,14 +492,9 @@ public final class DemoCommand implements Callable<Integer> {
     return maxResponseTokens > 0 ? maxResponseTokens : seqLen;
   }
 
-  /** The hops a question records ({@code metadata.hops}), 0 when it records none. */
-  private static int hops(QaExample q) {
-    return q.metadata().get("hops") instanceof List<?> h ? h.size() : 0;
-  }
-
   /** {@code copies} renamings of every passage, each passage renamed on its own. */
   private List<String> renamedCopies(List<Passage> passages, NameSwap names, int copies) {
-    java.util.Random rnd = new java.util.Random(seed ^ 0x5eed_c0deL);
+    Random rnd = new Random(seed ^ 0x5eed_c0deL);
     List<String> out = new ArrayList<>(passages.size() * copies);
     for (int c = 0; c < copies; c++) {
       for (Passage p : passages) {
@@ -544,9 +543,7 @@ public final class DemoCommand implements Callable<Integer> {
     Set<String> entities = new HashSet<>();
     for (QaExample q : test) {
       ids.addAll(q.supportingPassages());
-      if (q.metadata().get("entities") instanceof List<?> es) {
-        for (Object e : es) entities.add(String.valueOf(e));
-      }
+      entities.addAll(q.entities());
     }
     for (Passage p : passages) {
       if (entities.contains(p.title())) ids.add(p.id());

@@ -65,13 +65,7 @@ public record SftExample(int[] tokens, boolean[] trained) {
     SplittableRandom rnd = new SplittableRandom(seed);
     List<int[]> docs = new ArrayList<>(documents.size());
     for (int[] doc : documents) {
-      if (rnd.nextDouble() < repeatProbability) {
-        int[] twice = Arrays.copyOf(doc, 2 * doc.length);
-        System.arraycopy(doc, 0, twice, doc.length, doc.length);
-        docs.add(twice);
-      } else {
-        docs.add(doc);
-      }
+      docs.add(rnd.nextDouble() < repeatProbability ? twice(doc) : doc);
     }
     return packed(docs, separator, window);
   }
@@ -93,17 +87,28 @@ public record SftExample(int[] tokens, boolean[] trained) {
     List<int[]> out = new ArrayList<>(count);
     for (int d = 0; d < count; d++) {
       int k = minPieces + rnd.nextInt(maxPieces - minPieces + 1);
-      int[] run = new int[0];
+      List<int[]> run = new ArrayList<>(k);
+      int length = 0;
       for (int i = 0; i < k; i++) {
         int[] piece = pieces.get(rnd.nextInt(pieces.size()));
-        int at = run.length;
-        run = Arrays.copyOf(run, at + piece.length);
-        System.arraycopy(piece, 0, run, at, piece.length);
+        run.add(piece);
+        length += piece.length;
       }
-      int[] twice = Arrays.copyOf(run, 2 * run.length);
-      System.arraycopy(run, 0, twice, run.length, run.length);
-      out.add(twice);
+      int[] tokens = new int[length];
+      int at = 0;
+      for (int[] piece : run) {
+        System.arraycopy(piece, 0, tokens, at, piece.length);
+        at += piece.length;
+      }
+      out.add(twice(tokens));
     }
+    return out;
+  }
+
+  /** {@code tokens} followed by themselves. */
+  private static int[] twice(int[] tokens) {
+    int[] out = Arrays.copyOf(tokens, 2 * tokens.length);
+    System.arraycopy(tokens, 0, out, tokens.length, tokens.length);
     return out;
   }
 
