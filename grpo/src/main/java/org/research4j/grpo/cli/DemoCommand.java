@@ -181,6 +181,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " chains for GRPO to learn (default: ${DEFAULT-VALUE}, every question).")
   int warmStartMaxHops;
 
+  @Option(names = "--warm-start-types", split = ",", paramLabel = "TYPE",
+      description = "Warm start only on these question types (comma-separated, from one_hop,"
+          + " two_hop_bridge, two_hop_temporal, comparison, three_hop), leaving the others for GRPO"
+          + " to learn (default: every type).")
+  List<String> warmStartTypes;
+
   @Option(names = "--eval-questions", defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
@@ -199,6 +205,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE},"
           + " the paper's).")
   double formatReward;
+
+  @Option(names = "--temperature", defaultValue = "1.0",
+      description = "GRPO: sampling temperature of the rollouts (default: ${DEFAULT-VALUE}, the"
+          + " paper's); Self-Consistency and pass@k always sample at 1.")
+  double temperature;
 
   @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
       description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
@@ -246,6 +257,16 @@ public final class DemoCommand implements Callable<Integer> {
       for (Passage p; (p = r.next()) != null; ) passages.add(p);
     }
     List<QaExample> train = QaFormat.readAll(worldDir.resolve("train.jsonl"), OnMalformed.FAIL);
+    if (warmStartTypes != null) {
+      java.util.Set<String> known = new java.util.TreeSet<>();
+      for (QaExample q : train) known.add(q.type());
+      for (String t : warmStartTypes) {
+        if (!known.contains(t)) {
+          throw new ParameterException(spec.commandLine(), "--warm-start-types: unknown question"
+              + " type '" + t + "'; the world's types are " + String.join(", ", known));
+        }
+      }
+    }
     List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
     Set<String> heldOut = heldOut(passages, test);
     List<Passage> readable = passages.stream().filter(p -> !heldOut.contains(p.id())).toList();
@@ -300,10 +321,15 @@ public final class DemoCommand implements Callable<Integer> {
 
       summary.stageSince(DemoSummary.PRETRAIN, stageStart);
       stageStart = System.nanoTime();
-      List<QaExample> traced = train.stream().filter(q -> q.hops().size() <= warmStartMaxHops).toList();
-      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops"
+      List<QaExample> traced = train.stream()
+          .filter(q -> q.hops().size() <= warmStartMaxHops)
+          .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
+          .toList();
+      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
           + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
-          traced.size(), warmStartMaxHops, topK, renameTraces ? "; names renamed" : "");
+          traced.size(), warmStartMaxHops,
+          warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes), topK,
+          renameTraces ? "; names renamed" : "");
       List<SftExample> traces = SearchTraces.build(traced, search, template, tok, endOfTurn,
           renameTraces ? names : null, seed, readableTraces);
       if (readableTraces) {
@@ -327,7 +353,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
         GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
             .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
-            .withRollout(1.0, budget(), MAX_SEARCHES, 8)
+            .withRollout(temperature, budget(), MAX_SEARCHES, 8)
             .withRun(seed, 10, Math.max(1, grpoSteps / 4))
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
