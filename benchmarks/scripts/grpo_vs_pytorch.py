@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The PyTorch side of grpo-vs-pytorch.sh: one GRPO policy update of the benchmark Qwen2 model.
 
-The model is train_vs_pytorch.py's (research4j's BenchModel), float32 on the CPU. The update is
-the one research4j's PolicyUpdate runs after the rollouts (DESIGN.md, "The ReSearch recipe"), on
-the same fixed-shape synthetic batch as BenchGrpo: B=8 sequences of T=256, the first 64 tokens the
-prompt, a 32-token tool-result span in the middle of the response kept out of the loss, groups of
-4. Per update: policy log-probs of the trained tokens (LM head on those rows only), the frozen
-reference's without gradient, old = the detached policy's (μ = 1), the clipped per-token loss with
-the k3 KL (β = 0.001, ε = 0.2), scaled group advantages, token-mean weights, backward, global-norm
-clip at 1.0, AdamW (lr 1e-6, no weight decay). Prints one line per timed update and the median.
+The model is train_vs_pytorch.py's (research4j's BenchModel), float32 on the CPU. The update is the
+one research4j's PolicyUpdate runs after the rollouts (docs/ARCHITECTURE.md, "The GRPO loss, per
+token"), on the same fixed-shape synthetic batch as BenchGrpo: B=8 sequences of T=256, the first 64
+tokens the prompt, a 32-token tool-result span in the middle of the response kept out of the loss,
+groups of 4. Per update: policy log-probs of the trained tokens (LM head on those rows only), the
+frozen reference's without gradient, old = the detached policy's (μ = 1), the clipped per-token loss
+with the k3 KL (β = 0.001, ε = 0.2), scaled group advantages, token-mean weights, backward,
+global-norm clip at 1.0, AdamW (lr 1e-6, no weight decay). Prints one line per timed update and the
+median.
 
     /usr/bin/python3 benchmarks/scripts/grpo_vs_pytorch.py [--threads 2 --warmup 3 --steps 10]
 """
@@ -33,7 +34,10 @@ def token_log_probs(model, ids, rows, targets):
 
 
 def grpo_loss(logp, old, ref, adv, weight):
-    """Σ w·(pg + β·kl) per DESIGN.md; returns the loss, the per-token kl and the clipped count."""
+    """Σ w·(pg + β·kl) as docs/ARCHITECTURE.md writes it ("The GRPO loss, per token").
+
+    Returns the loss, the per-token kl and the clipped count.
+    """
     ratio = torch.exp(logp - old)
     pg = torch.max(-adv * ratio, -adv * ratio.clamp(1 - EPSILON, 1 + EPSILON_HIGH))
     d = ref - logp

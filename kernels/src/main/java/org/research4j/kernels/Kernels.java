@@ -175,13 +175,13 @@ public interface Kernels extends AutoCloseable {
       Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v, int ignoreIndex);
 
   /**
-   * Per-token GRPO loss (DESIGN.md, "The ReSearch recipe"). Over {@code n} tokens: ratio {@code
-   * ρ = exp(logp - oldLogp)}; {@code pg = max(-A·ρ, -A·clip(ρ, 1-epsLow, 1+epsHigh))}; {@code kl =
-   * exp(refLogp - logp) - (refLogp - logp) - 1} clamped to {@code [-10, 10]}; writes {@code
-   * loss[t] = weight[t] * (pg + beta * kl)} and the unweighted {@code kl[t]} (for metrics). {@code
-   * weight} folds the loss mask and the reduction's normaliser (token-mean, seq-mean, dr_grpo), so
-   * the batch loss is {@code sum(loss)}. {@code adv} is per token (the sequence's advantage
-   * repeated).
+   * Per-token GRPO loss (docs/ARCHITECTURE.md, "The GRPO loss, per token"). Over {@code n} tokens:
+   * ratio {@code ρ = exp(logp - oldLogp)}; {@code pg = max(-A·ρ, -A·clip(ρ, 1-epsLow, 1+epsHigh))};
+   * {@code kl = exp(refLogp - logp) - (refLogp - logp) - 1} clamped to {@code [-10, 10]}; writes
+   * {@code loss[t] = weight[t] * (pg + beta * kl)} and the unweighted {@code kl[t]} (for metrics).
+   * {@code weight} folds the loss mask and the reduction's normaliser (token-mean, seq-mean,
+   * dr_grpo), so the batch loss is {@code sum(loss)}. {@code adv} is per token (the sequence's
+   * advantage repeated).
    */
   void grpoLossForward(
       Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf loss, Buf kl, int n,

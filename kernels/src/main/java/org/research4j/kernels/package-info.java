@@ -5,7 +5,9 @@
  * <p>This package knows nothing of shapes beyond the integers each primitive takes, nothing of
  * autograd and nothing of models: it is the floor that {@code tensor-core} stands on. Every
  * primitive exists once per device (the Java CPU kernels in {@code cpu}, the OpenCL kernels in
- * {@code opencl}) and every device's kernel is tested against its CPU twin.
+ * {@code opencl}) and every device's kernel is tested against its CPU twin. {@link
+ * org.research4j.kernels.Devices} opens the device a run computes on (an OpenCL GPU if there is
+ * one, else the CPU kernels; {@code RESEARCH4J_DEVICE} or a spec forces one) and prints the choice.
  *
  * <p>Conventions shared by all primitives:
  *

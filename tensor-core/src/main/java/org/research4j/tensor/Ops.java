@@ -599,10 +599,10 @@ public final class Ops {
   }
 
   /**
-   * The GRPO loss of a batch (DESIGN.md, "The ReSearch recipe"): per-token clipped policy-gradient
-   * term plus {@code beta} times the k3 KL estimate, times {@code weight} (loss mask and normaliser
-   * folded in), summed. {@code logp} (with grad) and the constants {@code oldLogp}, {@code
-   * refLogp}, {@code adv} (per token), {@code weight} share one shape.
+   * The GRPO loss of a batch (docs/ARCHITECTURE.md, "The GRPO loss, per token"): per-token clipped
+   * policy-gradient term plus {@code beta} times the k3 KL estimate, times {@code weight} (loss
+   * mask and normaliser folded in), summed. {@code logp} (with grad) and the constants {@code
+   * oldLogp}, {@code refLogp}, {@code adv} (per token), {@code weight} share one shape.
    */
   public GrpoLoss grpoLoss(
       Tensor logp,

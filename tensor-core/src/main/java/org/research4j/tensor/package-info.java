@@ -52,16 +52,16 @@
  *
  * <p><b>Ops</b> ({@link org.research4j.tensor.Ops}; the last dimension is the feature dimension,
  * leading dimensions are rows): {@code linear(x[..., in], W[out, in], bias[out] or null)}, {@code
- * matmul(a[..., n], b[n, p])}, {@code add}, {@code mul}, {@code scale}, {@code swiglu(gate, up)},
- * {@code embedding(table[V, D], ids I32)} (also the row gather, e.g. last positions), {@code
- * rmsnorm(x, w, eps)}, {@code rope(x[..., H, D], pos I32, theta)}, {@code attention(q[B, T, Hq,
- * D], k[B, T, Hkv, D], v)} (causal, grouped-query), {@code softmax}, {@code logSoftmax}, {@code
- * crossEntropy(logits, targets I32, ignoreIndex)} (per row), {@code crossEntropyMean}, {@code
- * tokenLogProbs} (per-row log-probability of the target), {@code grpoLoss(logp, oldLogp, refLogp,
- * adv, weight, epsLow, epsHigh, beta)} (returns the scalar loss, the per-token terms and the
- * per-token KL), {@code sum}, {@code mean}. Shapes and dtypes are checked before any kernel runs;
- * errors name the op and both shapes. Tied embeddings need nothing special: use the same parameter
- * in {@code embedding} and {@code linear}, the gradients add up.
+ * matmul(a[..., n], b[n, p])}, {@code add}, {@code mul}, {@code scale}, {@code detach} (the same
+ * values, no gradient), {@code swiglu(gate, up)}, {@code embedding(table[V, D], ids I32)} (also the
+ * row gather, e.g. last positions), {@code rmsnorm(x, w, eps)}, {@code rope(x[..., H, D], pos I32,
+ * theta)}, {@code attention(q[B, T, Hq, D], k[B, T, Hkv, D], v)} (causal, grouped-query), {@code
+ * softmax}, {@code logSoftmax}, {@code crossEntropy(logits, targets I32, ignoreIndex)} (per row),
+ * {@code crossEntropyMean}, {@code tokenLogProbs} (per-row log-probability of the target), {@code
+ * grpoLoss(logp, oldLogp, refLogp, adv, weight, epsLow, epsHigh, beta)} (returns the scalar loss,
+ * the per-token terms and the per-token KL), {@code sum}, {@code mean}. Shapes and dtypes are
+ * checked before any kernel runs; errors name the op and both shapes. Tied embeddings need nothing
+ * special: use the same parameter in {@code embedding} and {@code linear}, the gradients add up.
  *
  * <p><b>Inference</b>: inside {@code try (var ng = tape.noGrad()) { ... }} ops record nothing (use
  * it for generation and for old-policy and reference log-probs). KV-cache decoding: {@code

@@ -1,10 +1,10 @@
 /**
- * Benchmarks of the Qwen2 decoder on the model of the issue (d=256, 4 layers, vocab 4096, tied):
- * JMH {@link org.research4j.benchmarks.transformer.TrainStepBench} (training tokens/s), {@link
- * org.research4j.benchmarks.transformer.DecodeBench} (KV-cache decode tokens/s at batch 1 and 32)
- * and {@link org.research4j.benchmarks.transformer.GrpoUpdateBench} (the GRPO policy update,
- * trained tokens/s), plus plain timing mains for the scripts in {@code benchmarks/scripts} (side by
- * side with PyTorch) and a per-kernel profile ({@link
+ * Benchmarks of the Qwen2 decoder on one fixed model, {@code BenchModel} (d=256, 4 layers, vocab
+ * 4096, tied embeddings): JMH {@link org.research4j.benchmarks.transformer.TrainStepBench}
+ * (training tokens/s), {@link org.research4j.benchmarks.transformer.DecodeBench} (KV-cache decode
+ * tokens/s at batch 1 and 32) and {@link org.research4j.benchmarks.transformer.GrpoUpdateBench}
+ * (the GRPO policy update, trained tokens/s), plus plain timing mains for the scripts in {@code
+ * benchmarks/scripts} (side by side with PyTorch) and a per-kernel profile ({@link
  * org.research4j.benchmarks.transformer.KernelProfile}) that says which op a step spends its time
  * in.
  */

@@ -14,10 +14,11 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
- * Generates tool-interleaved responses for a batch of prompts (DESIGN.md, "One GRPO step"): every
- * sequence generates until the tool's closing call tag or EOS; the sequences that called the tool
- * have their queries served in one batch, the results appended inside the result tags, and
- * generation resumes on the same KV cache; until every sequence has ended or run out of room.
+ * Generates tool-interleaved responses for a batch of prompts (docs/ARCHITECTURE.md, "From a
+ * question to a gradient"): every sequence generates until the tool's closing call tag or EOS; the
+ * sequences that called the tool have their queries served in one batch, the results appended
+ * inside the result tags, and generation resumes on the same KV cache; until every sequence has
+ * ended or run out of room.
  */
 public final class RolloutEngine {
 

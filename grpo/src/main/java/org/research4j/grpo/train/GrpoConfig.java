@@ -77,9 +77,10 @@ public record GrpoConfig(
   }
 
   /**
-   * The paper's recipe (DESIGN.md): G = 5, β = 0.001, ε = 0.2, learning rate 1e-6, temperature 1,
-   * token-mean loss, scaled rewards, one update per batch, gradient norm clipped at 1; no dynamic
-   * sampling (a cap of 4 rollout rounds when it is turned on), no pass-rate filter.
+   * The paper's recipe (docs/ARCHITECTURE.md, "Defaults and where they live"): G = 5,
+   * β = 0.001, ε = 0.2, learning rate 1e-6, temperature 1, token-mean loss, scaled rewards, one
+   * update per batch, gradient norm clipped at 1; no dynamic sampling (a cap of 4 rollout rounds
+   * when it is turned on), no pass-rate filter.
    */
   public static GrpoConfig paper() {
     return new GrpoConfig(100, 32, 5, 1e-6f, 0, 0f, 1f, 0.001f, 0.2f, 0.2f, LossType.TOKEN_MEAN,

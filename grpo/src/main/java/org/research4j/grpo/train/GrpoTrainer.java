@@ -32,14 +32,14 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
- * The GRPO loop (DESIGN.md, "One GRPO step, as data"). Per step: take the next questions, roll
- * each out {@code G} times with the search tool in the loop, score every response, turn rewards
- * into group advantages, then update the policy {@code μ} times on those rollouts with the clipped,
- * KL-regularised per-token loss, accumulated over micro-batches, clipped to a global norm, AdamW.
- * A metrics line per step; resumable checkpoints. A run directory that already holds a checkpoint
- * continues from it: the question order ({@link QuestionStream}, its cursor saved with the
- * checkpoint) and the sampling seed of each step's rollout rounds depend only on the run seed and
- * the step, and the frozen reference is the initial policy, rebuilt by {@code initial}.
+ * The GRPO loop (docs/ARCHITECTURE.md, "From a question to a gradient"). Per step: take the next
+ * questions, roll each out {@code G} times with the search tool in the loop, score every response,
+ * turn rewards into group advantages, then update the policy {@code μ} times on those rollouts with
+ * the clipped, KL-regularised per-token loss, accumulated over micro-batches, clipped to a global
+ * norm, AdamW. A metrics line per step; resumable checkpoints. A run directory that already holds a
+ * checkpoint continues from it: the question order ({@link QuestionStream}, its cursor saved with
+ * the checkpoint) and the sampling seed of each step's rollout rounds depend only on the run seed
+ * and the step, and the frozen reference is the initial policy, rebuilt by {@code initial}.
  */
 public final class GrpoTrainer {
   private final Kernels kernels;

@@ -12,11 +12,12 @@ import org.research4j.tensor.Tensor;
 import org.research4j.transformer.model.Qwen2Model;
 
 /**
- * The training half of a GRPO step (DESIGN.md, "The ReSearch recipe"): from scored rollouts to
- * updated policy weights. Group advantages and loss weights per sequence, micro-batches laid out as
- * {@link PolicyBatch}es, the reference's log-probs without gradient, the per-token clipped and
- * KL-regularised loss, gradients accumulated over micro-batches, a global-norm clip and an AdamW
- * step, {@code μ} times. Public so that benchmarks time exactly what {@link GrpoTrainer} runs.
+ * The training half of a GRPO step (docs/ARCHITECTURE.md, "The ReSearch recipe as implemented"):
+ * from scored rollouts to updated policy weights. Group advantages and loss weights per sequence,
+ * micro-batches laid out as {@link PolicyBatch}es, the reference's log-probs without gradient, the
+ * per-token clipped and KL-regularised loss, gradients accumulated over micro-batches, a
+ * global-norm clip and an AdamW step, {@code μ} times. Public so that benchmarks time exactly what
+ * {@link GrpoTrainer} runs.
  */
 public final class PolicyUpdate {
   /** What the updates measured (the KL and clipping of the last of the μ updates). */

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The reward against values worked out by hand from the SQuAD definitions and DESIGN.md. */
+/**
+ * The reward against values worked out by hand from the SQuAD definitions and the recipe
+ * (docs/ARCHITECTURE.md, "The ReSearch recipe as implemented").
+ */
 class RewardTest {
   private static final String GOOD =
       "<think>Who founded Varemo?</think>\n<search>Varemo founder</search>"

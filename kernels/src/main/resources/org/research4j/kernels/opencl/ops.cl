@@ -392,7 +392,7 @@ __kernel void cross_entropy_backward(__global const float *logits, __global cons
 }
 
 // ---------------------------------------------------------------------------------------------
-// GRPO per-token loss (DESIGN.md, "The ReSearch recipe").
+// GRPO per-token loss (docs/ARCHITECTURE.md, "The GRPO loss, per token").
 
 __kernel void grpo_loss_forward(__global const float *logp, __global const float *old_logp,
                                 __global const float *ref_logp, __global const float *adv,

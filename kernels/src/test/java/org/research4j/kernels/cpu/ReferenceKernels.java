@@ -280,7 +280,10 @@ final class ReferenceKernels {
     return dl;
   }
 
-  /** The GRPO token terms as written in DESIGN.md: {@code {loss, kl}}. */
+  /**
+   * The GRPO token terms as docs/ARCHITECTURE.md writes them ("The GRPO loss, per token"): {@code
+   * {loss, kl}}.
+   */
   static double[][] grpo(
       double[] lp,
       double[] old,
