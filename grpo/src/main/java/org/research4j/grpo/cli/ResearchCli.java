@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       QueryCommand.class,
       RecallCommand.class,
       ServeCommand.class,
+      ServeModelCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ResearchCli {
