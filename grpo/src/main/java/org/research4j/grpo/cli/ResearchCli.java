@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       RecallCommand.class,
       ServeCommand.class,
       ServeModelCommand.class,
+      AskCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ResearchCli {
