@@ -1,5 +1,5 @@
 /**
- * Tools, the rollout engine, rewards, the GRPO trainer, evaluation with baselines, reports and the
- * {@code research} command line.
+ * Tools, the rollout engine, rewards, the GRPO trainer, evaluation with baselines and the LLM
+ * judge, reports, the OpenAI-compatible model server and the {@code research} command line.
  */
 package org.research4j.grpo;
