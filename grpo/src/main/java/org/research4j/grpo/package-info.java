@@ -1,4 +1,5 @@
 /**
+<<<<<<< HEAD
  * ReSearch on top of the transformer and the search environment: {@code tool} (the search tool),
  * {@code rollout} (prompts and tool-interleaved generation with loss masks), {@code reward} (the
  * format rule and answer F1), {@code sft} (supervised language modelling and the warm start on
@@ -6,5 +7,9 @@
  * the metrics log, the progress bar), {@code eval} (the agent and the paper's baselines scored
  * alike, pass@k, hop diagnostics), {@code report} (charts and summaries of runs) and {@code cli}
  * (the {@code research} command line). How they fit together: docs/ARCHITECTURE.md.
+=======
+ * Tools, the rollout engine, rewards, the GRPO trainer, evaluation with baselines and the LLM
+ * judge, reports, the OpenAI-compatible model server and the {@code research} command line.
+>>>>>>> serve
  */
 package org.research4j.grpo;
