@@ -215,6 +215,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " the paper's).")
   double formatReward;
 
+  @Option(names = "--retrieval-reward", defaultValue = "0",
+      description = "GRPO: add this weight times the share of a question's hops whose answer a"
+          + " search returned to a well-formed response's reward (step-wise shaping; default:"
+          + " ${DEFAULT-VALUE}, the paper's reward alone).")
+  double retrievalReward;
+
   @Option(names = "--temperature", defaultValue = "1.0",
       description = "GRPO: sampling temperature of the rollouts (default: ${DEFAULT-VALUE}, the"
           + " paper's); Self-Consistency and pass@k always sample at 1.")
@@ -255,10 +261,11 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
         || maxResponseTokens < 0 || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
-        || !(lmRepeats >= 0 && lmRepeats <= 1) || !(temperature > 0)) {
+        || !(lmRepeats >= 0 && lmRepeats <= 1) || !(temperature > 0)
+        || !(retrievalReward >= 0)) {
       throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
           + " --pass-k-questions >= 0, --lm-renamings >= 0, --max-response-tokens >= 0,"
-          + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] and --temperature > 0");
+          + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
     }
     LossType loss;
     try {
@@ -389,7 +396,8 @@ public final class DemoCommand implements Callable<Integer> {
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-            template, Set.of(endOfTurn, endOfText), Reward.research(formatReward), save, endOfText, log)
+            template, Set.of(endOfTurn, endOfText),
+            Reward.research(formatReward).withRetrievalBonus(retrievalReward), save, endOfText, log)
             .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
         if (grpo.resumedFrom() >= grpoSteps) {
           log.printf("already trained (%d steps)%n", grpoSteps);
