@@ -1,15 +1,19 @@
 package org.research4j.kernels;
 
 /**
- * A flat buffer of float32 or int32 elements living on one device. Created by {@link
- * Kernels#allocF32}/{@link Kernels#allocI32} and only usable with the {@link Kernels} that made it.
+ * A flat buffer of float32, int32 or bfloat16 elements living on one device. Created by {@link
+ * Kernels#allocF32}/{@link Kernels#allocI32}/{@link Kernels#allocBf16} and only usable with the
+ * {@link Kernels} that made it. bfloat16 buffers hold frozen weights only: the kernels that read
+ * them are {@link Kernels#sgemmBf16} and {@link Kernels#embeddingForwardBf16}.
  */
 public interface Buf extends AutoCloseable {
 
   /** Element type of a buffer. */
   enum Type {
     F32,
-    I32
+    I32,
+    /** bfloat16: the top 16 bits of a float32, read widened to float32 by the kernels. */
+    BF16
   }
 
   Type type();

@@ -244,4 +244,47 @@ public interface Kernels extends AutoCloseable {
   void adamw(
       Buf p, Buf g, Buf m, Buf v, int n, float lr, float beta1, float beta2, float eps,
       float weightDecay, float gradScale, int step);
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen weights in bfloat16: stored at half the size of float32, widened to float32 where read,
+  // accumulated in float32. Only the inference path reads them (no backward).
+
+  /** A zero-filled bfloat16 buffer of {@code n} elements (see {@link Bf16}). */
+  Buf allocBf16(int n);
+
+  /** Copies {@code n} bfloat16 bit patterns from the host into a BF16 buffer. */
+  void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n);
+
+  /** Copies {@code n} bfloat16 bit patterns of a BF16 buffer to the host. */
+  void downloadBf16(Buf src, int srcOff, short[] dst, int dstOff, int n);
+
+  /**
+   * {@code C = alpha * A * W^T + beta * C} with bfloat16 weights: {@code A} F32 {@code [m, k]} (row
+   * stride {@code lda}), {@code W} BF16 {@code [n, k]} (row stride {@code ldw}: a weight matrix as
+   * stored, out-features by in-features), {@code C} F32 {@code [m, n]}. Each weight is widened
+   * exactly to float32 and every product is accumulated in float32, so the result differs from
+   * {@link #sgemm} on the widened weights by summation order only. When {@code beta == 0} the old
+   * contents of C are ignored.
+   */
+  void sgemmBf16(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc);
+
+  /**
+   * Gather from a bfloat16 table, widened: {@code out[i, :] = float(table[ids[i], :])}; {@code
+   * table} BF16 {@code [vocab, dim]}, ids I32 {@code [n]}, out F32 {@code [n, dim]}.
+   */
+  void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim);
 }

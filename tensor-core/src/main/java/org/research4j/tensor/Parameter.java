@@ -35,9 +35,36 @@ public final class Parameter extends Tensor {
     return new Parameter(s, shape);
   }
 
-  /** Sets the gradient to zero. */
+  /**
+   * A frozen parameter: zero-filled values of {@code dtype} (F32 or BF16) and no gradient buffer,
+   * so it costs its values only. Ops read it like any parameter but no gradient flows to it; a
+   * BF16 one is read widened to float32 by the kernels that accept it ({@code Ops.linear}, {@code
+   * Ops.embedding}). For inference-only models and the frozen reference of GRPO.
+   */
+  public static Parameter frozen(Kernels kernels, String name, Buf.Type dtype, int... shape) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("a parameter needs a name (for checkpoints and errors)");
+    }
+    int n = Math.max(Shapes.numel(shape), 1);
+    Buf data =
+        switch (dtype) {
+          case F32 -> kernels.allocF32(n);
+          case BF16 -> kernels.allocBf16(n);
+          case I32 -> throw new IllegalArgumentException("parameter " + name + " cannot be I32");
+        };
+    Storage s = new Storage(kernels, dtype, data, null);
+    s.name = name;
+    return new Parameter(s, shape);
+  }
+
+  /** Whether this parameter is frozen (made by {@link #frozen}: no gradient). */
+  public boolean frozen() {
+    return !requiresGrad();
+  }
+
+  /** Sets the gradient to zero; a frozen parameter has none, and nothing happens. */
   public void zeroGrad() {
-    device().fill(gradBuf(), 0, numel(), 0f);
+    if (gradBuf() != null) device().fill(gradBuf(), 0, numel(), 0f);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.research4j.tensor;
 
+import org.research4j.kernels.Bf16;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 
@@ -160,10 +161,23 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
     return storage.grad;
   }
 
-  /** Copies {@code data} (exactly {@link #numel()} floats) into this tensor. */
+  /**
+   * Copies {@code data} (exactly {@link #numel()} floats) into this tensor; a BF16 tensor gets each
+   * value rounded to the nearest bfloat16.
+   */
   public void copyFrom(float[] data) {
     checkLength("copyFrom " + this, data.length, shape);
-    storage.kernels.upload(data, 0, buf(), 0, numel);
+    if (storage.type == Buf.Type.BF16) {
+      storage.kernels.uploadBf16(Bf16.round(data), 0, buf(), 0, numel);
+    } else {
+      storage.kernels.upload(data, 0, buf(), 0, numel);
+    }
+  }
+
+  /** Copies bfloat16 bit patterns (exactly {@link #numel()}) into this BF16 tensor. */
+  public void copyFromBf16(short[] data) {
+    checkLength("copyFromBf16 " + this, data.length, shape);
+    storage.kernels.uploadBf16(data, 0, buf(), 0, numel);
   }
 
   /** Copies {@code data} (exactly {@link #numel()} ints) into this int tensor. */
@@ -172,10 +186,16 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
     storage.kernels.upload(data, 0, buf(), 0, numel);
   }
 
-  /** Host copy of the values (waits for the device). */
+  /** Host copy of the values (waits for the device); a BF16 tensor's widened to float32. */
   public float[] toFloatArray() {
     float[] out = new float[numel];
-    storage.kernels.download(buf(), 0, out, 0, numel);
+    if (storage.type == Buf.Type.BF16) {
+      short[] bits = new short[numel];
+      storage.kernels.downloadBf16(buf(), 0, bits, 0, numel);
+      Bf16.toFloat(bits, 0, out, 0, numel);
+    } else {
+      storage.kernels.download(buf(), 0, out, 0, numel);
+    }
     return out;
   }
 

@@ -2,14 +2,28 @@ package org.research4j.kernels.cpu;
 
 import org.research4j.kernels.Buf;
 
-/** A CPU buffer: a Java array, float[] or int[]. Closing is a no-op; the GC owns the memory. */
+/**
+ * A CPU buffer: a Java array, float[], int[] or short[] (bfloat16 bits). Closing is a no-op; the GC
+ * owns the memory.
+ */
 public final class CpuBuf implements Buf {
   private final float[] f;
   private final int[] i;
+  private final short[] h;
 
   private CpuBuf(float[] f, int[] i) {
+    this(f, i, null);
+  }
+
+  private CpuBuf(float[] f, int[] i, short[] h) {
     this.f = f;
     this.i = i;
+    this.h = h;
+  }
+
+  /** A zero-filled bfloat16 buffer of {@code n} elements. */
+  public static CpuBuf bf16(int n) {
+    return new CpuBuf(null, null, new short[n]);
   }
 
   public static CpuBuf f32(int n) {
@@ -32,24 +46,30 @@ public final class CpuBuf implements Buf {
 
   @Override
   public Type type() {
-    return f != null ? Type.F32 : Type.I32;
+    return f != null ? Type.F32 : i != null ? Type.I32 : Type.BF16;
   }
 
   @Override
   public int length() {
-    return f != null ? f.length : i.length;
+    return f != null ? f.length : i != null ? i.length : h.length;
   }
 
   /** The backing float array; fails on an int buffer. */
   public float[] floats() {
-    if (f == null) throw new IllegalArgumentException("expected a F32 buffer, got I32");
+    if (f == null) throw new IllegalArgumentException("expected a F32 buffer, got " + type());
     return f;
   }
 
   /** The backing int array; fails on a float buffer. */
   public int[] ints() {
-    if (i == null) throw new IllegalArgumentException("expected an I32 buffer, got F32");
+    if (i == null) throw new IllegalArgumentException("expected an I32 buffer, got " + type());
     return i;
+  }
+
+  /** The backing bfloat16 bits; fails on a float or int buffer. */
+  public short[] shorts() {
+    if (h == null) throw new IllegalArgumentException("expected a BF16 buffer, got " + type());
+    return h;
   }
 
   /** The float array of a buffer that must be a CPU buffer. */

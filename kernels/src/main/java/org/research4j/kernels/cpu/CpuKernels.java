@@ -1062,4 +1062,53 @@ public final class CpuKernels implements Kernels {
   private static void nonNegative(String kn, String name, int value) {
     if (value < 0) throw new IllegalArgumentException(kn + ": " + name + " = " + value + " < 0");
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen bfloat16 weights: arguments are checked and the work done in CpuBf16.
+
+  @Override
+  public Buf allocBf16(int n) {
+    CpuBf16.nonNegative("allocBf16", "n", n);
+    return CpuBuf.bf16(n);
+  }
+
+  @Override
+  public void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n) {
+    short[] d = CpuBf16.bf16("uploadBf16", "dst", dst);
+    CpuBf16.range("uploadBf16", "src", src.length, srcOff, n);
+    CpuBf16.range("uploadBf16", "dst", d.length, dstOff, n);
+    System.arraycopy(src, srcOff, d, dstOff, n);
+  }
+
+  @Override
+  public void downloadBf16(Buf src, int srcOff, short[] dst, int dstOff, int n) {
+    short[] s = CpuBf16.bf16("downloadBf16", "src", src);
+    CpuBf16.range("downloadBf16", "src", s.length, srcOff, n);
+    CpuBf16.range("downloadBf16", "dst", dst.length, dstOff, n);
+    System.arraycopy(s, srcOff, dst, dstOff, n);
+  }
+
+  @Override
+  public void sgemmBf16(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
+    CpuBf16.checkedGemm(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc);
+  }
+
+  @Override
+  public void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim) {
+    CpuBf16.checkedEmbedding(table, ids, out, n, dim);
+  }
 }

@@ -65,6 +65,7 @@ public final class ClKernels implements Kernels {
   private static final String OPS = "ops.cl";
   private static final String ATTENTION = "attention.cl";
   private static final String SGEMM = "sgemm.cl";
+  private static final String BF16 = "bf16.cl";
 
   private final ClDevice device;
   private final cl_context context;
@@ -877,6 +878,83 @@ public final class ClKernels implements Kernels {
 
   private static long roundUp(long n, long m) {
     return (n + m - 1) / m * m;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen bfloat16 weights (bf16.cl): 2-byte elements, read widened to float32.
+
+  @Override
+  public synchronized ClBuf allocBf16(int n) {
+    open();
+    if (n < 0) throw new IllegalArgumentException("allocBf16: negative length " + n);
+    long bytes = 2L * Math.max(n, 2);
+    ClBuf buf = new ClBuf(this, pool.take(bytes, "BF16 buffer of " + n + " elements"),
+        ClBufferPool.sizeClass(bytes), Buf.Type.BF16, n);
+    live.add(buf);
+    if (n > 0) {
+      try {
+        clEnqueueFillBuffer(queue, buf.mem, Pointer.to(new short[] {0}), 2, 0, 2L * n, 0, null,
+            null);
+      } catch (CLException e) {
+        throw fail("zero-filling a new BF16 buffer of " + n + " elements", e);
+      }
+    }
+    return buf;
+  }
+
+  @Override
+  public void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n) {
+    ClBuf d = buf("uploadBf16", "dst", dst, Buf.Type.BF16, 0);
+    range("uploadBf16", src.length, srcOff, n, d.length(), dstOff);
+    if (n == 0) return;
+    try {
+      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 2L * dstOff, 2L * n,
+          Pointer.to(src).withByteOffset(2L * srcOff), 0, null, null);
+    } catch (CLException e) {
+      throw fail("upload of " + n + " bfloat16 values", e);
+    }
+  }
+
+  @Override
+  public void downloadBf16(Buf src, int srcOff, short[] dst, int dstOff, int n) {
+    ClBuf s = buf("downloadBf16", "src", src, Buf.Type.BF16, 0);
+    range("downloadBf16", dst.length, dstOff, n, s.length(), srcOff);
+    if (n == 0) return;
+    try {
+      clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 2L * srcOff, 2L * n,
+          Pointer.to(dst).withByteOffset(2L * dstOff), 0, null, null);
+    } catch (CLException e) {
+      throw fail("download of " + n + " bfloat16 values (or a kernel enqueued before it)", e);
+    }
+  }
+
+  @Override
+  public void sgemmBf16(int m, int n, int k, float alpha, Buf a, int aOff, int lda, Buf w,
+      int wOff, int ldw, float beta, Buf c, int cOff, int ldc) {
+    String op = "sgemmBf16";
+    dims(op, m, n, k);
+    ClBuf ab = buf(op, "a", a, Buf.Type.F32, 0);
+    ClBuf wb = buf(op, "w", w, Buf.Type.BF16, 0);
+    ClBuf cb = buf(op, "c", c, Buf.Type.F32, 0);
+    matrix(op, "a", ab, aOff, lda, m, k);
+    matrix(op, "w", wb, wOff, ldw, n, k);
+    matrix(op, "c", cb, cOff, ldc, m, n);
+    if (m == 0 || n == 0) return;
+    int ts = 16;
+    launch(BF16, "", "sgemm_bf16", new long[] {roundUp(n, ts), roundUp(m, ts)},
+        new long[] {ts, ts}, m, n, k, alpha, ab, aOff, lda, wb, wOff, ldw, beta, cb, cOff, ldc);
+  }
+
+  @Override
+  public void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim) {
+    String op = "embeddingForwardBf16";
+    dims(op, n, dim);
+    ClBuf tb = buf(op, "table", table, Buf.Type.BF16, dim);
+    ClBuf ib = buf(op, "ids", ids, Buf.Type.I32, n);
+    ClBuf ob = buf(op, "out", out, Buf.Type.F32, (long) n * dim);
+    if (dim == 0 || n == 0) return;
+    launch(BF16, "", "embedding_forward_bf16", new long[] {roundUp((long) n * dim, ELEMENTWISE_WG)},
+        new long[] {ELEMENTWISE_WG}, tb, ib, ob, n, dim, tb.length() / dim);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -179,6 +179,11 @@ public final class Checkpoint implements TensorStore {
   }
 
   @Override
+  public short[] readBf16(String name, int... expectedShape) {
+    return file(name).readBf16(name, expectedShape);
+  }
+
+  @Override
   public String source() {
     return "checkpoint " + dir;
   }

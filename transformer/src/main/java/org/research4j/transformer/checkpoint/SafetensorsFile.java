@@ -199,6 +199,24 @@ public final class SafetensorsFile implements TensorStore {
     return out;
   }
 
+  /** A BF16 tensor's bits copied as stored (no float32 temporary); other dtypes rounded. */
+  @Override
+  public short[] readBf16(String name, int... expectedShape) {
+    Entry e = entry(name);
+    if (e.dtype() != DType.BF16) return TensorStore.super.readBf16(name, expectedShape);
+    if (!java.util.Arrays.equals(e.shape(), expectedShape)) {
+      readF32(name, expectedShape); // throws the shape mismatch
+    }
+    long n = NamedTensor.numel(e.shape());
+    if (n > Integer.MAX_VALUE - 8) {
+      throw new CheckpointException("tensor " + name + " in " + path + " has " + n
+          + " elements, more than one Java array holds");
+    }
+    short[] out = new short[(int) n];
+    MemorySegment.copy(segment, I16_LE, e.begin(), out, 0, out.length);
+    return out;
+  }
+
   /** Decodes 16-bit floats in chunks, so the temporary stays small for embedding-sized tensors. */
   private void convertHalf(long begin, float[] out, boolean bf16) {
     short[] chunk = new short[Math.min(out.length, 1 << 16)];

@@ -42,6 +42,14 @@ public interface TensorStore extends AutoCloseable {
     return readF32(name);
   }
 
+  /**
+   * The tensor as bfloat16 bit patterns, after the same shape check as {@link #readF32(String,
+   * int...)}: a BF16 tensor's bits as stored, others rounded to the nearest bfloat16.
+   */
+  default short[] readBf16(String name, int... expectedShape) {
+    return org.research4j.kernels.Bf16.round(readF32(name, expectedShape));
+  }
+
   /** The message for a missing tensor: names a few that do exist to show the naming scheme. */
   default CheckpointException missing(String name) {
     List<String> all = names();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 import org.research4j.tensor.Ops;
 import org.research4j.tensor.Parameter;
@@ -60,6 +61,7 @@ public final class Qwen2Model implements AutoCloseable {
 
   private final Qwen2Config config;
   private final Kernels kernels;
+  private final WeightPrecision precision;
   private final Parameters parameters = new Parameters();
   private final Parameter embedTokens;
   private final List<Block> blocks = new ArrayList<>();
@@ -68,8 +70,17 @@ public final class Qwen2Model implements AutoCloseable {
 
   /** Allocates every parameter, zero-filled, under its HF name. */
   private Qwen2Model(Kernels kernels, Qwen2Config config) {
+    this(kernels, config, WeightPrecision.F32);
+  }
+
+  /**
+   * Allocates every parameter, zero-filled, under its HF name: trainable float32, or frozen with
+   * bfloat16 matrices ({@link WeightPrecision}).
+   */
+  private Qwen2Model(Kernels kernels, Qwen2Config config, WeightPrecision precision) {
     this.config = config;
     this.kernels = kernels;
+    this.precision = precision;
     int d = config.hiddenSize();
     int ff = config.intermediateSize();
     int q = config.qDim();
@@ -97,7 +108,11 @@ public final class Qwen2Model implements AutoCloseable {
   }
 
   private Parameter param(String name, int... shape) {
-    return parameters.add(Parameter.zeros(kernels, name, shape));
+    if (precision == WeightPrecision.F32) {
+      return parameters.add(Parameter.zeros(kernels, name, shape));
+    }
+    Buf.Type type = shape.length == 2 ? Buf.Type.BF16 : Buf.Type.F32;
+    return parameters.add(Parameter.frozen(kernels, name, type, shape));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -126,8 +141,33 @@ public final class Qwen2Model implements AutoCloseable {
 
   /** Loads the Hugging Face model directory {@code dir} (config.json and safetensors weights). */
   public static Qwen2Model load(Kernels kernels, Path dir) throws IOException {
+    return load(kernels, dir, WeightPrecision.F32);
+  }
+
+  /**
+   * Loads the Hugging Face model directory {@code dir} with its weights kept in {@code precision}:
+   * {@link WeightPrecision#BF16} gives a frozen, inference-only model at half the memory.
+   */
+  public static Qwen2Model load(Kernels kernels, Path dir, WeightPrecision precision)
+      throws IOException {
     try (Checkpoint ckpt = Checkpoint.open(dir)) {
-      return load(kernels, ckpt.config(), ckpt);
+      return load(kernels, ckpt.config(), ckpt, precision);
+    }
+  }
+
+  /**
+   * A frozen copy of {@code source} (same config and device) with its weights in {@code
+   * precision}: matrices rounded to bfloat16 for {@link WeightPrecision#BF16}. For a frozen
+   * reference model built from a policy held in memory.
+   */
+  public static Qwen2Model copyOf(Qwen2Model source, WeightPrecision precision) {
+    Qwen2Model m = new Qwen2Model(source.kernels, source.config, precision);
+    try {
+      for (Parameter p : m.parameters) p.copyFrom(source.parameters.get(p.name()).toFloatArray());
+      return m;
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
     }
   }
 
@@ -138,12 +178,19 @@ public final class Qwen2Model implements AutoCloseable {
    * (and both shapes).
    */
   public static Qwen2Model load(Kernels kernels, Qwen2Config config, TensorStore store) {
-    Qwen2Model m = new Qwen2Model(kernels, config);
+    return load(kernels, config, store, WeightPrecision.F32);
+  }
+
+  /** {@link #load(Kernels, Qwen2Config, TensorStore)} with the weights kept in {@code precision}. */
+  public static Qwen2Model load(
+      Kernels kernels, Qwen2Config config, TensorStore store, WeightPrecision precision) {
+    Qwen2Model m = new Qwen2Model(kernels, config, precision);
     try {
       m.checkNoUnusedTensors(store);
       for (Parameter p : m.parameters) {
         if (!store.contains(p.name())) throw store.missing(p.name());
-        p.copyFrom(store.readF32(p.name(), p.shape()));
+        if (p.dtype() == Buf.Type.BF16) p.copyFromBf16(store.readBf16(p.name(), p.shape()));
+        else p.copyFrom(store.readF32(p.name(), p.shape()));
       }
       return m;
     } catch (RuntimeException e) {
@@ -293,6 +340,18 @@ public final class Qwen2Model implements AutoCloseable {
 
   public Qwen2Config config() {
     return config;
+  }
+
+  /** How the weights are kept: trainable float32, or frozen bfloat16 matrices. */
+  public WeightPrecision precision() {
+    return precision;
+  }
+
+  /** Bytes of device memory the weights take (gradients, for a trainable model, as much again). */
+  public long weightBytes() {
+    long bytes = 0;
+    for (Parameter p : parameters) bytes += (p.dtype() == Buf.Type.BF16 ? 2L : 4L) * p.numel();
+    return bytes;
   }
 
   public Kernels kernels() {

@@ -1,0 +1,149 @@
+package org.research4j.kernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.research4j.kernels.Bf16;
+import org.research4j.kernels.Buf;
+
+/**
+ * {@code sgemmBf16} and {@code embeddingForwardBf16} on the CPU against a triple loop in double over
+ * the exactly widened weights. The bf16 kernels accumulate in float32, so the tolerance is the fp32
+ * GEMM's ({@link CpuSgemmTest}): {@code |got - ref| <= (k + 4) * 2^-23 * (|alpha| * sum_p |a_ip
+ * w_jp| + |beta * c_ij|)}; a weight read from the wrong row or a dropped chunk fails it. Shapes
+ * cover every path: one row (widening in the k loop), 2..16 rows (chunks of four W rows widened
+ * into scratch; k above the 1,024 chunk, k not a multiple of the vector length), more rows (blocks
+ * of W widened for the packed GEMM, several blocks when n * k * 4 exceeds 4 MiB), offsets,
+ * strides, alpha, beta, and NaN in C where beta is 0.
+ */
+class CpuBf16Test {
+  private final CpuKernels k = new CpuKernels();
+
+  @Test
+  void everyPathMatchesDoubleReference() {
+    int[][] shapes = {
+      {1, 5, 7}, {1, 64, 896}, {1, 130, 1100}, {2, 9, 33}, {3, 64, 1100}, {16, 67, 2051},
+      {5, 4, 4096}, {17, 65, 129}, {40, 130, 300}, {20, 300, 4096}, {64, 1, 64}
+    };
+    SplittableRandom rnd = new SplittableRandom(5);
+    float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {0.75f, 0f}};
+    int trial = 0;
+    for (int[] s : shapes) {
+      for (float[] ab : alphaBeta) {
+        check(rnd, s[0], s[1], s[2], ab[0], ab[1], trial % 3, trial % 2 == 0 ? 0 : 3);
+        trial++;
+      }
+    }
+  }
+
+  @Test
+  void embeddingWidensExactly() {
+    SplittableRandom rnd = new SplittableRandom(8);
+    int vocab = 50;
+    for (int dim : new int[] {1, 7, 16, 37, 896}) {
+      short[] table = Bf16.round(random(rnd, vocab * dim));
+      int[] ids = {3, 0, 49, 3, 17};
+      Buf tb = k.allocBf16(table.length);
+      k.uploadBf16(table, 0, tb, 0, table.length);
+      Buf ib = k.allocI32(ids.length);
+      k.upload(ids, 0, ib, 0, ids.length);
+      Buf ob = k.allocF32(ids.length * dim);
+      k.embeddingForwardBf16(tb, ib, ob, ids.length, dim);
+      float[] got = new float[ids.length * dim];
+      k.download(ob, 0, got, 0, got.length);
+      float[] want = new float[got.length];
+      for (int i = 0; i < ids.length; i++) {
+        for (int c = 0; c < dim; c++) want[i * dim + c] = Bf16.toFloat(table[ids[i] * dim + c]);
+      }
+      assertArrayEquals(want, got, 0f, "dim " + dim);
+    }
+  }
+
+  @Test
+  void badArgumentsNameTheArgument() {
+    Buf f = k.allocF32(16);
+    Buf h = k.allocBf16(16);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> k.sgemmBf16(2, 2, 4, 1f, f, 0, 4, f, 0, 4, 0f, f, 0, 2));
+    assertTrue(e.getMessage().contains("w must be BF16"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> k.sgemmBf16(2, 5, 4, 1f, f, 0, 4, h, 0, 4, 0f, f, 0, 5));
+    assertTrue(e.getMessage().startsWith("sgemmBf16: w has 16 elements"), e.getMessage());
+    Buf ids = k.allocI32(1);
+    k.upload(new int[] {4}, 0, ids, 0, 1);
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> k.embeddingForwardBf16(h, ids, f, 1, 4));
+    assertTrue(e.getMessage().contains("ids[0] = 4 is outside the table's 4 rows"), e.getMessage());
+  }
+
+  @Test
+  void roundingIsToNearestEven() {
+    assertEquals(1f, Bf16.toFloat(Bf16.round(1f + 0x1p-8f)), 0f); // a tie: to even (down)
+    assertEquals(1f + 0x1p-6f, Bf16.toFloat(Bf16.round(1f + 0x1p-7f + 0x1p-8f)), 0f); // tie: up
+    assertEquals(1f + 0x1p-7f, Bf16.toFloat(Bf16.round(1f + 0x1p-7f - 0x1p-12f)), 0f);
+    assertTrue(Float.isNaN(Bf16.toFloat(Bf16.round(Float.NaN))));
+    assertEquals(Float.NEGATIVE_INFINITY, Bf16.toFloat(Bf16.round(Float.NEGATIVE_INFINITY)), 0f);
+  }
+
+  private void check(
+      SplittableRandom rnd, int m, int n, int kk, float alpha, float beta, int off, int pad) {
+    int lda = kk + pad;
+    int ldw = kk + pad;
+    int ldc = n + pad;
+    float[] a = random(rnd, off + m * lda);
+    short[] w = Bf16.round(random(rnd, off + n * ldw));
+    float[] c = random(rnd, off + m * ldc);
+    if (beta == 0f) {
+      for (int i = 0; i < c.length; i++) if (rnd.nextInt(4) == 0) c[i] = Float.NaN;
+    }
+    Buf ab = k.allocF32(a.length);
+    k.upload(a, 0, ab, 0, a.length);
+    Buf wb = k.allocBf16(w.length);
+    k.uploadBf16(w, 0, wb, 0, w.length);
+    Buf cb = k.allocF32(c.length);
+    k.upload(c, 0, cb, 0, c.length);
+    k.sgemmBf16(m, n, kk, alpha, ab, off, lda, wb, off, ldw, beta, cb, off, ldc);
+    float[] got = new float[c.length];
+    k.download(cb, 0, got, 0, got.length);
+    String what = "m=" + m + " n=" + n + " k=" + kk + " alpha=" + alpha + " beta=" + beta;
+    for (int x = 0; x < c.length; x++) {
+      int rel = x - off;
+      boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+      if (!inside) {
+        assertEquals(Float.floatToRawIntBits(c[x]), Float.floatToRawIntBits(got[x]), what);
+        continue;
+      }
+      int i = rel / ldc;
+      int j = rel % ldc;
+      double ref = 0;
+      double mag = 0;
+      for (int p = 0; p < kk; p++) {
+        double t = (double) a[off + i * lda + p] * Bf16.toFloat(w[off + j * ldw + p]);
+        ref += t;
+        mag += Math.abs(t);
+      }
+      ref *= alpha;
+      double cTerm = beta == 0f ? 0 : (double) beta * c[x];
+      ref += cTerm;
+      double tol = (kk + 4) * 0x1p-23 * (Math.abs(alpha) * mag + Math.abs(cTerm));
+      assertTrue(
+          Math.abs(got[x] - ref) <= tol,
+          what + " at (" + i + ", " + j + "): got " + got[x] + ", want " + ref + " +- " + tol);
+    }
+  }
+
+  private static float[] random(SplittableRandom rnd, int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) rnd.nextDouble(-1, 1);
+    return x;
+  }
+}
