@@ -18,6 +18,7 @@ import org.research4j.grpo.run.RunCheckpoints;
 import org.research4j.kernels.Devices;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,6 +86,11 @@ public final class AskCommand implements Callable<Integer> {
       + " up to this many characters (default: ${DEFAULT-VALUE}).")
   int passageChars;
 
+  @Option(names = "--weights", defaultValue = "f32", description = "How the model keeps its"
+      + " weights: f32, or bf16 (frozen bfloat16 matrices read with float32 accumulation: half the"
+      + " memory; a float32 checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
+  String weights;
+
   @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
   String device;
 
@@ -101,7 +107,7 @@ public final class AskCommand implements Callable<Integer> {
     PromptTemplate template = CommandInputs.agentPrompt(prompt, CommandInputs.chat(chat));
     PrintWriter out = spec.commandLine().getOut();
     try (SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), idx, searchUrl, topK);
-        Qwen2Model m = Qwen2Model.load(Devices.open(device), model)) {
+        Qwen2Model m = Qwen2Model.load(Devices.open(device), model, WeightPrecision.parse(weights))) {
       Set<Integer> eos = StopTokens.of(model, m.config(), tok);
       RolloutEngine engine = new RolloutEngine(m, tok, search.tool(), eos);
       RolloutEngine.Config config = new RolloutEngine.Config(maxTokens, maxSearches,

@@ -36,6 +36,7 @@ import org.research4j.search.index.Searcher;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import org.research4j.grpo.judge.JudgedScores;
@@ -125,6 +126,11 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "16", description = "Questions per batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--weights", defaultValue = "f32", description = "How the model keeps its"
+      + " weights: f32, or bf16 (frozen bfloat16 matrices read with float32 accumulation: half the"
+      + " memory; a float32 checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
+  String weights;
+
   @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
       + " RESEARCH4J_DEVICE sets the default.")
   String device;
@@ -149,7 +155,8 @@ public final class EvalCommand implements Callable<Integer> {
     boolean tags = prompt.equals("tags");
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     LlmJudge judge = judgeOptions.open(spec.commandLine());
-    try (judge; Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
+    try (judge; Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir,
+        WeightPrecision.parse(weights));
         Searcher searcher = Searcher.open(index)) {
       Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
       SearchTool tool = new SearchTool(searcher, topK);

@@ -11,6 +11,7 @@ import org.research4j.grpo.serve.ModelServer;
 import org.research4j.grpo.serve.ServeConfig;
 import org.research4j.kernels.Devices;
 import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -93,6 +94,11 @@ public final class ServeModelCommand implements Callable<Integer> {
       + " of its report/ folders (research report), listed afresh at each visit.")
   Path runDir;
 
+  @Option(names = "--weights", defaultValue = "f32", description = "How the model keeps its"
+      + " weights: f32, or bf16 (frozen bfloat16 matrices read with float32 accumulation: half the"
+      + " memory; a float32 checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
+  String weights;
+
   @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
       + " RESEARCH4J_DEVICE sets the default.")
   String device;
@@ -118,7 +124,8 @@ public final class ServeModelCommand implements Callable<Integer> {
     Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
     ChatTemplate template = CommandInputs.chat(chat);
     SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), index, searchUrl, topK);
-    Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
+    Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir,
+        WeightPrecision.parse(weights));
     Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
     ModelServer server = ModelServer.start(model, tok, eos, template,
         CommandInputs.agentPrompt(prompt, template), search.tool(), config);

@@ -22,6 +22,7 @@ import org.research4j.search.index.Searcher;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -51,6 +52,11 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, description = "Run directory (metrics.jsonl, checkpoints/).")
   Path out;
+
+  @Option(names = "--reference-weights", defaultValue = "f32", description = "How the frozen"
+      + " reference model keeps its weights: f32, or bf16 (bfloat16 matrices read with float32"
+      + " accumulation: half the bytes, no gradient buffers). Default: ${DEFAULT-VALUE}.")
+  String referenceWeights;
 
   @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
   String device;
@@ -188,6 +194,10 @@ public final class TrainCommand implements Callable<Integer> {
     try (Searcher searcher = Searcher.open(index)) {
       GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
           promptTemplate, eos, Reward.RESEARCH, save, pad, log);
+      WeightPrecision refPrecision = WeightPrecision.parse(referenceWeights);
+      if (refPrecision != WeightPrecision.F32) {
+        trainer.withReference(() -> load(kernels, refPrecision));
+      }
       GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
       log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
           r.lastReward());
@@ -200,8 +210,12 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private Qwen2Model load(Kernels kernels) {
+    return load(kernels, WeightPrecision.F32);
+  }
+
+  private Qwen2Model load(Kernels kernels, WeightPrecision precision) {
     try {
-      return Qwen2Model.load(kernels, model);
+      return Qwen2Model.load(kernels, model, precision);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot load the initial model from " + model, e);
     }

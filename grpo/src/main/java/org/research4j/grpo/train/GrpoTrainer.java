@@ -53,6 +53,7 @@ public final class GrpoTrainer {
   private final CheckpointWriter.Options modelOptions;
   private final int padId;
   private final PrintStream log;
+  private Supplier<Qwen2Model> referenceModel;
 
   /** What a finished run reports; the eval summaries are null when evaluation is off. */
   public record Result(Qwen2Model model, int resumedFrom, double firstReward, double lastReward,
@@ -80,6 +81,16 @@ public final class GrpoTrainer {
     this.modelOptions = modelOptions;
     this.padId = padId;
     this.log = log;
+  }
+
+  /**
+   * Builds the frozen reference with {@code reference} instead of {@code initial}: the same weights,
+   * kept as the caller chooses (e.g. {@code Qwen2Model.load(kernels, dir, WeightPrecision.BF16)},
+   * frozen bfloat16 at a quarter of a trainable float32 model's memory). Returns this trainer.
+   */
+  public GrpoTrainer withReference(Supplier<Qwen2Model> reference) {
+    this.referenceModel = reference;
+    return this;
   }
 
   /**
@@ -120,7 +131,8 @@ public final class GrpoTrainer {
     RolloutEngine engine = new RolloutEngine(policy, tok, tool, eos);
     RolloutEngine.Config greedy = new RolloutEngine.Config(config.maxCompletionLength(),
         config.maxToolCalls(), SamplingConfig.greedy());
-    try (Qwen2Model reference = config.beta() > 0 ? initial.get() : null;
+    Supplier<Qwen2Model> frozen = referenceModel != null ? referenceModel : initial;
+    try (Qwen2Model reference = config.beta() > 0 ? frozen.get() : null;
         Tape tape = new Tape(kernels);
         AdamW opt = new AdamW(policy.parameters(), adam);
         MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"), start)) {

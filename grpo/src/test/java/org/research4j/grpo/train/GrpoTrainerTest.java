@@ -37,6 +37,7 @@ import org.research4j.tensor.Tensor;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
@@ -229,6 +230,32 @@ class GrpoTrainerTest {
       assertEquals(want, b.get(2).get(key).asDouble(), 1e-4 * Math.abs(want) + 1e-9, key);
     }
     assertTrue(a.get(2).get("kl").asDouble() > 0, "μ = 2 and a few steps move the policy off the reference");
+  }
+
+  @Test
+  void aBf16ReferenceGivesTheRoundingKlOnly(@TempDir Path dir) throws IOException {
+    // Step 1 updates the initial policy itself: against a float32 reference its KL is exactly 0;
+    // against the same weights rounded to bfloat16 it is the rounding's KL, small but not 0. The
+    // rollouts come before the update and do not depend on the reference: same reward.
+    GrpoConfig c = GrpoConfig.paper().withSteps(1).withBatch(2, 3)
+        .withOptimizer(1e-3f, 0, 0f, 1f).withObjective(0.01f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+        .withRollout(1.0, 8, 1, 8).withRun(7, 100, 0);
+    List<QaExample> train = questions(4);
+    trainer(c, dir.resolve("f32"), EVEN_TOKENS)
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of()).model().close();
+    trainer(c, dir.resolve("bf16"), EVEN_TOKENS)
+        .withReference(() -> {
+          try (Qwen2Model f32 = Qwen2Model.random(CPU, CONFIG, 17)) {
+            return Qwen2Model.copyOf(f32, WeightPrecision.BF16);
+          }
+        })
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of()).model().close();
+    JsonNode a = lines(dir.resolve("f32/metrics.jsonl")).getFirst();
+    JsonNode b = lines(dir.resolve("bf16/metrics.jsonl")).getFirst();
+    assertEquals(a.get("reward").asDouble(), b.get("reward").asDouble(), 0.0);
+    assertEquals(0.0, a.get("kl").asDouble(), 1e-12);
+    double kl = b.get("kl").asDouble();
+    assertTrue(kl > 0 && kl < 1e-4, "KL to the bf16-rounded reference: " + kl);
   }
 
   private static float[][] weights(Qwen2Model m) {
