@@ -1,0 +1,125 @@
+package org.research4j.benchmarks.transformer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.research4j.kernels.Kernels;
+import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.transformer.generate.Generator;
+import org.research4j.transformer.generate.SamplingConfig;
+import org.research4j.transformer.generate.Session;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.model.WeightPrecision;
+import org.research4j.transformer.tokenizer.Tokenizer;
+
+/**
+ * Load time, memory, prefill and decode speed of a real-size checkpoint (such as the Qwen2.5-0.5B
+ * shape that {@code tools/qwen-shape-checkpoint.sh} writes), for {@code
+ * benchmarks/scripts/real-size.sh}. Loads the model with the weights kept as asked ({@code f32}:
+ * trainable float32 with gradient buffers, as a policy is; {@code bf16}: frozen bfloat16), then per
+ * batch size: a short warm-up, and {@code repeats} times a fresh session of {@code batch} random
+ * prompts of {@code prompt} tokens whose first step (the prefill: every prompt token through the
+ * model in one forward, and the first draw) and following {@code new - 1} decode steps are timed
+ * apart, at temperature 1. Prints each repeat and the medians: prefill tokens/s = batch · prompt /
+ * prefill seconds, decode tokens/s = batch · steps / decode seconds. Resident memory is read from
+ * {@code /proc/self/status} (VmRSS after loading, VmHWM at the end).
+ *
+ * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16] [--batches 1,16] [--prompt 128]
+ * [--new 32] [--repeats 3]}
+ */
+public final class RealSizeTiming {
+  private RealSizeTiming() {}
+
+  public static void main(String[] args) throws IOException {
+    Path dir = null;
+    WeightPrecision precision = WeightPrecision.BF16;
+    int[] batches = {1, 16};
+    int prompt = 128;
+    int fresh = 32;
+    int repeats = 3;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--model" -> dir = Path.of(args[++i]);
+        case "--weights" -> precision = WeightPrecision.parse(args[++i]);
+        case "--batches" ->
+            batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--prompt" -> prompt = Integer.parseInt(args[++i]);
+        case "--new" -> fresh = Integer.parseInt(args[++i]);
+        case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    if (dir == null) throw new IllegalArgumentException("--model DIR is required");
+    Kernels cpu = new CpuKernels();
+    System.out.println("# java: " + cpu.description() + ", weights " + precision);
+    long t0 = System.nanoTime();
+    Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
+    double tokSecs = (System.nanoTime() - t0) / 1e9;
+    t0 = System.nanoTime();
+    try (Qwen2Model model = Qwen2Model.load(cpu, dir, precision)) {
+      double loadSecs = (System.nanoTime() - t0) / 1e9;
+      long params = 0;
+      for (var p : model.parameters()) params += p.numel();
+      System.out.printf(
+          "load: %.2f s (tokenizer %.2f s, %d tokens), %,d parameters, weights %.2f GB,"
+              + " RSS after load %.2f GB%n",
+          loadSecs, tokSecs, tok.vocabSize(), params, model.weightBytes() / 1e9, rss("VmRSS"));
+      int vocab = Math.min(tok.vocabSize(), model.config().vocabSize());
+      for (int batch : batches) {
+        Generator gen = new Generator(model, ids -> "", Math.max(prompt, Generator.DEFAULT_CHUNK));
+        run(gen, batch, 16, 4, vocab); // warm-up: compiles the paths at this batch size
+        double[] prefill = new double[repeats];
+        double[] decode = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+          double[] s = run(gen, batch, prompt, fresh, vocab);
+          prefill[r] = batch * prompt / s[0];
+          decode[r] = batch * (fresh - 1) / s[1];
+          System.out.printf(
+              "  batch %d repeat %d: prefill %.2f s (%.1f tokens/s), decode %.1f ms/step"
+                  + " (%.2f tokens/s)%n",
+              batch, r + 1, s[0], prefill[r], s[1] / (fresh - 1) * 1e3, decode[r]);
+        }
+        Arrays.sort(prefill);
+        Arrays.sort(decode);
+        System.out.printf(
+            "batch %d: prefill %d-token prompts %.1f tokens/s, decode %.2f tokens/s (medians of"
+                + " %d)%n",
+            batch, prompt, prefill[repeats / 2], decode[repeats / 2], repeats);
+      }
+    }
+    System.out.printf("peak RSS (VmHWM) %.2f GB%n", rss("VmHWM"));
+  }
+
+  /** Seconds of the prefill step and of the {@code fresh - 1} decode steps after it. */
+  private static double[] run(Generator gen, int batch, int prompt, int fresh, int vocab) {
+    SplittableRandom rnd = new SplittableRandom(7 + batch);
+    List<int[]> prompts = new ArrayList<>();
+    for (int s = 0; s < batch; s++) prompts.add(rnd.ints(prompt, 0, vocab).toArray());
+    try (Session session = gen.start(prompts, SamplingConfig.sampling(1.0, 1), prompt + fresh + 2)) {
+      long t0 = System.nanoTime();
+      session.step();
+      long t1 = System.nanoTime();
+      session.run(fresh - 1);
+      long t2 = System.nanoTime();
+      return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
+    }
+  }
+
+  /** A memory line of /proc/self/status in GB (kB there), or NaN off Linux. */
+  static double rss(String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(key + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024 / 1e9;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}
