@@ -184,6 +184,7 @@ public final class Qwen2Model implements AutoCloseable {
   /** {@link #load(Kernels, Qwen2Config, TensorStore)} with the weights kept in {@code precision}. */
   public static Qwen2Model load(
       Kernels kernels, Qwen2Config config, TensorStore store, WeightPrecision precision) {
+    checkMemory(kernels, config, precision, store.source());
     Qwen2Model m = new Qwen2Model(kernels, config, precision);
     try {
       m.checkNoUnusedTensors(store);
@@ -196,6 +197,55 @@ public final class Qwen2Model implements AutoCloseable {
     } catch (RuntimeException e) {
       m.close();
       throw e;
+    }
+  }
+
+  /**
+   * Bytes a model of {@code config} takes in {@code precision}: float32 values and gradients, or
+   * bfloat16 matrices and float32 vectors without gradients.
+   */
+  public static long memoryBytes(Qwen2Config config, WeightPrecision precision) {
+    long d = config.hiddenSize();
+    long q = config.qDim();
+    long kv = config.kvDim();
+    long ff = config.intermediateSize();
+    long layers = config.numHiddenLayers();
+    long matrices =
+        (long) config.vocabSize() * d * (config.tieWordEmbeddings() ? 1 : 2)
+            + layers * (q * d + 2 * kv * d + d * q + 3 * ff * d);
+    long vectors = layers * (2 * d + q + 2 * kv) + d;
+    return precision == WeightPrecision.F32
+        ? 8 * (matrices + vectors)
+        : 2 * matrices + 4 * vectors;
+  }
+
+  /**
+   * On the CPU kernels (the Java heap holds the weights), fails before allocating anything when
+   * the model cannot fit in what the heap has left, with both sizes.
+   */
+  private static void checkMemory(
+      Kernels kernels, Qwen2Config config, WeightPrecision precision, String source) {
+    if (!(kernels instanceof org.research4j.kernels.cpu.CpuKernels)) return;
+    Runtime rt = Runtime.getRuntime();
+    long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    long needed = memoryBytes(config, precision);
+    if (needed > available) {
+      throw new CheckpointException(
+          String.format(
+              "%s: a %s model of this config needs %.2f GB (%s) but the Java heap has %.2f GB"
+                  + " available (maximum %.2f GB); raise -Xmx (RESEARCH4J_JAVA_OPTS for"
+                  + " bin/research)%s",
+              source,
+              precision,
+              needed / 1e9,
+              precision == WeightPrecision.F32
+                  ? "float32 weights and their gradients"
+                  : "bfloat16 matrices, float32 vectors",
+              available / 1e9,
+              rt.maxMemory() / 1e9,
+              precision == WeightPrecision.F32
+                  ? ", or keep an inference-only model in bfloat16 (--weights bf16)"
+                  : ""));
     }
   }
 

@@ -91,7 +91,13 @@ class Bf16WeightsTest {
               + " agreeing before the first difference: %d of %d%n",
           maxAbs, rel, same, 24 * PROMPTS.length);
       assertTrue(rel <= 1e-2, "logits differ by " + rel);
-      assertArrayEquals(got, logits(copy), 0f, "copyOf(BF16) must equal the BF16 load");
+      for (Parameter p : bf16.parameters()) {
+        assertArrayEquals(
+            p.toFloatArray(),
+            copy.parameters().get(p.name()).toFloatArray(),
+            0f,
+            "copyOf(BF16) must hold the BF16 load's weights: " + p.name());
+      }
     }
   }
 
@@ -122,6 +128,24 @@ class Bf16WeightsTest {
         assertTrue(!loss.requiresGrad(), "a frozen model's loss has no gradient");
       }
     }
+  }
+
+  @Test
+  void aModelTooLargeForTheHeapFailsBeforeAllocating() throws Exception {
+    CpuKernels cpu = new CpuKernels();
+    try (var store = org.research4j.transformer.checkpoint.Checkpoint.open(resource())) {
+      // A billion-token vocabulary: terabytes, whatever -Xmx the tests run with.
+      var huge =
+          org.research4j.transformer.checkpoint.Qwen2Config.of(1 << 30, 1024, 64, 2, 4, 2, 64);
+      var e =
+          assertThrows(
+              org.research4j.transformer.checkpoint.CheckpointException.class,
+              () -> Qwen2Model.load(cpu, huge, store, WeightPrecision.BF16));
+      assertTrue(e.getMessage().contains("needs 2199."), e.getMessage());
+      assertTrue(e.getMessage().contains("Java heap has"), e.getMessage());
+    }
+    var c = org.research4j.transformer.checkpoint.Qwen2Config.of(151_936, 896, 4_864, 24, 14, 2, 64);
+    assertEquals(494_032_768L * 8, Qwen2Model.memoryBytes(c, WeightPrecision.F32));
   }
 
   @Test
