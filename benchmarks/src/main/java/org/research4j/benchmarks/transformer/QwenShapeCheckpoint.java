@@ -17,8 +17,8 @@ import org.research4j.transformer.checkpoint.Qwen2Config;
 /**
  * Writes a Hugging Face checkpoint with the exact shape of Qwen2.5-0.5B-Instruct or
  * Qwen2.5-1.5B-Instruct and random weights, for measuring at real size without downloading a model:
- * {@code config.json} (the real one's values: tied embeddings, q/k/v bias, rope_theta 1e6, eos
- * 151645 and 151643), bfloat16 weights in two safetensors shards with {@code
+ * {@code config.json} (the real one's values: tied embeddings, q/k/v bias, rope_theta 1e6, bos
+ * 151643, eos 151645; generation_config.json's eos 151645 and 151643), bfloat16 weights in two safetensors shards with {@code
  * model.safetensors.index.json}, {@code generation_config.json}, and the tokenizer given (the real
  * Qwen2.5 {@code tokenizer.json}: {@code tools/qwen-shape-checkpoint.sh} fetches it).
  *
@@ -26,7 +26,7 @@ import org.research4j.transformer.checkpoint.Qwen2Config;
  * gains 1 and q/k/v biases {@code normal(0, 0.02)} too; seeded, one stream per tensor. Such a model
  * writes near-uniform random tokens: it never stops early, so a generation runs its whole budget.
  *
- * <p>Usage: {@code QwenShapeCheckpoint --shape 0.5b|1.5b --out DIR --tokenizer tokenizer.json
+ * <p>Usage: {@code QwenShapeCheckpoint --shape 0.5b|1.5b|tiny --out DIR --tokenizer tokenizer.json
  * [--seed 42]}
  */
 public final class QwenShapeCheckpoint {
@@ -38,9 +38,13 @@ public final class QwenShapeCheckpoint {
         switch (shape.toLowerCase(Locale.ROOT)) {
           case "0.5b" -> Qwen2Config.of(151_936, 896, 4_864, 24, 14, 2, 32_768);
           case "1.5b" -> Qwen2Config.of(151_936, 1_536, 8_960, 28, 12, 2, 32_768);
-          default -> throw new IllegalArgumentException("--shape must be 0.5b or 1.5b, got " + shape);
+          // For trying the scripts: the real vocabulary and tokenizer, a tiny decoder.
+          case "tiny" -> Qwen2Config.of(151_936, 64, 128, 2, 4, 2, 32_768);
+          default ->
+              throw new IllegalArgumentException("--shape must be 0.5b, 1.5b or tiny, got " + shape);
         };
-    return c.withTokenIds(151_643, List.of(151_645, 151_643)).withTorchDtype("bfloat16");
+    // As the real config.json: eos 151645 (<|im_end|>); generation_config.json adds 151643.
+    return c.withTokenIds(151_643, List.of(151_645)).withTorchDtype("bfloat16");
   }
 
   public static void main(String[] args) throws IOException {
@@ -59,7 +63,7 @@ public final class QwenShapeCheckpoint {
     }
     if (shape == null || out == null || tokenizer == null) {
       System.err.println(
-          "usage: QwenShapeCheckpoint --shape 0.5b|1.5b --out DIR --tokenizer tokenizer.json"
+          "usage: QwenShapeCheckpoint --shape 0.5b|1.5b|tiny --out DIR --tokenizer tokenizer.json"
               + " [--seed 42]");
       System.exit(2);
     }
@@ -77,7 +81,7 @@ public final class QwenShapeCheckpoint {
             .withDtype(DType.BF16)
             .withMaxShardBytes(bf16Bytes / 2 + (64L << 20))
             .withTokenizerFile(tokenizer)
-            .withGenerationConfig(GenerationConfig.defaults(c.eosTokenIds()));
+            .withGenerationConfig(GenerationConfig.defaults(List.of(151_645, 151_643)));
     CheckpointWriter.write(out, c, tensors, options);
     System.out.printf(
         "wrote %s: Qwen2.5-%s shape, %,d parameters, %.2f GB of bfloat16 weights, %.1f s%n",

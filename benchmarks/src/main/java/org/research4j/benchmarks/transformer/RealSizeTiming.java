@@ -21,7 +21,7 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * shape that {@code tools/qwen-shape-checkpoint.sh} writes), for {@code
  * benchmarks/scripts/real-size.sh}. Loads the model with the weights kept as asked ({@code f32}:
  * trainable float32 with gradient buffers, as a policy is; {@code bf16}: frozen bfloat16), then per
- * batch size: a short warm-up, and {@code repeats} times a fresh session of {@code batch} random
+ * batch size: a warm-up (prompts of up to 32 tokens, as many decode steps), and {@code repeats} times a fresh session of {@code batch} random
  * prompts of {@code prompt} tokens whose first step (the prefill: every prompt token through the
  * model in one forward, and the first draw) and following {@code new - 1} decode steps are timed
  * apart, at temperature 1. Prints each repeat and the medians: prefill tokens/s = batch · prompt /
@@ -71,7 +71,7 @@ public final class RealSizeTiming {
       int vocab = Math.min(tok.vocabSize(), model.config().vocabSize());
       for (int batch : batches) {
         Generator gen = new Generator(model, ids -> "", Math.max(prompt, Generator.DEFAULT_CHUNK));
-        run(gen, batch, 16, 4, vocab); // warm-up: compiles the paths at this batch size
+        run(gen, batch, Math.min(prompt, 32), fresh, vocab); // warm-up: compiles this batch's paths
         double[] prefill = new double[repeats];
         double[] decode = new double[repeats];
         for (int r = 0; r < repeats; r++) {
