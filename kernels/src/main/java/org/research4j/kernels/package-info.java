@@ -19,7 +19,11 @@
  *       callers zero gradients before a backward pass. A tensor used twice gets its gradients
  *       summed for free.
  *   <li>Buffers hold float32 or int32 elements ({@link org.research4j.kernels.Buf.Type}); sizes
- *       and offsets are counted in elements.
+ *       and offsets are counted in elements. Frozen weights may also be bfloat16 ({@code BF16}, the
+ *       top half of a float32; host-side conversions in {@link org.research4j.kernels.Bf16}): only
+ *       {@code sgemmBf16} and {@code embeddingForwardBf16} read them, widening each value exactly
+ *       and accumulating in float32, so inference-only models and GRPO's reference take half the
+ *       memory of float32 weights.
  * </ul>
  */
 package org.research4j.kernels;

@@ -15,7 +15,10 @@
  *   <li>{@link org.research4j.tensor.Parameter}: a named float tensor with its own gradient buffer,
  *       owned until closed. Collect them in {@link org.research4j.tensor.Parameters} (ordered,
  *       unique names; what the optimiser steps, the clipper clips, a checkpoint saves). Load
- *       weights with {@code copyFrom(float[])}.
+ *       weights with {@code copyFrom(float[])}. A <em>frozen</em> parameter ({@code
+ *       Parameter.frozen}) has no gradient buffer and may hold bfloat16 ({@code BF16}) values,
+ *       which {@code Ops.linear} (as the weight) and {@code Ops.embedding} (as the table) read
+ *       widened to float32; no gradient flows through them.
  *   <li>Activations: every op output, and inputs made with {@code tape.tensor(float[], shape)},
  *       {@code tape.ints(int[], shape)}, {@code tape.zeros(shape)}. They come from the {@link
  *       org.research4j.tensor.Tape}'s pool and die at {@code tape.reset()}; using one afterwards

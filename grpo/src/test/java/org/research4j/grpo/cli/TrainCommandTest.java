@@ -74,7 +74,9 @@ class TrainCommandTest {
     assertTrue(Files.isRegularFile(out.resolve("checkpoints/step-00000002/model/model.safetensors")));
 
     err = new StringWriter();
-    assertEquals(0, run(err, cmd(args, "--steps", "3")), err.toString());
+    // The rerun keeps its frozen reference in bfloat16 (the initial model, rounded).
+    assertEquals(0, run(err, cmd(args, "--steps", "3", "--reference-weights", "bf16")),
+        err.toString());
     assertEquals(List.of(0, 1, 2, 3), steps(out), "the rerun continues at step 3");
 
     Files.writeString(qa, "{\"id\": \"a\", \"question\": \"Who founded Kesto?\"}\n{not json\n");
@@ -90,6 +92,7 @@ class TrainCommandTest {
     new CommandLine(plain).parseArgs(required);
     assertEquals(List.of(false, 4, false),
         List.of(plain.dynamicSampling, plain.maxNumGenBatches, plain.passRateFilter));
+    assertEquals("f32", plain.referenceWeights);
     TrainCommand on = new TrainCommand();
     new CommandLine(on).parseArgs(cmd(List.of(required), "--dynamic-sampling",
         "--max-num-gen-batches", "6", "--pass-rate-filter"));

@@ -6,5 +6,12 @@
  * org.research4j.transformer.model.KvCache}) share every line and run on any device. Weights load
  * from and save to Hugging Face model directories by their HF tensor names; the PyTorch reference
  * in {@code tools/pytorch} checks logits, loss and every gradient against float64 PyTorch.
+ *
+ * <p>A model keeps its weights as trainable float32 or, for inference only ({@link
+ * org.research4j.transformer.model.WeightPrecision#BF16}: the frozen reference of GRPO, {@code
+ * eval}, {@code ask}, {@code serve-model}), as frozen bfloat16 matrices read with float32
+ * accumulation: a quarter of a trainable float32 model's memory (half the weights, no gradients).
+ * On the CPU kernels a model that cannot fit in the Java heap fails before allocating, with both
+ * sizes ({@code Qwen2Model.memoryBytes}).
  */
 package org.research4j.transformer.model;
