@@ -26,10 +26,14 @@ public class JlamaDecode {
     int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     // F32: activations stay float32 into the bf16 matmuls, as research4j's; BF16 rounds them.
     DType working = args.length > 4 ? DType.valueOf(args[4]) : DType.F32;
+    // Jlama's default is max(2, processors / 2) threads; give it every processor, as research4j has.
+    int threads = Runtime.getRuntime().availableProcessors();
+    com.github.tjake.jlama.util.PhysicalCoreExecutor.overrideThreadCount(threads);
     long t0 = System.nanoTime();
     AbstractModel model = ModelSupport.loadModel(dir, DType.F32, working);
-    System.out.printf("jlama load: %.2f s, %s, working memory F32, working quantization %s%n",
-        (System.nanoTime() - t0) / 1e9, model.getClass().getSimpleName(), working);
+    System.out.printf("jlama load: %.2f s, %s, %d threads, working memory F32, working"
+        + " quantization asked %s%n", (System.nanoTime() - t0) / 1e9,
+        model.getClass().getSimpleName(), threads, working);
     String prompt = prompt(model, promptTokens);
     int n = model.getTokenizer().encode(prompt).length;
     run(model, prompt, n + fresh); // warm-up; Jlama's token budget counts the prompt
