@@ -37,5 +37,5 @@ for r in $(seq 1 "$ROUNDS"); do
     2>&1 | grep -v '^WARNING'
   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx"$HEAP" \
     -cp "$lib/*" benchmarks/scripts/jlama/JlamaDecode.java "$MODEL" "$PROMPT" "$NEW" "$REPEATS" \
-    "$JLAMA_WORKING" 2>&1 | grep -E '^(jlama|  jlama)|Model type'
+    "$JLAMA_WORKING" 2>&1 | grep -E '^(jlama|  jlama)|Model type|Operations'
 done
