@@ -10,7 +10,7 @@
 # Everything goes to OUT (logs, metrics); checkpoints to MODELS, outside the repository.
 #
 #   benchmarks/scripts/real-size.sh [RUN_DIR]          (RUN_DIR: a demo run, default runs/demo)
-#   env: SHAPES="0.5b" MODELS=/work/models OUT=runs/real-size BATCHES=1,16 PROMPT=128 NEW=32
+#   env: SHAPES="0.5b" (empty: no timing) MODELS=/work/models OUT=runs/real-size BATCHES=1,16 PROMPT=128 NEW=32
 #        REPEATS=3 WEIGHTS="bf16 f32" GRPO=1 (0: skip the step) GRPO_SHAPES="0.5b" MICRO_BATCH=2
 #        HEAP=14g SKIP_BUILD=1
 set -euo pipefail
@@ -18,14 +18,14 @@ cd "$(dirname "$0")/../.."
 source bin/env.sh
 
 RUN=${1:-runs/demo}
-SHAPES=${SHAPES:-0.5b}
+SHAPES=${SHAPES-0.5b}
 MODELS=${MODELS:-/work/models}
 OUT=${OUT:-runs/real-size}
 BATCHES=${BATCHES:-1,16}
 PROMPT=${PROMPT:-128}
 NEW=${NEW:-32}
 REPEATS=${REPEATS:-3}
-WEIGHTS=${WEIGHTS:-bf16 f32}
+WEIGHTS=${WEIGHTS-bf16 f32}
 GRPO=${GRPO:-1}
 GRPO_SHAPES=${GRPO_SHAPES:-0.5b}
 MICRO_BATCH=${MICRO_BATCH:-2}
