@@ -11,7 +11,7 @@
 #
 #   benchmarks/scripts/real-size.sh [RUN_DIR]          (RUN_DIR: a demo run, default runs/demo)
 #   env: SHAPES="0.5b" (empty: no timing) MODELS=/work/models OUT=runs/real-size BATCHES=1,16 PROMPT=128 NEW=32
-#        REPEATS=3 WEIGHTS="bf16 f32" GRPO=1 (0: skip the step) GRPO_SHAPES="0.5b" MICRO_BATCH=2
+#        REPEATS=3 WEIGHTS="bf16 f32" GRPO=1 (0: skip the step) GRPO_SHAPES="0.5b" MICRO_BATCH=1
 #        HEAP=14g SKIP_BUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ REPEATS=${REPEATS:-3}
 WEIGHTS=${WEIGHTS-bf16 f32}
 GRPO=${GRPO:-1}
 GRPO_SHAPES=${GRPO_SHAPES:-0.5b}
-MICRO_BATCH=${MICRO_BATCH:-2}
+MICRO_BATCH=${MICRO_BATCH:-1}
 HEAP=${HEAP:-14g}
 JAVA_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
   --sun-misc-unsafe-memory-access=allow -XX:+UseParallelGC -Xmx"$HEAP")
