@@ -349,22 +349,48 @@ public final class Qwen2Model implements AutoCloseable {
     float eps = (float) config.rmsNormEps();
     float theta = (float) config.ropeTheta();
 
+    // Without gradients (generation, GRPO's reference) nothing is kept for a backward pass, so
+    // each activation goes back to the tape's pool as soon as the next op has read it: the pass
+    // holds about one layer's activations instead of every layer's (at real size, gigabytes).
+    boolean free = !ops.tape().recording();
     Tensor h = ops.embedding(embedTokens, ids); // [B, T, d]
     for (int i = 0; i < blocks.size(); i++) {
       Block l = blocks.get(i);
       Tensor x = ops.rmsnorm(h, l.inputNorm, eps);
-      Tensor q = ops.rope(ops.linear(x, l.qWeight, l.qBias).view(b, t, hq, hd), pos, theta);
-      Tensor k = ops.rope(ops.linear(x, l.kWeight, l.kBias).view(b, t, hkv, hd), pos, theta);
+      Tensor qp = ops.linear(x, l.qWeight, l.qBias);
+      Tensor q = ops.rope(qp.view(b, t, hq, hd), pos, theta);
+      Tensor kp = ops.linear(x, l.kWeight, l.kBias);
+      Tensor k = ops.rope(kp.view(b, t, hkv, hd), pos, theta);
       Tensor v = ops.linear(x, l.vWeight, l.vBias).view(b, t, hkv, hd);
+      if (free) release(x, qp, kp);
       Tensor a = cache == null ? ops.attention(q, k, v) : cache.attend(ops, i, q, k, v, start);
-      h = ops.add(h, ops.linear(a.view(b, t, hq * hd), l.oWeight, null));
+      if (free) release(q, k, v);
+      Tensor o = ops.linear(a.view(b, t, hq * hd), l.oWeight, null);
+      if (free) release(a);
+      Tensor h1 = ops.add(h, o);
+      if (free) release(h, o);
+      h = h1;
 
       x = ops.rmsnorm(h, l.postAttentionNorm, eps);
       Tensor gate = ops.linear(x, l.gateWeight, null);
       Tensor up = ops.linear(x, l.upWeight, null);
-      h = ops.add(h, ops.linear(ops.swiglu(gate, up), l.downWeight, null));
+      if (free) release(x);
+      Tensor act = ops.swiglu(gate, up);
+      if (free) release(gate, up);
+      Tensor down = ops.linear(act, l.downWeight, null);
+      if (free) release(act);
+      h1 = ops.add(h, down);
+      if (free) release(h, down);
+      h = h1;
     }
-    return ops.rmsnorm(h, finalNorm, eps);
+    Tensor out = ops.rmsnorm(h, finalNorm, eps);
+    if (free) release(h);
+    return out;
+  }
+
+  /** Returns tape activations to the pool early (only when nothing was recorded for backward). */
+  private static void release(Tensor... tensors) {
+    for (Tensor t : tensors) t.close();
   }
 
   /** Positions {@code 0..T-1} of every sequence: right padding keeps real tokens at the front. */
