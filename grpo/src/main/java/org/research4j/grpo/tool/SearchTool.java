@@ -42,6 +42,17 @@ public final class SearchTool implements Tool {
   }
 
   @Override
+  public String activity() {
+    return "searching";
+  }
+
+  @Override
+  public String instruction() {
+    return "To search, write a query inside <search> </search>; the results will appear inside"
+        + " <result> </result>. Search as often as you need.";
+  }
+
+  @Override
   public List<String> call(List<String> queries) {
     List<String> out = new ArrayList<>(queries.size());
     for (List<Hit> h : hits(queries)) out.add(format(h));
