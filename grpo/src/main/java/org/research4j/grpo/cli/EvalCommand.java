@@ -27,9 +27,11 @@ import org.research4j.grpo.eval.baselines.IterRetGen;
 import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
+import org.research4j.grpo.reward.FormatRule;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.kernels.Devices;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.index.Searcher;
@@ -39,6 +41,7 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -50,7 +53,9 @@ import picocli.CommandLine.Spec;
  * self-consistency (the agent sampled {@code --samples} times at temperature 1, majority answer),
  * every answer read and scored the same way ({@link Scoring#LENIENT}: a well-formed response's boxed answer, else the
  * answer read out of the text), in a table of exact match, F1, format rate, retrievals and tokens
- * per method, overall and per question type.
+ * per method, overall and per question type. {@code --tools} gives the agent (and
+ * self-consistency) more tools than search, as {@code train} does; the baselines always search,
+ * and every method is scored under the format rule of the agent's tools.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Evaluate the ReSearch agent and the paper's baselines on a QA file.")
@@ -60,6 +65,9 @@ public final class EvalCommand implements Callable<Integer> {
       List.of("research", "naive-gen", "naive-rag", "iter-retgen", "ircot", "self-consistency");
 
   @Spec CommandSpec spec;
+
+  @Mixin
+  ToolOptions toolOptions;
 
   @Option(names = "--model", required = true,
       description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
@@ -137,40 +145,54 @@ public final class EvalCommand implements Callable<Integer> {
     Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
     List<QaExample> questions = CommandInputs.questions(spec.commandLine(), qa, limit);
     ChatTemplate template = CommandInputs.chat(chat);
-    PromptTemplate agentPrompt = CommandInputs.agentPrompt(prompt, template);
     boolean tags = prompt.equals("tags");
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     try (Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
         Searcher searcher = Searcher.open(index)) {
-      Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
-      SearchTool tool = new SearchTool(searcher, topK);
-      RolloutEngine engine = new RolloutEngine(model, tok, tool, eos);
-      BaselineModel baseline = new BaselineModel(model, tok, eos,
-          tags ? PromptStyle.tags() : PromptStyle.instructed(template),
-          new BaselineModel.Config(maxNewTokens, SamplingConfig.greedy()));
-      for (String name : methods) {
-        QaMethod method = switch (name) {
-          case "research" -> Evaluation.agent(engine,
-              new RolloutEngine.Config(maxNewTokens, maxSearches, SamplingConfig.greedy()),
-              agentPrompt, tok);
-          case "naive-gen" -> new NaiveGeneration(baseline);
-          case "naive-rag" -> new NaiveRag(baseline, tool::hits);
-          case "iter-retgen" -> new IterRetGen(baseline, tool::hits, rounds);
-          case "ircot" -> new Ircot(baseline, tool::hits, ircotSteps, ircotPassages);
-          case "self-consistency" -> new SelfConsistency(ResponseSampler.agent(engine, maxNewTokens,
-              maxSearches, agentPrompt, tok, seed), samples);
-          default -> throw new IllegalStateException(name);
-        };
-        int total = questions.size();
-        long start = System.nanoTime();
-        results.put(name, Evaluation.run(method, Scoring.LENIENT, questions, batch,
-            done -> log.printf("  %s %d/%d%n", name, done, total)));
-        log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+      Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
+      try {
+        evaluate(model, tok, searcher, tools, template, tags, questions, results);
+      } finally {
+        ToolOptions.close(tools);
       }
-      printTable(results, tool::passage);
-      if (out != null) write(results, tool::passage);
     }
     return 0;
+  }
+
+  private void evaluate(Qwen2Model model, Tokenizer tok, Searcher searcher, Tools tools,
+      ChatTemplate template, boolean tags, List<QaExample> questions,
+      Map<String, List<Evaluation.Outcome>> results) throws IOException {
+    PromptTemplate agentPrompt = tools.searchOnly() || tags
+        ? CommandInputs.agentPrompt(prompt, template) : PromptTemplate.instructed(template, tools);
+    FormatRule rule = FormatRule.of(tools);
+    Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
+    SearchTool tool = tools.names().contains("search") ? (SearchTool) tools.byName("search")
+        : new SearchTool(searcher, topK);
+    RolloutEngine engine = new RolloutEngine(model, tok, tools, eos);
+    BaselineModel baseline = new BaselineModel(model, tok, eos,
+        tags ? PromptStyle.tags() : PromptStyle.instructed(template),
+        new BaselineModel.Config(maxNewTokens, SamplingConfig.greedy()));
+    for (String name : methods) {
+      QaMethod method = switch (name) {
+        case "research" -> Evaluation.agent(engine,
+            new RolloutEngine.Config(maxNewTokens, maxSearches, SamplingConfig.greedy()),
+            agentPrompt, tok);
+        case "naive-gen" -> new NaiveGeneration(baseline);
+        case "naive-rag" -> new NaiveRag(baseline, tool::hits);
+        case "iter-retgen" -> new IterRetGen(baseline, tool::hits, rounds);
+        case "ircot" -> new Ircot(baseline, tool::hits, ircotSteps, ircotPassages);
+        case "self-consistency" -> new SelfConsistency(ResponseSampler.agent(engine, maxNewTokens,
+            maxSearches, agentPrompt, tok, seed), samples);
+        default -> throw new IllegalStateException(name);
+      };
+      int total = questions.size();
+      long start = System.nanoTime();
+      results.put(name, Evaluation.run(method, Scoring.LENIENT, rule, questions, batch,
+          done -> log.printf("  %s %d/%d%n", name, done, total)));
+      log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+    }
+    printTable(results, tool::passage);
+    if (out != null) write(results, tool::passage, rule);
   }
 
   private void validate() {
@@ -217,7 +239,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   /** One line per (method, question), then one summary line per (method, type) and (method, all). */
   private void write(Map<String, List<Evaluation.Outcome>> results,
-      Function<String, String> passages) throws IOException {
+      Function<String, String> passages, FormatRule rule) throws IOException {
     ObjectMapper json = new ObjectMapper();
     if (out.getParent() != null) Files.createDirectories(out.getParent());
     StringBuilder w = new StringBuilder();
@@ -229,7 +251,7 @@ public final class EvalCommand implements Callable<Integer> {
         n.put("question", o.question().question());
         n.put("type", o.question().type());
         n.putPOJO("golden_answers", o.question().goldenAnswers());
-        n.put("answer", Scoring.read(o.rollout().text()));
+        n.put("answer", Scoring.read(o.rollout().text(), rule));
         n.put("em", o.score().exactMatch());
         n.put("f1", o.score().f1());
         n.put("reward", o.score().reward());
@@ -237,6 +259,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (!o.score().verdict().wellFormed()) n.put("format_problem", o.score().verdict().problem());
         n.put("finished", o.rollout().finished());
         n.put("retrievals", o.rollout().toolCalls());
+        if (!o.rollout().callsByTool().isEmpty()) n.putPOJO("calls", o.rollout().callsByTool());
         n.put("response_tokens", o.rollout().response().length);
         int generated = 0;
         for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
@@ -268,6 +291,7 @@ public final class EvalCommand implements Callable<Integer> {
         n.put("f1", s.f1());
         n.put("well_formed", s.wellFormed());
         n.put("retrievals", s.searches());
+        if (!s.callsByTool().isEmpty()) n.putPOJO("calls", s.callsByTool());
         n.put("response_tokens", s.responseTokens());
         n.put("generated_tokens", s.generatedTokens());
         if (r.getKey().equals("all")) {

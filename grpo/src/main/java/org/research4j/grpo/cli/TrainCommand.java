@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.reward.FormatRule;
+import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
-import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.grpo.train.GrpoConfig;
 import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.grpo.train.LossType;
@@ -25,16 +27,28 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code research train}: GRPO from a Hugging Face checkpoint, with a Lucene index as the search
  * tool and FlashRAG questions. Option names are TRL's GRPOConfig names in kebab case; defaults are
- * the paper's. A run directory that already holds a checkpoint resumes from it.
+ * the paper's. A run directory that already holds a checkpoint resumes from it. {@code --tools}
+ * chooses the tools the policy may call ({@code search}, the paper's, by default; {@code
+ * search,code} adds the sandboxed code interpreter): the prompt lists them, the rollouts stop at
+ * any of them and the reward's format rule accepts any of them.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Train a search agent with GRPO (the ReSearch recipe) from a checkpoint.")
 public final class TrainCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  ToolOptions toolOptions;
 
   @Option(names = "--model", required = true,
       description = "Initial policy: a Hugging Face model directory with tokenizer.json.")
@@ -127,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Response budget in tokens, search results included (default: ${DEFAULT-VALUE}).")
   int maxCompletion;
 
-  @Option(names = "--max-tool-calls", defaultValue = "8", description = "Searches per response at most (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-tool-calls", defaultValue = "8", description = "Tool calls per response at most, all tools together (default: ${DEFAULT-VALUE}).")
   int maxCalls;
 
   @Option(names = "--topk", defaultValue = "5", description = "Passages per search (default: ${DEFAULT-VALUE}).")
@@ -152,6 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    toolOptions.names(spec.commandLine());
     Kernels kernels = Devices.open(device);
     Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
     Qwen2Config config = Qwen2Config.read(model.resolve("config.json"));
@@ -162,11 +177,9 @@ public final class TrainCommand implements Callable<Integer> {
       case "qwen3" -> ChatTemplate.qwen3();
       default -> throw new IllegalArgumentException("--chat-template: chatml or qwen3, got " + chat);
     };
-    PromptTemplate promptTemplate = switch (prompt) {
-      case "instructed" -> PromptTemplate.instructed(template);
-      case "bare" -> new PromptTemplate(template, null);
-      default -> throw new IllegalArgumentException("--prompt: instructed or bare, got " + prompt);
-    };
+    if (!prompt.equals("instructed") && !prompt.equals("bare")) {
+      throw new IllegalArgumentException("--prompt: instructed or bare, got " + prompt);
+    }
     List<QaExample> trainSet = QaFormat.readAll(train, OnMalformed.FAIL);
     List<QaExample> devSet = dev == null ? List.of() : QaFormat.readAll(dev, OnMalformed.FAIL);
     devSet = devSet.subList(0, Math.min(evalQuestions, devSet.size()));
@@ -186,14 +199,23 @@ public final class TrainCommand implements Callable<Integer> {
         c.dynamicSampling() ? "; dynamic sampling, " + c.maxNumGenBatches() + " rounds at most" : "",
         c.passRateFilter() ? "; pass-rate filter" : "");
     try (Searcher searcher = Searcher.open(index)) {
-      GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
-          promptTemplate, eos, Reward.RESEARCH, save, pad, log);
-      GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
-      log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
-          r.lastReward());
-      if (r.evalBefore() != null) summary("dev before", r.evalBefore());
-      if (r.evalAfter() != null) summary("dev after", r.evalAfter());
-      r.model().close();
+      Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
+      try {
+        PromptTemplate promptTemplate = prompt.equals("instructed")
+            ? PromptTemplate.instructed(template, tools) : new PromptTemplate(template, null);
+        Reward reward = Reward.research(ReSearchReward.FORMAT_ONLY, FormatRule.of(tools));
+        if (!tools.searchOnly()) log.printf("tools: %s%n", String.join(", ", tools.names()));
+        GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, tools, promptTemplate, eos,
+            reward, save, pad, log);
+        GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
+        log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
+            r.lastReward());
+        if (r.evalBefore() != null) summary("dev before", r.evalBefore());
+        if (r.evalAfter() != null) summary("dev after", r.evalAfter());
+        r.model().close();
+      } finally {
+        ToolOptions.close(tools);
+      }
     }
     log.println("metrics: " + out.resolve("metrics.jsonl") + "; checkpoints: " + out.resolve("checkpoints"));
     return 0;

@@ -116,7 +116,9 @@ public final class RunReport {
 
   /** {@link #PREFERRED_ORDER} first, then every other key alphabetically. */
   static List<MetricSeries> inReportOrder(List<MetricSeries> series) {
-    Comparator<MetricSeries> preferredFirst = Comparator.comparingInt(s -> {
+    // Calls per tool (calls_TOOL) right after searches, the calls of all tools together.
+    Comparator<MetricSeries> preferredFirst = Comparator.comparingDouble(s -> {
+      if (s.key().startsWith("calls_")) return PREFERRED_ORDER.indexOf("searches") + 0.5;
       int i = PREFERRED_ORDER.indexOf(s.key());
       return i < 0 ? PREFERRED_ORDER.size() : i;
     });

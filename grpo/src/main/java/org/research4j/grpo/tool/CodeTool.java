@@ -46,6 +46,12 @@ import org.graalvm.polyglot.io.IOAccess;
  * that prints nothing shows the value of its last expression, so {@code 2025 - 1987} gives 38.
  */
 public final class CodeTool implements Tool, AutoCloseable {
+  /** What the code tool lets the model do, in the instructed prompt's first sentence. */
+  public static final String ACTIVITY = "running code";
+  /** How the instructed prompt tells the model to run code. */
+  public static final String INSTRUCTION = "To compute, write a short JavaScript program inside"
+      + " <code> </code> and print what you need with console.log; its output will appear inside"
+      + " <result> </result>.";
 
   /**
    * @param wallTime the longest a program may run (from the start of its evaluation)
@@ -195,13 +201,12 @@ public final class CodeTool implements Tool, AutoCloseable {
 
   @Override
   public String activity() {
-    return "running code";
+    return ACTIVITY;
   }
 
   @Override
   public String instruction() {
-    return "To compute, write a short JavaScript program inside <code> </code> and print what you"
-        + " need with console.log; its output will appear inside <result> </result>.";
+    return INSTRUCTION;
   }
 
   /** Runs the programs, at most {@code parallelism} at once; one output per program, in order. */

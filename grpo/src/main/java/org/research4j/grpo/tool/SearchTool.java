@@ -12,6 +12,12 @@ import org.research4j.search.index.Searcher;
  * them (k = 5 in the paper).
  */
 public final class SearchTool implements Tool {
+  /** What the search tool lets the model do, in the instructed prompt's first sentence. */
+  public static final String ACTIVITY = "searching";
+  /** How the instructed prompt tells the model to search: the paper's words. */
+  public static final String INSTRUCTION = "To search, write a query inside <search> </search>;"
+      + " the results will appear inside <result> </result>. Search as often as you need.";
+
   private final Searcher searcher;
   private final int topK;
 
@@ -43,13 +49,12 @@ public final class SearchTool implements Tool {
 
   @Override
   public String activity() {
-    return "searching";
+    return ACTIVITY;
   }
 
   @Override
   public String instruction() {
-    return "To search, write a query inside <search> </search>; the results will appear inside"
-        + " <result> </result>. Search as often as you need.";
+    return INSTRUCTION;
   }
 
   @Override

@@ -113,6 +113,18 @@ public final class Tools {
     throw new IllegalArgumentException("no tool named '" + name + "'; registered: " + names());
   }
 
+  /**
+   * The text of a document by id from the first tool that knows it (for hop diagnostics); null
+   * when none does.
+   */
+  public String passage(String id) {
+    for (Tool t : tools) {
+      String p = t.passage(id);
+      if (p != null) return p;
+    }
+    return null;
+  }
+
   /** True when this is the paper's setup: the search tool's tags alone. */
   public boolean searchOnly() {
     return tags.equals(List.of(ToolTags.SEARCH));

@@ -6,7 +6,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -22,6 +24,7 @@ import org.research4j.grpo.run.MetricsLog;
 import org.research4j.grpo.run.RunCheckpoints;
 import org.research4j.grpo.run.StepProgress;
 import org.research4j.grpo.tool.Tool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.tensor.AdamW;
@@ -46,7 +49,7 @@ public final class GrpoTrainer {
   private final GrpoConfig config;
   private final Path runDir;
   private final Tokenizer tok;
-  private final Tool tool;
+  private final Tools tools;
   private final PromptTemplate template;
   private final Set<Integer> eos;
   private final Reward reward;
@@ -64,16 +67,28 @@ public final class GrpoTrainer {
       double flatGroups, double kl, double clipFraction, double loss, double gradNorm, float lr,
       double rolloutSeconds, double updateSeconds, int groupsSeen, int flatGroupsSeen,
       int groupsDropped, int extraRolloutRounds, int groupsTrained, double passRate,
-      int questionsSkipped) {}
+      int questionsSkipped, Map<String, Double> callsByTool) {}
 
+  /** The paper's trainer: one tool (search). */
   public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tool tool,
+      PromptTemplate template, Set<Integer> eos, Reward reward,
+      CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
+    this(kernels, config, runDir, tok, Tools.of(tool), template, eos, reward, modelOptions, padId,
+        log);
+  }
+
+  /**
+   * A trainer whose policy may call any of {@code tools}; {@code reward} should use their format
+   * rule ({@link Reward#research(double, org.research4j.grpo.reward.FormatRule)}).
+   */
+  public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tools tools,
       PromptTemplate template, Set<Integer> eos, Reward reward,
       CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
     this.tok = tok;
-    this.tool = tool;
+    this.tools = tools;
     this.template = template;
     this.eos = Set.copyOf(eos);
     this.reward = reward;
@@ -117,7 +132,7 @@ public final class GrpoTrainer {
     }
     AdamW.Config adam = AdamW.Config.of(config.learningRate())
         .withWeightDecay(config.weightDecay()).withBetas(0.9f, 0.999f);
-    RolloutEngine engine = new RolloutEngine(policy, tok, tool, eos);
+    RolloutEngine engine = new RolloutEngine(policy, tok, tools, eos);
     RolloutEngine.Config greedy = new RolloutEngine.Config(config.maxCompletionLength(),
         config.maxToolCalls(), SamplingConfig.greedy());
     try (Qwen2Model reference = config.beta() > 0 ? initial.get() : null;
@@ -183,6 +198,8 @@ public final class GrpoTrainer {
     List<Double> all = new ArrayList<>(q * g);
     double f1 = 0, em = 0, ok = 0, searches = 0, length = 0, passed = 0;
     long trainedTotal = 0;
+    Map<String, Double> byTool = new LinkedHashMap<>();
+    for (String name : tools.names()) byTool.put(name, 0.0);
     int seen = 0, flat = 0, keptGroups = 0, skipped = 0, rounds = 0;
     while (true) {
       // After the first round, enough questions to fill the batch at the keep rate seen so far.
@@ -207,6 +224,7 @@ public final class GrpoTrainer {
           ok += sc.verdict().wellFormed() ? 1 : 0;
           pass += sc.f1() >= QuestionStream.PASS_F1 ? 1 : 0;
           searches += r.toolCalls();
+          r.callsByTool().forEach((t, c) -> byTool.merge(t, (double) c, Double::sum));
           length += r.response().length;
           trainedTotal += PolicyBatch.trainedTokens(r);
         }
@@ -243,11 +261,12 @@ public final class GrpoTrainer {
     for (double r : all) mean += r / n;
     double var = 0;
     for (double r : all) var += (r - mean) * (r - mean) / n;
+    byTool.replaceAll((t, c) -> c / n);
     return new StepStats(step, mean, Math.sqrt(var), f1 / n, em / n, ok / n, searches / n,
         length / n, (double) trainedTotal / n, (double) flat / seen,
         u.kl(), u.clipFraction(), u.loss(), u.gradNorm(), config.learningRateAt(step),
         (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped);
+        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped, byTool);
   }
 
   /**
@@ -281,8 +300,9 @@ public final class GrpoTrainer {
         done -> {});
   }
 
+  /** A step's metrics line; {@code calls_TOOL} per registered tool after the paper's keys. */
   private static ObjectNode line(StepStats s) {
-    return MetricsLog.line().put("step", s.step()).put("reward", s.reward())
+    ObjectNode line = MetricsLog.line().put("step", s.step()).put("reward", s.reward())
         .put("reward_std", s.rewardStd()).put("f1", s.f1()).put("em", s.exactMatch())
         .put("well_formed", s.wellFormed()).put("searches", s.searches())
         .put("response_tokens", s.responseTokens()).put("trained_tokens", s.trainedTokens())
@@ -293,6 +313,8 @@ public final class GrpoTrainer {
         .put("groups_dropped", s.groupsDropped()).put("extra_rollout_rounds", s.extraRolloutRounds())
         .put("groups_trained", s.groupsTrained()).put("pass_rate", s.passRate())
         .put("questions_skipped", s.questionsSkipped());
+    s.callsByTool().forEach((t, c) -> line.put("calls_" + t, c));
+    return line;
   }
 
   /** The dev evaluation's scores and, where its questions record their hops, where they fail. */
@@ -301,7 +323,8 @@ public final class GrpoTrainer {
     line.put("eval_em", e.exactMatch()).put("eval_f1", e.f1()).put("eval_reward", e.reward())
         .put("eval_well_formed", e.wellFormed()).put("eval_searches", e.searches())
         .put("eval_response_tokens", e.responseTokens());
-    HopDiagnostics.summary(outcomes, tool::passage).rates().forEach((k, v) -> {
+    e.callsByTool().forEach((t, c) -> line.put("eval_calls_" + t, c));
+    HopDiagnostics.summary(outcomes, tools::passage).rates().forEach((k, v) -> {
       if (!v.isNaN() && !k.equals("hops") && !k.startsWith("hop")) line.put("eval_diag_" + k, v);
     });
     return line;
