@@ -229,8 +229,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** A dev summary line; with more tools than search, each tool's calls per response after it. */
   private void summary(String name, Evaluation.Summary s) {
-    log.printf("%-11s EM %.3f  F1 %.3f  reward %.3f  well-formed %.0f%%  searches %.2f%n", name,
-        s.exactMatch(), s.f1(), s.reward(), 100 * s.wellFormed(), s.searches());
+    StringBuilder perTool = new StringBuilder();
+    if (s.callsByTool().size() > 1) {
+      s.callsByTool().forEach((t, c) -> perTool.append(String.format("  %s %.2f", t, c)));
+    }
+    log.printf("%-11s EM %.3f  F1 %.3f  reward %.3f  well-formed %.0f%%  searches %.2f%s%n", name,
+        s.exactMatch(), s.f1(), s.reward(), 100 * s.wellFormed(), s.searches(), perTool);
   }
 }

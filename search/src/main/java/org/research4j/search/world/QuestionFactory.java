@@ -16,6 +16,11 @@ import java.util.function.Supplier;
  *
  * <p>A question is drawn by choosing a type uniformly, then a template of that type, then its
  * entities; a template that finds no fitting entities returns null and another draw is made.
+ *
+ * <p>With arithmetic on, three more types join the draw (so the draw differs from the default
+ * world's; off, it is the default world's exactly): the years between two foundings, an age at
+ * an event, the sum of two founding years. Their facts must be retrieved (search hops) and then
+ * combined (a code hop, with the program that computes the answer from the retrieved values).
  */
 final class QuestionFactory {
   private final Random rnd;
@@ -24,16 +29,24 @@ final class QuestionFactory {
   private final List<City> cities;
   private final List<Company> companies;
   private final List<Person> people;
+  /** People of this split who were mayor of a city of this split after their birth year. */
+  private final List<Person> mayors;
   private final List<List<Supplier<Question>>> templates;
 
   QuestionFactory(Population world, int split, Random rnd) {
+    this(world, split, rnd, false);
+  }
+
+  QuestionFactory(Population world, int split, Random rnd, boolean arithmetic) {
     this.rnd = rnd;
     this.split = split;
     this.countries = world.countries.stream().filter(e -> e.split == split).toList();
     this.cities = world.cities.stream().filter(e -> e.split == split).toList();
     this.companies = world.companies.stream().filter(e -> e.split == split).toList();
     this.people = world.people.stream().filter(e -> e.split == split).toList();
-    this.templates = List.of(
+    this.mayors = people.stream().filter(p -> p.mayorTerm != null && p.mayorOf.split == split
+        && p.mayorTerm.from > p.born).toList();
+    List<List<Supplier<Question>>> types = new ArrayList<>(List.of(
         List.of(this::companyFoundedYear, this::companyFounder, this::companyHeadquarters,
             this::personBirthplace, this::personBirthYear, this::cityCountry,
             this::cityFounded, this::mayorInYear, this::countryCapital, this::leaderInYear),
@@ -44,7 +57,13 @@ final class QuestionFactory {
             this::leaderWhenPersonBorn, this::leaderWhenCompanyFounded),
         List.of(this::companyOlder, this::personOlder, this::cityOlder),
         List.of(this::founderBirthCountry, this::founderBirthplaceFounded,
-            this::headquartersCountryCapital, this::mayorBirthCountry));
+            this::headquartersCountryCapital, this::mayorBirthCountry)));
+    if (arithmetic) {
+      types.add(List.of(this::companyYearsBetween, this::cityYearsBetween));
+      types.add(List.of(this::founderAgeAtFounding, this::mayorAgeAtTerm));
+      types.add(List.of(this::cityFoundingSum, this::companyFoundingSum));
+    }
+    this.templates = List.copyOf(types);
   }
 
   /** Up to {@code wanted} distinct questions; fewer if the split's entities run out. */
@@ -362,6 +381,113 @@ final class QuestionFactory {
         "In which country was the mayor of " + c.name + " in " + year + " born?",
         List.of(c.name), t.holder.birthplace.country.answers(), mayorHop(c, year),
         birthplaceHop(t.holder), countryHop(t.holder.birthplace));
+  }
+
+  // ---- arithmetic over retrieved facts: searches, then one computation ----
+
+  private Question companyYearsBetween() {
+    Company a = pick(companies);
+    Company b = pick(companies);
+    if (a == null || a == b || a.founded == b.founded) {
+      return null;
+    }
+    return arithmetic(Question.YEARS_BETWEEN, "company_years_between",
+        pick("How many years passed between the founding of " + a.name() + " and the founding of "
+            + b.name() + "?", "How many years apart were " + a.name() + " and " + b.name()
+            + " founded?"),
+        List.of(a.name(), b.name()), difference(a.founded, b.founded), foundedHop(a),
+        foundedHop(b));
+  }
+
+  private Question cityYearsBetween() {
+    City a = pick(cities);
+    City b = pick(cities);
+    if (a == null || a == b || a.founded == b.founded) {
+      return null;
+    }
+    return arithmetic(Question.YEARS_BETWEEN, "city_years_between",
+        pick("How many years passed between the founding of " + a.name + " and the founding of "
+            + b.name + "?", "How many years apart were " + a.name + " and " + b.name
+            + " founded?"),
+        List.of(a.name, b.name), difference(a.founded, b.founded), cityFoundedHop(a),
+        cityFoundedHop(b));
+  }
+
+  private Question founderAgeAtFounding() {
+    Company c = pick(companies);
+    if (c == null || c.founded <= c.founder.born) {
+      return null;
+    }
+    Person f = c.founder;
+    return arithmetic(Question.AGE_AT_EVENT, "founder_age_at_founding",
+        "How old was the founder of " + c.name() + " when " + c.name() + " was founded?",
+        List.of(c.name()), Question.Hop.computed("How many years are there from " + f.born
+            + " to " + c.founded + "?", Integer.toString(c.founded - f.born),
+            "console.log(" + c.founded + " - " + f.born + ")"),
+        founderHop(c), foundedHop(c), birthYearHop(f));
+  }
+
+  private Question mayorAgeAtTerm() {
+    Person p = pick(mayors);
+    if (p == null) {
+      return null;
+    }
+    Term t = p.mayorTerm;
+    return arithmetic(Question.AGE_AT_EVENT, "mayor_age_at_term",
+        "How old was " + p.name() + " on becoming mayor of " + p.mayorOf.name + "?",
+        List.of(p.name(), p.mayorOf.name), Question.Hop.computed("How many years are there from "
+            + p.born + " to " + t.from + "?", Integer.toString(t.from - p.born),
+            "console.log(" + t.from + " - " + p.born + ")"),
+        birthYearHop(p), new Question.Hop("In what year did " + p.name() + " become mayor of "
+            + p.mayorOf.name + "?", Integer.toString(t.from), t.passage));
+  }
+
+  private Question cityFoundingSum() {
+    City a = pick(cities);
+    City b = pick(cities);
+    if (a == null || a == b) {
+      return null;
+    }
+    return arithmetic(Question.YEAR_SUM, "city_founding_sum",
+        "What is the sum of the years in which " + a.name + " and " + b.name + " were founded?",
+        List.of(a.name, b.name), sum(a.founded, b.founded), cityFoundedHop(a), cityFoundedHop(b));
+  }
+
+  private Question companyFoundingSum() {
+    Company a = pick(companies);
+    Company b = pick(companies);
+    if (a == null || a == b) {
+      return null;
+    }
+    return arithmetic(Question.YEAR_SUM, "company_founding_sum",
+        "What is the sum of the years in which " + a.name() + " and " + b.name()
+            + " were founded?",
+        List.of(a.name(), b.name()), sum(a.founded, b.founded), foundedHop(a), foundedHop(b));
+  }
+
+  /** The years between two years, later minus earlier. */
+  private static Question.Hop difference(int x, int y) {
+    int later = Math.max(x, y);
+    int earlier = Math.min(x, y);
+    return Question.Hop.computed("How many years are there from " + earlier + " to " + later
+        + "?", Integer.toString(later - earlier), "console.log(" + later + " - " + earlier + ")");
+  }
+
+  private static Question.Hop sum(int x, int y) {
+    return Question.Hop.computed("What is " + x + " + " + y + "?", Integer.toString(x + y),
+        "console.log(" + x + " + " + y + ")");
+  }
+
+  /** The searches, each marked as one, then the computation whose answer is the question's. */
+  private static Question arithmetic(String type, String template, String text,
+      List<String> entities, Question.Hop computed, Question.Hop... searches) {
+    List<Question.Hop> hops = new ArrayList<>(searches.length + 1);
+    for (Question.Hop h : searches) {
+      hops.add(h.searched());
+    }
+    hops.add(computed);
+    return new Question(text, List.of(computed.answer()), type, template, List.copyOf(hops),
+        entities);
   }
 
   // ---- the single-fact hops every template is built from ----
