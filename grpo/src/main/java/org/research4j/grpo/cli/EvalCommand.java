@@ -202,6 +202,7 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
+    toolOptions.names(spec.commandLine());
     if (topK < 1 || batch < 1 || maxNewTokens < 1 || rounds < 1 || ircotSteps < 0 || ircotPassages < 1
         || samples < 1) {
       throw new ParameterException(spec.commandLine(), "need --topk, --batch, --max-new-tokens, --rounds,"

@@ -6,6 +6,8 @@
  * curves), {@code report} (charts of a run) and {@code seeds} (the demo over several seeds). The
  * search module's commands ({@code world}, {@code chunk}, {@code index}, {@code query}, {@code
  * recall}, {@code serve}) are mounted beside them from {@code org.research4j.search.cli}.
- * {@code CommandInputs} and {@code StopTokens} hold what several commands read the same way.
+ * {@code CommandInputs} and {@code StopTokens} hold what several commands read the same way;
+ * {@code ToolOptions} is the {@code --tools} option (and the code tool's limits) that {@code
+ * train} and {@code eval} share.
  */
 package org.research4j.grpo.cli;
