@@ -177,12 +177,12 @@ public final class LearningCurveChart {
     List<String> keys = byKey.keySet().stream()
         .filter(k -> k.startsWith("calls_") && byKey.get(k).size() > 0).sorted().toList();
     if (keys.size() < 2) return false;
-    chart.setTitle("tool calls per response");
+    chart.setTitle("tool calls per response (all, and by tool)");
+    chart.setYAxisTitle("calls");
     for (int i = 0; i < keys.size(); i++) {
       MetricSeries s = byKey.get(keys.get(i));
       double[] y = s.size() > WINDOW ? s.movingAverage(WINDOW) : s.values();
-      XYSeries line = chart.addSeries(keys.get(i).substring("calls_".length()) + " (train"
-          + (s.size() > WINDOW ? ", average" : "") + ")", s.steps(), y);
+      XYSeries line = chart.addSeries(keys.get(i).substring("calls_".length()), s.steps(), y);
       line.setMarker(SeriesMarkers.NONE);
       line.setLineColor(TOOL_COLORS[i % TOOL_COLORS.length]);
       line.setLineStyle(new BasicStroke(2f));
