@@ -5,6 +5,7 @@
  * org.research4j.grpo.rollout.RolloutEngine} generates a batch, stopping at any registered tool's
  * closing call tag, serving the calls in one batch per tool and resuming on the same KV cache;
  * each finished response is a {@link org.research4j.grpo.rollout.Rollout}, with its calls counted
- * per tool.
+ * per tool. A listener watches the turns as they are generated, and {@link
+ * org.research4j.grpo.rollout.TraceTurns} splits a finished (or partial) response into them.
  */
 package org.research4j.grpo.rollout;

@@ -11,9 +11,11 @@
  * touches none of them. {@link org.research4j.grpo.tool.ToolTags} is a tool's tags as the format
  * rule needs them.
  *
- * <p>The tools: {@link org.research4j.grpo.tool.SearchTool} (the paper's: {@code <search>} → the
- * BM25 top-k passages) and {@link org.research4j.grpo.tool.CodeTool} (ReTool's: {@code <code>} → the
- * output of a JavaScript program run by GraalVM in a sandbox: no host access, a statement limit, a
- * wall time, an allocation limit, an output cap, a fresh context per program, batches in parallel).
+ * <p>The tools: the search tool (the paper's: {@code <search>} → the BM25 top-k passages), which
+ * reads a local Lucene index ({@link org.research4j.grpo.tool.SearchTool}) or a retrieval server
+ * ({@link org.research4j.grpo.tool.RemoteSearchTool}), and {@link
+ * org.research4j.grpo.tool.CodeTool} (ReTool's: {@code <code>} → the output of a JavaScript
+ * program run by GraalVM in a sandbox: no host access, a statement limit, a wall time, an
+ * allocation limit, an output cap, a fresh context per program, batches in parallel).
  */
 package org.research4j.grpo.tool;

@@ -159,6 +159,53 @@ class MultiToolRolloutTest {
         ResponseFormat.Verdict paper = ResponseFormat.check(r.text(), r.finished());
         assertFalse(paper.wellFormed());
         assertEquals("text outside a tag before <result>", paper.problem());
+
+        // With a listener and per-sequence sampling: every tool's result is told, the turns add up
+        // to the response, and a sequence its listener cancels halts, unfinished, mid-rollout.
+        List<List<String>> told = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<String>> inputs = List.of(new ArrayList<>(), new ArrayList<>());
+        int[] results = new int[2];
+        RolloutEngine.Listener listener = new RolloutEngine.Listener() {
+          @Override
+          public void generated(int seq, String text) {
+            told.get(seq).add(text);
+          }
+
+          @Override
+          public void toolResult(int seq, String input, String inserted) {
+            told.get(seq).add(inserted);
+            inputs.get(seq).add(input);
+            results[seq]++;
+          }
+
+          @Override
+          public boolean cancelled(int seq) {
+            return seq == 1 && results[1] >= 2; // gone once the code tool has answered it
+          }
+        };
+        search.calls.clear();
+        upper.calls.clear();
+        List<Rollout> both = engine.run(List.of(prompt, prompt),
+            List.of(SamplingConfig.greedy(), SamplingConfig.greedy().withSeed(7)),
+            new RolloutEngine.Config(160, 5, SamplingConfig.greedy()), listener);
+        Rollout whole = both.get(0);
+        assertEquals(expected, whole.text());
+        assertTrue(whole.finished());
+        assertEquals(List.of("Kesto", "console.log(2025 - 1871)", "kesto"), inputs.get(0),
+            "each tool's call is told with its input");
+        assertEquals(List.of("<result>\nKesto was founded in 1871\n</result>",
+            "<result>\n154\n</result>", "<output>KESTO</output>"),
+            told.get(0).stream().filter(t -> t.startsWith("<result>") || t.startsWith("<output>"))
+                .toList(), "each tool's result is told with its own tags");
+        assertEquals(expected, String.join("", told.get(0)), "the told turns make the response");
+
+        Rollout cut = both.get(1);
+        assertFalse(cut.finished(), "a cancelled sequence ends unfinished");
+        assertEquals(Map.of("search", 1, "code", 1, "upper", 0), cut.callsByTool());
+        assertTrue(cut.text().startsWith(model1 + "<result>\nKesto was founded in 1871\n</result>"
+            + model2 + "<result>\n154\n</result>"), cut.text());
+        assertTrue(cut.text().length() < expected.length(), "halted before its third call");
+        assertEquals(List.of("kesto"), upper.calls, "only the uncancelled sequence calls upper");
       }
     }
   }
