@@ -2,8 +2,8 @@
  * ReSearch on top of the transformer and the search environment: {@code tool} (the search tool),
  * {@code rollout} (prompts and tool-interleaved generation with loss masks), {@code reward} (the
  * format rule and answer F1), {@code sft} (supervised language modelling and the warm start on
- * search traces), {@code train} (GRPO), {@code run} (what every training run shares: checkpoints,
- * the metrics log, the progress bar), {@code eval} (the agent and the paper's baselines scored
+ * search traces), {@code train} (GRPO), {@code run} (what every training run shares: the
+ * resumable run skeleton, checkpoints, the metrics log, the listener that hears progress), {@code eval} (the agent and the paper's baselines scored
  * alike, pass@k, hop diagnostics), {@code report} (charts and summaries of runs) and {@code cli}
  * (the {@code research} command line). How they fit together: docs/ARCHITECTURE.md.
  */

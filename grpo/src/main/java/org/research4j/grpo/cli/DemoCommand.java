@@ -358,7 +358,8 @@ public final class DemoCommand implements Callable<Integer> {
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-            template, Set.of(endOfTurn, endOfText), Reward.research(formatReward), save, endOfText, log)
+            template, Set.of(endOfTurn, endOfText), Reward.research(formatReward), save, endOfText,
+            TrainingProgress.grpo(log))
             .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
         if (grpo.resumedFrom() >= grpoSteps) {
           log.printf("already trained (%d steps)%n", grpoSteps);
@@ -464,9 +465,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
       int pad) {
-    SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10), 0.1f,
-        0.1f, 1.0f, seed, 100, Math.max(1, steps / 10));
-    return new SftTrainer(kernels, c, dir, save, pad, log);
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(learningRate, Math.max(1, steps / 10), 0.1f, 1.0f).withMinLrFraction(0.1f)
+        .withRun(seed, 100, Math.max(1, steps / 10));
+    return new SftTrainer(kernels, c, dir, save, pad, TrainingProgress.sft(log));
   }
 
   private void report(String what, SftTrainer.Result r, int steps) {

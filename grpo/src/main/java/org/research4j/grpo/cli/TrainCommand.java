@@ -187,7 +187,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.passRateFilter() ? "; pass-rate filter" : "");
     try (Searcher searcher = Searcher.open(index)) {
       GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
-          promptTemplate, eos, Reward.RESEARCH, save, pad, log);
+          promptTemplate, eos, Reward.RESEARCH, save, pad, TrainingProgress.grpo(log));
       GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
       log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
           r.lastReward());
