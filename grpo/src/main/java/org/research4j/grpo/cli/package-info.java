@@ -7,5 +7,11 @@
  * search module's commands ({@code world}, {@code chunk}, {@code index}, {@code query}, {@code
  * recall}, {@code serve}) are mounted beside them from {@code org.research4j.search.cli}.
  * {@code CommandInputs} and {@code StopTokens} hold what several commands read the same way.
+ *
+ * <p>The libraries report, the commands render: trainers tell a {@code
+ * org.research4j.grpo.run.TrainingListener} how a run goes, and {@code TrainingProgress} draws it
+ * as a {@code StepProgress} bar on standard error with the trainer's notes in the log; the charts
+ * and the run report are drawn in {@code org.research4j.grpo.cli.report}. picocli, progressbar and
+ * XChart are used in these packages only.
  */
 package org.research4j.grpo.cli;
