@@ -513,7 +513,7 @@ public final class CpuKernels implements Kernels {
         dim,
         Math.max(L, GRAIN / Math.max(1, n)),
         (c0, c1) -> {
-          for (int i = 0; i < n; i++) addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
+          for (int i = 0; i < n; i++) Vec.addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
         });
   }
 
@@ -792,7 +792,7 @@ public final class CpuKernels implements Kernels {
         rows,
         CpuSoftmax.rowGrain(cols),
         (from, to) -> {
-          for (int r = from; r < to; r++) addInto(ba, 0, xa, r * cols, cols);
+          for (int r = from; r < to; r++) Vec.addInto(ba, 0, xa, r * cols, cols);
         });
   }
 
@@ -807,7 +807,7 @@ public final class CpuKernels implements Kernels {
         cols,
         oa,
         (from, to, part) -> {
-          for (int r = from; r < to; r++) addInto(xa, r * cols, part, 0, cols);
+          for (int r = from; r < to; r++) Vec.addInto(xa, r * cols, part, 0, cols);
         });
   }
 
@@ -948,7 +948,7 @@ public final class CpuKernels implements Kernels {
     if (tasks <= 1) {
       float[] part = new float[cols];
       body.run(0, rows, part);
-      addInto(part, 0, out, 0, cols);
+      Vec.addInto(part, 0, out, 0, cols);
       return;
     }
     float[][] parts = new float[tasks][];
@@ -961,7 +961,7 @@ public final class CpuKernels implements Kernels {
             body.run(split(rows, tasks, t), split(rows, tasks, t + 1), parts[t]);
           }
         });
-    for (float[] part : parts) addInto(part, 0, out, 0, cols);
+    for (float[] part : parts) Vec.addInto(part, 0, out, 0, cols);
   }
 
   private static double parallelSum(float[] x, int n, boolean squares) {
@@ -988,16 +988,6 @@ public final class CpuKernels implements Kernels {
   /** Start of part {@code t} of {@code n} items split into {@code parts} near-equal parts. */
   private static int split(int n, int parts, int t) {
     return (int) ((long) n * t / parts);
-  }
-
-  private static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-    int c = 0;
-    for (int ub = S.loopBound(n); c < ub; c += L) {
-      FloatVector.fromArray(S, dst, dstOff + c)
-          .add(FloatVector.fromArray(S, src, srcOff + c))
-          .intoArray(dst, dstOff + c);
-    }
-    for (; c < n; c++) dst[dstOff + c] += src[srcOff + c];
   }
 
   // ---------------------------------------------------------------------------------------------
