@@ -11,21 +11,13 @@ import org.research4j.search.flashrag.QaExample;
  *
  * @param text the question
  * @param answers the canonical answer first, then aliases
- * @param type one of the five MuSiQue-like types
+ * @param type which of the five MuSiQue-like kinds it is
  * @param template which template made it, for per-template analysis
  * @param hops the reasoning chain, one single-fact sub-question per hop
  * @param entities the canonical names the question text names, all from one split
  */
-record Question(String text, List<String> answers, String type, String template, List<Hop> hops,
+record Question(String text, List<String> answers, QuestionType type, String template, List<Hop> hops,
     List<String> entities) {
-
-  static final String ONE_HOP = "one_hop";
-  static final String TWO_HOP_BRIDGE = "two_hop_bridge";
-  static final String TWO_HOP_TEMPORAL = "two_hop_temporal";
-  static final String COMPARISON = "comparison";
-  static final String THREE_HOP = "three_hop";
-  static final List<String> TYPES =
-      List.of(ONE_HOP, TWO_HOP_BRIDGE, TWO_HOP_TEMPORAL, COMPARISON, THREE_HOP);
 
   /**
    * One step: a question a single passage answers, so that a reader (or a warm-start trace) can
@@ -48,7 +40,7 @@ record Question(String text, List<String> answers, String type, String template,
       hopList.add(m);
     }
     Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("type", type);
+    meta.put("type", type.id());
     meta.put("template", template);
     meta.put("supporting_passages", support);
     meta.put("hops", hopList);

@@ -1,9 +1,10 @@
 /**
  * The generated world: a seeded, deterministic encyclopedia of invented countries, cities,
  * companies and people with dated facts, written as articles in several phrasings and chunked
- * into FlashRAG passages, plus MuSiQue-like questions over it (one-hop, two-hop bridge, two-hop
- * temporal, comparison, three-hop) with golden answers, aliases and the ids of the passages that
- * support each hop.
+ * into FlashRAG passages, plus MuSiQue-like questions over it (the five {@link
+ * org.research4j.search.world.QuestionType}s: one-hop, two-hop bridge, two-hop temporal,
+ * comparison, three-hop) with golden answers, aliases and the ids of the passages that support
+ * each hop.
  *
  * <p>Why invent a world: a model trained from scratch knows nothing, and a real encyclopedia
  * cannot be downloaded by the default run. Invented names cannot be memorised, so only search
