@@ -35,6 +35,7 @@ import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
+import org.research4j.grpo.run.MetricsLog;
 import org.research4j.grpo.run.RunCheckpoints;
 import org.research4j.grpo.sft.CopyProbe;
 import org.research4j.grpo.sft.NameSwap;
@@ -44,6 +45,7 @@ import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.grpo.train.GrpoConfig;
+import org.research4j.grpo.train.LossType;
 import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
@@ -187,6 +189,13 @@ public final class DemoCommand implements Callable<Integer> {
           + " to learn (default: every type).")
   List<String> warmStartTypes;
 
+  @Option(names = "--supervised-control", defaultValue = "true", arity = "1",
+      description = "Add the control row \"" + MORE_SFT + "\": the warm start's supervised"
+          + " training continued on its own traces for as long as GRPO trained, at the learning rate"
+          + " the warm start ended with, so that a GRPO gain can be told from room left by stopping"
+          + " the warm start early (default: ${DEFAULT-VALUE}).")
+  boolean supervisedControl;
+
   @Option(names = "--eval-questions", defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
@@ -206,10 +215,25 @@ public final class DemoCommand implements Callable<Integer> {
           + " the paper's).")
   double formatReward;
 
+  @Option(names = "--retrieval-reward", defaultValue = "0",
+      description = "GRPO: add this weight times the share of a question's hops whose answer a"
+          + " search returned to a well-formed response's reward (step-wise shaping; default:"
+          + " ${DEFAULT-VALUE}, the paper's reward alone).")
+  double retrievalReward;
+
   @Option(names = "--temperature", defaultValue = "1.0",
       description = "GRPO: sampling temperature of the rollouts (default: ${DEFAULT-VALUE}, the"
           + " paper's); Self-Consistency and pass@k always sample at 1.")
   double temperature;
+
+  @Option(names = "--loss-type", defaultValue = "token-mean",
+      description = "GRPO: token-mean (bnpo, the paper's), seq-mean (grpo) or dr_grpo"
+          + " (default: ${DEFAULT-VALUE}).")
+  String lossType;
+
+  @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
+      description = "GRPO: divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
+  boolean scaleRewards;
 
   @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
       description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
@@ -221,6 +245,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Searches per response at most: the world's questions need three at the most. */
   private static final int MAX_SEARCHES = 4;
+  /** Where the supervised stages' cosine ends, as a fraction of the peak learning rate. */
+  private static final float SFT_MIN_LR_FRACTION = 0.1f;
+  /** The supervised control's row in the comparison. */
+  static final String MORE_SFT = "ReSearch, more SFT";
 
   /** Dev questions evaluated during GRPO. */
   private static final int DEV_QUESTIONS = 50;
@@ -233,10 +261,17 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
         || maxResponseTokens < 0 || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
-        || !(lmRepeats >= 0 && lmRepeats <= 1)) {
+        || !(lmRepeats >= 0 && lmRepeats <= 1) || !(temperature > 0)
+        || !(retrievalReward >= 0)) {
       throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
           + " --pass-k-questions >= 0, --lm-renamings >= 0, --max-response-tokens >= 0,"
-          + " --lm-copy-drills in [0, 1) and --lm-repeats in [0, 1]");
+          + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
+    }
+    LossType loss;
+    try {
+      loss = LossType.parse(lossType);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--loss-type: " + e.getMessage());
     }
     DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
     long stageStart = System.nanoTime();
@@ -347,18 +382,22 @@ public final class DemoCommand implements Callable<Integer> {
       stageStart = System.nanoTime();
       GrpoTrainer.Result grpo = null;
       if (grpoSteps > 0) {
-        log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature 1"
+        log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
                 + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
-            grpoQuestions, generations);
+            grpoQuestions, generations, temperature);
         Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
-        GrpoConfig rl = GrpoConfig.paper().withSteps(grpoSteps).withBatch(grpoQuestions, generations)
+        GrpoConfig paper = GrpoConfig.paper();
+        GrpoConfig rl = paper.withSteps(grpoSteps).withBatch(grpoQuestions, generations)
             .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
             .withRollout(temperature, budget(), MAX_SEARCHES, 8)
+            .withObjective(paper.beta(), paper.epsilon(), paper.epsilonHigh(), loss, scaleRewards,
+                paper.numIterations())
             .withRun(seed, 10, Math.max(1, grpoSteps / 4))
             .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-            template, Set.of(endOfTurn, endOfText), Reward.research(formatReward), save, endOfText,
+            template, Set.of(endOfTurn, endOfText),
+            Reward.research(formatReward).withRetrievalBonus(retrievalReward), save, endOfText,
             TrainingProgress.grpo(log))
             .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
         if (grpo.resumedFrom() >= grpoSteps) {
@@ -373,6 +412,12 @@ public final class DemoCommand implements Callable<Integer> {
 
       summary.stageSince(DemoSummary.GRPO, stageStart);
       stageStart = System.nanoTime();
+      SftTrainer.Result control = null;
+      if (supervisedControl && grpo != null) {
+        control = supervisedControl(kernels, save, endOfText, traces, summary);
+        summary.stageSince(DemoSummary.SUPERVISED_CONTROL, stageStart);
+        stageStart = System.nanoTime();
+      }
       List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
       log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
           + " training), greedy, same index: the baselines on the warm-start model, then the agent"
@@ -395,6 +440,10 @@ public final class DemoCommand implements Callable<Integer> {
         methods.put("Self-Consistency", new SelfConsistency(warmSamples, samples));
       }
       methods.put("ReSearch, warm start", Evaluation.agent(warmAgent, greedy, template, tok));
+      if (control != null) {
+        methods.put(MORE_SFT, Evaluation.agent(new RolloutEngine(control.model(), tok, search, eos),
+            greedy, template, tok));
+      }
       RolloutEngine grpoAgent = grpo == null ? null : new RolloutEngine(grpo.model(), tok, search, eos);
       if (grpoAgent != null) {
         methods.put("ReSearch, GRPO", Evaluation.agent(grpoAgent, greedy, template, tok));
@@ -453,6 +502,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       sft.model().close();
       if (grpo != null) grpo.model().close();
+      if (control != null) control.model().close();
     }
     Path summaryFile = out.resolve(DemoSummary.FILE);
     summary.write(summaryFile);
@@ -466,9 +516,44 @@ public final class DemoCommand implements Callable<Integer> {
   private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
       int pad) {
     SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
-        .withOptimizer(learningRate, Math.max(1, steps / 10), 0.1f, 1.0f).withMinLrFraction(0.1f)
-        .withRun(seed, 100, Math.max(1, steps / 10));
+        .withOptimizer(learningRate, Math.max(1, steps / 10), 0.1f, 1.0f)
+        .withMinLrFraction(SFT_MIN_LR_FRACTION).withRun(seed, 100, Math.max(1, steps / 10));
     return new SftTrainer(kernels, c, dir, save, pad, TrainingProgress.sft(log));
+  }
+
+  /**
+   * The supervised control: the warm start's training continued on its own traces (a fresh
+   * optimiser, the learning rate the warm start's cosine ended at, held constant) for as many steps
+   * as fit in the seconds GRPO spent on its rollouts and updates, both read from the metrics logs
+   * so that a resumed run plans the same number of steps.
+   */
+  private SftTrainer.Result supervisedControl(Kernels kernels, CheckpointWriter.Options save,
+      int pad, List<SftExample> traces, DemoSummary summary)
+      throws IOException {
+    Path wsMetrics = out.resolve("sft").resolve("metrics.jsonl");
+    double wsSecondsPerStep = MetricsLog.sum(wsMetrics, "tokens", "tokens_per_s") / sftSteps;
+    double grpoSeconds = MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "rollout_s")
+        + MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "update_s");
+    int steps = (int) Math.max(1, Math.round(grpoSeconds / wsSecondsPerStep));
+    float lr = learningRate * SFT_MIN_LR_FRACTION;
+    Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
+    log.printf("%n[control] supervised training alone for GRPO's time: the warm start continued for"
+        + " %d steps on its traces (GRPO trained %.0f s, the warm start %.2f s a step), learning rate"
+        + " %.1e constant%n", steps, grpoSeconds, wsSecondsPerStep, lr);
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(lr, 0, 0.1f, 1.0f).withMinLrFraction(1f)
+        .withRun(seed + 1, 100, Math.max(1, steps / 10));
+    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad,
+        TrainingProgress.sft(log))
+        .run(() -> load(kernels, warmStart), traces.subList(64, traces.size()),
+            traces.subList(0, 64));
+    double before = MetricsLog.last(wsMetrics, "dev_loss");
+    double after = MetricsLog.last(out.resolve("sft-control").resolve("metrics.jsonl"), "dev_loss");
+    log.printf("warm-start held-out loss %.4f -> %.4f after %d more supervised steps (%+.1f %%)%n",
+        before, after, steps, 100 * (after - before) / before);
+    summary.note(String.format(java.util.Locale.ROOT, "%s: %d more supervised steps (GRPO trained"
+        + " %.0f s); held-out loss %.4f -> %.4f", MORE_SFT, steps, grpoSeconds, before, after));
+    return r;
   }
 
   private void report(String what, SftTrainer.Result r, int steps) {

@@ -38,7 +38,10 @@ import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
+import org.research4j.grpo.judge.JudgedScores;
+import org.research4j.grpo.judge.LlmJudge;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -129,6 +132,11 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Write per-question results and the summaries here (JSONL).")
   Path out;
 
+  @Mixin JudgeOptions judgeOptions = new JudgeOptions();
+
+  /** LJ per method when a judge is configured, else empty. */
+  private final Map<String, JudgedScores> judged = new LinkedHashMap<>();
+
   private final PrintStream log = System.err;
 
   @Override
@@ -140,7 +148,8 @@ public final class EvalCommand implements Callable<Integer> {
     PromptTemplate agentPrompt = CommandInputs.agentPrompt(prompt, template);
     boolean tags = prompt.equals("tags");
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
-    try (Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
+    LlmJudge judge = judgeOptions.open(spec.commandLine());
+    try (judge; Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
         Searcher searcher = Searcher.open(index)) {
       Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
       SearchTool tool = new SearchTool(searcher, topK);
@@ -166,8 +175,17 @@ public final class EvalCommand implements Callable<Integer> {
         results.put(name, Evaluation.run(method, Scoring.LENIENT, questions, batch,
             done -> log.printf("  %s %d/%d%n", name, done, total)));
         log.printf("%s: %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+        if (judge != null) {
+          long t = System.nanoTime();
+          judged.put(name, JudgedScores.of(judge, results.get(name)));
+          log.printf("%s judged: %.1f s%n", name, (System.nanoTime() - t) / 1e9);
+        }
       }
       printTable(results, tool::passage);
+      if (judge != null) {
+        spec.commandLine().getOut().printf("%n%s%n", JudgeOptions.report(judge, judgeOptions.model));
+        spec.commandLine().getOut().flush();
+      }
       if (out != null) write(results, tool::passage);
     }
     return 0;
@@ -190,13 +208,15 @@ public final class EvalCommand implements Callable<Integer> {
   private void printTable(Map<String, List<Evaluation.Outcome>> results,
       Function<String, String> passages) {
     PrintWriter w = spec.commandLine().getOut();
-    w.printf("%-12s %-18s %5s %6s %6s %7s %10s %8s %9s%n", "method", "type", "n", "EM", "F1", "format",
-        "retrievals", "tokens", "generated");
+    w.printf("%-12s %-18s %5s %6s %6s%s %7s %10s %8s %9s%n", "method", "type", "n", "EM", "F1",
+        judged.isEmpty() ? "" : String.format(" %6s", "LJ"), "format", "retrievals", "tokens", "generated");
     results.forEach((name, outcomes) -> {
+      JudgedScores lj = judged.get(name);
       for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
-        row(w, name, e.getKey().isEmpty() ? "-" : e.getKey(), e.getValue());
+        row(w, name, e.getKey().isEmpty() ? "-" : e.getKey(), e.getValue(),
+            lj == null ? null : lj.byType().get(e.getKey()));
       }
-      row(w, name, "all", Evaluation.summary(outcomes));
+      row(w, name, "all", Evaluation.summary(outcomes), lj == null ? null : lj.all());
     });
     w.printf("%nwhere the hops fail (rates over every hop of every question; read = of the hops whose"
         + " answer was retrieved)%n%-12s %6s %8s %8s %8s %8s%n", "method", "hops", "query", "gold",
@@ -209,10 +229,11 @@ public final class EvalCommand implements Callable<Integer> {
     w.flush();
   }
 
-  private static void row(PrintWriter w, String method, String type, Evaluation.Summary s) {
-    w.printf("%-12s %-18s %5d %6.3f %6.3f %6.0f%% %10.2f %8.0f %9.0f%n", method, type, s.count(),
-        s.exactMatch(), s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens(),
-        s.generatedTokens());
+  /** A table row; {@code lj} null leaves the LJ column out (no judge). */
+  private static void row(PrintWriter w, String method, String type, Evaluation.Summary s, Double lj) {
+    w.printf("%-12s %-18s %5d %6.3f %6.3f%s %6.0f%% %10.2f %8.0f %9.0f%n", method, type, s.count(),
+        s.exactMatch(), s.f1(), lj == null ? "" : String.format(" %6.3f", lj), 100 * s.wellFormed(),
+        s.searches(), s.responseTokens(), s.generatedTokens());
   }
 
   /** One line per (method, question), then one summary line per (method, type) and (method, all). */
@@ -222,7 +243,11 @@ public final class EvalCommand implements Callable<Integer> {
     if (out.getParent() != null) Files.createDirectories(out.getParent());
     StringBuilder w = new StringBuilder();
     for (Map.Entry<String, List<Evaluation.Outcome>> e : results.entrySet()) {
+      JudgedScores lj = judged.get(e.getKey());
+      int index = 0;
       for (Evaluation.Outcome o : e.getValue()) {
+        LlmJudge.Verdict verdict = lj == null ? null : lj.verdicts().get(index);
+        index++;
         ObjectNode n = json.createObjectNode();
         n.put("method", e.getKey());
         n.put("id", o.question().id());
@@ -231,6 +256,11 @@ public final class EvalCommand implements Callable<Integer> {
         n.putPOJO("golden_answers", o.question().goldenAnswers());
         n.put("answer", Scoring.read(o.rollout().text()));
         n.put("em", o.score().exactMatch());
+        if (verdict != null) {
+          n.put("lj", verdict.correct() ? 1 : 0);
+          n.put("lj_verdict", verdict.kind().name().toLowerCase(java.util.Locale.ROOT));
+          if (verdict.reply() != null) n.put("lj_reply", verdict.reply());
+        }
         n.put("f1", o.score().f1());
         n.put("reward", o.score().reward());
         n.put("well_formed", o.score().verdict().wellFormed());
@@ -265,6 +295,10 @@ public final class EvalCommand implements Callable<Integer> {
         n.put("type", r.getKey());
         n.put("n", s.count());
         n.put("em", s.exactMatch());
+        if (lj != null) {
+          Double v = r.getKey().equals("all") ? lj.all() : lj.byType().get(r.getKey());
+          if (v != null) n.put("lj", v);
+        }
         n.put("f1", s.f1());
         n.put("well_formed", s.wellFormed());
         n.put("retrievals", s.searches());

@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
       QueryCommand.class,
       RecallCommand.class,
       ServeCommand.class,
+      ServeModelCommand.class,
+      AskCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ResearchCli {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.research4j.grpo.reward.RetrievedAnswers;
 import org.research4j.search.flashrag.QaExample;
 
 /**
@@ -104,15 +105,7 @@ public final class HopDiagnostics {
    * "Mainsto", "born in Mainsto." does.
    */
   static boolean holds(String text, String word) {
-    if (word.isEmpty()) return false;
-    for (int at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-      int end = at + word.length();
-      if ((at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1)))
-          && (end == text.length() || !Character.isLetterOrDigit(text.charAt(end)))) {
-        return true;
-      }
-    }
-    return false;
+    return RetrievedAnswers.holds(text, word);
   }
 
   /**

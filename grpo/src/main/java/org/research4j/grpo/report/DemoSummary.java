@@ -47,7 +47,7 @@ public final class DemoSummary {
 
   /** Stage names of {@code wall_seconds}, in the demo's order. */
   public static final String WORLD = "world", PRETRAIN = "pretrain", WARM_START = "warm_start",
-      GRPO = "grpo", EVALUATION = "evaluation", PASS_AT_K = "pass_at_k", TOTAL = "total";
+      GRPO = "grpo", SUPERVISED_CONTROL = "supervised_control", EVALUATION = "evaluation", PASS_AT_K = "pass_at_k", TOTAL = "total";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

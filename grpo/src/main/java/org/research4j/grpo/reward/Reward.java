@@ -2,6 +2,7 @@ package org.research4j.grpo.reward;
 
 import java.util.List;
 import org.research4j.grpo.rollout.Rollout;
+import org.research4j.search.flashrag.QaExample;
 
 /**
  * What a finished rollout earns against a question's golden answers. GRPO only needs the reward;
@@ -20,4 +21,39 @@ public interface Reward {
   }
 
   ReSearchReward.Score score(Rollout rollout, List<String> golden);
+
+  /**
+   * What {@code rollout} earns on {@code question}; by default the score against its golden
+   * answers. Rewards that read more of the question (its hops) override this one.
+   */
+  default ReSearchReward.Score score(Rollout rollout, QaExample question) {
+    return score(rollout, question.goldenAnswers());
+  }
+
+  /**
+   * This reward plus {@code weight} times the share of the question's hops whose answer came back
+   * in some search result of a well-formed response: a step-wise retrieval reward in the manner of
+   * StepSearch's information gain, denser than the final F1. Questions without hops metadata earn
+   * the base reward alone; so does a malformed response.
+   */
+  default Reward withRetrievalBonus(double weight) {
+    if (!(weight >= 0)) throw new IllegalArgumentException("retrieval bonus weight must be >= 0");
+    Reward base = this;
+    return new Reward() {
+      @Override
+      public ReSearchReward.Score score(Rollout rollout, List<String> golden) {
+        return base.score(rollout, golden);
+      }
+
+      @Override
+      public ReSearchReward.Score score(Rollout rollout, QaExample question) {
+        ReSearchReward.Score s = base.score(rollout, question);
+        List<QaExample.Hop> hops = question.hops();
+        if (weight == 0 || hops.isEmpty() || !s.verdict().wellFormed()) return s;
+        double share = RetrievedAnswers.share(rollout.text(), hops);
+        return new ReSearchReward.Score(s.reward() + weight * share, s.exactMatch(), s.f1(),
+            s.verdict());
+      }
+    };
+  }
 }

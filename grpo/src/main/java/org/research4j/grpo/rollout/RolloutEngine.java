@@ -34,6 +34,29 @@ public final class RolloutEngine {
     }
   }
 
+  /**
+   * Watches rollouts as they are generated, turn by turn (a server streaming a trace, a person
+   * watching {@code research ask}). Called on the generating thread.
+   */
+  public interface Listener {
+    /** A listener that watches nothing. */
+    Listener NONE = new Listener() {};
+
+    /**
+     * Sequence {@code seq} wrote {@code text} (up to and including a closing call tag, or to its
+     * end; the EOS token is not part of it).
+     */
+    default void generated(int seq, String text) {}
+
+    /** The tool answered sequence {@code seq}'s call {@code input} with {@code inserted} (tags included). */
+    default void toolResult(int seq, String input, String inserted) {}
+
+    /** True ends sequence {@code seq} now, unfinished (its reader has gone); asked after every step. */
+    default boolean cancelled(int seq) {
+      return false;
+    }
+  }
+
   private final Generator generator;
   private final Tokenizer tokenizer;
   private final Tool tool;
@@ -51,23 +74,44 @@ public final class RolloutEngine {
   }
 
   public List<Rollout> run(List<int[]> prompts, Config config) {
+    return run(prompts, null, config, Listener.NONE);
+  }
+
+  /**
+   * As {@link #run(List, Config)}, with {@code sampling} (when not null, one per prompt: its
+   * temperature, top-p, top-k and seed; the stop conditions are the engine's) in place of {@code
+   * config.sampling()}, and {@code listener} told of every turn as it ends.
+   */
+  public List<Rollout> run(List<int[]> prompts, List<SamplingConfig> sampling, Config config,
+      Listener listener) {
     int n = prompts.size();
     int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-    SamplingConfig sampling = config.sampling()
-        .withStopStrings(List.of(tool.callClose())).withStopTokenIds(eos);
+    if (sampling != null && sampling.size() != n) {
+      throw new IllegalArgumentException(sampling.size() + " sampling configs for " + n + " prompts");
+    }
+    List<SamplingConfig> perSequence = new ArrayList<>(n);
+    for (int s = 0; s < n; s++) {
+      perSequence.add((sampling == null ? config.sampling() : sampling.get(s))
+          .withStopStrings(List.of(tool.callClose())).withStopTokenIds(eos));
+    }
+    int[] told = new int[n];
     List<List<int[]>> toolSpans = new ArrayList<>(n);
     for (int i = 0; i < n; i++) toolSpans.add(new ArrayList<>());
     int[] calls = new int[n];
     boolean[] finished = new boolean[n];
     boolean[] done = new boolean[n];
-    try (Session session = generator.start(prompts, sampling, longest + config.maxResponseTokens())) {
-      session.run(config.maxResponseTokens());
+    Session opened = sampling == null
+        ? generator.start(prompts, perSequence.getFirst(), longest + config.maxResponseTokens())
+        : generator.start(prompts, perSequence, longest + config.maxResponseTokens());
+    try (Session session = opened) {
+      session.run(config.maxResponseTokens(), listener::cancelled);
       while (true) {
         List<Integer> calling = new ArrayList<>();
         List<String> queries = new ArrayList<>();
         for (int s = 0; s < n; s++) {
           if (done[s]) continue;
           Stop stop = session.stop(s);
+          told[s] = tell(listener, session, s, told[s], stop.reason() == StopReason.EOS);
           if (stop.reason() == StopReason.STOP_STRING && calls[s] < config.maxToolCalls()) {
             calling.add(s);
             queries.add(lastCall(responseText(session, s)));
@@ -88,10 +132,12 @@ public final class RolloutEngine {
           int at = session.length(s) - session.promptLength(s);
           toolSpans.get(s).add(new int[] {at, at + inserted.length});
           session.append(s, inserted);
+          listener.toolResult(s, queries.get(i), tokenizer.decode(inserted));
+          told[s] = session.length(s);
           session.resume(s);
           calls[s]++;
         }
-        session.run(config.maxResponseTokens());
+        session.run(config.maxResponseTokens(), listener::cancelled);
       }
       List<Rollout> out = new ArrayList<>(n);
       for (int s = 0; s < n; s++) {
@@ -106,6 +152,15 @@ public final class RolloutEngine {
       }
       return out;
     }
+  }
+
+  /** Tells {@code listener} the text {@code s} wrote since token {@code from}; returns where it ends. */
+  private int tell(Listener listener, Session session, int s, int from, boolean endsInEos) {
+    int[] all = session.tokens(s);
+    int start = Math.max(from, session.promptLength(s));
+    int end = endsInEos ? all.length - 1 : all.length;
+    if (end > start) listener.generated(s, tokenizer.decode(Arrays.copyOfRange(all, start, end)));
+    return all.length;
   }
 
   private String responseText(Session session, int s) {

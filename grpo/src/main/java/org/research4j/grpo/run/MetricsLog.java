@@ -46,6 +46,48 @@ public final class MetricsLog implements AutoCloseable {
             file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
   }
 
+  /** Every line of {@code file} as JSON, in order; a line cut off by a kill is skipped. */
+  public static List<JsonNode> read(Path file) throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      if (line.isBlank()) continue;
+      try {
+        out.add(JSON.readTree(line));
+      } catch (IOException e) {
+        // a line cut off by the kill
+      }
+    }
+    return out;
+  }
+
+  /** The sum of {@code key} over the lines of {@code file} that hold it. */
+  public static double sum(Path file, String key) throws IOException {
+    double s = 0;
+    for (JsonNode n : read(file)) if (n.hasNonNull(key)) s += n.get(key).asDouble();
+    return s;
+  }
+
+  /**
+   * The sum of {@code numerator / denominator} over the lines that hold both with a denominator
+   * above 0 (for example the seconds of each step, {@code tokens / tokens_per_s}).
+   */
+  public static double sum(Path file, String numerator, String denominator) throws IOException {
+    double s = 0;
+    for (JsonNode n : read(file)) {
+      if (n.hasNonNull(numerator) && n.path(denominator).asDouble() > 0) {
+        s += n.get(numerator).asDouble() / n.get(denominator).asDouble();
+      }
+    }
+    return s;
+  }
+
+  /** The value of {@code key} on the last line that holds it; NaN when none does. */
+  public static double last(Path file, String key) throws IOException {
+    double v = Double.NaN;
+    for (JsonNode n : read(file)) if (n.hasNonNull(key)) v = n.get(key).asDouble();
+    return v;
+  }
+
   public static ObjectNode line() {
     return JSON.createObjectNode();
   }

@@ -222,7 +222,7 @@ public final class GrpoTrainer {
         int pass = 0;
         for (int i = 0; i < g; i++) {
           Rollout r = rollouts.get(k * g + i);
-          ReSearchReward.Score sc = reward.score(r, drawn.get(k).goldenAnswers());
+          ReSearchReward.Score sc = reward.score(r, drawn.get(k));
           group[i] = sc.reward();
           all.add(sc.reward());
           f1 += sc.f1();

@@ -45,7 +45,7 @@ class DemoCommandTest {
     assertEquals(0, run(out, err), err.toString());
     DemoSummary.Data s = DemoSummary.read(out.resolve(DemoSummary.FILE));
     assertEquals(List.of("Naive Generation", "Naive RAG", "Iter-RetGen", "IRCoT", "Self-Consistency",
-        "ReSearch, warm start", "ReSearch, GRPO"), List.copyOf(s.methods().keySet()));
+        "ReSearch, warm start", "ReSearch, more SFT", "ReSearch, GRPO"), List.copyOf(s.methods().keySet()));
     for (DemoSummary.Method m : s.methods().values()) {
       assertEquals(4, m.all().n());
       assertTrue(m.all().f1() >= 0 && m.all().f1() <= 1, "F1 " + m.all().f1());
@@ -55,19 +55,25 @@ class DemoCommandTest {
     assertEquals(Set.of("ReSearch, warm start", "ReSearch, GRPO"), s.passAtK().keySet());
     assertEquals(List.of(1, 2), List.copyOf(s.passAtK().get("ReSearch, GRPO").curve().keySet()));
     for (String stage : List.of(DemoSummary.WORLD, DemoSummary.PRETRAIN, DemoSummary.WARM_START,
-        DemoSummary.GRPO, DemoSummary.EVALUATION, DemoSummary.PASS_AT_K, DemoSummary.TOTAL)) {
+        DemoSummary.GRPO, DemoSummary.SUPERVISED_CONTROL, DemoSummary.EVALUATION, DemoSummary.PASS_AT_K, DemoSummary.TOTAL)) {
       assertTrue(s.wallSeconds().get(stage) >= 0, stage + " timed");
     }
+    assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("ReSearch, more SFT: ")),
+        "the control's steps and held-out loss are noted: " + s.notes());
+    assertTrue(Files.exists(out.resolve("sft-control/metrics.jsonl")), "the control trained");
     assertTrue(Files.size(out.resolve("learning.png")) > 1000);
     assertTrue(Files.size(out.resolve("pass_at_k.png")) > 1000);
 
     StringWriter again = new StringWriter();
     String sft = Files.readString(out.resolve("sft/metrics.jsonl"));
     String grpo = Files.readString(out.resolve("grpo/metrics.jsonl"));
+    String control = Files.readString(out.resolve("sft-control/metrics.jsonl"));
     assertEquals(0, run(out, again), again.toString());
     assertEquals(sft, Files.readString(out.resolve("sft/metrics.jsonl")),
         "a finished warm start is not trained again");
     assertEquals(grpo, Files.readString(out.resolve("grpo/metrics.jsonl")),
         "a finished GRPO run is not trained again");
+    assertEquals(control, Files.readString(out.resolve("sft-control/metrics.jsonl")),
+        "a finished control plans the same steps and is not trained again");
   }
 }

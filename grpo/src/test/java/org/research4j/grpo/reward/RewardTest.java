@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.research4j.grpo.rollout.Rollout;
+import org.research4j.search.flashrag.QaExample;
 
 /**
  * The reward against values worked out by hand from the SQuAD definitions and the recipe
@@ -93,5 +96,38 @@ class RewardTest {
   void boxedMatchesNestedBraces() {
     assertEquals("a{b}c", ResponseFormat.boxed("x \\boxed{ a{b}c } y").orElseThrow());
     assertTrue(ResponseFormat.boxed("\\boxed{unclosed").isEmpty());
+  }
+
+  @Test
+  void theRetrievalBonusPaysTheShareOfHopAnswersTheResultsHeld() {
+    // Two hops: "Tolan Ressu" is in GOOD's result, "Pailplim" is not; "Tolan" alone is not a hop
+    // answer; "1812" would be, but it is the second hop's of another question.
+    QaExample q = new QaExample("q", "Where was the founder of Varemo born?", List.of("Pailplim"),
+        Map.of("hops", List.of(
+            Map.of("question", "Who founded Varemo?", "answer", "Tolan Ressu"),
+            Map.of("question", "Where was Tolan Ressu born?", "answer", "Pailplim"))));
+    Rollout r = new Rollout(new int[0], new int[0], new boolean[0], GOOD, true, 1);
+    Reward paper = Reward.research(0);
+    assertEquals(0, paper.score(r, q).reward(), 0, "wrong answer, no floor");
+    assertEquals(0.25, paper.withRetrievalBonus(0.5).score(r, q).reward(), 1e-12,
+        "0.5 x one hop of two");
+    assertEquals(0, paper.withRetrievalBonus(0.5).score(r, q).f1(), 0, "F1 is not shaped");
+    Rollout cut = new Rollout(new int[0], new int[0], new boolean[0], GOOD, false, 1);
+    assertEquals(0, paper.withRetrievalBonus(0.5).score(cut, q).reward(), 0,
+        "a malformed response earns no bonus");
+    QaExample plain = new QaExample("p", "Who founded Varemo?", List.of("Tolan Ressu"), Map.of());
+    assertEquals(1.0, paper.withRetrievalBonus(0.5).score(r, plain).reward(), 0,
+        "no hops metadata: the base reward alone");
+    assertEquals(1.0 + 0.5 * 1.0 / 2, Reward.research(0.1).withRetrievalBonus(0.5)
+        .score(r, new QaExample("q2", "?", List.of("Tolan Ressu"), q.metadata())).reward(), 1e-12);
+  }
+
+  @Test
+  void wholeWordsOnly() {
+    assertTrue(RetrievedAnswers.holds("born in Mainsto.", "Mainsto"));
+    assertFalse(RetrievedAnswers.holds("Mainstow was", "Mainsto"));
+    assertFalse(RetrievedAnswers.holds("in 19280", "1928"));
+    assertTrue(RetrievedAnswers.holds("1928", "1928"));
+    assertFalse(RetrievedAnswers.holds("anything", ""));
   }
 }

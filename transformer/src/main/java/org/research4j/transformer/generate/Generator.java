@@ -51,4 +51,13 @@ public final class Generator {
   public Session start(List<int[]> prompts, SamplingConfig sampling, int capacity) {
     return new Session(model, detokenize, chunk, prompts, sampling, capacity);
   }
+
+  /**
+   * As {@link #start(List, SamplingConfig, int)} with one sampling config per prompt: requests of
+   * different clients (temperature, top-p, seed, stop conditions) share one batch. Each sequence
+   * draws from a generator seeded by its own config's seed.
+   */
+  public Session start(List<int[]> prompts, List<SamplingConfig> sampling, int capacity) {
+    return new Session(model, detokenize, chunk, prompts, null, List.copyOf(sampling), capacity);
+  }
 }

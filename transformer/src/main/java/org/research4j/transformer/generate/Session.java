@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import org.research4j.tensor.Tape;
 import org.research4j.tensor.Tensor;
 import org.research4j.transformer.model.KvCache;
@@ -60,8 +61,9 @@ public final class Session implements AutoCloseable {
   private final Qwen2Model model;
   private final Function<int[], String> detokenize;
   private final int chunk;
-  private final SamplingConfig sampling;
-  private final Sampler sampler;
+  /** Each sequence's sampling (one shared instance unless started with one per sequence). */
+  private final SamplingConfig[] samplings;
+  private final Sampler[] samplers;
   private final int capacity;
   private final Sequence[] seqs;
   private final KvCache cache;
@@ -74,6 +76,22 @@ public final class Session implements AutoCloseable {
       int chunk,
       List<int[]> prompts,
       SamplingConfig sampling,
+      int capacity) {
+    this(model, detokenize, chunk, prompts, sampling, null, capacity);
+  }
+
+  /**
+   * As above with {@code perSequence} (one per prompt) when not null: sequence {@code s} then
+   * samples and stops by {@code perSequence.get(s)}, drawing from a generator seeded with that
+   * config's seed alone, so its draws do not depend on the batch it runs in.
+   */
+  Session(
+      Qwen2Model model,
+      Function<int[], String> detokenize,
+      int chunk,
+      List<int[]> prompts,
+      SamplingConfig sampling,
+      List<SamplingConfig> perSequence,
       int capacity) {
     if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to generate from");
     int vocab = model.config().vocabSize();
@@ -94,12 +112,30 @@ public final class Session implements AutoCloseable {
     this.model = model;
     this.detokenize = detokenize;
     this.chunk = chunk;
-    this.sampling = sampling;
-    this.sampler = new Sampler(sampling);
+    if (perSequence != null && perSequence.size() != prompts.size()) {
+      throw new IllegalArgumentException(perSequence.size() + " sampling configs for "
+          + prompts.size() + " prompts; give one per prompt");
+    }
     this.capacity = capacity;
-    SplittableRandom root = new SplittableRandom(sampling.seed());
     this.seqs = new Sequence[prompts.size()];
-    for (int s = 0; s < seqs.length; s++) seqs[s] = new Sequence(prompts.get(s), root.split());
+    this.samplings = new SamplingConfig[seqs.length];
+    this.samplers = new Sampler[seqs.length];
+    if (perSequence == null) {
+      Sampler shared = new Sampler(sampling);
+      SplittableRandom root = new SplittableRandom(sampling.seed());
+      for (int s = 0; s < seqs.length; s++) {
+        seqs[s] = new Sequence(prompts.get(s), root.split());
+        samplings[s] = sampling;
+        samplers[s] = shared;
+      }
+    } else {
+      for (int s = 0; s < seqs.length; s++) {
+        SamplingConfig c = perSequence.get(s);
+        seqs[s] = new Sequence(prompts.get(s), new SplittableRandom(c.seed()));
+        samplings[s] = c;
+        samplers[s] = new Sampler(c);
+      }
+    }
     this.cache = model.newCache(seqs.length, capacity + chunk);
     this.tape = new Tape(model.kernels());
   }
@@ -167,7 +203,7 @@ public final class Session implements AutoCloseable {
       Sequence q = seqs[s];
       System.arraycopy(logits, j * vocab, row, 0, vocab);
       if (observer != null) observer.observe(s, q.length - 1, row);
-      int token = sampler.sample(row, q.rnd);
+      int token = samplers[s].sample(row, q.rnd);
       q.add(token);
       q.drawnThisRun++;
       Stop stop = stopAfterDraw(s, q, token);
@@ -181,6 +217,7 @@ public final class Session implements AutoCloseable {
   }
 
   private Stop stopAfterDraw(int s, Sequence q, int token) {
+    SamplingConfig sampling = samplings[s];
     if (sampling.stopTokenIds().contains(token)) return new Stop(s, StopReason.EOS, null);
     if (!sampling.stopStrings().isEmpty()) {
       String text = detokenize.apply(Arrays.copyOfRange(q.tokens, q.segmentStart, q.length));
@@ -197,6 +234,14 @@ public final class Session implements AutoCloseable {
    * has drawn {@code maxNewTokens} tokens in this call. Returns every stop of this call, in order.
    */
   public List<Stop> run(int maxNewTokens) {
+    return run(maxNewTokens, s -> false);
+  }
+
+  /**
+   * As {@link #run(int)}, and after every step {@link #halt}s each running sequence for which
+   * {@code halt} is true (a client that went away, say).
+   */
+  public List<Stop> run(int maxNewTokens, IntPredicate halt) {
     if (maxNewTokens <= 0) {
       throw new IllegalArgumentException("maxNewTokens must be positive, got " + maxNewTokens);
     }
@@ -206,7 +251,9 @@ public final class Session implements AutoCloseable {
       stops.addAll(step());
       for (int s = 0; s < seqs.length; s++) {
         Sequence q = seqs[s];
-        if (q.running && q.drawnThisRun >= maxNewTokens) {
+        if (q.running && halt.test(s)) {
+          stops.add(halt(s));
+        } else if (q.running && q.drawnThisRun >= maxNewTokens) {
           q.running = false;
           q.stop = new Stop(s, StopReason.LENGTH, null);
           stops.add(q.stop);
@@ -214,6 +261,18 @@ public final class Session implements AutoCloseable {
       }
     }
     return stops;
+  }
+
+  /**
+   * Stops running sequence {@code seq} from outside ({@link StopReason#HALTED}): it takes no part
+   * in later steps, so the batch's work shrinks to the sequences still wanted.
+   */
+  public Stop halt(int seq) {
+    Sequence q = sequence(seq);
+    if (!q.running) throw new IllegalStateException("sequence " + seq + " is not running");
+    q.running = false;
+    q.stop = new Stop(seq, StopReason.HALTED, null);
+    return q.stop;
   }
 
   // ---------------------------------------------------------------------------------------------

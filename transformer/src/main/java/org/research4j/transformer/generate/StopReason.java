@@ -7,5 +7,7 @@ public enum StopReason {
   /** The last generated token is one of the stop token ids (end of sequence). */
   EOS,
   /** The sequence is full (the session's capacity) or a run's token budget is spent. */
-  LENGTH
+  LENGTH,
+  /** The caller stopped the sequence ({@link Session#halt}), e.g. because its client left. */
+  HALTED
 }

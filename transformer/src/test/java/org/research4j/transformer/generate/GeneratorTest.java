@@ -244,4 +244,36 @@ class GeneratorTest {
       assertThrows(IllegalStateException.class, () -> s.resume(1));
     }
   }
+
+  @Test
+  void perSequenceSamplingMatchesEachConfigAloneAndHaltStopsOneSequence() {
+    SamplingConfig greedy = SamplingConfig.greedy();
+    SamplingConfig hot = SamplingConfig.sampling(1.0, 77).withTopP(0.9);
+    SamplingConfig stopping = greedy.withStopTokenIds(Set.of(generate(greedy, PROMPTS, 4)[2][1 + 2]));
+    List<SamplingConfig> mixed = List.of(greedy, hot, stopping);
+    int[][] together;
+    try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, mixed, 64)) {
+      s.run(10);
+      together = new int[3][];
+      for (int i = 0; i < 3; i++) together[i] = s.tokens(i);
+      assertEquals(StopReason.EOS, s.stop(2).reason(), "sequence 2 stops at its own stop token");
+      assertEquals(StopReason.LENGTH, s.stop(0).reason());
+    }
+    for (int i = 0; i < 3; i++) {
+      try (Session alone = new Generator(MODEL, TEXT).start(List.of(PROMPTS.get(i)), List.of(mixed.get(i)), 64)) {
+        alone.run(10);
+        assertArrayEquals(alone.tokens(0), together[i], "sequence " + i + " alone draws what it drew in the batch");
+      }
+    }
+    assertEquals(PROMPTS.get(2).length + 3, together[2].length, "its stop token was its third draw");
+    try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, greedy, 64)) {
+      s.run(20, seq -> seq == 1 && s.length(1) >= PROMPTS.get(1).length + 2);
+      assertEquals(StopReason.HALTED, s.stop(1).reason());
+      assertEquals(PROMPTS.get(1).length + 2, s.length(1), "halted right after the step that met the predicate");
+      assertEquals(PROMPTS.get(0).length + 20, s.length(0), "the others run on");
+      assertThrows(IllegalStateException.class, () -> s.halt(1));
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> new Generator(MODEL, TEXT).start(PROMPTS, List.of(greedy), 64));
+  }
 }

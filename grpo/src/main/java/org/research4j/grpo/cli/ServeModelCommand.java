@@ -1,0 +1,136 @@
+package org.research4j.grpo.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.serve.ModelServer;
+import org.research4j.grpo.serve.ServeConfig;
+import org.research4j.kernels.Devices;
+import org.research4j.transformer.model.Qwen2Model;
+import org.research4j.transformer.tokenizer.ChatTemplate;
+import org.research4j.transformer.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code research serve-model}: a checkpoint behind the OpenAI HTTP API ({@link ModelServer}), with
+ * the search agent as {@code <name>-agent} when given an index or a retrieval server.
+ */
+@Command(name = "serve-model", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Serves a checkpoint over the OpenAI API: POST /v1/chat/completions,"
+        + " POST /v1/completions, GET /v1/models, GET /health, and a page at / to ask the agent."
+        + " With --index or --search-url the model <name>-agent runs the search loop on the server."
+        + " Runs until interrupted."})
+public final class ServeModelCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true,
+      description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
+  Path modelDir;
+
+  @Option(names = "--served-model-name", description = "The name clients pass as \"model\""
+      + " (default: --model as given, as vLLM does).")
+  String name;
+
+  @Option(names = "--index", description = "Lucene index for the agent's searches.")
+  Path index;
+
+  @Option(names = "--search-url", description = "Retrieval server for the agent's searches"
+      + " (`research serve`, or FlashRAG's: POST /batch_search).")
+  String searchUrl;
+
+  @Option(names = "--topk", defaultValue = "5", description = "Passages per search (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--agent", description = "Every request runs the search agent, whatever its model name.")
+  boolean agentOnly;
+
+  @Option(names = "--prompt", defaultValue = "tags", description = "Agent prompt: tags (the question"
+      + " alone, for a model trained on the ReSearch format, as the demo's) or instructed (the format"
+      + " explained in a system turn) (default: ${DEFAULT-VALUE}).")
+  String prompt;
+
+  @Option(names = "--chat", defaultValue = "chatml", description = "Chat template: chatml (Qwen2/2.5) or"
+      + " qwen3 (default: ${DEFAULT-VALUE}).")
+  String chat;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default:"
+      + " ${DEFAULT-VALUE}, this machine only).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8001", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port;
+
+  @Option(names = "--max-batch", defaultValue = "32", description = "Most sequences generated together"
+      + " (default: ${DEFAULT-VALUE}).")
+  int maxBatch;
+
+  @Option(names = "--batch-wait-ms", defaultValue = "20", description = "How long a batch waits for more"
+      + " requests after its first (default: ${DEFAULT-VALUE}).")
+  int batchWait;
+
+  @Option(names = "--max-tokens", defaultValue = "512", description = "max_tokens of a request that gives"
+      + " none, cut to the context left (default: ${DEFAULT-VALUE}).")
+  int maxTokens;
+
+  @Option(names = "--max-searches", defaultValue = "8", description = "Agent: most searches per response"
+      + " (default: ${DEFAULT-VALUE}).")
+  int maxSearches;
+
+  @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes"
+      + " (default: ${DEFAULT-VALUE}).")
+  int maxBody;
+
+  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
+      + " RESEARCH4J_DEVICE sets the default.")
+  String device;
+
+  @Override
+  public Integer call() throws Exception {
+    CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
+    if (!Files.isDirectory(modelDir)) throw new ParameterException(spec.commandLine(), "--model: no directory " + modelDir);
+    if (agentOnly && index == null && searchUrl == null) {
+      throw new ParameterException(spec.commandLine(), "--agent needs --index or --search-url");
+    }
+    ServeConfig config;
+    try {
+      config = ServeConfig.defaults(name != null ? name : modelDir.toString())
+          .withAddress(host, port).withAgentOnly(agentOnly).withLimits(maxBody, maxBatch, batchWait)
+          .withGeneration(maxTokens, maxSearches);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
+    ChatTemplate template = CommandInputs.chat(chat);
+    SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), index, searchUrl, topK);
+    Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir);
+    Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
+    ModelServer server = ModelServer.start(model, tok, eos, template,
+        CommandInputs.agentPrompt(prompt, template), search.tool(), config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      model.close();
+      try {
+        search.close();
+      } catch (Exception e) {
+        System.err.println("closing the index: " + e.getMessage());
+      }
+      stopped.countDown();
+    }));
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("serving %s as \"%s\"%s on %s (OpenAI API under /v1, a page at /)%n", modelDir,
+        config.modelName(), search.tool() == null ? "" : agentOnly ? " (every request runs the agent)"
+            : " and \"" + config.modelName() + ServeConfig.AGENT_SUFFIX + "\" (the search agent)", server.url());
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}
