@@ -6,7 +6,8 @@
  * charts are drawn by the command line ({@code org.research4j.grpo.cli.report}).
  *
  * <p>{@link org.research4j.grpo.report.DemoSummary} is what one {@code research demo} run found
- * ({@code summary.json}: stage times, each method's scores, hop diagnostics, pass@k), and
+ * ({@code summary.json}: stage times, each method's scores, with its LLM-as-judge score when the
+ * demo ran with a judge, hop diagnostics, pass@k), and
  * {@link org.research4j.grpo.report.SeedStats} the mean, sample standard deviation and range of
  * those over several seeds ({@code research seeds}, {@code seeds.json}).
  */
