@@ -29,8 +29,8 @@ import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.report.DemoSummary;
-import org.research4j.grpo.report.LearningCurveChart;
-import org.research4j.grpo.report.PassAtKChart;
+import org.research4j.grpo.cli.report.LearningCurveChart;
+import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -258,6 +258,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   private final PrintStream log = System.err;
 
+  /** LLM-as-judge: {@code --judge-url} adds each method's LJ score to the table and the summary. */
+  @picocli.CommandLine.Mixin JudgeOptions judgeOptions = new JudgeOptions();
+
   @Override
   public Integer call() throws Exception {
     if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
@@ -274,6 +277,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--loss-type: " + e.getMessage());
     }
+    org.research4j.grpo.judge.JudgeConfig judgeConfig = judgeOptions.config(spec.commandLine());
     DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
     long stageStart = System.nanoTime();
     Kernels kernels = Devices.open(device);
@@ -398,7 +402,8 @@ public final class DemoCommand implements Callable<Integer> {
         List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
         grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
             template, Set.of(endOfTurn, endOfText),
-            Reward.research(formatReward).withRetrievalBonus(retrievalReward), save, endOfText, log)
+            Reward.research(formatReward).withRetrievalBonus(retrievalReward), save, endOfText,
+            TrainingProgress.grpo(log))
             .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
         if (grpo.resumedFrom() >= grpoSteps) {
           log.printf("already trained (%d steps)%n", grpoSteps);
@@ -478,6 +483,7 @@ public final class DemoCommand implements Callable<Integer> {
       summary.stageSince(DemoSummary.PASS_AT_K, stageStart);
       header("method");
       results.forEach((name, outcomes) -> row(name, Evaluation.summary(outcomes)));
+      if (judgeConfig != null) judge(judgeConfig, results, summary);
       log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
           + " its passage retrieved; answer: its answer in the results; read: of those, written out"
           + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
@@ -513,11 +519,46 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * LLM-as-judge ({@code --judge-url}): every method's answers, read as EM reads them, judged
+   * against their golden answers; the LJ score per method and question type goes into the summary
+   * and a table of its own, followed by the judge's counts (unparseable verdicts among them).
+   */
+  private void judge(org.research4j.grpo.judge.JudgeConfig config,
+      Map<String, List<Evaluation.Outcome>> results, DemoSummary summary) {
+    long start = System.nanoTime();
+    log.printf("%nLLM-as-judge: %s at %s says whether each answer is correct given its question and"
+        + " golden answers%n", config.model(), config.url());
+    Map<String, org.research4j.grpo.judge.JudgedScores> judged = new LinkedHashMap<>();
+    try (org.research4j.grpo.judge.LlmJudge judge = new org.research4j.grpo.judge.LlmJudge(config)) {
+      results.forEach((name, outcomes) -> {
+        org.research4j.grpo.judge.JudgedScores lj = org.research4j.grpo.judge.JudgedScores.of(judge, outcomes);
+        judged.put(name, lj);
+        summary.judged(name, lj.all(), lj.byType());
+      });
+      List<String> types = List.copyOf(Evaluation.byType(results.values().iterator().next()).keySet());
+      log.printf("%-22s %6s %6s", "method", "EM", "LJ");
+      for (String t : types) log.printf(" %" + Math.max(6, t.length() + 3) + "s", "LJ " + t);
+      log.println();
+      judged.forEach((name, lj) -> {
+        log.printf("%-22s %6.3f %6.3f", name, Evaluation.summary(results.get(name)).exactMatch(), lj.all());
+        for (String t : types) {
+          Double v = lj.byType().get(t);
+          log.printf(" %" + Math.max(6, t.length() + 3) + "s", v == null ? "-" : String.format("%.3f", v));
+        }
+        log.println();
+      });
+      log.println(JudgeOptions.report(judge, config.model()));
+    }
+    summary.stageSince(DemoSummary.JUDGE, start);
+  }
+
   private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
       int pad) {
-    SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10),
-        SFT_MIN_LR_FRACTION, 0.1f, 1.0f, seed, 100, Math.max(1, steps / 10));
-    return new SftTrainer(kernels, c, dir, save, pad, log);
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(learningRate, Math.max(1, steps / 10), 0.1f, 1.0f)
+        .withMinLrFraction(SFT_MIN_LR_FRACTION).withRun(seed, 100, Math.max(1, steps / 10));
+    return new SftTrainer(kernels, c, dir, save, pad, TrainingProgress.sft(log));
   }
 
   /**
@@ -539,9 +580,11 @@ public final class DemoCommand implements Callable<Integer> {
     log.printf("%n[control] supervised training alone for GRPO's time: the warm start continued for"
         + " %d steps on its traces (GRPO trained %.0f s, the warm start %.2f s a step), learning rate"
         + " %.1e constant%n", steps, grpoSeconds, wsSecondsPerStep, lr);
-    SftConfig c = new SftConfig(steps, batch, seqLen, lr, 0, 1f, 0.1f, 1.0f, seed + 1, 100,
-        Math.max(1, steps / 10));
-    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad, log)
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(lr, 0, 0.1f, 1.0f).withMinLrFraction(1f)
+        .withRun(seed + 1, 100, Math.max(1, steps / 10));
+    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad,
+        TrainingProgress.sft(log))
         .run(() -> load(kernels, warmStart), traces.subList(64, traces.size()),
             traces.subList(0, 64));
     double before = MetricsLog.last(wsMetrics, "dev_loss");

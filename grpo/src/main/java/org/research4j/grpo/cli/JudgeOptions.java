@@ -38,6 +38,16 @@ public final class JudgeOptions {
 
   /** The judge, or null when {@code --judge-url} is not given; bad values are named. */
   LlmJudge open(CommandLine cl) {
+    JudgeConfig c = config(cl);
+    return c == null ? null : new LlmJudge(c);
+  }
+
+  /**
+   * The judge's configuration, or null when {@code --judge-url} is not given; bad values are named.
+   * A command that judges only at its end (the demo) calls this first, so that a mistyped option
+   * fails before the hours of training, not after.
+   */
+  JudgeConfig config(CommandLine cl) {
     if (url == null) {
       if (model != null) throw new ParameterException(cl, "--judge-model needs --judge-url");
       return null;
@@ -45,8 +55,9 @@ public final class JudgeOptions {
     if (model == null) throw new ParameterException(cl, "--judge-url needs --judge-model (the judge's name)");
     if (timeoutSeconds < 1) throw new ParameterException(cl, "--judge-timeout must be >= 1 s, got " + timeoutSeconds);
     try {
-      return new LlmJudge(JudgeConfig.of(url, model, System.getenv(apiKeyEnv)).withConcurrency(concurrency)
-          .withRetries(retries, Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(timeoutSeconds)));
+      java.net.URI.create(url);
+      return JudgeConfig.of(url, model, System.getenv(apiKeyEnv)).withConcurrency(concurrency)
+          .withRetries(retries, Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(timeoutSeconds));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--judge-*: " + e.getMessage());
     }

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.PassAtK;
 import org.research4j.grpo.eval.ResponseSampler;
-import org.research4j.grpo.report.PassAtKChart;
+import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.kernels.Devices;

@@ -88,6 +88,11 @@ public final class ServeModelCommand implements Callable<Integer> {
       + " (default: ${DEFAULT-VALUE}).")
   int maxBody;
 
+  @Option(names = "--run", paramLabel = "DIR", description = "A run directory (the demo's runs/demo, a"
+      + " train run) whose charts the page at / links: its PNGs (learning.png, pass_at_k.png) and those"
+      + " of its report/ folders (research report), listed afresh at each visit.")
+  Path runDir;
+
   @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
       + " RESEARCH4J_DEVICE sets the default.")
   String device;
@@ -99,11 +104,14 @@ public final class ServeModelCommand implements Callable<Integer> {
     if (agentOnly && index == null && searchUrl == null) {
       throw new ParameterException(spec.commandLine(), "--agent needs --index or --search-url");
     }
+    if (runDir != null && !Files.isDirectory(runDir)) {
+      throw new ParameterException(spec.commandLine(), "--run: no directory " + runDir);
+    }
     ServeConfig config;
     try {
       config = ServeConfig.defaults(name != null ? name : modelDir.toString())
           .withAddress(host, port).withAgentOnly(agentOnly).withLimits(maxBody, maxBatch, batchWait)
-          .withGeneration(maxTokens, maxSearches);
+          .withGeneration(maxTokens, maxSearches).withRunDir(runDir);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -206,7 +206,7 @@ public final class TrainCommand implements Callable<Integer> {
         Reward reward = Reward.research(ReSearchReward.FORMAT_ONLY, FormatRule.of(tools));
         if (!tools.searchOnly()) log.printf("tools: %s%n", String.join(", ", tools.names()));
         GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, tools, promptTemplate, eos,
-            reward, save, pad, log);
+            reward, save, pad, TrainingProgress.grpo(log));
         GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
         log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
             r.lastReward());

@@ -9,5 +9,11 @@
  * {@code CommandInputs} and {@code StopTokens} hold what several commands read the same way;
  * {@code ToolOptions} is the {@code --tools} option (and the code tool's limits) that {@code
  * train} and {@code eval} share.
+ *
+ * <p>The libraries report, the commands render: trainers tell a {@code
+ * org.research4j.grpo.run.TrainingListener} how a run goes, and {@code TrainingProgress} draws it
+ * as a {@code StepProgress} bar on standard error with the trainer's notes in the log; the charts
+ * and the run report are drawn in {@code org.research4j.grpo.cli.report}. picocli, progressbar and
+ * XChart are used in these packages only.
  */
 package org.research4j.grpo.cli;

@@ -30,15 +30,16 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  * <pre>{@code
  * {"seed": 42, "command": ["--seed", "42", ...],
  *  "wall_seconds": {"world": s, "pretrain": s, "warm_start": s, "grpo": s, "evaluation": s,
- *                   "pass_at_k": s, "total": s},
+ *                   "pass_at_k": s, "judge": s, "total": s},
  *  "methods": {"Naive RAG": {"n": 100, "em": .., "f1": .., "well_formed": .., "searches": .., "tokens": ..,
- *                            "by_type": {"bridge": {same keys}}, "diagnostics": {"hops": .., ...}}},
+ *                            "lj": .., "by_type": {"bridge": {same keys}}, "diagnostics": {"hops": .., ...}}},
  *  "pass_at_k": {"ReSearch, GRPO": {"n": 16, "questions": 100, "curve": {"1": .., "2": .., ...}}},
  *  "notes": ["..."]}
  * }</pre>
  *
  * <p>{@code tokens} is {@link Evaluation.Summary#responseTokens} (every token after the prompt, the
- * demo table's column). Non-finite diagnostics (a rate over no hops) are left out; a non-finite
+ * demo table's column). {@code lj}, the LLM-as-judge score ({@link
+ * org.research4j.grpo.judge.JudgedScores}), is there only when the demo ran with a judge. Non-finite diagnostics (a rate over no hops) are left out; a non-finite
  * score is written as {@code null} and read back as NaN.
  */
 public final class DemoSummary {
@@ -47,15 +48,30 @@ public final class DemoSummary {
 
   /** Stage names of {@code wall_seconds}, in the demo's order. */
   public static final String WORLD = "world", PRETRAIN = "pretrain", WARM_START = "warm_start",
-      GRPO = "grpo", SUPERVISED_CONTROL = "supervised_control", EVALUATION = "evaluation", PASS_AT_K = "pass_at_k", TOTAL = "total";
+      GRPO = "grpo", SUPERVISED_CONTROL = "supervised_control", EVALUATION = "evaluation", PASS_AT_K = "pass_at_k",
+      JUDGE = "judge", TOTAL = "total";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One method's means over a set of questions (the demo table's columns). */
-  public record Scores(int n, double em, double f1, double wellFormed, double searches, double tokens) {
+  /**
+   * One method's means over a set of questions (the demo table's columns); {@code lj} is the
+   * LLM-as-judge score, null when no judge was asked.
+   */
+  public record Scores(int n, double em, double f1, double wellFormed, double searches, double tokens,
+      Double lj) {
+    /** Scores without an LLM-as-judge score. */
+    public Scores(int n, double em, double f1, double wellFormed, double searches, double tokens) {
+      this(n, em, f1, wellFormed, searches, tokens, null);
+    }
+
     /** The columns of an {@link Evaluation.Summary}; {@code tokens} is its response tokens. */
     public static Scores of(Evaluation.Summary s) {
       return new Scores(s.count(), s.exactMatch(), s.f1(), s.wellFormed(), s.searches(), s.responseTokens());
+    }
+
+    /** These scores with the LLM-as-judge score {@code lj} (null removes it). */
+    public Scores withLj(Double lj) {
+      return new Scores(n, em, f1, wellFormed, searches, tokens, lj);
     }
   }
 
@@ -170,6 +186,21 @@ public final class DemoSummary {
     Map<String, Scores> types = new LinkedHashMap<>();
     byType.forEach((t, s) -> types.put(t, Scores.of(s)));
     methods.put(name, new Method(Scores.of(all), types, diagnostics == null ? Map.of() : diagnostics));
+    return this;
+  }
+
+  /**
+   * Adds the LLM-as-judge score of a recorded method: {@code all} over every question, {@code
+   * byType} per question type (a type it does not name keeps no score).
+   *
+   * @throws IllegalStateException if {@link #method} has not recorded {@code name}
+   */
+  public synchronized DemoSummary judged(String name, double all, Map<String, Double> byType) {
+    Method m = methods.get(name);
+    if (m == null) throw new IllegalStateException("no method " + name + " recorded to add its LJ score to");
+    Map<String, Scores> types = new LinkedHashMap<>();
+    m.byType().forEach((t, s) -> types.put(t, s.withLj(byType.get(t))));
+    methods.put(name, new Method(m.all().withLj(all), types, m.diagnostics()));
     return this;
   }
 
@@ -294,7 +325,8 @@ public final class DemoSummary {
   private static Scores scores(JsonNode n, String at) {
     if (!n.isObject()) throw bad(at, "an object");
     return new Scores(integer(n, "n", at), number(n, "em", at), number(n, "f1", at),
-        number(n, "well_formed", at), number(n, "searches", at), number(n, "tokens", at));
+        number(n, "well_formed", at), number(n, "searches", at), number(n, "tokens", at),
+        n.has("lj") ? number(n, "lj", at) : null);
   }
 
   private static int integer(JsonNode parent, String key, String at) {
@@ -358,5 +390,6 @@ public final class DemoSummary {
     putNumber(n, "well_formed", s.wellFormed());
     putNumber(n, "searches", s.searches());
     putNumber(n, "tokens", s.tokens());
+    if (s.lj() != null) putNumber(n, "lj", s.lj());
   }
 }

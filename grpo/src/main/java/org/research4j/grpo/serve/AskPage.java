@@ -1,20 +1,37 @@
 package org.research4j.grpo.serve;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The page {@code GET /} serves: one self-contained HTML file (no external script, style or font)
  * where a person types a question and watches the agent's turns arrive as the server streams them
  * ({@code POST /v1/chat/completions}, {@code stream: true}, the agent model): each think, search
  * query, retrieved passages (folded) and the answer, then the answer and searches summarised.
+ * {@code /?q=QUESTION} asks at once. With a run directory ({@link RunCharts}) a folded section
+ * links its charts, each shown small and opened full size in a new tab.
  */
 final class AskPage {
   private AskPage() {}
 
-  static byte[] html(String modelName, boolean agent) {
+  /** The page; {@code charts} are paths under {@link RunCharts#PREFIX} (none: no charts section). */
+  static byte[] html(String modelName, boolean agent, List<String> charts) {
     String model = agent ? modelName + ServeConfig.AGENT_SUFFIX : modelName;
     return PAGE.replace("@MODEL@", escapeJs(model)).replace("@TITLE@", escapeHtml(modelName))
-        .getBytes(StandardCharsets.UTF_8);
+        .replace("@CHARTS@", charts(charts)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String charts(List<String> charts) {
+    if (charts.isEmpty()) return "";
+    StringBuilder b = new StringBuilder("<details id=\"charts\"><summary>Charts of the run (")
+        .append(charts.size()).append(")</summary>\n");
+    for (String c : charts) {
+      String url = escapeHtml(RunCharts.PREFIX + c);
+      b.append("<figure><a href=\"").append(url).append("\" target=\"_blank\"><img src=\"").append(url)
+          .append("\" alt=\"").append(escapeHtml(c)).append("\" loading=\"lazy\"></a><figcaption>")
+          .append(escapeHtml(c)).append("</figcaption></figure>\n");
+    }
+    return b.append("</details>").toString();
   }
 
   private static String escapeHtml(String s) {
@@ -53,6 +70,9 @@ final class AskPage {
         details summary { cursor: pointer; color: #555; }
         #summary { margin-top: 1rem; padding: .6rem .8rem; background: #eef3ff; display: none; }
         #status { color: #777; font-size: .85rem; min-height: 1.2em; }
+        #charts { margin-top: 1.5rem; } #charts figure { display: inline-block; vertical-align: top; margin: .5rem; }
+        #charts img { width: 24rem; max-width: 100%; border: 1px solid #ddd; }
+        #charts figcaption { font-size: .8rem; color: #555; }
       </style>
       </head>
       <body>
@@ -64,6 +84,7 @@ final class AskPage {
       <div id="status"></div>
       <div id="turns"></div>
       <div id="summary"></div>
+      @CHARTS@
       <script>
       "use strict";
       const MODEL = "@MODEL@";

@@ -31,7 +31,8 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * A checkpoint served over HTTP in the OpenAI API that vLLM serves: {@code POST
  * /v1/chat/completions} (messages through the chat template), {@code POST /v1/completions},
  * {@code GET /v1/models}, {@code GET /health}, and {@code GET /} (a page where a person asks the
- * agent a question and watches its turns arrive).
+ * agent a question and watches its turns arrive, and opens the charts of a run directory, {@code
+ * GET /charts/...}, when {@link ServeConfig#runDir} names one).
  *
  * <p>Requests take {@code max_tokens} (or {@code max_completion_tokens}), {@code temperature},
  * {@code top_p}, {@code seed}, {@code stop}, {@code n} and {@code stream} (server-sent events, with
@@ -65,6 +66,7 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
   private final BatchScheduler scheduler;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final RunCharts charts;
   private final long created = System.currentTimeMillis() / 1000;
 
   private ModelServer(Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, ChatTemplate chat,
@@ -78,6 +80,7 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     this.agentPrompt = agentPrompt;
     this.agentAvailable = tool != null;
     this.config = config;
+    this.charts = config.runDir() == null ? null : new RunCharts(config.runDir());
     this.scheduler = new BatchScheduler(model, tokenizer, eos, tool, config);
     this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -199,13 +202,24 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
       }
       case "/", "/index.html" -> {
         requireGet(method, path);
-        sendBytes(ex, 200, "text/html; charset=utf-8", AskPage.html(config.modelName(), agentAvailable));
+        sendBytes(ex, 200, "text/html; charset=utf-8", AskPage.html(config.modelName(), agentAvailable,
+            charts == null ? List.of() : charts.list()));
       }
       case "/v1/chat/completions", "/v1/completions" -> {
         if (!method.equals("POST")) throw OpenAiError.methodNotAllowed(method + " " + path + ": use POST with a JSON body");
         complete(ex, CompletionRequest.parse(readJson(ex), path.equals("/v1/chat/completions"), this));
       }
       default -> {
+        if (path.startsWith(RunCharts.PREFIX)) {
+          requireGet(method, path);
+          byte[] png = charts == null ? null : charts.read(path.substring(RunCharts.PREFIX.length()));
+          if (png == null) {
+            throw OpenAiError.notFound("no chart " + path + (charts == null ? " (serve-model was started"
+                + " without --run)" : "; the run's charts are listed on the page at /"));
+          }
+          sendBytes(ex, 200, "image/png", png);
+          return;
+        }
         String models = path.startsWith("/v1/models/") ? path.substring("/v1/models/".length()) : null;
         if (models != null && method.equals("GET")) {
           ObjectNode m = model(models);

@@ -13,6 +13,8 @@ package org.research4j.grpo.serve;
  * @param batchWaitMillis how long the scheduler waits, after the first request of a batch, for more
  * @param defaultMaxTokens {@code max_tokens} when a request gives none (cut to the context left)
  * @param maxSearches the agent's most search calls per response
+ * @param runDir a run directory whose charts the page at {@code /} links ({@link RunCharts}); null
+ *     for none
  */
 public record ServeConfig(
     String host,
@@ -23,7 +25,8 @@ public record ServeConfig(
     int maxBatch,
     int batchWaitMillis,
     int defaultMaxTokens,
-    int maxSearches) {
+    int maxSearches,
+    java.nio.file.Path runDir) {
 
   public static final String AGENT_SUFFIX = "-agent";
 
@@ -38,26 +41,32 @@ public record ServeConfig(
 
   /** Loopback, a free port, 1 MiB bodies, batches of 32 gathered for 20 ms, 256 tokens, 8 searches. */
   public static ServeConfig defaults(String modelName) {
-    return new ServeConfig("127.0.0.1", 0, modelName, false, 1 << 20, 32, 20, 256, 8);
+    return new ServeConfig("127.0.0.1", 0, modelName, false, 1 << 20, 32, 20, 256, 8, null);
   }
 
   public ServeConfig withAddress(String h, int p) {
     return new ServeConfig(h, p, modelName, agentOnly, maxBodyBytes, maxBatch, batchWaitMillis,
-        defaultMaxTokens, maxSearches);
+        defaultMaxTokens, maxSearches, runDir);
   }
 
   public ServeConfig withAgentOnly(boolean a) {
     return new ServeConfig(host, port, modelName, a, maxBodyBytes, maxBatch, batchWaitMillis,
-        defaultMaxTokens, maxSearches);
+        defaultMaxTokens, maxSearches, runDir);
   }
 
   public ServeConfig withLimits(int body, int batch, int waitMillis) {
     return new ServeConfig(host, port, modelName, agentOnly, body, batch, waitMillis, defaultMaxTokens,
-        maxSearches);
+        maxSearches, runDir);
   }
 
   public ServeConfig withGeneration(int maxTokens, int searches) {
     return new ServeConfig(host, port, modelName, agentOnly, maxBodyBytes, maxBatch, batchWaitMillis,
-        maxTokens, searches);
+        maxTokens, searches, runDir);
+  }
+
+  /** This config with the run directory whose charts the page links (null for none). */
+  public ServeConfig withRunDir(java.nio.file.Path dir) {
+    return new ServeConfig(host, port, modelName, agentOnly, maxBodyBytes, maxBatch, batchWaitMillis,
+        defaultMaxTokens, maxSearches, dir);
   }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * this size they are noise; benchmarks/results/learning.md holds the measured ones.
  */
 class DemoCommandTest {
-  private static final String[] TOY = {"--pretrain-steps", "2", "--sft-steps", "2", "--grpo-steps",
+  static final String[] TOY = {"--pretrain-steps", "2", "--sft-steps", "2", "--grpo-steps",
       "1", "--grpo-questions", "2", "--num-generations", "2", "--batch", "2", "--seq-len", "512",
       "--vocab", "320", "--hidden", "32", "--layers", "1", "--lm-renamings", "1",
       "--eval-questions", "4", "--samples", "2", "--pass-k-questions", "2"};
@@ -49,6 +49,7 @@ class DemoCommandTest {
     for (DemoSummary.Method m : s.methods().values()) {
       assertEquals(4, m.all().n());
       assertTrue(m.all().f1() >= 0 && m.all().f1() <= 1, "F1 " + m.all().f1());
+      assertEquals(null, m.all().lj(), "no LLM judge, no LJ score");
     }
     assertTrue(s.methods().get("ReSearch, warm start").diagnostics().containsKey("query_entity"),
         "hop diagnostics of the agent: " + s.methods().get("ReSearch, warm start").diagnostics());

@@ -19,7 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.PassAtK;
 
-/** {@code summary.json}: written atomically, read back equal, NaN diagnostics left out, bad files named. */
+/**
+ * {@code summary.json}: written atomically, read back equal, NaN diagnostics left out, the LLM
+ * judge's score only where a judge scored, bad files named.
+ */
 class DemoSummaryTest {
 
   private static DemoSummary filled() {
@@ -86,6 +89,33 @@ class DemoSummaryTest {
     try (Stream<Path> files = Files.list(file.getParent())) {
       assertEquals(1, files.count());
     }
+  }
+
+  @Test
+  void theJudgesScoreIsAddedPerMethodAndTypeAndReadBack(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve(DemoSummary.FILE);
+    DemoSummary s = filled().judged("Naive RAG", 0.6, Map.of("bridge", 2.0 / 3));
+    s.write(file);
+    DemoSummary.Data read = DemoSummary.read(file);
+    DemoSummary.Method rag = read.methods().get("Naive RAG");
+    assertEquals(new DemoSummary.Scores(5, 0.2, 0.35, 0.8, 1, 97, 0.6), rag.all());
+    assertEquals(new DemoSummary.Scores(3, 1.0 / 3, 0.5, 2.0 / 3, 1.25, 101.5, 2.0 / 3), rag.byType().get("bridge"));
+    assertEquals(null, rag.byType().get("comparison").lj(), "a type the judge gave no score keeps none");
+    assertEquals(null, read.methods().get("ReSearch, GRPO").all().lj(), "a method not judged has no LJ");
+    assertEquals(rag.diagnostics(), filled().data().methods().get("Naive RAG").diagnostics());
+
+    JsonNode raw = new ObjectMapper().readTree(file.toFile());
+    assertEquals(0.6, raw.at("/methods/Naive RAG/lj").asDouble());
+    assertEquals(2.0 / 3, raw.at("/methods/Naive RAG/by_type/bridge/lj").asDouble());
+    assertFalse(raw.at("/methods/Naive RAG/by_type/comparison").has("lj"));
+    assertFalse(raw.at("/methods/ReSearch, GRPO").has("lj"), "no lj key without a judge");
+
+    Files.writeString(file, Files.readString(file).replaceFirst("\"lj\" : 0.6", "\"lj\" : \"yes\""));
+    IOException e = assertThrows(IOException.class, () -> DemoSummary.read(file));
+    assertEquals(file + ": methods.Naive RAG.lj is not a number", e.getMessage());
+    IllegalStateException unknown = assertThrows(IllegalStateException.class,
+        () -> filled().judged("IRCoT", 0.5, Map.of()));
+    assertEquals("no method IRCoT recorded to add its LJ score to", unknown.getMessage());
   }
 
   @Test

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +20,7 @@ import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.tool.Tool;
 import org.research4j.grpo.tool.Tools;
 import org.research4j.kernels.cpu.CpuKernels;
@@ -70,7 +69,7 @@ class GrpoTrainerToolsTest {
         .withTokenIds(null, List.of(EOT));
     GrpoTrainer trainer = new GrpoTrainer(CPU, c, dir, TOK, tools,
         PromptTemplate.bare(), Set.of(EOT), Reward.research(0.1, FormatRule.of(tools)),
-        CheckpointWriter.Options.defaults(), 0, new PrintStream(OutputStream.nullOutputStream()));
+        CheckpointWriter.Options.defaults(), 0, TrainingListener.NONE);
     try (Qwen2Model m = trainer.run(() -> Qwen2Model.random(CPU, cfg, 3), train,
         List.of()).model()) {
       ObjectMapper json = new ObjectMapper();

@@ -11,31 +11,14 @@ import org.research4j.search.flashrag.QaExample;
  *
  * @param text the question
  * @param answers the canonical answer first, then aliases
- * @param type one of the five MuSiQue-like types, or with arithmetic on one of {@link
- *     #ARITHMETIC_TYPES}
+ * @param type which kind it is: one of the five MuSiQue-like ones, or with arithmetic on one
+ *     of {@link QuestionType#ARITHMETIC}
  * @param template which template made it, for per-template analysis
  * @param hops the reasoning chain, one single-fact sub-question per hop
  * @param entities the canonical names the question text names, all from one split
  */
-record Question(String text, List<String> answers, String type, String template, List<Hop> hops,
+record Question(String text, List<String> answers, QuestionType type, String template, List<Hop> hops,
     List<String> entities) {
-
-  static final String ONE_HOP = "one_hop";
-  static final String TWO_HOP_BRIDGE = "two_hop_bridge";
-  static final String TWO_HOP_TEMPORAL = "two_hop_temporal";
-  static final String COMPARISON = "comparison";
-  static final String THREE_HOP = "three_hop";
-  static final List<String> TYPES =
-      List.of(ONE_HOP, TWO_HOP_BRIDGE, TWO_HOP_TEMPORAL, COMPARISON, THREE_HOP);
-
-  /** Searches, then a subtraction: the years between two events. */
-  static final String YEARS_BETWEEN = "years_between";
-  /** Searches, then a subtraction: someone's age at an event. */
-  static final String AGE_AT_EVENT = "age_at_event";
-  /** Searches, then an addition: the sum of two founding years. */
-  static final String YEAR_SUM = "year_sum";
-  /** The types that need a computation over retrieved facts ({@link WorldConfig#arithmetic}). */
-  static final List<String> ARITHMETIC_TYPES = List.of(YEARS_BETWEEN, AGE_AT_EVENT, YEAR_SUM);
 
   /** A hop answered by a search ({@link Hop#tool}). */
   static final String SEARCH = "search";
@@ -91,7 +74,7 @@ record Question(String text, List<String> answers, String type, String template,
       hopList.add(m);
     }
     Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("type", type);
+    meta.put("type", type.id());
     meta.put("template", template);
     meta.put("supporting_passages", support);
     meta.put("hops", hopList);

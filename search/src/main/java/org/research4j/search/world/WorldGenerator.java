@@ -56,15 +56,12 @@ public final class WorldGenerator {
       List<Question> drawn = new QuestionFactory(world, split,
           Streams.of(config.seed(), "questions-" + name), config.arithmetic()).draw(wanted[split]);
       Map<String, Integer> byType = new LinkedHashMap<>();
-      Question.TYPES.forEach(t -> byType.put(t, 0));
-      if (config.arithmetic()) {
-        Question.ARITHMETIC_TYPES.forEach(t -> byType.put(t, 0));
-      }
+      for (QuestionType t : QuestionType.drawn(config.arithmetic())) byType.put(t.id(), 0);
       try (QaWriter out = new QaWriter(dir.resolve(name + ".jsonl"))) {
         for (int i = 0; i < drawn.size(); i++) {
           Question q = drawn.get(i);
           out.write(q.toQa(name + "_" + i));
-          byType.merge(q.type(), 1, Integer::sum);
+          byType.merge(q.type().id(), 1, Integer::sum);
         }
       }
       questions.put(name, drawn.size());

@@ -71,7 +71,7 @@ class ArithmeticWorldTest {
       for (QaExample q : splits.get(split)) {
         byType.merge(q.type(), 1, Integer::sum);
       }
-      for (String t : Question.ARITHMETIC_TYPES) {
+      for (String t : QuestionType.ARITHMETIC.stream().map(QuestionType::id).toList()) {
         // 8 types drawn uniformly: about 1/8 of the questions each.
         int n = byType.getOrDefault(t, 0);
         int total = splits.get(split).size();
@@ -88,7 +88,7 @@ class ArithmeticWorldTest {
       for (QaExample q : splits.get(split)) {
         @SuppressWarnings("unchecked")
         List<Map<String, String>> hops = (List<Map<String, String>>) q.metadata().get("hops");
-        if (!Question.ARITHMETIC_TYPES.contains(q.type())) {
+        if (!QuestionType.of(q.type()).orElseThrow().arithmetic()) {
           for (Map<String, String> hop : hops) {
             assertFalse(hop.containsKey("tool"), q.id() + ": a MuSiQue-like hop with a tool key");
           }
@@ -119,7 +119,7 @@ class ArithmeticWorldTest {
         assertTrue(read.isComputation() && read.program().equals(last.get("program")), q.id());
         assertFalse(q.hops().getFirst().isComputation(), q.id());
         assertTrue(value > 0, q.id() + ": " + value);
-        if (!q.type().equals(Question.YEAR_SUM)) {
+        if (!q.type().equals(QuestionType.YEAR_SUM.id())) {
           assertEquals("-", m.group(2), q.id());
         }
         checked++;

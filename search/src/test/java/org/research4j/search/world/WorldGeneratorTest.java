@@ -107,8 +107,8 @@ class WorldGeneratorTest {
     assertEquals(500, splits.get("dev").size());
     assertEquals(500, splits.get("test").size());
     for (String split : WorldGenerator.SPLITS) {
-      for (String type : Question.TYPES) {
-        long n = splits.get(split).stream().filter(q -> q.type().equals(type)).count();
+      for (QuestionType type : QuestionType.MUSIQUE) {
+        long n = splits.get(split).stream().filter(q -> q.type().equals(type.id())).count();
         assertTrue(n >= 0.05 * splits.get(split).size(), split + " has only " + n + " " + type);
       }
     }
@@ -169,7 +169,7 @@ class WorldGeneratorTest {
                 q.id() + ": " + y + " outside \"" + sentence + "\"");
           }
         }
-        if (q.type().equals(Question.COMPARISON)) {
+        if (q.type().equals(QuestionType.COMPARISON.id())) {
           @SuppressWarnings("unchecked")
           List<String> named = (List<String>) q.metadata().get("entities");
           int earlier = Integer.parseInt(hopAnswers.get(0)) < Integer.parseInt(hopAnswers.get(1)) ? 0 : 1;
@@ -178,7 +178,7 @@ class WorldGeneratorTest {
           assertEquals(hopAnswers.getLast(), q.goldenAnswers().getFirst(),
               q.id() + ": the last hop's answer is the question's answer");
         }
-        for (int h = 1; h < hops.size() && !q.type().equals(Question.COMPARISON); h++) {
+        for (int h = 1; h < hops.size() && !q.type().equals(QuestionType.COMPARISON.id()); h++) {
           String previous = hopAnswers.get(h - 1);
           assertTrue(hops.get(h).get("question").contains(previous),
               q.id() + ": hop " + h + " does not use the answer of hop " + (h - 1));

@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +8,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
+import org.research4j.grpo.report.MetricSeries;
+import org.research4j.grpo.report.RunMetrics;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
