@@ -100,11 +100,13 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
   int pretrainSteps;
 
-  @Option(names = "--sft-steps", defaultValue = "1000",
-      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--sft-steps", defaultValue = "2000",
+      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}, where"
+          + " the held-out loss has nearly stopped falling; at 1,000 the supervised control gained"
+          + " more than GRPO).")
   int sftSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "60",
+  @Option(names = "--grpo-steps", defaultValue = "50",
       description = "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
