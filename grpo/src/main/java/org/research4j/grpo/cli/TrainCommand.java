@@ -15,7 +15,6 @@ import org.research4j.grpo.tool.Tools;
 import org.research4j.grpo.train.GrpoConfig;
 import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.grpo.train.LossType;
-import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.OnMalformed;
 import org.research4j.search.flashrag.QaExample;
@@ -50,12 +49,12 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   ToolOptions toolOptions;
 
-  @Option(names = "--model", required = true,
-      description = "Initial policy: a Hugging Face model directory with tokenizer.json.")
-  Path model;
+  /** The initial policy. */
+  @Mixin
+  SharedOptions.Model model = new SharedOptions.Model();
 
-  @Option(names = "--index", required = true, description = "Lucene index (research index).")
-  Path index;
+  @Mixin
+  SharedOptions.Index index = new SharedOptions.Index();
 
   @Option(names = "--train", required = true, description = "FlashRAG QA JSONL to train on.")
   Path train;
@@ -66,17 +65,18 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Run directory (metrics.jsonl, checkpoints/).")
   Path out;
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
-  String device;
+  @Mixin
+  SharedOptions.Device device = new SharedOptions.Device();
 
-  @Option(names = "--prompt", defaultValue = "instructed", description = "instructed: a system turn"
-      + " explains the format (instruction-tuned models); bare: the question alone (a model trained"
-      + " on the format). Default: ${DEFAULT-VALUE}.")
-  String prompt;
+  @Option(names = "--prompt", defaultValue = "instructed", paramLabel = "STYLE",
+      converter = AgentPrompt.Converter.class, completionCandidates = AgentPrompt.Converter.class,
+      description = "${COMPLETION-CANDIDATES}: instructed, a system turn explains the format"
+          + " (instruction-tuned models); tags (also read as bare), the question alone in the chat"
+          + " template (a model trained on the format). Default: ${DEFAULT-VALUE}.")
+  AgentPrompt prompt;
 
-  @Option(names = "--chat-template", defaultValue = "chatml",
-      description = "chatml (Qwen2/2.5) or qwen3 (default: ${DEFAULT-VALUE}).")
-  String chat;
+  @Mixin
+  SharedOptions.Chat chat = new SharedOptions.Chat();
 
   @Option(names = "--steps", defaultValue = "100", description = "Rollout batches (default: ${DEFAULT-VALUE}).")
   int steps;
@@ -109,9 +109,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--epsilon-high", description = "Upper ratio clip (default: --epsilon).")
   Float epsilonHigh;
 
-  @Option(names = "--loss-type", defaultValue = "token-mean",
-      description = "token-mean (bnpo), seq-mean (grpo) or dr_grpo (default: ${DEFAULT-VALUE}).")
-  String lossType;
+  @Option(names = "--loss-type", defaultValue = "token-mean", paramLabel = "TYPE",
+      converter = LossTypeConverter.class, completionCandidates = LossTypeConverter.class,
+      description = "${COMPLETION-CANDIDATES}; also read as TRL's bnpo and grpo for the first two"
+          + " (default: ${DEFAULT-VALUE}).")
+  LossType lossType;
 
   @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
       description = "Divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
@@ -150,8 +152,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--micro-batch", defaultValue = "8", description = "Rollouts per forward pass (default: ${DEFAULT-VALUE}).")
   int microBatch;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
-  long seed;
+  @Mixin
+  SharedOptions.Seed seed = new SharedOptions.Seed();
 
   @Option(names = "--checkpoint-every", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
   int checkpointEvery;
@@ -167,28 +169,22 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     toolOptions.names(spec.commandLine());
-    Kernels kernels = Devices.open(device);
+    Path model = this.model.dir;
+    Kernels kernels = device.open();
     Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
     Qwen2Config config = Qwen2Config.read(model.resolve("config.json"));
     Set<Integer> eos = StopTokens.of(model, config, tok);
     int pad = tok.findId("<|endoftext|>") >= 0 ? tok.findId("<|endoftext|>") : eos.iterator().next();
-    ChatTemplate template = switch (chat) {
-      case "chatml" -> ChatTemplate.chatml(null);
-      case "qwen3" -> ChatTemplate.qwen3();
-      default -> throw new IllegalArgumentException("--chat-template: chatml or qwen3, got " + chat);
-    };
-    if (!prompt.equals("instructed") && !prompt.equals("bare")) {
-      throw new IllegalArgumentException("--prompt: instructed or bare, got " + prompt);
-    }
+    ChatTemplate template = chat.template();
     List<QaExample> trainSet = QaFormat.readAll(train, OnMalformed.FAIL);
     List<QaExample> devSet = dev == null ? List.of() : QaFormat.readAll(dev, OnMalformed.FAIL);
     devSet = devSet.subList(0, Math.min(evalQuestions, devSet.size()));
     GrpoConfig c = GrpoConfig.paper().withSteps(steps).withBatch(questions, generations)
         .withOptimizer(learningRate, warmup, weightDecay, maxGradNorm)
         .withObjective(beta, epsilon, epsilonHigh == null ? epsilon : epsilonHigh,
-            LossType.parse(lossType), scaleRewards, iterations)
+            lossType, scaleRewards, iterations)
         .withRollout(temperature, maxCompletion, maxCalls, microBatch)
-        .withRun(seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps)
+        .withRun(seed.seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps)
         .withDynamicSampling(dynamicSampling).withMaxNumGenBatches(maxNumGenBatches)
         .withPassRateFilter(passRateFilter);
     Files.createDirectories(out);
@@ -198,10 +194,10 @@ public final class TrainCommand implements Callable<Integer> {
         c.steps(), c.questionsPerStep(), c.numGenerations(), model, trainSet.size(), devSet.size(),
         c.dynamicSampling() ? "; dynamic sampling, " + c.maxNumGenBatches() + " rounds at most" : "",
         c.passRateFilter() ? "; pass-rate filter" : "");
-    try (Searcher searcher = Searcher.open(index)) {
+    try (Searcher searcher = Searcher.open(index.dir)) {
       Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
       try {
-        PromptTemplate promptTemplate = prompt.equals("instructed")
+        PromptTemplate promptTemplate = prompt == AgentPrompt.INSTRUCTED
             ? PromptTemplate.instructed(template, tools) : new PromptTemplate(template, null);
         Reward reward = Reward.research(ReSearchReward.FORMAT_ONLY, FormatRule.of(tools));
         if (!tools.searchOnly()) log.printf("tools: %s%n", String.join(", ", tools.names()));
@@ -223,9 +219,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   private Qwen2Model load(Kernels kernels) {
     try {
-      return Qwen2Model.load(kernels, model);
+      return Qwen2Model.load(kernels, model.dir);
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot load the initial model from " + model, e);
+      throw new java.io.UncheckedIOException("cannot load the initial model from " + model.dir, e);
     }
   }
 
