@@ -61,7 +61,7 @@ final class SharedOptions {
   static final class Prompt {
     @Option(names = "--prompt", defaultValue = "tags", paramLabel = "STYLE",
         converter = AgentPrompt.Converter.class, completionCandidates = AgentPrompt.Converter.class,
-        description = "${COMPLETION-CANDIDATES}: tags (the question alone, the ReSearch format"
+        description = "One of ${COMPLETION-CANDIDATES}: tags (the question alone, the ReSearch format"
             + " prefilled, for a model trained on it, as the demo's; also read as bare) or instructed"
             + " (the format explained in a system turn, for an instruction-tuned model)"
             + " (default: ${DEFAULT-VALUE}).")

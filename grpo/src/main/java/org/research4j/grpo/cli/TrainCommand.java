@@ -70,9 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--prompt", defaultValue = "instructed", paramLabel = "STYLE",
       converter = AgentPrompt.Converter.class, completionCandidates = AgentPrompt.Converter.class,
-      description = "${COMPLETION-CANDIDATES}: instructed, a system turn explains the format"
-          + " (instruction-tuned models); tags (also read as bare), the question alone in the chat"
-          + " template (a model trained on the format). Default: ${DEFAULT-VALUE}.")
+      description = "One of ${COMPLETION-CANDIDATES}. instructed: a system turn explains the"
+          + " format (instruction-tuned models); tags (also read as bare): the question alone in the"
+          + " chat template (a model trained on the format). Default: ${DEFAULT-VALUE}.")
   AgentPrompt prompt;
 
   @Mixin
@@ -125,7 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
   double temperature;
 
-  @Option(names = "--dynamic-sampling", description = "DAPO's dynamic sampling (verl's"
+  @Option(names = "--dynamic-sampling", arity = "0..1", description = "DAPO's dynamic sampling (verl's"
       + " filter_groups): drop groups whose rewards are all equal and roll out more questions until"
       + " --questions-per-step groups have variance (default: off, the paper's recipe).")
   boolean dynamicSampling;
@@ -135,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
       + " what it has (default: ${DEFAULT-VALUE}).")
   int maxNumGenBatches;
 
-  @Option(names = "--pass-rate-filter", description = "Skip, for one pass over the data, a question"
+  @Option(names = "--pass-rate-filter", arity = "0..1", description = "Skip, for one pass over the data, a question"
       + " whose latest group all passed (answer F1 >= 0.5) (default: off, the paper's recipe).")
   boolean passRateFilter;
 
