@@ -315,6 +315,8 @@ public final class DemoCommand implements Callable<Integer> {
   private DemoSummary summary;
   /** When the current stage started (System.nanoTime). */
   private long stageStart;
+  /** The warm-start agent's samples, drawn once and shared by Self-Consistency and pass@k. */
+  private ResponseSampler warmStartSamples;
 
   /** The generated world as the stages read it. */
   private record World(Path dir, Path index, List<Passage> passages, List<QaExample> train,
@@ -613,9 +615,6 @@ public final class DemoCommand implements Callable<Integer> {
     return Evaluation.agent(new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()), greedy,
         setup.template(), setup.tok());
   }
-
-  /** The warm-start agent's samples, drawn once and shared by Self-Consistency and pass@k. */
-  private ResponseSampler warmStartSamples;
 
   private ResponseSampler warmStartSamples(Setup setup, Trained trained) {
     if (warmStartSamples == null) {
