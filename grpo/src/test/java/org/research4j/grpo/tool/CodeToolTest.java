@@ -55,9 +55,10 @@ class CodeToolTest {
 
   @Test
   void aLoopWithoutStatementsIsStoppedByTheWallTime() {
-    // The statement limit set beyond reach: only the watchdog can stop this one.
-    try (CodeTool slow = new CodeTool(CodeTool.Limits.defaults()
-        .withStatements(Long.MAX_VALUE).withWallTime(Duration.ofMillis(300)))) {
+    // The statement and allocation limits set beyond reach: only the wall time can stop this one
+    // (the interpreter's loop allocates as it runs; on a fast machine 64 MiB went first).
+    try (CodeTool slow = new CodeTool(CodeTool.Limits.defaults().withStatements(Long.MAX_VALUE)
+        .withAllocationBytes(Long.MAX_VALUE).withWallTime(Duration.ofMillis(300)))) {
       long t0 = System.nanoTime();
       String out = slow.run("let i = 0; while (true) { i++; }");
       double seconds = (System.nanoTime() - t0) / 1e9;
