@@ -199,9 +199,11 @@ class Qwen2ModelTest {
       float[] full = m.logits(tape.ops(), tape.ints(ids, b, t)).toFloatArray();
       int[] rows = {6, 9, 20, 0};
       float[] picked = m.logits(tape.ops(), tape.ints(ids, b, t), tape.ints(rows, rows.length)).toFloatArray();
+      // The head's matmul of 4 rows may block its sums differently from that of 21 rows: equal
+      // within float32 rounding of a hidden-size dot product (seen: 1.2e-6 on a value of 0.93).
       for (int r = 0; r < rows.length; r++) {
         for (int j = 0; j < v; j++) {
-          assertEquals(full[rows[r] * v + j], picked[r * v + j], 1e-6, "row " + rows[r] + " col " + j);
+          assertEquals(full[rows[r] * v + j], picked[r * v + j], 1e-5, "row " + rows[r] + " col " + j);
         }
       }
     }
