@@ -38,5 +38,6 @@ r4j_find_maven() {
 }
 
 R4J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$R4J_ROOT/bin/jvm-flags.sh"
 r4j_find_jdk
 r4j_find_maven

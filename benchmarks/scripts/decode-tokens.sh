@@ -14,6 +14,6 @@ fi
 profile=()
 [ "${PROFILE:-0}" = 1 ] && profile=(--profile)
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+java "${R4J_JVM[@]}" \
   -cp "$jar" org.research4j.benchmarks.transformer.DecodeTiming --batches "${BATCHES:-1,32}" \
   --repeats "${REPEATS:-5}" ${profile[@]+"${profile[@]}"} 2>&1 | grep -v '^WARNING'

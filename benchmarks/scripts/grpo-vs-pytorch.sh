@@ -35,7 +35,7 @@ for ((r = 1; r <= rounds; r++)); do
   echo "$py"
   py_trained+=("$(echo "$py" | rate pytorch 1)")
   py_seq+=("$(echo "$py" | rate pytorch 2)")
-  jv=$(java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+  jv=$(java "${R4J_JVM[@]}" \
     -Dresearch4j.threads="$threads" -cp "$jar" org.research4j.benchmarks.transformer.GrpoUpdateTiming \
     --warmup "$warmup" --steps "$steps" ${profile[@]+"${profile[@]}"} 2>&1 | grep -v '^WARNING')
   echo "$jv"

@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
-JOPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+source "$(dirname "$0")/../../bin/jvm-flags.sh"
+JOPTS=("${R4J_JVM[@]}")
 PASSAGES=${1:-}
 WORLD=${WORLD:-runs/search-bench/world-${PASSAGES:-default}}
 THREADS=${THREADS:-2}

@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
-JOPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+source "$(dirname "$0")/../../bin/jvm-flags.sh"
+JOPTS=("${R4J_JVM[@]}")
 WORLD=${1:-runs/search-load/world}
 PORT=${PORT:-18000}
 CONNECTIONS=${CONNECTIONS:-200}

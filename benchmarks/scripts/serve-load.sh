@@ -41,7 +41,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   JAVA_HOME="$JAVA_HOME" mvn -q -B ${MVN_ARGS:-} -pl grpo -am package -DskipTests
 fi
 
-"$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+source "$(dirname "$0")/../../bin/jvm-flags.sh"
+"$JAVA" "${R4J_JVM[@]}" \
   -jar "$JAR" serve-model --model "$model" --index "$RUN/index" --topk 1 --served-model-name demo \
   --host 127.0.0.1 --port "$PORT" --max-batch "$MAX_BATCH" --device cpu > "$OUT/server.log" 2>&1 &
 SERVER=$!

@@ -24,5 +24,6 @@ fi
 
 RESULT="$(mktemp --suffix=.json)"
 trap 'rm -f "$RESULT"' EXIT
-"$JAVA_HOME/bin/java" ${JAVA_OPTS:-} --add-modules jdk.incubator.vector -jar "$JAR" SgemmBench -rf json -rff "$RESULT" "$@"
+source "$ROOT/bin/jvm-flags.sh"
+"$JAVA_HOME/bin/java" ${JAVA_OPTS:-} "${R4J_JVM[@]}" -jar "$JAR" SgemmBench -rf json -rff "$RESULT" "$@"
 python3 "$ROOT/benchmarks/scripts/sgemm-jmh.py" "$RESULT"

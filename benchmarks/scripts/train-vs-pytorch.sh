@@ -30,7 +30,7 @@ for ((r = 1; r <= rounds; r++)); do
   py=$("$python" benchmarks/scripts/train_vs_pytorch.py --threads "$threads" --warmup "$warmup" --steps "$steps")
   echo "$py"
   py_rates+=("$(echo "$py" | sed -n 's/^pytorch train: .* \([0-9]*\) tokens\/s.*/\1/p')")
-  jv=$(java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+  jv=$(java "${R4J_JVM[@]}" \
     -Dresearch4j.threads="$threads" -cp "$jar" org.research4j.benchmarks.transformer.TrainStepTiming \
     --warmup "$warmup" --steps "$steps" ${profile[@]+"${profile[@]}"} 2>&1 | grep -v '^WARNING')
   echo "$jv"

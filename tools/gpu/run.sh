@@ -32,7 +32,8 @@ KIT="$(mktemp -d "${TMPDIR:-/tmp}/r4j-gpu.XXXXXX")"
 tar -C "$KIT" -xzf .gpu/kit.tar.gz || die "cannot unpack .gpu/kit.tar.gz into $KIT"
 say "kit: $(head -1 "$KIT/KIT"); $(sed -n 2p "$KIT/KIT")"
 JAVA="$KIT/jre/bin/java"
-JVM=(-Xss8m --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+source "$ROOT/bin/jvm-flags.sh"
+JVM=(-Xss8m "${R4J_JVM[@]}")
 
 # The OpenCL loader. JOCL opens the unversioned libOpenCL.so: link it to the packed ocl-icd loader
 # (built against glibc 2.34+), or to the machine's own loader when its glibc is older.

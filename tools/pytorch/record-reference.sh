@@ -12,7 +12,7 @@ trap 'rm -f "$cp_file"' EXIT
 
 mvn -q -B "$@" -pl transformer -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
-java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+java "${R4J_JVM[@]}" \
   -cp "transformer/target/test-classes:transformer/target/classes:$(cat "$cp_file")" \
   org.research4j.transformer.model.ReferenceCheckpoints "$out"
 for name in qwen2-tiny-untied qwen2-tiny-tied; do

@@ -89,7 +89,7 @@ public final class Devices {
     log.println("device: " + opened.kernels().description() + " — " + opened.reason());
     if (opened.kernels() instanceof ClKernels cl && tuneRequested(env)) {
       List<SgemmTuning.Result> results =
-          SgemmTuning.tune(cl, 1024, new PrintStream(PrintStream.nullOutputStream()));
+          SgemmTuning.tune(cl, 1024, SgemmTuning.Listener.NONE);
       log.printf("sgemm tuned (%s=1): %s, %.0f GFLOP/s at n=1024%n", TUNE_ENV,
           results.get(0).config(), results.get(0).gflops());
     }

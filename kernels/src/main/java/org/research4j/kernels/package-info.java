@@ -9,6 +9,11 @@
  * org.research4j.kernels.Devices} opens the device a run computes on (an OpenCL GPU if there is
  * one, else the CPU kernels; {@code RESEARCH4J_DEVICE} or a spec forces one) and prints the choice.
  *
+ * <p>The argument and shape contract of every primitive is written once, in {@link
+ * org.research4j.kernels.KernelContract}: each kernel set calls it before it runs, so the same
+ * misuse throws the same message on every device ({@code KernelContractTest} provokes each on
+ * the CPU and on OpenCL and compares).
+ *
  * <p>Conventions shared by all primitives:
  *
  * <ul>

@@ -4,6 +4,7 @@ import java.util.List;
 import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.opencl.ClKernels;
+import org.research4j.kernels.opencl.GemmConfig;
 import org.research4j.kernels.opencl.SgemmTuning;
 
 /**
@@ -23,7 +24,18 @@ public final class ClSgemmTune {
         throw new IllegalArgumentException("device '" + spec + "' is not an OpenCL device");
       }
       System.out.println("# table choice: " + cl.gemmChoice().large());
-      List<SgemmTuning.Result> results = SgemmTuning.tune(cl, n, System.out);
+      List<SgemmTuning.Result> results = SgemmTuning.tune(cl, n, new SgemmTuning.Listener() {
+        @Override
+        public void timed(GemmConfig config, double gflops) {
+          System.out.printf("sgemm tune: %s %.1f GFLOP/s%n", config, gflops);
+        }
+
+        @Override
+        public void skipped(GemmConfig config, double worst) {
+          System.out.println("sgemm tune: " + config + " skipped: differs from the first"
+              + " candidate by " + worst);
+        }
+      });
       System.out.println("# fastest first, n=" + n);
       for (SgemmTuning.Result r : results) {
         System.out.printf("%8.1f GFLOP/s  %s%n", r.gflops(), r.config());

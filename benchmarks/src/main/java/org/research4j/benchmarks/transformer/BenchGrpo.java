@@ -54,7 +54,7 @@ final class BenchGrpo implements AutoCloseable {
     reference = Qwen2Model.random(kernels, BenchModel.CONFIG, seed);
     tape = new Tape(kernels);
     opt = new AdamW(policy.parameters(), AdamW.Config.of(config.learningRate())
-        .withWeightDecay(config.weightDecay()).withBetas(0.9f, 0.999f));
+        .withWeightDecay(config.weightDecay()).withBetas(config.adamBeta1(), config.adamBeta2()));
     update = new PolicyUpdate(config, 0);
     SplittableRandom rnd = new SplittableRandom(seed + 1);
     int resultFrom = (response - RESULT) / 2;

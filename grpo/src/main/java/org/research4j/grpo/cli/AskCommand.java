@@ -15,12 +15,11 @@ import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.rollout.TraceTurns;
 import org.research4j.grpo.run.RunCheckpoints;
-import org.research4j.kernels.Devices;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
-import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,56 +61,50 @@ public final class AskCommand implements Callable<Integer> {
       + " the demo's).")
   int topK;
 
-  @Option(names = "--prompt", defaultValue = "tags", description = "tags (the question alone, the demo's)"
-      + " or instructed (the format explained in a system turn) (default: ${DEFAULT-VALUE}).")
-  String prompt;
+  @Mixin SharedOptions.Prompt prompt = new SharedOptions.Prompt();
 
-  @Option(names = "--chat", defaultValue = "chatml", description = "chatml or qwen3 (default: ${DEFAULT-VALUE}).")
-  String chat;
+  @Mixin SharedOptions.Chat chat = new SharedOptions.Chat();
 
-  @Option(names = "--max-tokens", defaultValue = "512", description = "Response budget, results included"
-      + " (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--max-completion-length", "--max-tokens"}, defaultValue = "512",
+      description = "Response budget, results included (default: ${DEFAULT-VALUE}).")
   int maxTokens;
 
-  @Option(names = "--max-searches", defaultValue = "4", description = "Most searches (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--max-tool-calls", "--max-searches"}, defaultValue = "4",
+      description = "Most searches (default: ${DEFAULT-VALUE}).")
   int maxSearches;
 
   @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
   double temperature;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin SharedOptions.Seed seed = new SharedOptions.Seed();
 
   @Option(names = "--passage-chars", defaultValue = "160", description = "Each retrieved passage shown"
       + " up to this many characters (default: ${DEFAULT-VALUE}).")
   int passageChars;
 
-  @Option(names = "--weights", defaultValue = "f32", description = "How the model keeps its"
-      + " weights: f32, or bf16 (frozen bfloat16 matrices read with float32 accumulation: half the"
-      + " memory; a float32 checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
-  String weights;
+  @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
-  String device;
+  @Mixin SharedOptions.Weights weights = new SharedOptions.Weights();
 
   @Override
   public Integer call() throws Exception {
-    CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
     if (maxTokens < 1 || maxSearches < 0 || passageChars < 10 || !(temperature >= 0)) {
-      throw new ParameterException(spec.commandLine(), "need --max-tokens >= 1, --max-searches >= 0,"
+      throw new ParameterException(spec.commandLine(), "need "
+          + SharedOptions.typed(spec, "--max-completion-length") + " >= 1, "
+          + SharedOptions.typed(spec, "--max-tool-calls") + " >= 0,"
           + " --passage-chars >= 10 and --temperature >= 0");
     }
     Path model = modelDir != null ? modelDir : demoModel();
     Path idx = index != null || searchUrl != null ? index : run.resolve("index");
     Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), model);
-    PromptTemplate template = CommandInputs.agentPrompt(prompt, CommandInputs.chat(chat));
+    PromptTemplate template = CommandInputs.agentPrompt(prompt.style, chat.template());
     PrintWriter out = spec.commandLine().getOut();
     try (SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), idx, searchUrl, topK);
-        Qwen2Model m = Qwen2Model.load(Devices.open(device), model, WeightPrecision.parse(weights))) {
+        Qwen2Model m = Qwen2Model.load(device.open(), model, weights.precision)) {
       Set<Integer> eos = StopTokens.of(model, m.config(), tok);
       RolloutEngine engine = new RolloutEngine(m, tok, search.tool(), eos);
       RolloutEngine.Config config = new RolloutEngine.Config(maxTokens, maxSearches,
-          new SamplingConfig(temperature, 1, 0, seed, List.of(), Set.of()));
+          new SamplingConfig(temperature, 1, 0, seed.seed, List.of(), Set.of()));
       if (!words.isEmpty()) {
         ask(engine, config, template, tok, String.join(" ", words), out);
         return 0;

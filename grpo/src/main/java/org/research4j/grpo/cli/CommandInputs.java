@@ -15,7 +15,8 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * What the evaluating commands ({@code eval}, {@code passk}) read the same way: a checkpoint's
- * tokenizer, the questions, and the {@code --prompt} and {@code --chat} options. Bad input is a
+ * tokenizer, the questions, and the agent's prompt for {@code --prompt} (the choices themselves are
+ * {@link SharedOptions} mixins). Bad input is a
  * {@link ParameterException}, reported with the command's usage.
  */
 final class CommandInputs {
@@ -39,25 +40,11 @@ final class CommandInputs {
     return questions;
   }
 
-  static void checkPrompt(CommandLine cl, String prompt, String chat) {
-    if (!prompt.equals("tags") && !prompt.equals("instructed")) {
-      throw new ParameterException(cl, "--prompt must be tags or instructed, got " + prompt);
-    }
-    if (!chat.equals("chatml") && !chat.equals("qwen3")) {
-      throw new ParameterException(cl, "--chat must be chatml or qwen3, got " + chat);
-    }
-  }
-
-  /** {@code --chat}, checked by {@link #checkPrompt}. */
-  static ChatTemplate chat(String chat) {
-    return chat.equals("qwen3") ? ChatTemplate.qwen3() : ChatTemplate.chatml(null);
-  }
-
   /**
    * The agent's prompt for {@code --prompt}: tags, the question alone for a model trained on the
    * ReSearch format; instructed, the format explained in {@code chat}'s system turn.
    */
-  static PromptTemplate agentPrompt(String prompt, ChatTemplate chat) {
-    return prompt.equals("tags") ? PromptTemplate.bare() : PromptTemplate.instructed(chat);
+  static PromptTemplate agentPrompt(AgentPrompt prompt, ChatTemplate chat) {
+    return prompt == AgentPrompt.TAGS ? PromptTemplate.bare() : PromptTemplate.instructed(chat);
   }
 }

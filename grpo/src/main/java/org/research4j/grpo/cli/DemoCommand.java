@@ -2,6 +2,7 @@ package org.research4j.grpo.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,8 @@ import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.report.DemoSummary;
-import org.research4j.grpo.report.LearningCurveChart;
-import org.research4j.grpo.report.PassAtKChart;
+import org.research4j.grpo.cli.report.LearningCurveChart;
+import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -47,7 +48,6 @@ import org.research4j.grpo.tool.SearchTool;
 import org.research4j.grpo.train.GrpoConfig;
 import org.research4j.grpo.train.LossType;
 import org.research4j.grpo.train.GrpoTrainer;
-import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.CorpusFormat;
 import org.research4j.search.flashrag.JsonlReader;
@@ -68,6 +68,7 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -92,23 +93,23 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "World and training seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
-      + " RESEARCH4J_DEVICE sets the default.")
-  String device;
+  @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
   @Option(names = "--pretrain-steps", defaultValue = "800",
       description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
   int pretrainSteps;
 
-  @Option(names = "--sft-steps", defaultValue = "1000",
-      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--sft-steps", defaultValue = "2000",
+      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}, where"
+          + " the held-out loss has nearly stopped falling; at 1,000 the supervised control gained"
+          + " more than GRPO).")
   int sftSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "60",
+  @Option(names = "--grpo-steps", defaultValue = "50",
       description = "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
-  @Option(names = "--grpo-questions", defaultValue = "8",
+  @Option(names = {"--questions-per-step", "--grpo-questions"}, defaultValue = "8",
       description = "Questions per GRPO step (default: ${DEFAULT-VALUE}).")
   int grpoQuestions;
 
@@ -131,7 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seq-len", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int seqLen;
 
-  @Option(names = "--max-response-tokens", defaultValue = "0",
+  @Option(names = {"--max-completion-length", "--max-response-tokens"}, defaultValue = "0",
       description = "Agent responses' token budget, search results included, in GRPO and evaluation;"
           + " 0 for --seq-len (default: ${DEFAULT-VALUE}).")
   int maxResponseTokens;
@@ -145,7 +146,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--layers", defaultValue = "4", description = "Model depth (default: ${DEFAULT-VALUE}).")
   int layers;
 
-  @Option(names = "--learning-rate", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--sft-learning-rate", "--learning-rate"}, defaultValue = "3e-3",
+      description = "Peak learning rate of the supervised stages, language modelling and warm start"
+          + " (default: ${DEFAULT-VALUE}; GRPO's is --grpo-learning-rate).")
   float learningRate;
 
   @Option(names = "--topk", defaultValue = "1", description = "Passages per search (default: ${DEFAULT-VALUE}).")
@@ -227,20 +230,21 @@ public final class DemoCommand implements Callable<Integer> {
           + " paper's); Self-Consistency and pass@k always sample at 1.")
   double temperature;
 
-  @Option(names = "--loss-type", defaultValue = "token-mean",
-      description = "GRPO: token-mean (bnpo, the paper's), seq-mean (grpo) or dr_grpo"
-          + " (default: ${DEFAULT-VALUE}).")
-  String lossType;
+  @Option(names = "--loss-type", defaultValue = "token-mean", paramLabel = "TYPE",
+      converter = LossTypeConverter.class, completionCandidates = LossTypeConverter.class,
+      description = "GRPO: ${COMPLETION-CANDIDATES}; token-mean is TRL's bnpo and the paper's,"
+          + " seq-mean TRL's grpo (default: ${DEFAULT-VALUE}).")
+  LossType lossType;
 
   @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
       description = "GRPO: divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
   boolean scaleRewards;
 
-  @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "1",
+  @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "0..1",
       description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
   boolean dynamicSampling;
 
-  @Option(names = "--pass-rate-filter", defaultValue = "false", arity = "1",
+  @Option(names = "--pass-rate-filter", defaultValue = "false", arity = "0..1",
       description = "GRPO: skip, once, questions whose last group all passed (default: ${DEFAULT-VALUE}).")
   boolean passRateFilter;
 
@@ -248,39 +252,170 @@ public final class DemoCommand implements Callable<Integer> {
   private static final int MAX_SEARCHES = 4;
   /** Where the supervised stages' cosine ends, as a fraction of the peak learning rate. */
   private static final float SFT_MIN_LR_FRACTION = 0.1f;
-  /** The supervised control's row in the comparison. */
-  static final String MORE_SFT = "ReSearch, more SFT";
-
+  /** The supervised stages' weight decay (on matrices). */
+  private static final float SFT_WEIGHT_DECAY = 0.1f;
+  /** Global gradient norm every stage clips to. */
+  private static final float MAX_GRAD_NORM = 1.0f;
+  /** GRPO's weight decay: none, as in the paper. */
+  private static final float GRPO_WEIGHT_DECAY = 0f;
+  /** Warm-up of every stage's learning rate: this fraction of its steps (at least one step). */
+  private static final int WARMUP_DIVISOR = 10;
+  /** Supervised checkpoints every this many steps (and at the end). */
+  private static final int SFT_CHECKPOINT_EVERY = 100;
+  /** Held-out loss measured this many times over a supervised stage. */
+  private static final int SFT_EVALUATIONS = 10;
+  /** Copy score measured this many times over language modelling and the warm start. */
+  private static final int COPY_PROBES = 20;
+  /** Packed language-model sequences held out for the held-out loss. */
+  private static final int LM_DEV_SEQUENCES = 16;
+  /** Warm-start traces held out for the held-out loss (and so never trained on). */
+  private static final int WARM_START_DEV_TRACES = 64;
+  /** GRPO checkpoints every this many steps (and at the end). */
+  private static final int GRPO_CHECKPOINT_EVERY = 10;
+  /** Dev evaluations over the GRPO run: every quarter. */
+  private static final int GRPO_EVALUATIONS = 4;
+  /** Rollouts per GRPO forward pass. */
+  private static final int GRPO_MICRO_BATCH = 8;
   /** Dev questions evaluated during GRPO. */
   private static final int DEV_QUESTIONS = 50;
+  /** Model width per attention head, and per KV head (two query heads share one). */
+  private static final int WIDTH_PER_HEAD = 32;
+  private static final int WIDTH_PER_KV_HEAD = 64;
+  /** SwiGLU width: hidden × 11 / 4, rounded down to a multiple of {@value #MLP_MULTIPLE}. */
+  private static final int MLP_NUMERATOR = 11;
+  private static final int MLP_DENOMINATOR = 4;
+  private static final int MLP_MULTIPLE = 32;
+  /** The model's context at least, whatever --seq-len. */
+  private static final int MIN_CONTEXT = 512;
+  /** Copy drills: runs of this many name words, then the same run again. */
+  private static final int DRILL_MIN_WORDS = 2;
+  private static final int DRILL_MAX_WORDS = 7;
+  /** Mixed into the seed of the language model's renamed copies. */
+  private static final long RENAMING_SEED_SALT = 0x5eed_c0deL;
+  /** Questions per evaluation batch. */
+  private static final int EVAL_BATCH = 25;
+  /** Checkpoints kept per stage. */
+  private static final int CHECKPOINTS_KEPT = 2;
+  /** The supervised control's row in the comparison. */
+  static final String MORE_SFT = "ReSearch, more SFT";
+  /** The comparison's rows of the agent, before and after GRPO. */
+  private static final String WARM_START = "ReSearch, warm start";
+  private static final String GRPO = "ReSearch, GRPO";
 
   @Spec CommandSpec spec;
 
   private final PrintStream log = System.err;
+  /** The tables ({@link ResultsReport}) go to {@link #log} too, flushed after each. */
+  private final PrintWriter tables = new PrintWriter(log);
 
   /** LLM-as-judge: {@code --judge-url} adds each method's LJ score to the table and the summary. */
-  @picocli.CommandLine.Mixin JudgeOptions judgeOptions = new JudgeOptions();
+  @Mixin JudgeOptions judgeOptions = new JudgeOptions();
+
+  /** The run's summary, with each stage's wall time. */
+  private DemoSummary summary;
+  /** When the current stage started (System.nanoTime). */
+  private long stageStart;
+  /** The warm-start agent's samples, drawn once and shared by Self-Consistency and pass@k. */
+  private ResponseSampler warmStartSamples;
+
+  /** The generated world as the stages read it. */
+  private record World(Path dir, Path index, List<Passage> passages, List<QaExample> train,
+      List<QaExample> test, List<Passage> readable) {}
+
+  /** What every stage after the world shares: the device, the tokenizer, the search tool. */
+  private record Setup(Kernels kernels, Tokenizer tok, int endOfText, int endOfTurn,
+      CheckpointWriter.Options save, SearchTool search, PromptTemplate template) {
+    Set<Integer> eos() {
+      return Set.of(endOfTurn, endOfText);
+    }
+  }
+
+  /** The models the comparison evaluates: the warm start, and after GRPO and its control if trained. */
+  private record Trained(Qwen2Model warmStart, Qwen2Model grpo, Qwen2Model control) {}
 
   @Override
   public Integer call() throws Exception {
+    validate();
+    org.research4j.grpo.judge.JudgeConfig judgeConfig = judgeOptions.config(spec.commandLine());
+    summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
+    stageStart = System.nanoTime();
+    Kernels kernels = device.open();
+    World world = world();
+    Tokenizer tok = tokenizer(world.passages(), world.train());
+    int endOfText = tok.idOf("<|endoftext|>");
+    int endOfTurn = tok.idOf("<|im_end|>");
+    Qwen2Config config = modelConfig(tok, endOfTurn, endOfText);
+    CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
+        .withTokenizerFile(out.resolve("tokenizer.json"));
+
+    try (Searcher searcher = Searcher.open(world.index())) {
+      Setup setup = new Setup(kernels, tok, endOfText, endOfTurn, save, new SearchTool(searcher, topK),
+          PromptTemplate.bare());
+      endStage(DemoSummary.WORLD);
+      NameSwap names = new NameSwap(NameSwap.nameWords(world.passages().stream().map(Passage::title).toList()));
+      CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
+      SftTrainer.Result lm = languageModel(setup, config, world, names, copy);
+      endStage(DemoSummary.PRETRAIN);
+      List<SftExample> traces = traces(setup, world, names);
+      SftTrainer.Result sft = warmStart(setup, lm, traces, copy);
+      endStage(DemoSummary.WARM_START);
+      GrpoTrainer.Result grpo = grpoSteps > 0 ? grpo(setup, world) : null;
+      endStage(DemoSummary.GRPO);
+      SftTrainer.Result control = null;
+      if (supervisedControl && grpo != null) {
+        control = supervisedControl(kernels, save, endOfText, traces);
+        endStage(DemoSummary.SUPERVISED_CONTROL);
+      }
+      Trained trained = new Trained(sft.model(), grpo == null ? null : grpo.model(),
+          control == null ? null : control.model());
+      List<QaExample> questions = world.test().subList(0, Math.min(evalQuestions, world.test().size()));
+      Map<String, List<Evaluation.Outcome>> results = comparison(setup, trained, questions);
+      endStage(DemoSummary.EVALUATION);
+      Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
+      results.forEach((name, outcomes) -> {
+        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, setup.search()::passage);
+        diagnostics.put(name, d);
+        summary.method(name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
+      });
+      Map<String, PassAtK.Result> passAtK = passAtK(setup, trained, questions);
+      endStage(DemoSummary.PASS_AT_K);
+      printResults(results, diagnostics, passAtK, judgeConfig, grpo != null);
+      sft.model().close();
+      if (grpo != null) grpo.model().close();
+      if (control != null) control.model().close();
+    }
+    Path summaryFile = out.resolve(DemoSummary.FILE);
+    summary.write(summaryFile);
+    log.printf("%nsummary: %s (wall time %.0f s)%n", summaryFile,
+        summary.data().wallSeconds().get(DemoSummary.TOTAL));
+    log.println("run directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
+        + " metrics in */metrics.jsonl)");
+    return 0;
+  }
+
+  private void validate() {
     if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
         || maxResponseTokens < 0 || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
         || !(lmRepeats >= 0 && lmRepeats <= 1) || !(temperature > 0)
         || !(retrievalReward >= 0)) {
       throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
-          + " --pass-k-questions >= 0, --lm-renamings >= 0, --max-response-tokens >= 0,"
+          + " --pass-k-questions >= 0, --lm-renamings >= 0, "
+          + SharedOptions.typed(spec, "--max-completion-length") + " >= 0,"
           + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
     }
-    LossType loss;
-    try {
-      loss = LossType.parse(lossType);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--loss-type: " + e.getMessage());
-    }
-    org.research4j.grpo.judge.JudgeConfig judgeConfig = judgeOptions.config(spec.commandLine());
-    DemoSummary summary = DemoSummary.begin(seed, spec.commandLine().getParseResult().originalArgs());
-    long stageStart = System.nanoTime();
-    Kernels kernels = Devices.open(device);
+  }
+
+  /** Records the wall time of the stage that ends now under {@code name}; the next one starts. */
+  private void endStage(String name) {
+    summary.stageSince(name, stageStart);
+    stageStart = System.nanoTime();
+  }
+
+  /**
+   * The world and its index, each generated unless already there; its passages and questions,
+   * and the passages training may read (those about test questions' entities held out).
+   */
+  private World world() throws IOException {
     Path worldDir = out.resolve("world");
     if (!Files.exists(worldDir.resolve(WorldGenerator.SUMMARY))) {
       log.println("generating the world (seed " + seed + ") into " + worldDir);
@@ -312,210 +447,238 @@ public final class DemoCommand implements Callable<Integer> {
     List<Passage> readable = passages.stream().filter(p -> !heldOut.contains(p.id())).toList();
     log.printf("holding %d passages about test questions' entities out of training (the index keeps"
         + " them: only search can answer a test question)%n", heldOut.size());
-    Tokenizer tok = tokenizer(passages, train);
-    int endOfText = tok.idOf("<|endoftext|>");
-    int endOfTurn = tok.idOf("<|im_end|>");
-    Qwen2Config config = Qwen2Config.of(tok.vocabSize(), hidden, hidden * 11 / 4 / 32 * 32, layers,
-        Math.max(1, hidden / 32), Math.max(1, hidden / 64), Math.max(512, Math.max(seqLen, budget())))
+    return new World(worldDir, indexDir, passages, train, test, readable);
+  }
+
+  /** The Qwen2 shape of {@code --hidden} and {@code --layers} for the tokenizer's vocabulary. */
+  private Qwen2Config modelConfig(Tokenizer tok, int endOfTurn, int endOfText) {
+    return Qwen2Config.of(tok.vocabSize(), hidden,
+            hidden * MLP_NUMERATOR / MLP_DENOMINATOR / MLP_MULTIPLE * MLP_MULTIPLE, layers,
+            Math.max(1, hidden / WIDTH_PER_HEAD), Math.max(1, hidden / WIDTH_PER_KV_HEAD),
+            Math.max(MIN_CONTEXT, Math.max(seqLen, budget())))
         .withTokenIds(null, List.of(endOfTurn, endOfText));
-    CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
-        .withTokenizerFile(out.resolve("tokenizer.json"));
+  }
 
-    try (Searcher searcher = Searcher.open(indexDir)) {
-      SearchTool search = new SearchTool(searcher, topK);
-      PromptTemplate template = PromptTemplate.bare();
-
-      summary.stageSince(DemoSummary.WORLD, stageStart);
-      stageStart = System.nanoTime();
-      log.printf("%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
-              + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
-          config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-          config.vocabSize(), parameterCount(config));
-      // Every name word of the world, test entities' too: a renaming gives a name random facts, so
-      // no test fact is learnt, while every name's tokens are trained as a name the model may have
-      // to copy (a word only held-out passages use would otherwise keep its random embedding).
-      NameSwap names = new NameSwap(NameSwap.nameWords(passages.stream().map(Passage::title).toList()));
-      List<String> encyclopedia = lmRenamings == 0
-          ? readable.stream().map(Passage::contents).toList()
-          : renamedCopies(readable, names, lmRenamings);
-      List<int[]> documents = new ArrayList<>(encyclopedia.stream().map(tok::encode).toList());
-      if (lmCopyDrills > 0) {
-        List<int[]> nameTokens = names.words().stream().map(w -> tok.encode(" " + w)).toList();
-        long tokens = documents.stream().mapToLong(d -> d.length).sum();
-        double drillTokens = 2 * 4.5 * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
-        int drills = (int) Math.ceil(lmCopyDrills / (1 - lmCopyDrills) * tokens / drillTokens);
-        documents.addAll(SftExample.copyDrills(nameTokens, drills, 2, 7, seed));
-        Collections.shuffle(documents, new Random(seed));
-      }
-      List<SftExample> text = SftExample.packedWithRepeats(documents, endOfText, seqLen + 1,
-          lmRepeats, seed);
-      CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
-      SftTrainer.Result lm = trainer(kernels, pretrainSteps, out.resolve("pretrain"), save, endOfText)
-          .withCopyProbe(copy, Math.max(1, pretrainSteps / 20))
-          .run(() -> Qwen2Model.random(kernels, config, seed), text.subList(16, text.size()),
-              text.subList(0, 16));
-      report("loss", lm, pretrainSteps);
-      log.printf("copy score (next-token accuracy on the second copy of %d random %d-token spans;"
-          + " chance %.4f): %.3f -> %.3f%n", copy.size(), copy.span(), copy.chance(),
-          lm.copyBefore(), lm.copyAfter());
-
-      summary.stageSince(DemoSummary.PRETRAIN, stageStart);
-      stageStart = System.nanoTime();
-      List<QaExample> traced = train.stream()
-          .filter(q -> q.hops().size() <= warmStartMaxHops)
-          .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
-          .toList();
-      log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
-          + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
-          traced.size(), warmStartMaxHops,
-          warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes), topK,
-          renameTraces ? "; names renamed" : "");
-      List<SftExample> traces = SearchTraces.build(traced, search, template, tok, endOfTurn,
-          renameTraces ? names : null, seed, readableTraces);
-      if (readableTraces) {
-        log.printf("%d traces whose every hop's answer the search returns (the rest are left to"
-            + " GRPO)%n", traces.size());
-      }
-      SftTrainer.Result sft = trainer(kernels, sftSteps, out.resolve("sft"), save, endOfText)
-          .withCopyProbe(copy, Math.max(1, sftSteps / 20))
-          .run(lm::model, traces.subList(64, traces.size()), traces.subList(0, 64));
-      report("loss on trained tokens", sft, sftSteps);
-      log.printf("copy score %.3f -> %.3f%n", sft.copyBefore(), sft.copyAfter());
-      if (lm.model() != sft.model()) lm.model().close();
-
-      summary.stageSince(DemoSummary.WARM_START, stageStart);
-      stageStart = System.nanoTime();
-      GrpoTrainer.Result grpo = null;
-      if (grpoSteps > 0) {
-        log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
-                + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
-            grpoQuestions, generations, temperature);
-        Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
-        GrpoConfig paper = GrpoConfig.paper();
-        GrpoConfig rl = paper.withSteps(grpoSteps).withBatch(grpoQuestions, generations)
-            .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / 10), 0f, 1f)
-            .withRollout(temperature, budget(), MAX_SEARCHES, 8)
-            .withObjective(paper.beta(), paper.epsilon(), paper.epsilonHigh(), loss, scaleRewards,
-                paper.numIterations())
-            .withRun(seed, 10, Math.max(1, grpoSteps / 4))
-            .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
-        List<QaExample> dev = QaFormat.readAll(worldDir.resolve("dev.jsonl"), OnMalformed.FAIL);
-        grpo = new GrpoTrainer(kernels, rl, out.resolve("grpo"), tok, search,
-            template, Set.of(endOfTurn, endOfText),
-            Reward.research(formatReward).withRetrievalBonus(retrievalReward), save, endOfText, log)
-            .run(() -> load(kernels, warmStart), train, dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
-        if (grpo.resumedFrom() >= grpoSteps) {
-          log.printf("already trained (%d steps)%n", grpoSteps);
-        } else {
-          log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
-              grpo.firstReward(), grpo.lastReward());
-        }
-        LearningCurveChart.write(out.resolve("grpo").resolve("metrics.jsonl"),
-            out.resolve(LearningCurveChart.FILE_NAME));
-      }
-
-      summary.stageSince(DemoSummary.GRPO, stageStart);
-      stageStart = System.nanoTime();
-      SftTrainer.Result control = null;
-      if (supervisedControl && grpo != null) {
-        control = supervisedControl(kernels, save, endOfText, traces, summary);
-        summary.stageSince(DemoSummary.SUPERVISED_CONTROL, stageStart);
-        stageStart = System.nanoTime();
-      }
-      List<QaExample> questions = test.subList(0, Math.min(evalQuestions, test.size()));
-      log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
-          + " training), greedy, same index: the baselines on the warm-start model, then the agent"
-          + " before and after GRPO%n", questions.size());
-      RolloutEngine.Config greedy = new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
-      Set<Integer> eos = Set.of(endOfTurn, endOfText);
-      Map<String, QaMethod> methods = new LinkedHashMap<>();
-      if (baselines) {
-        BaselineModel base = new BaselineModel(sft.model(), tok, eos, PromptStyle.tags(),
-            new BaselineModel.Config(seqLen / 2, SamplingConfig.greedy()));
-        methods.put("Naive Generation", new NaiveGeneration(base));
-        methods.put("Naive RAG", new NaiveRag(base, search::hits));
-        methods.put("Iter-RetGen", new IterRetGen(base, search::hits, IterRetGen.DEFAULT_ROUNDS));
-        methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
-      }
-      RolloutEngine warmAgent = new RolloutEngine(sft.model(), tok, search, eos);
-      ResponseSampler warmSamples = cached(ResponseSampler.agent(warmAgent, budget(), MAX_SEARCHES,
-          template, tok, seed));
-      if (baselines && samples > 0) {
-        methods.put("Self-Consistency", new SelfConsistency(warmSamples, samples));
-      }
-      methods.put("ReSearch, warm start", Evaluation.agent(warmAgent, greedy, template, tok));
-      if (control != null) {
-        methods.put(MORE_SFT, Evaluation.agent(new RolloutEngine(control.model(), tok, search, eos),
-            greedy, template, tok));
-      }
-      RolloutEngine grpoAgent = grpo == null ? null : new RolloutEngine(grpo.model(), tok, search, eos);
-      if (grpoAgent != null) {
-        methods.put("ReSearch, GRPO", Evaluation.agent(grpoAgent, greedy, template, tok));
-      }
-      Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
-      for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
-        long t = System.nanoTime();
-        results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, 25, d -> {}));
-        log.printf("  %s: %.1f s%n", m.getKey(), (System.nanoTime() - t) / 1e9);
-      }
-      summary.stageSince(DemoSummary.EVALUATION, stageStart);
-      stageStart = System.nanoTime();
-      Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
-      results.forEach((name, outcomes) -> {
-        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, search::passage);
-        diagnostics.put(name, d);
-        summary.method(name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
-      });
-      Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
-      List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
-      if (samples > 0 && !kQuestions.isEmpty()) {
-        log.printf("%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
-            + " success = F1 >= %.1f%n", samples, kQuestions.size(), PassAtK.SUCCESS_F1);
-        passAtK.put("ReSearch, warm start", PassAtK.sample(warmSamples, kQuestions, samples, d -> {}));
-        if (grpoAgent != null) {
-          passAtK.put("ReSearch, GRPO", PassAtK.sample(ResponseSampler.agent(grpoAgent, budget(),
-              MAX_SEARCHES, template, tok, seed), kQuestions, samples, d -> {}));
-        }
-        passAtK.forEach(summary::passAtK);
-        PassAtKChart.write(passAtK, out.resolve("pass_at_k.png"));
-      }
-      summary.stageSince(DemoSummary.PASS_AT_K, stageStart);
-      header("method");
-      results.forEach((name, outcomes) -> row(name, Evaluation.summary(outcomes)));
-      if (judgeConfig != null) judge(judgeConfig, results, summary);
-      log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
-          + " its passage retrieved; answer: its answer in the results; read: of those, written out"
-          + " exactly next)%n%-22s %6s %7s %7s %7s %7s%n", "method", "hops", "query", "gold", "answer", "read");
-      diagnostics.forEach((name, d) -> {
-        log.printf("%-22s %6.0f %7.3f %7.3f %7.3f %7.3f%n", name, d.get("hops"), d.get("query_entity"),
-            d.get("gold_retrieved"), d.get("answer_retrieved"), d.get("read_exact"));
-      });
-      log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
-          + " strict rule; searches = retrievals)%n");
-      String agent = grpo != null ? "ReSearch, GRPO" : "ReSearch, warm start";
-      log.printf("%n%s by question type:%n", agent);
-      report(results.get(agent));
-      if (!passAtK.isEmpty()) {
-        log.printf("%n%-22s", "pass@k");
-        for (int k : passAtK.values().iterator().next().curve().keySet()) log.printf(" %6s", "k=" + k);
-        log.println();
-        passAtK.forEach((name, r) -> {
-          log.printf("%-22s", name);
-          for (double v : r.curve().values()) log.printf(" %6.3f", v);
-          log.println();
-        });
-      }
-      sft.model().close();
-      if (grpo != null) grpo.model().close();
-      if (control != null) control.model().close();
+  /**
+   * Stage 1: the model from scratch on the encyclopedia without the held-out passages, as renamed
+   * copies with repeats (and copy drills if asked for); the copy score before and after.
+   */
+  private SftTrainer.Result languageModel(Setup setup, Qwen2Config config, World world,
+      NameSwap names, CopyProbe copy) throws IOException {
+    Tokenizer tok = setup.tok();
+    Qwen2Model initial = Qwen2Model.random(setup.kernels(), config, seed);
+    log.printf("%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
+            + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
+        config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
+        config.vocabSize(), initial.parameters().count());
+    // Every name word of the world, test entities' too: a renaming gives a name random facts, so
+    // no test fact is learnt, while every name's tokens are trained as a name the model may have
+    // to copy (a word only held-out passages use would otherwise keep its random embedding).
+    List<String> encyclopedia = lmRenamings == 0
+        ? world.readable().stream().map(Passage::contents).toList()
+        : renamedCopies(world.readable(), names, lmRenamings);
+    List<int[]> documents = new ArrayList<>(encyclopedia.stream().map(tok::encode).toList());
+    if (lmCopyDrills > 0) {
+      List<int[]> nameTokens = names.words().stream().map(w -> tok.encode(" " + w)).toList();
+      long tokens = documents.stream().mapToLong(d -> d.length).sum();
+      double meanDrillWords = (DRILL_MIN_WORDS + DRILL_MAX_WORDS) / 2.0;
+      double drillTokens = 2 * meanDrillWords * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
+      int drills = (int) Math.ceil(lmCopyDrills / (1 - lmCopyDrills) * tokens / drillTokens);
+      documents.addAll(SftExample.copyDrills(nameTokens, drills, DRILL_MIN_WORDS, DRILL_MAX_WORDS, seed));
+      Collections.shuffle(documents, new Random(seed));
     }
-    Path summaryFile = out.resolve(DemoSummary.FILE);
-    summary.write(summaryFile);
-    log.printf("%nsummary: %s (wall time %.0f s)%n", summaryFile,
-        summary.data().wallSeconds().get(DemoSummary.TOTAL));
-    log.println("run directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
-        + " metrics in */metrics.jsonl)");
-    return 0;
+    List<SftExample> text = SftExample.packedWithRepeats(documents, setup.endOfText(), seqLen + 1,
+        lmRepeats, seed);
+    SftTrainer.Result lm = trainer(setup.kernels(), pretrainSteps, out.resolve("pretrain"), setup.save(),
+        setup.endOfText())
+        .withCopyProbe(copy, Math.max(1, pretrainSteps / COPY_PROBES))
+        .run(() -> initial, text.subList(LM_DEV_SEQUENCES, text.size()),
+            text.subList(0, LM_DEV_SEQUENCES));
+    if (lm.model() != initial) initial.close();
+    report("loss", lm, pretrainSteps);
+    log.printf("copy score (next-token accuracy on the second copy of %d random %d-token spans;"
+        + " chance %.4f): %.3f -> %.3f%n", copy.size(), copy.span(), copy.chance(),
+        lm.copyBefore(), lm.copyAfter());
+    return lm;
+  }
+
+  /**
+   * The warm start's search traces: the training questions of at most {@code
+   * --warm-start-max-hops} hops (and of {@code --warm-start-types}), results from the index.
+   */
+  private List<SftExample> traces(Setup setup, World world, NameSwap names) throws IOException {
+    List<QaExample> traced = world.train().stream()
+        .filter(q -> q.hops().size() <= warmStartMaxHops)
+        .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
+        .toList();
+    log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
+        + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
+        traced.size(), warmStartMaxHops,
+        warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes), topK,
+        renameTraces ? "; names renamed" : "");
+    List<SftExample> traces = SearchTraces.build(traced, setup.search(), setup.template(), setup.tok(),
+        setup.endOfTurn(), renameTraces ? names : null, seed, readableTraces);
+    if (readableTraces) {
+      log.printf("%d traces whose every hop's answer the search returns (the rest are left to"
+          + " GRPO)%n", traces.size());
+    }
+    return traces;
+  }
+
+  /** Stage 2: the language model trained further on the traces; the copy score before and after. */
+  private SftTrainer.Result warmStart(Setup setup, SftTrainer.Result lm, List<SftExample> traces,
+      CopyProbe copy) throws IOException {
+    SftTrainer.Result sft = trainer(setup.kernels(), sftSteps, out.resolve("sft"), setup.save(),
+        setup.endOfText())
+        .withCopyProbe(copy, Math.max(1, sftSteps / COPY_PROBES))
+        .run(lm::model, traces.subList(WARM_START_DEV_TRACES, traces.size()),
+            traces.subList(0, WARM_START_DEV_TRACES));
+    report("loss on trained tokens", sft, sftSteps);
+    log.printf("copy score %.3f -> %.3f%n", sft.copyBefore(), sft.copyAfter());
+    if (lm.model() != sft.model()) lm.model().close();
+    return sft;
+  }
+
+  /**
+   * Stage 3: GRPO from the latest warm-start checkpoint, the paper's recipe with the demo's
+   * settings, the reference the warm-start model; then its learning curve.
+   */
+  private GrpoTrainer.Result grpo(Setup setup, World world) throws IOException {
+    log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
+            + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
+        grpoQuestions, generations, temperature);
+    Path warmStart = new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
+    GrpoConfig paper = GrpoConfig.paper();
+    GrpoConfig rl = paper.withSteps(grpoSteps).withBatch(grpoQuestions, generations)
+        .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / WARMUP_DIVISOR), GRPO_WEIGHT_DECAY,
+            MAX_GRAD_NORM)
+        .withRollout(temperature, budget(), MAX_SEARCHES, GRPO_MICRO_BATCH)
+        .withObjective(paper.beta(), paper.epsilon(), paper.epsilonHigh(), lossType, scaleRewards,
+            paper.numIterations())
+        .withRun(seed, GRPO_CHECKPOINT_EVERY, Math.max(1, grpoSteps / GRPO_EVALUATIONS))
+        .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
+    List<QaExample> dev = QaFormat.readAll(world.dir().resolve("dev.jsonl"), OnMalformed.FAIL);
+    GrpoTrainer.Result grpo = new GrpoTrainer(setup.kernels(), rl, out.resolve("grpo"), setup.tok(),
+        setup.search(), setup.template(), setup.eos(),
+        Reward.research(formatReward).withRetrievalBonus(retrievalReward), setup.save(),
+        setup.endOfText(), TrainingProgress.grpo(log))
+        .run(() -> load(setup.kernels(), warmStart), world.train(),
+            dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
+    if (grpo.resumedFrom() >= grpoSteps) {
+      log.printf("already trained (%d steps)%n", grpoSteps);
+    } else {
+      log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
+          grpo.firstReward(), grpo.lastReward());
+    }
+    LearningCurveChart.write(out.resolve("grpo").resolve("metrics.jsonl"),
+        out.resolve(LearningCurveChart.FILE_NAME));
+    return grpo;
+  }
+
+  /**
+   * Stage 4: the paper's comparison on the test questions, greedy, every method on the same index:
+   * the baselines and Self-Consistency on the warm-start model, then the agent at each stage.
+   */
+  private Map<String, List<Evaluation.Outcome>> comparison(Setup setup, Trained trained,
+      List<QaExample> questions) {
+    log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
+        + " training), greedy, same index: the baselines on the warm-start model, then the agent"
+        + " before and after GRPO%n", questions.size());
+    SearchTool search = setup.search();
+    RolloutEngine.Config greedy = new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
+    Map<String, QaMethod> methods = new LinkedHashMap<>();
+    if (baselines) {
+      BaselineModel base = new BaselineModel(trained.warmStart(), setup.tok(), setup.eos(),
+          PromptStyle.tags(), new BaselineModel.Config(seqLen / 2, SamplingConfig.greedy()));
+      methods.put("Naive Generation", new NaiveGeneration(base));
+      methods.put("Naive RAG", new NaiveRag(base, search::hits));
+      methods.put("Iter-RetGen", new IterRetGen(base, search::hits, IterRetGen.DEFAULT_ROUNDS));
+      methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
+    }
+    if (baselines && samples > 0) {
+      methods.put("Self-Consistency", new SelfConsistency(warmStartSamples(setup, trained), samples));
+    }
+    methods.put(WARM_START, agent(setup, trained.warmStart(), greedy));
+    if (trained.control() != null) methods.put(MORE_SFT, agent(setup, trained.control(), greedy));
+    if (trained.grpo() != null) methods.put(GRPO, agent(setup, trained.grpo(), greedy));
+    Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
+    for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
+      long t = System.nanoTime();
+      results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, EVAL_BATCH, d -> {}));
+      log.printf("  %s: %.1f s%n", m.getKey(), (System.nanoTime() - t) / 1e9);
+    }
+    return results;
+  }
+
+  /** The search agent on {@code model}, greedy. */
+  private static QaMethod agent(Setup setup, Qwen2Model model, RolloutEngine.Config greedy) {
+    return Evaluation.agent(new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()), greedy,
+        setup.template(), setup.tok());
+  }
+
+  private ResponseSampler warmStartSamples(Setup setup, Trained trained) {
+    if (warmStartSamples == null) {
+      warmStartSamples = cached(sampler(setup, trained.warmStart()));
+    }
+    return warmStartSamples;
+  }
+
+  /** The search agent on {@code model} sampled at temperature 1. */
+  private ResponseSampler sampler(Setup setup, Qwen2Model model) {
+    return ResponseSampler.agent(new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
+        budget(), MAX_SEARCHES, setup.template(), setup.tok(), seed);
+  }
+
+  /**
+   * pass@k (Yue et al. 2025) of the warm start and the GRPO agent on the first {@code
+   * --pass-k-questions} evaluated questions, into the summary and {@code pass_at_k.png}.
+   */
+  private Map<String, PassAtK.Result> passAtK(Setup setup, Trained trained, List<QaExample> questions)
+      throws IOException {
+    Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
+    List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
+    if (samples > 0 && !kQuestions.isEmpty()) {
+      log.printf("%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
+          + " success = F1 >= %.1f%n", samples, kQuestions.size(), PassAtK.SUCCESS_F1);
+      passAtK.put(WARM_START, PassAtK.sample(warmStartSamples(setup, trained), kQuestions, samples, d -> {}));
+      if (trained.grpo() != null) {
+        passAtK.put(GRPO, PassAtK.sample(sampler(setup, trained.grpo()), kQuestions, samples, d -> {}));
+      }
+      passAtK.forEach(summary::passAtK);
+      PassAtKChart.write(passAtK, out.resolve("pass_at_k.png"));
+    }
+    return passAtK;
+  }
+
+  /**
+   * The comparison's tables: every method's scores, LLM-as-judge if configured, where the hops
+   * fail, the agent's scores by question type with an example, and pass@k.
+   */
+  private void printResults(Map<String, List<Evaluation.Outcome>> results,
+      Map<String, HopDiagnostics.Summary> diagnostics, Map<String, PassAtK.Result> passAtK,
+      org.research4j.grpo.judge.JudgeConfig judgeConfig, boolean grpoTrained) {
+    Map<String, Evaluation.Summary> scores = new LinkedHashMap<>();
+    results.forEach((name, outcomes) -> scores.put(name, Evaluation.summary(outcomes)));
+    ResultsReport.scores(tables, "method", scores);
+    if (judgeConfig != null) judge(judgeConfig, results, scores);
+    log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
+        + " its passage retrieved; answer: its answer in the results; read: of those, written out"
+        + " exactly next)%n");
+    ResultsReport.hops(tables, diagnostics);
+    log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
+        + " strict rule; searches = retrievals)%n");
+    String agent = grpoTrained ? GRPO : WARM_START;
+    log.printf("%n%s by question type:%n", agent);
+    List<Evaluation.Outcome> outcomes = results.get(agent);
+    ResultsReport.scoresByType(tables, outcomes);
+    Evaluation.Outcome shown = outcomes.stream().filter(o -> o.score().exactMatch() > 0).findFirst()
+        .orElse(outcomes.getFirst());
+    log.printf("%nexample (%s): %s%n%s%n", shown.question().type(), shown.question().question(),
+        shown.rollout().text());
+    if (!passAtK.isEmpty()) {
+      log.println();
+      ResultsReport.passAtK(tables, passAtK);
+    }
   }
 
   /**
@@ -524,7 +687,7 @@ public final class DemoCommand implements Callable<Integer> {
    * and a table of its own, followed by the judge's counts (unparseable verdicts among them).
    */
   private void judge(org.research4j.grpo.judge.JudgeConfig config,
-      Map<String, List<Evaluation.Outcome>> results, DemoSummary summary) {
+      Map<String, List<Evaluation.Outcome>> results, Map<String, Evaluation.Summary> scores) {
     long start = System.nanoTime();
     log.printf("%nLLM-as-judge: %s at %s says whether each answer is correct given its question and"
         + " golden answers%n", config.model(), config.url());
@@ -536,17 +699,7 @@ public final class DemoCommand implements Callable<Integer> {
         summary.judged(name, lj.all(), lj.byType());
       });
       List<String> types = List.copyOf(Evaluation.byType(results.values().iterator().next()).keySet());
-      log.printf("%-22s %6s %6s", "method", "EM", "LJ");
-      for (String t : types) log.printf(" %" + Math.max(6, t.length() + 3) + "s", "LJ " + t);
-      log.println();
-      judged.forEach((name, lj) -> {
-        log.printf("%-22s %6.3f %6.3f", name, Evaluation.summary(results.get(name)).exactMatch(), lj.all());
-        for (String t : types) {
-          Double v = lj.byType().get(t);
-          log.printf(" %" + Math.max(6, t.length() + 3) + "s", v == null ? "-" : String.format("%.3f", v));
-        }
-        log.println();
-      });
+      ResultsReport.judged(tables, scores, judged, types);
       log.println(JudgeOptions.report(judge, config.model()));
     }
     summary.stageSince(DemoSummary.JUDGE, start);
@@ -554,9 +707,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
       int pad) {
-    SftConfig c = new SftConfig(steps, batch, seqLen, learningRate, Math.max(1, steps / 10),
-        SFT_MIN_LR_FRACTION, 0.1f, 1.0f, seed, 100, Math.max(1, steps / 10));
-    return new SftTrainer(kernels, c, dir, save, pad, log);
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(learningRate, Math.max(1, steps / WARMUP_DIVISOR), SFT_WEIGHT_DECAY, MAX_GRAD_NORM)
+        .withMinLrFraction(SFT_MIN_LR_FRACTION)
+        .withRun(seed, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
+    return new SftTrainer(kernels, c, dir, save, pad, TrainingProgress.sft(log));
   }
 
   /**
@@ -566,7 +721,7 @@ public final class DemoCommand implements Callable<Integer> {
    * so that a resumed run plans the same number of steps.
    */
   private SftTrainer.Result supervisedControl(Kernels kernels, CheckpointWriter.Options save,
-      int pad, List<SftExample> traces, DemoSummary summary)
+      int pad, List<SftExample> traces)
       throws IOException {
     Path wsMetrics = out.resolve("sft").resolve("metrics.jsonl");
     double wsSecondsPerStep = MetricsLog.sum(wsMetrics, "tokens", "tokens_per_s") / sftSteps;
@@ -574,15 +729,17 @@ public final class DemoCommand implements Callable<Integer> {
         + MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "update_s");
     int steps = (int) Math.max(1, Math.round(grpoSeconds / wsSecondsPerStep));
     float lr = learningRate * SFT_MIN_LR_FRACTION;
-    Path warmStart = new RunCheckpoints(out.resolve("sft"), 2).latest().orElseThrow().modelDir();
+    Path warmStart = new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
     log.printf("%n[control] supervised training alone for GRPO's time: the warm start continued for"
         + " %d steps on its traces (GRPO trained %.0f s, the warm start %.2f s a step), learning rate"
         + " %.1e constant%n", steps, grpoSeconds, wsSecondsPerStep, lr);
-    SftConfig c = new SftConfig(steps, batch, seqLen, lr, 0, 1f, 0.1f, 1.0f, seed + 1, 100,
-        Math.max(1, steps / 10));
-    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad, log)
-        .run(() -> load(kernels, warmStart), traces.subList(64, traces.size()),
-            traces.subList(0, 64));
+    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
+        .withOptimizer(lr, 0, SFT_WEIGHT_DECAY, MAX_GRAD_NORM).withMinLrFraction(1f)
+        .withRun(seed + 1, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
+    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad,
+        TrainingProgress.sft(log))
+        .run(() -> load(kernels, warmStart), traces.subList(WARM_START_DEV_TRACES, traces.size()),
+            traces.subList(0, WARM_START_DEV_TRACES));
     double before = MetricsLog.last(wsMetrics, "dev_loss");
     double after = MetricsLog.last(out.resolve("sft-control").resolve("metrics.jsonl"), "dev_loss");
     log.printf("warm-start held-out loss %.4f -> %.4f after %d more supervised steps (%+.1f %%)%n",
@@ -614,36 +771,14 @@ public final class DemoCommand implements Callable<Integer> {
     return tok;
   }
 
-  private void header(String first) {
-    log.printf("%-22s %5s %6s %6s %9s %9s %8s%n", first, "n", "EM", "F1", "format", "searches",
-        "tokens");
-  }
-
-  private void report(List<Evaluation.Outcome> outcomes) {
-    header("type");
-    for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
-      row(e.getKey(), e.getValue());
-    }
-    row("all", Evaluation.summary(outcomes));
-    Evaluation.Outcome shown = outcomes.stream().filter(o -> o.score().exactMatch() > 0).findFirst()
-        .orElse(outcomes.getFirst());
-    log.printf("%nexample (%s): %s%n%s%n", shown.question().type(), shown.question().question(),
-        shown.rollout().text());
-  }
-
-  private void row(String name, Evaluation.Summary s) {
-    log.printf("%-22s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name, s.count(), s.exactMatch(),
-        s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens());
-  }
-
-  /** The agent's response budget: {@code --max-response-tokens}, or the training window. */
+  /** The agent's response budget: {@code --max-completion-length}, or the training window. */
   private int budget() {
     return maxResponseTokens > 0 ? maxResponseTokens : seqLen;
   }
 
   /** {@code copies} renamings of every passage, each passage renamed on its own. */
   private List<String> renamedCopies(List<Passage> passages, NameSwap names, int copies) {
-    Random rnd = new Random(seed ^ 0x5eed_c0deL);
+    Random rnd = new Random(seed ^ RENAMING_SEED_SALT);
     List<String> out = new ArrayList<>(passages.size() * copies);
     for (int c = 0; c < copies; c++) {
       for (Passage p : passages) {
@@ -673,14 +808,6 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load the warm-start model from " + dir, e);
     }
-  }
-
-  private static long parameterCount(Qwen2Config c) {
-    long d = c.hiddenSize();
-    long perLayer = d * c.qDim() + c.qDim() + 2 * (d * c.kvDim() + c.kvDim()) + c.qDim() * d
-        + 3 * d * c.intermediateSize() + 2 * d;
-    return c.vocabSize() * d + c.numHiddenLayers() * perLayer + d
-        + (c.tieWordEmbeddings() ? 0 : c.vocabSize() * d);
   }
 
   /**

@@ -15,10 +15,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.PassAtK;
 import org.research4j.grpo.eval.ResponseSampler;
-import org.research4j.grpo.report.PassAtKChart;
+import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.tool.SearchTool;
-import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.index.Searcher;
@@ -26,6 +25,7 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code research passk}: the pass@k curves of one or more checkpoints as Yue et al. 2025 measure
- * them ({@link PassAtK}): {@code --n} agent responses per question at temperature 1, a response
+ * them ({@link PassAtK}): {@code --samples} (n) agent responses per question at temperature 1, a response
  * correct at F1 >= 0.5, pass@k for k = 1, 2, 4, ..., n. Printed as a table; with {@code --out},
  * written as {@value #JSON} (curves and per-question counts) and {@value #PNG}.
  */
@@ -49,17 +49,17 @@ public final class PassKCommand implements Callable<Integer> {
       + " NAME=DIR to name its curve (default name: the directory's); repeat to compare models.")
   List<String> models;
 
-  @Option(names = "--index", required = true, description = "Lucene index built by `research index`.")
-  Path index;
+  @Mixin SharedOptions.Index index = new SharedOptions.Index();
 
   @Option(names = "--qa", required = true, description = "FlashRAG QA jsonl (id, question, golden_answers).")
   Path qa;
 
-  @Option(names = "--n", defaultValue = "32", description = "Responses per question; Yue et al. use"
-      + " n >= 32 (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--samples", "--n"}, defaultValue = "32", description = "Responses per question,"
+      + " n; Yue et al. use n >= 32 (default: ${DEFAULT-VALUE}).")
   int n;
 
-  @Option(names = "--questions", defaultValue = "0", description = "First N questions only; 0 for all (default).")
+  @Option(names = {"--pass-k-questions", "--questions"}, defaultValue = "0",
+      description = "First N questions only; 0 for all (default).")
   int limit;
 
   @Option(names = "--topk", defaultValue = "5", description = "Passages per search (default: ${DEFAULT-VALUE}).")
@@ -73,21 +73,13 @@ public final class PassKCommand implements Callable<Integer> {
       description = "Searches per response at most (default: ${DEFAULT-VALUE}).")
   int maxCalls;
 
-  @Option(names = "--prompt", defaultValue = "tags", description = "tags (the question alone, for a"
-      + " model trained on the ReSearch format) or instructed (the format explained in a system turn)"
-      + " (default: ${DEFAULT-VALUE}).")
-  String prompt;
+  @Mixin SharedOptions.Prompt prompt = new SharedOptions.Prompt();
 
-  @Option(names = "--chat", defaultValue = "chatml",
-      description = "Chat template: chatml (Qwen2/2.5) or qwen3 (default: ${DEFAULT-VALUE}).")
-  String chat;
+  @Mixin SharedOptions.Chat chat = new SharedOptions.Chat();
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin SharedOptions.Seed seed = new SharedOptions.Seed();
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
-      + " RESEARCH4J_DEVICE sets the default.")
-  String device;
+  @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
   @Option(names = "--out", description = "Directory to write " + JSON + " and " + PNG + " into.")
   Path out;
@@ -96,17 +88,20 @@ public final class PassKCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (n < 1) throw new ParameterException(spec.commandLine(), "--n must be >= 1, got " + n);
+    if (n < 1) {
+      throw new ParameterException(spec.commandLine(), SharedOptions.typed(spec, "--samples")
+          + " must be >= 1, got " + n);
+    }
     if (limit < 0 || topK < 1 || maxCompletion < 1 || maxCalls < 0) {
-      throw new ParameterException(spec.commandLine(), "need --questions >= 0, --topk >= 1,"
+      throw new ParameterException(spec.commandLine(), "need "
+          + SharedOptions.typed(spec, "--pass-k-questions") + " >= 0, --topk >= 1,"
           + " --max-completion-length >= 1 and --max-tool-calls >= 0");
     }
-    CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
     Map<String, Path> named = named();
     List<QaExample> questions = CommandInputs.questions(spec.commandLine(), qa, limit);
-    Kernels kernels = Devices.open(device);
+    Kernels kernels = device.open();
     Map<String, PassAtK.Result> results = new LinkedHashMap<>();
-    try (Searcher searcher = Searcher.open(index)) {
+    try (Searcher searcher = Searcher.open(index.dir)) {
       SearchTool tool = new SearchTool(searcher, topK);
       for (Map.Entry<String, Path> m : named.entrySet()) {
         String name = m.getKey();
@@ -115,7 +110,7 @@ public final class PassKCommand implements Callable<Integer> {
           Set<Integer> eos = StopTokens.of(m.getValue(), model.config(), tok);
           ResponseSampler sampler = ResponseSampler.agent(new RolloutEngine(model, tok, tool, eos),
               maxCompletion, maxCalls,
-              CommandInputs.agentPrompt(prompt, CommandInputs.chat(chat)), tok, seed);
+              CommandInputs.agentPrompt(prompt.style, chat.template()), tok, seed.seed);
           int total = questions.size();
           long start = System.nanoTime();
           results.put(name, PassAtK.sample(sampler, questions, n,
@@ -171,7 +166,7 @@ public final class PassKCommand implements Callable<Integer> {
     root.put("n", n);
     root.put("temperature", ResponseSampler.TEMPERATURE);
     root.put("success_f1", PassAtK.SUCCESS_F1);
-    root.put("seed", seed);
+    root.put("seed", seed.seed);
     ArrayNode list = root.putArray("models");
     results.forEach((name, r) -> {
       ObjectNode m = list.addObject();

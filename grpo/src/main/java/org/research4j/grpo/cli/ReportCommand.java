@@ -3,7 +3,7 @@ package org.research4j.grpo.cli;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import org.research4j.grpo.report.RunReport;
+import org.research4j.grpo.cli.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

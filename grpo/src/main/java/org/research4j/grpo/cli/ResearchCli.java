@@ -36,7 +36,15 @@ import picocli.CommandLine.Command;
 public final class ResearchCli {
 
   public static void main(String[] args) {
-    System.exit(SearchMain.execute(
-        new CommandLine(new ResearchCli()).setCaseInsensitiveEnumValuesAllowed(true), args));
+    System.exit(SearchMain.execute(commandLine(), args));
+  }
+
+  /**
+   * The command line as {@code bin/research} runs it: enum values read case-insensitively, and
+   * {@code --help} listing each option's canonical name before its older aliases.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new ResearchCli()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setHelpFactory(new CanonicalFirstHelp());
   }
 }

@@ -9,12 +9,11 @@ import java.util.concurrent.CountDownLatch;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.serve.ModelServer;
 import org.research4j.grpo.serve.ServeConfig;
-import org.research4j.kernels.Devices;
 import org.research4j.transformer.model.Qwen2Model;
-import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -32,9 +31,7 @@ import picocli.CommandLine.Spec;
 public final class ServeModelCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true,
-      description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
-  Path modelDir;
+  @Mixin SharedOptions.Model model = new SharedOptions.Model();
 
   @Option(names = "--served-model-name", description = "The name clients pass as \"model\""
       + " (default: --model as given, as vLLM does).")
@@ -53,14 +50,10 @@ public final class ServeModelCommand implements Callable<Integer> {
   @Option(names = "--agent", description = "Every request runs the search agent, whatever its model name.")
   boolean agentOnly;
 
-  @Option(names = "--prompt", defaultValue = "tags", description = "Agent prompt: tags (the question"
-      + " alone, for a model trained on the ReSearch format, as the demo's) or instructed (the format"
-      + " explained in a system turn) (default: ${DEFAULT-VALUE}).")
-  String prompt;
+  /** The agent's prompt. */
+  @Mixin SharedOptions.Prompt prompt = new SharedOptions.Prompt();
 
-  @Option(names = "--chat", defaultValue = "chatml", description = "Chat template: chatml (Qwen2/2.5) or"
-      + " qwen3 (default: ${DEFAULT-VALUE}).")
-  String chat;
+  @Mixin SharedOptions.Chat chat = new SharedOptions.Chat();
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default:"
       + " ${DEFAULT-VALUE}, this machine only).")
@@ -77,12 +70,13 @@ public final class ServeModelCommand implements Callable<Integer> {
       + " requests after its first (default: ${DEFAULT-VALUE}).")
   int batchWait;
 
-  @Option(names = "--max-tokens", defaultValue = "512", description = "max_tokens of a request that gives"
-      + " none, cut to the context left (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--max-completion-length", "--max-tokens"}, defaultValue = "512",
+      description = "max_tokens of a request that gives none, cut to the context left"
+          + " (default: ${DEFAULT-VALUE}).")
   int maxTokens;
 
-  @Option(names = "--max-searches", defaultValue = "8", description = "Agent: most searches per response"
-      + " (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--max-tool-calls", "--max-searches"}, defaultValue = "8",
+      description = "Agent: most searches per response (default: ${DEFAULT-VALUE}).")
   int maxSearches;
 
   @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in bytes"
@@ -94,18 +88,13 @@ public final class ServeModelCommand implements Callable<Integer> {
       + " of its report/ folders (research report), listed afresh at each visit.")
   Path runDir;
 
-  @Option(names = "--weights", defaultValue = "f32", description = "How the model keeps its"
-      + " weights: f32, or bf16 (frozen bfloat16 matrices read with float32 accumulation: half the"
-      + " memory; a float32 checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
-  String weights;
+  @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D;"
-      + " RESEARCH4J_DEVICE sets the default.")
-  String device;
+  @Mixin SharedOptions.Weights weights = new SharedOptions.Weights();
 
   @Override
   public Integer call() throws Exception {
-    CommandInputs.checkPrompt(spec.commandLine(), prompt, chat);
+    Path modelDir = model.dir;
     if (!Files.isDirectory(modelDir)) throw new ParameterException(spec.commandLine(), "--model: no directory " + modelDir);
     if (agentOnly && index == null && searchUrl == null) {
       throw new ParameterException(spec.commandLine(), "--agent needs --index or --search-url");
@@ -122,13 +111,12 @@ public final class ServeModelCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
-    ChatTemplate template = CommandInputs.chat(chat);
+    ChatTemplate template = chat.template();
     SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), index, searchUrl, topK);
-    Qwen2Model model = Qwen2Model.load(Devices.open(device), modelDir,
-        WeightPrecision.parse(weights));
+    Qwen2Model model = Qwen2Model.load(device.open(), modelDir, weights.precision);
     Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
     ModelServer server = ModelServer.start(model, tok, eos, template,
-        CommandInputs.agentPrompt(prompt, template), search.tool(), config);
+        CommandInputs.agentPrompt(prompt.style, template), search.tool(), config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.research4j.grpo.eval.Evaluation;
+import org.research4j.grpo.reward.FormatRule;
+import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
-import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.grpo.train.GrpoConfig;
 import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.grpo.train.LossType;
-import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.OnMalformed;
 import org.research4j.search.flashrag.QaExample;
@@ -26,23 +27,35 @@ import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code research train}: GRPO from a Hugging Face checkpoint, with a Lucene index as the search
  * tool and FlashRAG questions. Option names are TRL's GRPOConfig names in kebab case; defaults are
- * the paper's. A run directory that already holds a checkpoint resumes from it.
+ * the paper's. A run directory that already holds a checkpoint resumes from it. {@code --tools}
+ * chooses the tools the policy may call ({@code search}, the paper's, by default; {@code
+ * search,code} adds the sandboxed code interpreter): the prompt lists them, the rollouts stop at
+ * any of them and the reward's format rule accepts any of them.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Train a search agent with GRPO (the ReSearch recipe) from a checkpoint.")
 public final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true,
-      description = "Initial policy: a Hugging Face model directory with tokenizer.json.")
-  Path model;
+  @Spec
+  CommandSpec spec;
 
-  @Option(names = "--index", required = true, description = "Lucene index (research index).")
-  Path index;
+  @Mixin
+  ToolOptions toolOptions;
+
+  /** The initial policy. */
+  @Mixin
+  SharedOptions.Model model = new SharedOptions.Model();
+
+  @Mixin
+  SharedOptions.Index index = new SharedOptions.Index();
 
   @Option(names = "--train", required = true, description = "FlashRAG QA JSONL to train on.")
   Path train;
@@ -53,22 +66,26 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Run directory (metrics.jsonl, checkpoints/).")
   Path out;
 
-  @Option(names = "--reference-weights", defaultValue = "f32", description = "How the frozen"
-      + " reference model keeps its weights: f32, or bf16 (bfloat16 matrices read with float32"
-      + " accumulation: half the bytes, no gradient buffers). Default: ${DEFAULT-VALUE}.")
-  String referenceWeights;
+  @Option(names = "--reference-weights", defaultValue = "f32", paramLabel = "PRECISION",
+      converter = SharedOptions.WeightsConverter.class,
+      completionCandidates = SharedOptions.WeightsConverter.class, description = "How the frozen"
+          + " reference model keeps its weights: ${COMPLETION-CANDIDATES}; bf16: bfloat16 matrices"
+          + " read with float32 accumulation, half the bytes, no gradient buffers."
+          + " Default: ${DEFAULT-VALUE}.")
+  WeightPrecision referenceWeights = WeightPrecision.F32;
 
-  @Option(names = "--device", description = "auto (default), cpu, opencl, opencl:gpu, pocl or opencl:P:D.")
-  String device;
+  @Mixin
+  SharedOptions.Device device = new SharedOptions.Device();
 
-  @Option(names = "--prompt", defaultValue = "instructed", description = "instructed: a system turn"
-      + " explains the format (instruction-tuned models); bare: the question alone (a model trained"
-      + " on the format). Default: ${DEFAULT-VALUE}.")
-  String prompt;
+  @Option(names = "--prompt", defaultValue = "instructed", paramLabel = "STYLE",
+      converter = AgentPrompt.Converter.class, completionCandidates = AgentPrompt.Converter.class,
+      description = "One of ${COMPLETION-CANDIDATES}. instructed: a system turn explains the"
+          + " format (instruction-tuned models); tags (also read as bare): the question alone in the"
+          + " chat template (a model trained on the format). Default: ${DEFAULT-VALUE}.")
+  AgentPrompt prompt;
 
-  @Option(names = "--chat-template", defaultValue = "chatml",
-      description = "chatml (Qwen2/2.5) or qwen3 (default: ${DEFAULT-VALUE}).")
-  String chat;
+  @Mixin
+  SharedOptions.Chat chat = new SharedOptions.Chat();
 
   @Option(names = "--steps", defaultValue = "100", description = "Rollout batches (default: ${DEFAULT-VALUE}).")
   int steps;
@@ -101,9 +118,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--epsilon-high", description = "Upper ratio clip (default: --epsilon).")
   Float epsilonHigh;
 
-  @Option(names = "--loss-type", defaultValue = "token-mean",
-      description = "token-mean (bnpo), seq-mean (grpo) or dr_grpo (default: ${DEFAULT-VALUE}).")
-  String lossType;
+  @Option(names = "--loss-type", defaultValue = "token-mean", paramLabel = "TYPE",
+      converter = LossTypeConverter.class, completionCandidates = LossTypeConverter.class,
+      description = "${COMPLETION-CANDIDATES}; also read as TRL's bnpo and grpo for the first two"
+          + " (default: ${DEFAULT-VALUE}).")
+  LossType lossType;
 
   @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
       description = "Divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
@@ -115,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
   double temperature;
 
-  @Option(names = "--dynamic-sampling", description = "DAPO's dynamic sampling (verl's"
+  @Option(names = "--dynamic-sampling", arity = "0..1", description = "DAPO's dynamic sampling (verl's"
       + " filter_groups): drop groups whose rewards are all equal and roll out more questions until"
       + " --questions-per-step groups have variance (default: off, the paper's recipe).")
   boolean dynamicSampling;
@@ -125,7 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
       + " what it has (default: ${DEFAULT-VALUE}).")
   int maxNumGenBatches;
 
-  @Option(names = "--pass-rate-filter", description = "Skip, for one pass over the data, a question"
+  @Option(names = "--pass-rate-filter", arity = "0..1", description = "Skip, for one pass over the data, a question"
       + " whose latest group all passed (answer F1 >= 0.5) (default: off, the paper's recipe).")
   boolean passRateFilter;
 
@@ -133,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Response budget in tokens, search results included (default: ${DEFAULT-VALUE}).")
   int maxCompletion;
 
-  @Option(names = "--max-tool-calls", defaultValue = "8", description = "Searches per response at most (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-tool-calls", defaultValue = "8", description = "Tool calls per response at most, all tools together (default: ${DEFAULT-VALUE}).")
   int maxCalls;
 
   @Option(names = "--topk", defaultValue = "5", description = "Passages per search (default: ${DEFAULT-VALUE}).")
@@ -142,8 +161,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--micro-batch", defaultValue = "8", description = "Rollouts per forward pass (default: ${DEFAULT-VALUE}).")
   int microBatch;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
-  long seed;
+  @Mixin
+  SharedOptions.Seed seed = new SharedOptions.Seed();
 
   @Option(names = "--checkpoint-every", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
   int checkpointEvery;
@@ -158,30 +177,23 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Kernels kernels = Devices.open(device);
+    toolOptions.names(spec.commandLine());
+    Path model = this.model.dir;
+    Kernels kernels = device.open();
     Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
     Qwen2Config config = Qwen2Config.read(model.resolve("config.json"));
     Set<Integer> eos = StopTokens.of(model, config, tok);
     int pad = tok.findId("<|endoftext|>") >= 0 ? tok.findId("<|endoftext|>") : eos.iterator().next();
-    ChatTemplate template = switch (chat) {
-      case "chatml" -> ChatTemplate.chatml(null);
-      case "qwen3" -> ChatTemplate.qwen3();
-      default -> throw new IllegalArgumentException("--chat-template: chatml or qwen3, got " + chat);
-    };
-    PromptTemplate promptTemplate = switch (prompt) {
-      case "instructed" -> PromptTemplate.instructed(template);
-      case "bare" -> new PromptTemplate(template, null);
-      default -> throw new IllegalArgumentException("--prompt: instructed or bare, got " + prompt);
-    };
+    ChatTemplate template = chat.template();
     List<QaExample> trainSet = QaFormat.readAll(train, OnMalformed.FAIL);
     List<QaExample> devSet = dev == null ? List.of() : QaFormat.readAll(dev, OnMalformed.FAIL);
     devSet = devSet.subList(0, Math.min(evalQuestions, devSet.size()));
     GrpoConfig c = GrpoConfig.paper().withSteps(steps).withBatch(questions, generations)
         .withOptimizer(learningRate, warmup, weightDecay, maxGradNorm)
         .withObjective(beta, epsilon, epsilonHigh == null ? epsilon : epsilonHigh,
-            LossType.parse(lossType), scaleRewards, iterations)
+            lossType, scaleRewards, iterations)
         .withRollout(temperature, maxCompletion, maxCalls, microBatch)
-        .withRun(seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps)
+        .withRun(seed.seed, checkpointEvery, evalEvery > 0 ? evalEvery : devSet.isEmpty() ? 0 : steps)
         .withDynamicSampling(dynamicSampling).withMaxNumGenBatches(maxNumGenBatches)
         .withPassRateFilter(passRateFilter);
     Files.createDirectories(out);
@@ -191,19 +203,27 @@ public final class TrainCommand implements Callable<Integer> {
         c.steps(), c.questionsPerStep(), c.numGenerations(), model, trainSet.size(), devSet.size(),
         c.dynamicSampling() ? "; dynamic sampling, " + c.maxNumGenBatches() + " rounds at most" : "",
         c.passRateFilter() ? "; pass-rate filter" : "");
-    try (Searcher searcher = Searcher.open(index)) {
-      GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, new SearchTool(searcher, topK),
-          promptTemplate, eos, Reward.RESEARCH, save, pad, log);
-      WeightPrecision refPrecision = WeightPrecision.parse(referenceWeights);
-      if (refPrecision != WeightPrecision.F32) {
-        trainer.withReference(() -> load(kernels, refPrecision));
+    try (Searcher searcher = Searcher.open(index.dir)) {
+      Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
+      try {
+        PromptTemplate promptTemplate = prompt == AgentPrompt.INSTRUCTED
+            ? PromptTemplate.instructed(template, tools) : new PromptTemplate(template, null);
+        Reward reward = Reward.research(ReSearchReward.FORMAT_ONLY, FormatRule.of(tools));
+        if (!tools.searchOnly()) log.printf("tools: %s%n", String.join(", ", tools.names()));
+        GrpoTrainer trainer = new GrpoTrainer(kernels, c, out, tok, tools, promptTemplate, eos,
+            reward, save, pad, TrainingProgress.grpo(log));
+        if (referenceWeights != WeightPrecision.F32) {
+          trainer.withReference(() -> load(kernels, referenceWeights));
+        }
+        GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
+        log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
+            r.lastReward());
+        if (r.evalBefore() != null) summary("dev before", r.evalBefore());
+        if (r.evalAfter() != null) summary("dev after", r.evalAfter());
+        r.model().close();
+      } finally {
+        ToolOptions.close(tools);
       }
-      GrpoTrainer.Result r = trainer.run(() -> load(kernels), trainSet, devSet);
-      log.printf("reward %.3f (first step of this run) -> %.3f (last)%n", r.firstReward(),
-          r.lastReward());
-      if (r.evalBefore() != null) summary("dev before", r.evalBefore());
-      if (r.evalAfter() != null) summary("dev after", r.evalAfter());
-      r.model().close();
     }
     log.println("metrics: " + out.resolve("metrics.jsonl") + "; checkpoints: " + out.resolve("checkpoints"));
     return 0;
@@ -215,14 +235,19 @@ public final class TrainCommand implements Callable<Integer> {
 
   private Qwen2Model load(Kernels kernels, WeightPrecision precision) {
     try {
-      return Qwen2Model.load(kernels, model, precision);
+      return Qwen2Model.load(kernels, model.dir, precision);
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot load the initial model from " + model, e);
+      throw new java.io.UncheckedIOException("cannot load the initial model from " + model.dir, e);
     }
   }
 
+  /** A dev summary line; with more tools than search, each tool's calls per response after it. */
   private void summary(String name, Evaluation.Summary s) {
-    log.printf("%-11s EM %.3f  F1 %.3f  reward %.3f  well-formed %.0f%%  searches %.2f%n", name,
-        s.exactMatch(), s.f1(), s.reward(), 100 * s.wellFormed(), s.searches());
+    StringBuilder perTool = new StringBuilder();
+    if (s.callsByTool().size() > 1) {
+      s.callsByTool().forEach((t, c) -> perTool.append(String.format("  %s %.2f", t, c)));
+    }
+    log.printf("%-11s EM %.3f  F1 %.3f  reward %.3f  well-formed %.0f%%  searches %.2f%s%n", name,
+        s.exactMatch(), s.f1(), s.reward(), 100 * s.wellFormed(), s.searches(), perTool);
   }
 }

@@ -1,10 +1,13 @@
 package org.research4j.grpo.eval;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntConsumer;
+import org.research4j.grpo.reward.FormatRule;
 import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -23,41 +26,68 @@ public final class Evaluation {
   public record Outcome(QaExample question, Rollout rollout, ReSearchReward.Score score) {}
 
   /**
-   * Means over a set of outcomes. {@code responseTokens} counts every token after the prompt
-   * (tool results included); {@code generatedTokens} only those the model drew.
+   * Means over a set of outcomes. {@code searches} counts the calls of every tool (with the search
+   * tool alone, the searches); {@code callsByTool} splits them by tool, for the tools the
+   * responses attribute their calls to (empty when none does). {@code responseTokens} counts every
+   * token after the prompt (tool results included); {@code generatedTokens} only those the model
+   * drew.
    */
   public record Summary(int count, double exactMatch, double f1, double reward, double wellFormed,
-      double searches, double responseTokens, double generatedTokens) {
+      double searches, double responseTokens, double generatedTokens,
+      Map<String, Double> callsByTool) {
+
+    public Summary {
+      callsByTool = Collections.unmodifiableMap(new LinkedHashMap<>(callsByTool));
+    }
+
+    /** A summary without calls by tool. */
+    public Summary(int count, double exactMatch, double f1, double reward, double wellFormed,
+        double searches, double responseTokens, double generatedTokens) {
+      this(count, exactMatch, f1, reward, wellFormed, searches, responseTokens, generatedTokens,
+          Map.of());
+    }
 
     static Summary of(List<Outcome> outcomes) {
       int n = outcomes.size();
       double em = 0, f1 = 0, reward = 0, ok = 0, searches = 0, length = 0, generated = 0;
+      Map<String, Double> byTool = new LinkedHashMap<>();
       for (Outcome o : outcomes) {
         em += o.score().exactMatch();
         f1 += o.score().f1();
         reward += o.score().reward();
         ok += o.score().verdict().wellFormed() ? 1 : 0;
         searches += o.rollout().toolCalls();
+        o.rollout().callsByTool().forEach((t, c) -> byTool.merge(t, (double) c, Double::sum));
         length += o.rollout().response().length;
         for (boolean t : o.rollout().trained()) generated += t ? 1 : 0;
       }
       double d = Math.max(1, n);
+      byTool.replaceAll((t, c) -> c / d);
       return new Summary(n, em / d, f1 / d, reward / d, ok / d, searches / d, length / d,
-          generated / d);
+          generated / d, byTool);
     }
   }
 
-  /** The agent, scored strictly (the reward's reading of the answer). */
+  /**
+   * The agent, scored strictly (the reward's reading of the answer) under the format rule of the
+   * engine's tools.
+   */
   public static List<Outcome> run(RolloutEngine engine, RolloutEngine.Config config,
       PromptTemplate template, Tokenizer tok, List<QaExample> questions, int batchSize,
       IntConsumer progress) {
-    return run(agent(engine, config, template, tok), Scoring.STRICT, questions, batchSize,
-        progress);
+    return run(agent(engine, config, template, tok), Scoring.STRICT,
+        FormatRule.of(engine.tools()), questions, batchSize, progress);
   }
 
-  /** {@code method} on {@code questions}, {@code batchSize} at a time. */
+  /** {@code method} on {@code questions}, {@code batchSize} at a time (the paper's format rule). */
   public static List<Outcome> run(QaMethod method, Scoring scoring, List<QaExample> questions,
       int batchSize, IntConsumer progress) {
+    return run(method, scoring, FormatRule.SEARCH, questions, batchSize, progress);
+  }
+
+  /** {@code method} on {@code questions}, {@code batchSize} at a time, under {@code rule}. */
+  public static List<Outcome> run(QaMethod method, Scoring scoring, FormatRule rule,
+      List<QaExample> questions, int batchSize, IntConsumer progress) {
     if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     List<Outcome> out = new ArrayList<>(questions.size());
     for (int i = 0; i < questions.size(); i += batchSize) {
@@ -65,7 +95,7 @@ public final class Evaluation {
       List<Rollout> rollouts = method.respond(batch);
       for (int j = 0; j < batch.size(); j++) {
         Rollout r = rollouts.get(j);
-        out.add(new Outcome(batch.get(j), r, scoring.score(r, batch.get(j).goldenAnswers())));
+        out.add(new Outcome(batch.get(j), r, scoring.score(r, batch.get(j).goldenAnswers(), rule)));
       }
       progress.accept(out.size());
     }

@@ -38,9 +38,14 @@ public final class SelfConsistency implements QaMethod {
       }
       Rollout chosen = vote(responses);
       int calls = 0;
-      for (Rollout r : responses) calls += r.toolCalls();
+      Map<String, Integer> byTool = new LinkedHashMap<>();
+      for (Rollout r : responses) {
+        calls += r.toolCalls();
+        r.callsByTool().forEach((t, c) -> byTool.merge(t, c, Integer::sum));
+      }
+      if (byTool.values().stream().mapToInt(Integer::intValue).sum() != calls) byTool.clear();
       out.add(new Rollout(chosen.prompt(), chosen.response(), chosen.trained(), chosen.text(),
-          chosen.finished(), calls));
+          chosen.finished(), calls, byTool));
     }
     return out;
   }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.Scoring;
+import org.research4j.grpo.reward.FormatRule;
 
 /**
  * The LLM-as-judge score (LJ) of a method's outcomes: each outcome's answer, read as exact match
@@ -15,10 +16,16 @@ import org.research4j.grpo.eval.Scoring;
 public record JudgedScores(List<LlmJudge.Verdict> verdicts, double all, Map<String, Double> byType) {
 
   public static JudgedScores of(LlmJudge judge, List<Evaluation.Outcome> outcomes) {
+    return of(judge, outcomes, FormatRule.SEARCH);
+  }
+
+  /** As {@link #of(LlmJudge, List)}, the answers read under {@code rule} (the agent's tools). */
+  public static JudgedScores of(LlmJudge judge, List<Evaluation.Outcome> outcomes,
+      FormatRule rule) {
     List<LlmJudge.Item> items = new ArrayList<>(outcomes.size());
     for (Evaluation.Outcome o : outcomes) {
       items.add(new LlmJudge.Item(o.question().question(), o.question().goldenAnswers(),
-          Scoring.read(o.rollout().text())));
+          Scoring.read(o.rollout().text(), rule)));
     }
     List<LlmJudge.Verdict> v = judge.judge(items);
     Map<String, double[]> groups = new TreeMap<>();

@@ -11,7 +11,7 @@ package org.research4j.grpo.report;
  */
 public record MetricSeries(String key, double[] steps, double[] values, int nonFinite, double firstNonFiniteStep) {
   /** Below this many points a moving average is not shorter than the series; see {@link #defaultWindow}. */
-  static final int MIN_WINDOW = 5;
+  public static final int MIN_WINDOW = 5;
   /** A twentieth of a long run is still a few hundred steps; more would hide real changes. */
   static final int MAX_WINDOW = 50;
   /**

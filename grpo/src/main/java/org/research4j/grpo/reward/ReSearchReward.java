@@ -27,7 +27,13 @@ public final class ReSearchReward {
    */
   public static Score score(String response, boolean finished, List<String> golden,
       double formatOnly) {
-    ResponseFormat.Verdict v = ResponseFormat.check(response, finished);
+    return score(FormatRule.SEARCH, response, finished, golden, formatOnly);
+  }
+
+  /** As {@link #score(String, boolean, List, double)} under the format rule of a set of tools. */
+  public static Score score(FormatRule rule, String response, boolean finished,
+      List<String> golden, double formatOnly) {
+    ResponseFormat.Verdict v = rule.check(response, finished);
     if (!v.wellFormed()) return new Score(0, 0, 0, v);
     String answer = v.answer().orElseThrow();
     double f1 = AnswerMetrics.f1(answer, golden);

@@ -2,6 +2,7 @@ package org.research4j.grpo.reward;
 
 import java.util.List;
 import org.research4j.grpo.rollout.Rollout;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.search.flashrag.QaExample;
 
 /**
@@ -16,8 +17,16 @@ public interface Reward {
 
   /** The paper's reward with {@code formatOnly} for a well-formed wrong answer. */
   static Reward research(double formatOnly) {
+    return research(formatOnly, FormatRule.SEARCH);
+  }
+
+  /**
+   * The paper's reward under the format rule of a set of tools ({@link FormatRule#of(Tools)}):
+   * any registered tool's call and result blocks are well formed.
+   */
+  static Reward research(double formatOnly, FormatRule rule) {
     return (rollout, golden) ->
-        ReSearchReward.score(rollout.text(), rollout.finished(), golden, formatOnly);
+        ReSearchReward.score(rule, rollout.text(), rollout.finished(), golden, formatOnly);
   }
 
   ReSearchReward.Score score(Rollout rollout, List<String> golden);
@@ -34,7 +43,10 @@ public interface Reward {
    * This reward plus {@code weight} times the share of the question's hops whose answer came back
    * in some search result of a well-formed response: a step-wise retrieval reward in the manner of
    * StepSearch's information gain, denser than the final F1. Questions without hops metadata earn
-   * the base reward alone; so does a malformed response.
+   * the base reward alone; so does a malformed response. Every {@code <result>} block counts, so
+   * with the code tool registered a program's output that holds a computation hop's answer counts
+   * too. The wrapper forwards both {@code score} methods; {@code Reward} has no other instance
+   * method to forward.
    */
   default Reward withRetrievalBonus(double weight) {
     if (!(weight >= 0)) throw new IllegalArgumentException("retrieval bonus weight must be >= 0");

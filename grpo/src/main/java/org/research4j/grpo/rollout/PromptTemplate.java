@@ -2,6 +2,8 @@ package org.research4j.grpo.rollout;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.research4j.grpo.tool.Tool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.transformer.tokenizer.ChatMessage;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 
@@ -10,6 +12,9 @@ import org.research4j.transformer.tokenizer.ChatTemplate;
  * and the assistant turn left open. {@link #instructed} tells an instruction-tuned model the
  * ReSearch format in a system turn, as the paper's prompt does; {@link #bare} gives the question
  * alone, for a model that learned the format in training (the embedded demo's from-scratch model).
+ * {@link #instructed(ChatTemplate, Tools)} lists the registered tools, each in its own words
+ * ({@link Tool#activity}, {@link Tool#instruction}); with the search tool alone that is the paper's
+ * {@link #INSTRUCTION}, word for word.
  */
 public record PromptTemplate(ChatTemplate chat, String system) {
 
@@ -22,6 +27,30 @@ public record PromptTemplate(ChatTemplate chat, String system) {
 
   public static PromptTemplate instructed(ChatTemplate chat) {
     return new PromptTemplate(chat, INSTRUCTION);
+  }
+
+  /** The instructed prompt for a set of tools: {@link #instruction(Tools)} as the system turn. */
+  public static PromptTemplate instructed(ChatTemplate chat, Tools tools) {
+    return new PromptTemplate(chat, instruction(tools));
+  }
+
+  /**
+   * The system turn that explains the format with these tools: what the assistant does (reasoning
+   * and each tool's activity), the think tags, each tool's instruction in registration order, and
+   * the answer tags.
+   */
+  public static String instruction(Tools tools) {
+    List<String> activities = new ArrayList<>(List.of("reasoning"));
+    StringBuilder how = new StringBuilder();
+    for (Tool t : tools.list()) {
+      activities.add(t.activity());
+      how.append(' ').append(t.instruction());
+    }
+    String doing = String.join(", ", activities.subList(0, activities.size() - 1)) + " and "
+        + activities.getLast();
+    return "You are a helpful assistant that answers questions by " + doing + "."
+        + " Think inside <think> </think>." + how
+        + " Give the final answer inside <answer> </answer>, as \\boxed{answer}.";
   }
 
   public static PromptTemplate bare() {

@@ -2,9 +2,12 @@ package org.research4j.grpo.rollout;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.research4j.grpo.tool.Tool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.transformer.generate.Generator;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.generate.Session;
@@ -15,16 +18,18 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
  * Generates tool-interleaved responses for a batch of prompts (docs/ARCHITECTURE.md, "From a
- * question to a gradient"): every sequence generates until the tool's closing call tag or EOS; the
- * sequences that called the tool have their queries served in one batch, the results appended
- * inside the result tags, and generation resumes on the same KV cache; until every sequence has
- * ended or run out of room.
+ * question to a gradient"): every sequence generates until a registered tool's closing call tag or
+ * EOS; the sequences that called a tool have their inputs served in one batch per tool, the
+ * results appended inside that tool's result tags, and generation resumes on the same KV cache;
+ * until every sequence has ended or run out of room. The engine knows tools only through {@link
+ * Tools}: a new tool needs no change here.
  */
 public final class RolloutEngine {
 
   /**
    * @param maxResponseTokens the response budget, tool results included (the paper's only cap)
-   * @param maxToolCalls a cap on calls per response; a call past it ends the response unfinished
+   * @param maxToolCalls a cap on calls per response, all tools together; a call past it ends the
+   *     response unfinished
    */
   public record Config(int maxResponseTokens, int maxToolCalls, SamplingConfig sampling) {
     public Config {
@@ -48,7 +53,10 @@ public final class RolloutEngine {
      */
     default void generated(int seq, String text) {}
 
-    /** The tool answered sequence {@code seq}'s call {@code input} with {@code inserted} (tags included). */
+    /**
+     * A tool (any registered one) answered sequence {@code seq}'s call {@code input} with {@code
+     * inserted} (that tool's result tags included).
+     */
     default void toolResult(int seq, String input, String inserted) {}
 
     /** True ends sequence {@code seq} now, unfinished (its reader has gone); asked after every step. */
@@ -59,18 +67,30 @@ public final class RolloutEngine {
 
   private final Generator generator;
   private final Tokenizer tokenizer;
-  private final Tool tool;
+  private final Tools tools;
   private final Set<Integer> eos;
-  private final int[] resultOpen;
-  private final int[] resultClose;
+  private final Map<Tool, int[]> resultOpen = new LinkedHashMap<>();
+  private final Map<Tool, int[]> resultClose = new LinkedHashMap<>();
 
+  /** The paper's engine: one tool (search). */
   public RolloutEngine(Qwen2Model model, Tokenizer tokenizer, Tool tool, Set<Integer> eos) {
+    this(model, tokenizer, Tools.of(tool), eos);
+  }
+
+  public RolloutEngine(Qwen2Model model, Tokenizer tokenizer, Tools tools, Set<Integer> eos) {
     this.generator = new Generator(model, ids -> tokenizer.decode(ids));
     this.tokenizer = tokenizer;
-    this.tool = tool;
+    this.tools = tools;
     this.eos = Set.copyOf(eos);
-    this.resultOpen = tokenizer.encode(tool.resultOpen());
-    this.resultClose = tokenizer.encode(tool.resultClose());
+    for (Tool t : tools.list()) {
+      resultOpen.put(t, tokenizer.encode(t.resultOpen()));
+      resultClose.put(t, tokenizer.encode(t.resultClose()));
+    }
+  }
+
+  /** The registered tools. */
+  public Tools tools() {
+    return tools;
   }
 
   public List<Rollout> run(List<int[]> prompts, Config config) {
@@ -89,15 +109,17 @@ public final class RolloutEngine {
     if (sampling != null && sampling.size() != n) {
       throw new IllegalArgumentException(sampling.size() + " sampling configs for " + n + " prompts");
     }
+    List<String> callCloses = tools.callCloses();
     List<SamplingConfig> perSequence = new ArrayList<>(n);
     for (int s = 0; s < n; s++) {
       perSequence.add((sampling == null ? config.sampling() : sampling.get(s))
-          .withStopStrings(List.of(tool.callClose())).withStopTokenIds(eos));
+          .withStopStrings(callCloses).withStopTokenIds(eos));
     }
     int[] told = new int[n];
     List<List<int[]>> toolSpans = new ArrayList<>(n);
     for (int i = 0; i < n; i++) toolSpans.add(new ArrayList<>());
     int[] calls = new int[n];
+    int[][] callsByTool = new int[n][tools.size()];
     boolean[] finished = new boolean[n];
     boolean[] done = new boolean[n];
     Session opened = sampling == null
@@ -107,24 +129,29 @@ public final class RolloutEngine {
       session.run(config.maxResponseTokens(), listener::cancelled);
       while (true) {
         List<Integer> calling = new ArrayList<>();
+        List<Integer> calledTool = new ArrayList<>();
         List<String> queries = new ArrayList<>();
         for (int s = 0; s < n; s++) {
           if (done[s]) continue;
           Stop stop = session.stop(s);
           told[s] = tell(listener, session, s, told[s], stop.reason() == StopReason.EOS);
           if (stop.reason() == StopReason.STOP_STRING && calls[s] < config.maxToolCalls()) {
+            Tool tool = tools.byCallClose(stop.stopString());
             calling.add(s);
-            queries.add(lastCall(responseText(session, s)));
+            calledTool.add(tools.list().indexOf(tool));
+            queries.add(lastCall(responseText(session, s), tool));
           } else {
             done[s] = true;
             finished[s] = stop.reason() == StopReason.EOS;
           }
         }
         if (calling.isEmpty()) break;
-        List<String> results = tool.call(queries);
+        List<String> results = dispatch(calledTool, queries);
         for (int i = 0; i < calling.size(); i++) {
           int s = calling.get(i);
-          int[] inserted = concat(resultOpen, tokenizer.encode(results.get(i), true), resultClose);
+          Tool tool = tools.list().get(calledTool.get(i));
+          int[] inserted = concat(resultOpen.get(tool), tokenizer.encode(results.get(i), true),
+              resultClose.get(tool));
           if (session.room(s) <= inserted.length) {
             done[s] = true; // no room for the result and an answer after it: cut off
             continue;
@@ -136,6 +163,7 @@ public final class RolloutEngine {
           told[s] = session.length(s);
           session.resume(s);
           calls[s]++;
+          callsByTool[s][calledTool.get(i)]++;
         }
         session.run(config.maxResponseTokens(), listener::cancelled);
       }
@@ -148,7 +176,9 @@ public final class RolloutEngine {
         for (int[] span : toolSpans.get(s)) Arrays.fill(trained, span[0], span[1], false);
         int textEnd = finished[s] ? response.length - 1 : response.length;
         String text = tokenizer.decode(Arrays.copyOf(response, textEnd));
-        out.add(new Rollout(prompts.get(s), response, trained, text, finished[s], calls[s]));
+        Map<String, Integer> byTool = new LinkedHashMap<>();
+        for (int t = 0; t < tools.size(); t++) byTool.put(tools.names().get(t), callsByTool[s][t]);
+        out.add(new Rollout(prompts.get(s), response, trained, text, finished[s], calls[s], byTool));
       }
       return out;
     }
@@ -168,8 +198,35 @@ public final class RolloutEngine {
     return tokenizer.decode(Arrays.copyOfRange(all, session.promptLength(s), all.length));
   }
 
+  /**
+   * Serves the calls of one round: the inputs of each tool go to it in one batch (tools in
+   * registration order); the outputs come back in the order of the calls.
+   */
+  private List<String> dispatch(List<Integer> calledTool, List<String> inputs) {
+    String[] out = new String[inputs.size()];
+    for (int t = 0; t < tools.size(); t++) {
+      List<Integer> mine = new ArrayList<>();
+      List<String> batch = new ArrayList<>();
+      for (int i = 0; i < inputs.size(); i++) {
+        if (calledTool.get(i) == t) {
+          mine.add(i);
+          batch.add(inputs.get(i));
+        }
+      }
+      if (batch.isEmpty()) continue;
+      Tool tool = tools.list().get(t);
+      List<String> results = tool.call(batch);
+      if (results.size() != batch.size()) {
+        throw new IllegalStateException("tool " + tool.name() + " answered " + results.size()
+            + " of " + batch.size() + " calls");
+      }
+      for (int k = 0; k < mine.size(); k++) out[mine.get(k)] = results.get(k);
+    }
+    return List.of(out);
+  }
+
   /** The text of the last call: between the last opening and the closing call tag. */
-  private String lastCall(String text) {
+  private static String lastCall(String text, Tool tool) {
     int close = text.lastIndexOf(tool.callClose());
     int open = text.lastIndexOf(tool.callOpen(), close);
     return open < 0 || close < 0 ? "" : text.substring(open + tool.callOpen().length(), close);

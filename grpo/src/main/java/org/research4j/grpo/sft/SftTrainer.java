@@ -2,18 +2,14 @@ package org.research4j.grpo.sft;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
-import me.tongfei.progressbar.ProgressBar;
 import org.research4j.grpo.run.MetricsLog;
-import org.research4j.grpo.run.RunCheckpoints;
-import org.research4j.grpo.run.StepProgress;
+import org.research4j.grpo.run.TrainingListener;
+import org.research4j.grpo.run.TrainingRun;
 import org.research4j.kernels.Kernels;
 import org.research4j.tensor.AdamW;
 import org.research4j.tensor.GradClip;
@@ -24,7 +20,8 @@ import org.research4j.transformer.model.Qwen2Model;
 
 /**
  * Next-token training with a loss mask: AdamW, warm-up and cosine schedule, global-norm clipping,
- * a metrics line per step, resumable checkpoints. A run directory that already holds a checkpoint
+ * a metrics line per step, resumable checkpoints (the {@link TrainingRun} skeleton), progress and
+ * notes to a {@link TrainingListener}. A run directory that already holds a checkpoint
  * continues from it, with the same batches it would have drawn uninterrupted (batch {@code s} is
  * drawn from a generator seeded by {@code (seed, s)}).
  */
@@ -34,7 +31,7 @@ public final class SftTrainer {
   private final Path runDir;
   private final CheckpointWriter.Options modelOptions;
   private final int padId;
-  private final PrintStream log;
+  private final TrainingListener listener;
   private final CopyProbe copyProbe;
   private final int copyEvery;
 
@@ -46,19 +43,19 @@ public final class SftTrainer {
       double devLossBefore, double devLossAfter, double copyBefore, double copyAfter) {}
 
   public SftTrainer(Kernels kernels, SftConfig config, Path runDir,
-      CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
-    this(kernels, config, runDir, modelOptions, padId, log, null, 0);
+      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
+    this(kernels, config, runDir, modelOptions, padId, listener, null, 0);
   }
 
   private SftTrainer(Kernels kernels, SftConfig config, Path runDir,
-      CheckpointWriter.Options modelOptions, int padId, PrintStream log, CopyProbe copyProbe,
-      int copyEvery) {
+      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener,
+      CopyProbe copyProbe, int copyEvery) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
     this.modelOptions = modelOptions;
     this.padId = padId;
-    this.log = log;
+    this.listener = listener;
     this.copyProbe = copyProbe;
     this.copyEvery = copyEvery;
   }
@@ -73,7 +70,7 @@ public final class SftTrainer {
    */
   public SftTrainer withCopyProbe(CopyProbe probe, int every) {
     if (every < 0) throw new IllegalArgumentException("SftTrainer: copy probe every " + every);
-    return new SftTrainer(kernels, config, runDir, modelOptions, padId, log, probe, every);
+    return new SftTrainer(kernels, config, runDir, modelOptions, padId, listener, probe, every);
   }
 
   /**
@@ -92,76 +89,86 @@ public final class SftTrainer {
    */
   public Result runUntil(int lastStep, Supplier<Qwen2Model> fresh, List<SftExample> train,
       List<SftExample> dev) throws IOException {
-    int end = Math.min(lastStep, config.steps());
     if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
-    Files.createDirectories(runDir);
-    RunCheckpoints checkpoints = new RunCheckpoints(runDir, 2);
-    Optional<RunCheckpoints.Saved> saved = checkpoints.latest();
-    Qwen2Model model = saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : fresh.get();
-    int start = saved.map(RunCheckpoints.Saved::step).orElse(0);
-    if (saved.isPresent()) {
-      log.printf("resuming from %s (step %d of %d)%n", saved.get().dir(), start, config.steps());
-    }
     AdamW.Config adam = AdamW.Config.of(config.learningRate()).withWeightDecay(config.weightDecay())
-        .withBetas(0.9f, 0.95f);
-    try (Tape tape = new Tape(kernels);
-        AdamW opt = new AdamW(model.parameters(), adam);
-        // a fresh start drops everything, the step-0 line of a run killed before its first save too
-        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"),
-            start == 0 ? -1 : start)) {
-      if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
-      double devBefore = devLoss(tape, model, dev);
-      double copyBefore = copy(tape, model);
-      if (copyProbe != null && start == 0) {
+        .withBetas(config.adamBeta1(), config.adamBeta2());
+    TrainingRun run = new TrainingRun(kernels, runDir, modelOptions, "train", config.steps(),
+        config.checkpointEvery(), listener);
+    return run.run(lastStep, fresh, adam, new Steps(train, dev));
+  }
+
+  /** The supervised steps inside the {@link TrainingRun} skeleton. */
+  private final class Steps implements TrainingRun.Loop<Result> {
+    private final List<SftExample> train;
+    private final List<SftExample> dev;
+    private double devBefore;
+    private double copyBefore;
+    private double first = Double.NaN;
+    private double last = Double.NaN;
+    private long t0;
+    private long tokens;
+    private Batch batch;
+    private float lr;
+    private double norm;
+
+    Steps(List<SftExample> train, List<SftExample> dev) {
+      this.train = train;
+      this.dev = dev;
+    }
+
+    @Override
+    public void begin(TrainingRun.Session run) throws IOException {
+      devBefore = devLoss(run.tape(), run.model(), dev);
+      copyBefore = copy(run.tape(), run.model());
+      if (copyProbe != null && run.start() == 0) {
         ObjectNode m = MetricsLog.line().put("step", 0).put("copy_acc", copyBefore);
         if (!Double.isNaN(devBefore)) m.put("dev_loss", devBefore);
-        metrics.write(m);
+        run.metrics().write(m);
       }
-      double first = Double.NaN;
-      double last = Double.NaN;
-      long t0 = System.nanoTime();
-      long tokens = 0;
-      try (ProgressBar bar = StepProgress.of("train", config.steps(), start)) {
-        for (int step = start + 1; step <= end; step++) {
-          Batch batch = sample(train, step);
-          float lr = config.learningRateAt(step);
-          tape.reset();
-          model.parameters().zeroGrad();
-          Tensor loss = model.loss(tape.ops(), tape.ints(batch.ids(), batch.batchSize(), batch.seqLen()),
-              tape.ints(batch.targets(), batch.batchSize(), batch.seqLen()));
-          tape.backward(loss);
-          double norm = GradClip.globalNorm(model.parameters());
-          opt.step(lr, GradClip.coefficient(norm, config.maxGradNorm()));
-          double l = loss.item();
-          if (!Double.isFinite(l)) {
-            throw new IllegalStateException("loss is " + l + " at step " + step
-                + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
-          }
-          if (step == start + 1) first = l;
-          last = l;
-          tokens += batch.trainedTokens();
-          double secs = (System.nanoTime() - t0) / 1e9;
-          ObjectNode m = MetricsLog.line().put("step", step).put("loss", l).put("lr", lr)
-              .put("grad_norm", norm).put("tokens", batch.trainedTokens())
-              .put("tokens_per_s", tokens / Math.max(secs, 1e-9));
-          if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
-            m.put("dev_loss", devLoss(tape, model, dev));
-          }
-          if (copyProbe != null && (copyEvery > 0 ? step % copyEvery == 0
-              : config.evalEvery() > 0 && step % config.evalEvery() == 0)) {
-            m.put("copy_acc", copy(tape, model));
-          }
-          metrics.write(m);
-          bar.stepTo(step);
-          bar.setExtraMessage(String.format("loss %.3f", l));
-          if (step % config.checkpointEvery() == 0 || step == end) {
-            checkpoints.save(step, model, modelOptions, opt, MetricsLog.line());
-          }
-        }
+      t0 = System.nanoTime();
+    }
+
+    @Override
+    public double train(TrainingRun.Session run, int step) {
+      Tape tape = run.tape();
+      Qwen2Model model = run.model();
+      batch = sample(train, step);
+      lr = config.learningRateAt(step);
+      tape.reset();
+      model.parameters().zeroGrad();
+      Tensor loss = model.loss(tape.ops(), tape.ints(batch.ids(), batch.batchSize(), batch.seqLen()),
+          tape.ints(batch.targets(), batch.batchSize(), batch.seqLen()));
+      tape.backward(loss);
+      norm = GradClip.globalNorm(model.parameters());
+      run.optimizer().step(lr, GradClip.coefficient(norm, config.maxGradNorm()));
+      double l = loss.item();
+      if (step == run.start() + 1) first = l;
+      last = l;
+      return l;
+    }
+
+    @Override
+    public ObjectNode metrics(TrainingRun.Session run, int step) {
+      tokens += batch.trainedTokens();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      ObjectNode m = MetricsLog.line().put("step", step).put("loss", last).put("lr", lr)
+          .put("grad_norm", norm).put("tokens", batch.trainedTokens())
+          .put("tokens_per_s", tokens / Math.max(secs, 1e-9));
+      if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
+        m.put("dev_loss", devLoss(run.tape(), run.model(), dev));
       }
-      double devAfter = devLoss(tape, model, dev);
-      return new Result(model, start, first, last, devBefore, devAfter, copyBefore,
-          copy(tape, model));
+      if (copyProbe != null && (copyEvery > 0 ? step % copyEvery == 0
+          : config.evalEvery() > 0 && step % config.evalEvery() == 0)) {
+        m.put("copy_acc", copy(run.tape(), run.model()));
+      }
+      return m;
+    }
+
+    @Override
+    public Result end(TrainingRun.Session run) {
+      double devAfter = devLoss(run.tape(), run.model(), dev);
+      return new Result(run.model(), run.start(), first, last, devBefore, devAfter, copyBefore,
+          copy(run.tape(), run.model()));
     }
   }
 

@@ -64,6 +64,17 @@ public final class RemoteSearchTool implements Tool {
     return "</result>";
   }
 
+  /** As {@link SearchTool}'s: the instructed prompt reads the same for either search tool. */
+  @Override
+  public String activity() {
+    return SearchTool.ACTIVITY;
+  }
+
+  @Override
+  public String instruction() {
+    return SearchTool.INSTRUCTION;
+  }
+
   /**
    * One batch request for all queries; a blank query gets no passages (the server refuses blank
    * queries). Fails with the server's status and body when it refuses.

@@ -12,6 +12,12 @@ import org.research4j.search.index.Searcher;
  * them (k = 5 in the paper).
  */
 public final class SearchTool implements Tool {
+  /** What the search tool lets the model do, in the instructed prompt's first sentence. */
+  public static final String ACTIVITY = "searching";
+  /** How the instructed prompt tells the model to search: the paper's words. */
+  public static final String INSTRUCTION = "To search, write a query inside <search> </search>;"
+      + " the results will appear inside <result> </result>. Search as often as you need.";
+
   private final Searcher searcher;
   private final int topK;
 
@@ -39,6 +45,16 @@ public final class SearchTool implements Tool {
   @Override
   public String resultClose() {
     return "</result>";
+  }
+
+  @Override
+  public String activity() {
+    return ACTIVITY;
+  }
+
+  @Override
+  public String instruction() {
+    return INSTRUCTION;
   }
 
   @Override

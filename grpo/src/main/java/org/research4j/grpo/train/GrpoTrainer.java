@@ -2,15 +2,13 @@ package org.research4j.grpo.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import me.tongfei.progressbar.ProgressBar;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.reward.ReSearchReward;
@@ -19,9 +17,10 @@ import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
 import org.research4j.grpo.run.MetricsLog;
-import org.research4j.grpo.run.RunCheckpoints;
-import org.research4j.grpo.run.StepProgress;
+import org.research4j.grpo.run.TrainingListener;
+import org.research4j.grpo.run.TrainingRun;
 import org.research4j.grpo.tool.Tool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.tensor.AdamW;
@@ -36,7 +35,8 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * questions, roll each out {@code G} times with the search tool in the loop, score every response,
  * turn rewards into group advantages, then update the policy {@code μ} times on those rollouts with
  * the clipped, KL-regularised per-token loss, accumulated over micro-batches, clipped to a global
- * norm, AdamW. A metrics line per step; resumable checkpoints. A run directory that already holds a
+ * norm, AdamW. A metrics line per step and resumable checkpoints (the {@link TrainingRun}
+ * skeleton), progress and notes to a {@link TrainingListener}. A run directory that already holds a
  * checkpoint continues from it: the question order ({@link QuestionStream}, its cursor saved with
  * the checkpoint) and the sampling seed of each step's rollout rounds depend only on the run seed
  * and the step, and the frozen reference is the initial policy, rebuilt by {@code initial}.
@@ -46,13 +46,13 @@ public final class GrpoTrainer {
   private final GrpoConfig config;
   private final Path runDir;
   private final Tokenizer tok;
-  private final Tool tool;
+  private final Tools tools;
   private final PromptTemplate template;
   private final Set<Integer> eos;
   private final Reward reward;
   private final CheckpointWriter.Options modelOptions;
   private final int padId;
-  private final PrintStream log;
+  private final TrainingListener listener;
   private Supplier<Qwen2Model> referenceModel;
 
   /** What a finished run reports; the eval summaries are null when evaluation is off. */
@@ -65,22 +65,34 @@ public final class GrpoTrainer {
       double flatGroups, double kl, double clipFraction, double loss, double gradNorm, float lr,
       double rolloutSeconds, double updateSeconds, int groupsSeen, int flatGroupsSeen,
       int groupsDropped, int extraRolloutRounds, int groupsTrained, double passRate,
-      int questionsSkipped) {}
+      int questionsSkipped, Map<String, Double> callsByTool) {}
 
+  /** The paper's trainer: one tool (search). */
   public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tool tool,
       PromptTemplate template, Set<Integer> eos, Reward reward,
-      CheckpointWriter.Options modelOptions, int padId, PrintStream log) {
+      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
+    this(kernels, config, runDir, tok, Tools.of(tool), template, eos, reward, modelOptions, padId,
+        listener);
+  }
+
+  /**
+   * A trainer whose policy may call any of {@code tools}; {@code reward} should use their format
+   * rule ({@link Reward#research(double, org.research4j.grpo.reward.FormatRule)}).
+   */
+  public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tools tools,
+      PromptTemplate template, Set<Integer> eos, Reward reward,
+      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
     this.tok = tok;
-    this.tool = tool;
+    this.tools = tools;
     this.template = template;
     this.eos = Set.copyOf(eos);
     this.reward = reward;
     this.modelOptions = modelOptions;
     this.padId = padId;
-    this.log = log;
+    this.listener = listener;
   }
 
   /**
@@ -107,74 +119,100 @@ public final class GrpoTrainer {
   public Result runUntil(int lastStep, Supplier<Qwen2Model> initial, List<QaExample> train,
       List<QaExample> dev) throws IOException {
     if (train.isEmpty()) throw new IllegalArgumentException("GRPO: no training questions");
-    int end = Math.min(lastStep, config.steps());
-    Files.createDirectories(runDir);
-    RunCheckpoints checkpoints = new RunCheckpoints(runDir, 2);
-    Optional<RunCheckpoints.Saved> saved = checkpoints.latest();
-    Qwen2Model policy = saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : initial.get();
-    int start = saved.map(RunCheckpoints.Saved::step).orElse(0);
-    QuestionStream questions = new QuestionStream(train.size(), config.seed(),
-        config.passRateFilter());
-    long signalGroups = 0; // groups with unequal rewards in steps 1..step; -1: not known
-    if (saved.isPresent()) {
-      log.printf("resuming from %s (step %d of %d)%n", saved.get().dir(), start, config.steps());
-      ObjectNode state = checkpoints.state(saved.get());
-      if (!questions.restore(state, (long) start * config.questionsPerStep())) {
-        log.printf("warning: the checkpoint was trained on %d questions, this run has %d; the"
-            + " question order does not continue the one it had%n",
-            state.path("train_questions").asInt(), train.size());
-      }
-      signalGroups = state.path("groups_with_variance").asLong(-1);
-    }
     AdamW.Config adam = AdamW.Config.of(config.learningRate())
-        .withWeightDecay(config.weightDecay()).withBetas(0.9f, 0.999f);
-    RolloutEngine engine = new RolloutEngine(policy, tok, tool, eos);
-    RolloutEngine.Config greedy = new RolloutEngine.Config(config.maxCompletionLength(),
-        config.maxToolCalls(), SamplingConfig.greedy());
-    Supplier<Qwen2Model> frozen = referenceModel != null ? referenceModel : initial;
-    try (Qwen2Model reference = config.beta() > 0 ? frozen.get() : null;
-        Tape tape = new Tape(kernels);
-        AdamW opt = new AdamW(policy.parameters(), adam);
-        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"), start)) {
-      if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
-      Evaluation.Summary before = null;
-      if (config.evalEvery() > 0 && !dev.isEmpty() && start == 0) {
+        .withWeightDecay(config.weightDecay()).withBetas(config.adamBeta1(), config.adamBeta2());
+    TrainingRun run = new TrainingRun(kernels, runDir, modelOptions, "grpo", config.steps(),
+        config.checkpointEvery(), listener);
+    return run.run(lastStep, initial, adam, new Steps(initial, train, dev));
+  }
+
+  /** The GRPO steps inside the {@link TrainingRun} skeleton. */
+  private final class Steps implements TrainingRun.Loop<Result> {
+    private final Supplier<Qwen2Model> initial;
+    private final List<QaExample> train;
+    private final List<QaExample> dev;
+    private final QuestionStream questions;
+    private final RolloutEngine.Config greedy = new RolloutEngine.Config(
+        config.maxCompletionLength(), config.maxToolCalls(), SamplingConfig.greedy());
+    private long signalGroups; // groups with unequal rewards in steps 1..step; -1: not known
+    private RolloutEngine engine;
+    private Qwen2Model reference;
+    private Evaluation.Summary before;
+    private Evaluation.Summary after;
+    private StepStats stats;
+    private double first = Double.NaN;
+    private double last = Double.NaN;
+
+    Steps(Supplier<Qwen2Model> initial, List<QaExample> train, List<QaExample> dev) {
+      this.initial = initial;
+      this.train = train;
+      this.dev = dev;
+      this.questions = new QuestionStream(train.size(), config.seed(), config.passRateFilter());
+    }
+
+    @Override
+    public void begin(TrainingRun.Session run) throws IOException {
+      if (run.resumed().isPresent()) {
+        ObjectNode state = run.resumed().get();
+        if (!questions.restore(state, (long) run.start() * config.questionsPerStep())) {
+          listener.note(String.format("warning: the checkpoint was trained on %d questions, this"
+              + " run has %d; the question order does not continue the one it had",
+              state.path("train_questions").asInt(), train.size()));
+        }
+        signalGroups = state.path("groups_with_variance").asLong(-1);
+      }
+      engine = new RolloutEngine(run.model(), tok, tools, eos);
+      Supplier<Qwen2Model> frozen = referenceModel != null ? referenceModel : initial;
+      reference = config.beta() > 0 ? frozen.get() : null;
+      if (config.evalEvery() > 0 && !dev.isEmpty() && run.start() == 0) {
         List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
         before = Evaluation.summary(outcomes);
-        metrics.write(evalLine(MetricsLog.line().put("step", 0), outcomes));
+        run.metrics().write(evalLine(MetricsLog.line().put("step", 0), outcomes));
       }
-      double first = Double.NaN;
-      double last = Double.NaN;
-      Evaluation.Summary after = before;
-      try (ProgressBar bar = StepProgress.of("grpo", config.steps(), start)) {
-        for (int step = start + 1; step <= end; step++) {
-          StepStats s = step(step, engine, policy, reference, tape, opt, train, questions);
-          if (signalGroups >= 0) signalGroups += s.groupsSeen() - s.flatGroupsSeen();
-          if (step == start + 1) first = s.reward();
-          last = s.reward();
-          ObjectNode line = line(s);
-          if (config.evalEvery() > 0 && !dev.isEmpty()
-              && (step % config.evalEvery() == 0 || step == config.steps())) {
-            List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
-            after = Evaluation.summary(outcomes);
-            evalLine(line, outcomes);
-          }
-          metrics.write(line);
-          bar.stepTo(step);
-          bar.setExtraMessage(String.format("reward %.3f  format %.0f%%  searches %.2f",
-              s.reward(), 100 * s.wellFormed(), s.searches()));
-          if (step % config.checkpointEvery() == 0 || step == end) {
-            ObjectNode state = MetricsLog.line().put("groups_with_variance", signalGroups);
-            questions.save(state);
-            checkpoints.save(step, policy, modelOptions, opt, state);
-          }
-        }
+      after = before;
+    }
+
+    @Override
+    public double train(TrainingRun.Session run, int step) {
+      stats = step(step, engine, run.model(), reference, run.tape(), run.optimizer(), train,
+          questions);
+      if (signalGroups >= 0) signalGroups += stats.groupsSeen() - stats.flatGroupsSeen();
+      if (step == run.start() + 1) first = stats.reward();
+      last = stats.reward();
+      return stats.loss();
+    }
+
+    @Override
+    public ObjectNode metrics(TrainingRun.Session run, int step) {
+      ObjectNode line = line(stats);
+      if (config.evalEvery() > 0 && !dev.isEmpty()
+          && (step % config.evalEvery() == 0 || step == config.steps())) {
+        List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
+        after = Evaluation.summary(outcomes);
+        evalLine(line, outcomes);
       }
-      if (end > start && signalGroups == 0) {
-        log.printf("steps 1-%d: every group of every step had equal rewards; the run had no"
-            + " policy-gradient signal%n", end);
+      return line;
+    }
+
+    @Override
+    public ObjectNode state() {
+      ObjectNode state = MetricsLog.line().put("groups_with_variance", signalGroups);
+      questions.save(state);
+      return state;
+    }
+
+    @Override
+    public Result end(TrainingRun.Session run) {
+      if (run.end() > run.start() && signalGroups == 0) {
+        listener.note(String.format("steps 1-%d: every group of every step had equal rewards; the"
+            + " run had no policy-gradient signal", run.end()));
       }
-      return new Result(policy, start, first, last, before, after);
+      return new Result(run.model(), run.start(), first, last, before, after);
+    }
+
+    @Override
+    public void close() {
+      if (reference != null) reference.close();
     }
   }
 
@@ -195,6 +233,8 @@ public final class GrpoTrainer {
     List<Double> all = new ArrayList<>(q * g);
     double f1 = 0, em = 0, ok = 0, searches = 0, length = 0, passed = 0;
     long trainedTotal = 0;
+    Map<String, Double> byTool = new LinkedHashMap<>();
+    for (String name : tools.names()) byTool.put(name, 0.0);
     int seen = 0, flat = 0, keptGroups = 0, skipped = 0, rounds = 0;
     while (true) {
       // After the first round, enough questions to fill the batch at the keep rate seen so far.
@@ -219,6 +259,7 @@ public final class GrpoTrainer {
           ok += sc.verdict().wellFormed() ? 1 : 0;
           pass += sc.f1() >= QuestionStream.PASS_F1 ? 1 : 0;
           searches += r.toolCalls();
+          r.callsByTool().forEach((t, c) -> byTool.merge(t, (double) c, Double::sum));
           length += r.response().length;
           trainedTotal += PolicyBatch.trainedTokens(r);
         }
@@ -244,22 +285,23 @@ public final class GrpoTrainer {
         : update(step, policy, reference, tape, opt, kept, rewards);
     long t2 = System.nanoTime();
     if (flat == seen) {
-      log.printf(config.dynamicSampling()
+      listener.note(String.format(config.dynamicSampling()
           ? "step %d: every group had equal rewards (%d groups in %d rollout rounds); no gradient"
-              + " this step, update skipped%n"
+              + " this step, update skipped"
           : "step %d: every group had equal rewards (%d groups); no policy-gradient signal this"
-              + " step (advantages all 0)%n", step, seen, rounds);
+              + " step (advantages all 0)", step, seen, rounds));
     }
     int n = all.size();
     double mean = 0;
     for (double r : all) mean += r / n;
     double var = 0;
     for (double r : all) var += (r - mean) * (r - mean) / n;
+    byTool.replaceAll((t, c) -> c / n);
     return new StepStats(step, mean, Math.sqrt(var), f1 / n, em / n, ok / n, searches / n,
         length / n, (double) trainedTotal / n, (double) flat / seen,
         u.kl(), u.clipFraction(), u.loss(), u.gradNorm(), config.learningRateAt(step),
         (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped);
+        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped, byTool);
   }
 
   /**
@@ -293,8 +335,9 @@ public final class GrpoTrainer {
         done -> {});
   }
 
+  /** A step's metrics line; {@code calls_TOOL} per registered tool after the paper's keys. */
   private static ObjectNode line(StepStats s) {
-    return MetricsLog.line().put("step", s.step()).put("reward", s.reward())
+    ObjectNode line = MetricsLog.line().put("step", s.step()).put("reward", s.reward())
         .put("reward_std", s.rewardStd()).put("f1", s.f1()).put("em", s.exactMatch())
         .put("well_formed", s.wellFormed()).put("searches", s.searches())
         .put("response_tokens", s.responseTokens()).put("trained_tokens", s.trainedTokens())
@@ -305,6 +348,8 @@ public final class GrpoTrainer {
         .put("groups_dropped", s.groupsDropped()).put("extra_rollout_rounds", s.extraRolloutRounds())
         .put("groups_trained", s.groupsTrained()).put("pass_rate", s.passRate())
         .put("questions_skipped", s.questionsSkipped());
+    s.callsByTool().forEach((t, c) -> line.put("calls_" + t, c));
+    return line;
   }
 
   /** The dev evaluation's scores and, where its questions record their hops, where they fail. */
@@ -313,7 +358,8 @@ public final class GrpoTrainer {
     line.put("eval_em", e.exactMatch()).put("eval_f1", e.f1()).put("eval_reward", e.reward())
         .put("eval_well_formed", e.wellFormed()).put("eval_searches", e.searches())
         .put("eval_response_tokens", e.responseTokens());
-    HopDiagnostics.summary(outcomes, tool::passage).rates().forEach((k, v) -> {
+    e.callsByTool().forEach((t, c) -> line.put("eval_calls_" + t, c));
+    HopDiagnostics.summary(outcomes, tools::passage).rates().forEach((k, v) -> {
       if (!v.isNaN() && !k.equals("hops") && !k.startsWith("hop")) line.put("eval_diag_" + k, v);
     });
     return line;

@@ -31,7 +31,8 @@ import picocli.CommandLine;
 /**
  * {@code research eval --judge-url}: a local judge that says yes to the questions about Kesto and
  * no to the rest gives LJ 0.5 on two questions, in the table's LJ column and the JSONL; without a
- * judge the column is absent; a judge URL without a model is named.
+ * judge the column is absent; with {@code --tools search,code} the column and the calls per tool
+ * are both there; a judge URL without a model is named.
  */
 class EvalJudgeTest {
   private record Run(int code, String out, String err) {}
@@ -43,6 +44,12 @@ class EvalJudgeTest {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     return new Run(SearchMain.execute(cl, args), out.toString(), err.toString());
+  }
+
+  private static List<String> iterable(java.util.Iterator<String> it) {
+    List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
   }
 
   @Test
@@ -109,6 +116,22 @@ class EvalJudgeTest {
       assertEquals("yes", first.get("lj_verdict").asText());
       assertEquals(0.5, rows.stream().filter(n -> n.has("summary") && n.get("type").asText().equals("all"))
           .findFirst().orElseThrow().get("lj").asDouble(), 1e-12);
+
+      // The judge with more tools than search: the LJ column, and calls per tool, both present.
+      Path toolsOut = dir.resolve("eval-tools.jsonl");
+      Run tools = run("eval", "--device", "cpu", "--model", model.toString(), "--index", dir.resolve("index").toString(),
+          "--qa", qa.toString(), "--methods", "research", "--max-new-tokens", "8", "--topk", "1",
+          "--tools", "search,code", "--prompt", "instructed",
+          "--judge-url", url, "--judge-model", "grader", "--out", toolsOut.toString());
+      assertEquals(0, tools.code(), tools.err());
+      String toolsAll = tools.out().lines().filter(l -> l.startsWith("research ") && l.contains(" all "))
+          .findFirst().orElseThrow();
+      assertEquals("0.500", toolsAll.trim().split("\\s+")[5], toolsAll);
+      assertTrue(tools.out().contains("LLM judge grader: 2 verdicts"), tools.out());
+      JsonNode toolsSummary = new ObjectMapper().readTree(Files.readAllLines(toolsOut).stream()
+          .filter(l -> l.contains("\"summary\"") && l.contains("\"type\":\"all\"")).findFirst().orElseThrow());
+      assertEquals(0.5, toolsSummary.get("lj").asDouble(), 1e-12);
+      assertEquals(List.of("search", "code"), List.copyOf(iterable(toolsSummary.get("calls").fieldNames())));
 
       Run plain = run("eval", "--device", "cpu", "--model", model.toString(), "--index", dir.resolve("index").toString(),
           "--qa", qa.toString(), "--methods", "naive-gen", "--max-new-tokens", "4");

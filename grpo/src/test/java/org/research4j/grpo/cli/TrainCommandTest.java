@@ -92,7 +92,7 @@ class TrainCommandTest {
     new CommandLine(plain).parseArgs(required);
     assertEquals(List.of(false, 4, false),
         List.of(plain.dynamicSampling, plain.maxNumGenBatches, plain.passRateFilter));
-    assertEquals("f32", plain.referenceWeights);
+    assertEquals(org.research4j.transformer.model.WeightPrecision.F32, plain.referenceWeights);
     TrainCommand on = new TrainCommand();
     new CommandLine(on).parseArgs(cmd(List.of(required), "--dynamic-sampling",
         "--max-num-gen-batches", "6", "--pass-rate-filter"));

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,6 +13,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.research4j.grpo.reward.ReSearchReward;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
@@ -94,9 +93,10 @@ class RolloutEngineTest {
 
     Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 128)
         .withTokenIds(null, List.of(eot));
-    SftConfig sft = new SftConfig(150, 4, trace.length(), 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
+    SftConfig sft = SftConfig.defaults().withSteps(150).withBatch(4, trace.length())
+        .withOptimizer(1e-2f, 10, 0f, 1f).withMinLrFraction(0.1f).withRun(5, 1000, 0);
     SftTrainer trainer = new SftTrainer(CPU, sft, dir, CheckpointWriter.Options.defaults(), 0,
-        new PrintStream(OutputStream.nullOutputStream()));
+        TrainingListener.NONE);
     try (Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5),
         List.of(trace), List.of()).model()) {
       RolloutEngine engine = new RolloutEngine(model, tok, tool, Set.of(eot));

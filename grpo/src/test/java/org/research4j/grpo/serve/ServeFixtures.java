@@ -1,8 +1,6 @@
 package org.research4j.grpo.serve;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.research4j.grpo.rollout.PromptTemplate;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.sft.SearchTraces;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
@@ -102,9 +101,10 @@ final class ServeFixtures {
             .getFirst();
         Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 128)
             .withTokenIds(null, List.of(eos));
-        SftConfig sft = new SftConfig(150, 4, trace.length(), 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
+        SftConfig sft = SftConfig.defaults().withSteps(150).withBatch(4, trace.length())
+            .withOptimizer(1e-2f, 10, 0f, 1f).withMinLrFraction(0.1f).withRun(5, 1000, 0);
         SftTrainer trainer = new SftTrainer(CPU, sft, dir.resolve("sft"), CheckpointWriter.Options.defaults(),
-            0, new PrintStream(OutputStream.nullOutputStream()));
+            0, TrainingListener.NONE);
         Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), List.of(trace), List.of()).model();
         taught = save(dir.resolve("model"), model, tok, eos);
       } catch (IOException e) {

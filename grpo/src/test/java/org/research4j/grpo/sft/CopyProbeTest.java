@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.tensor.Parameter;
@@ -33,7 +32,7 @@ import org.research4j.transformer.model.Qwen2Model;
 /** The copy probe: its data, its scoring, and the trainer reporting it. */
 class CopyProbeTest {
   private static final Kernels CPU = new CpuKernels();
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+  private static final TrainingListener QUIET = TrainingListener.NONE;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -233,7 +232,8 @@ class CopyProbeTest {
   private static final Qwen2Config TINY = Qwen2Config.of(64, 32, 64, 2, 2, 1, 64);
 
   private static SftConfig config(int steps, int evalEvery) {
-    return new SftConfig(steps, 4, 16, 1e-2f, 2, 0.1f, 0.1f, 1.0f, 7, 100, evalEvery);
+    return SftConfig.defaults().withSteps(steps).withBatch(4, 16)
+        .withOptimizer(1e-2f, 2, 0.1f, 1.0f).withMinLrFraction(0.1f).withRun(7, 100, evalEvery);
   }
 
   private static List<SftExample> text(long seed) {
@@ -331,7 +331,8 @@ class CopyProbeTest {
     }
     CopyProbe probe = CopyProbe.random(32, span, 1, vocab, id -> false, 0, 7);
     Qwen2Config cfg = Qwen2Config.of(vocab, 32, 64, 2, 2, 1, 64);
-    SftConfig c = new SftConfig(400, 16, 2 * span + 1, 1e-2f, 20, 0.1f, 0f, 1f, 7, 100_000, 0);
+    SftConfig c = SftConfig.defaults().withSteps(400).withBatch(16, 2 * span + 1)
+        .withOptimizer(1e-2f, 20, 0f, 1f).withMinLrFraction(0.1f).withRun(7, 100_000, 0);
     SftTrainer.Result r = new SftTrainer(CPU, c, dir, CheckpointWriter.Options.defaults(), 0, QUIET)
         .withCopyProbe(probe, 20).run(() -> Qwen2Model.random(CPU, cfg, 3), train, List.of());
     r.model().close();

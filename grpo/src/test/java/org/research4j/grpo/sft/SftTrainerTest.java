@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.tensor.Ops;
@@ -25,7 +24,7 @@ import org.research4j.transformer.model.Qwen2Model;
 /** The supervised trainer: masks, learning, and a killed run resuming to the same weights. */
 class SftTrainerTest {
   private static final Kernels CPU = new CpuKernels();
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+  private static final TrainingListener QUIET = TrainingListener.NONE;
   private static final Qwen2Config TINY = Qwen2Config.of(64, 32, 64, 2, 2, 1, 64);
 
   private static List<SftExample> data(long seed) {
@@ -44,7 +43,8 @@ class SftTrainerTest {
   }
 
   private static SftConfig config(int steps) {
-    return new SftConfig(steps, 4, 16, 1e-2f, 2, 0.1f, 0.1f, 1.0f, 7, 3, 0);
+    return SftConfig.defaults().withSteps(steps).withBatch(4, 16)
+        .withOptimizer(1e-2f, 2, 0.1f, 1.0f).withMinLrFraction(0.1f).withRun(7, 3, 0);
   }
 
   private static float[] weights(Qwen2Model m) {
@@ -76,7 +76,8 @@ class SftTrainerTest {
 
   @Test
   void learningRateWarmsUpThenDecaysByCosine() {
-    SftConfig c = new SftConfig(12, 1, 2, 1f, 2, 0.1f, 0f, 1f, 0, 1, 0);
+    SftConfig c = SftConfig.defaults().withSteps(12).withBatch(1, 2)
+        .withOptimizer(1f, 2, 0f, 1f).withMinLrFraction(0.1f).withRun(0, 1, 0);
     assertEquals(0.5f, c.learningRateAt(1), 1e-7);
     assertEquals(1f, c.learningRateAt(2), 1e-7);
     // halfway through the 10 decay steps: 0.1 + 0.9 * 0.5 * (1 + cos(pi/2)) = 0.55

@@ -31,6 +31,7 @@ import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.rollout.RolloutEngine;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.tool.Tool;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
@@ -74,7 +75,7 @@ class GrpoTrainerSignalTest {
 
   private static GrpoTrainer trainer(GrpoConfig c, Path dir, Reward reward, PrintStream log) {
     return new GrpoTrainer(CPU, c, dir, TOK, new FixedTool(), PromptTemplate.bare(), Set.of(EOT),
-        reward, CheckpointWriter.Options.defaults(), 0, log);
+        reward, CheckpointWriter.Options.defaults(), 0, TrainingListener.printing(log));
   }
 
   private static List<QaExample> questions(int n) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +23,7 @@ import org.research4j.grpo.reward.ReSearchReward;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.tool.Tool;
 import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
@@ -48,7 +47,7 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  */
 class GrpoTrainerTest {
   private static final Kernels CPU = new CpuKernels();
-  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+  private static final TrainingListener QUIET = TrainingListener.NONE;
   private static final Tokenizer TOK = BpeTrainer.research(300).train(List.of(
       "What is the capital of Kesto? Where is Varemo? who founded Dredrais in 1812",
       "<|im_start|>user <|im_end|> assistant <search> </search> <result> </result>"));

@@ -238,16 +238,8 @@ final class CpuAttention {
       float alpha = (float) Math.exp(mOld - mNew);
       l[r] = l[r] * alpha + sum.reduceLanes(VectorOperators.ADD);
       m[r] = mNew;
-      if (alpha != 1f) scaleRow(o, r * d, d, alpha);
+      if (alpha != 1f) Vec.scaleRow(o, r * d, d, alpha);
     }
-  }
-
-  private static void scaleRow(float[] x, int off, int n, float alpha) {
-    int c = 0;
-    for (int ub = S.loopBound(n); c < ub; c += L) {
-      FloatVector.fromArray(S, x, off + c).mul(alpha).intoArray(x, off + c);
-    }
-    for (; c < n; c++) x[off + c] *= alpha;
   }
 
   static void backward(
@@ -326,7 +318,7 @@ final class CpuAttention {
   private static void addHeadRows(float[] acc, float[] dst, int sg, int t, int hkv, int d) {
     int s = sg / hkv;
     int g = sg % hkv;
-    for (int j = 0; j < t; j++) addInto(acc, j * d, dst, ((s * t + j) * hkv + g) * d, d);
+    for (int j = 0; j < t; j++) Vec.addInto(acc, j * d, dst, ((s * t + j) * hkv + g) * d, d);
   }
 
   /**
@@ -414,7 +406,9 @@ final class CpuAttention {
         AttentionTiles.accumulate(dp, 0, 1, BK, qb, 0, d, dkAcc, j0 * d, d, nk, ni, d, scale);
         AttentionTiles.accumulate(p, 0, 1, BK, dob, 0, d, dvAcc, j0 * d, d, nk, ni, d, 1f);
       }
-      for (int r = 0; r < ni; r++) addInto(dqAcc, r * d, dq, ((s * t + i0 + r) * hq + h) * d, d);
+      for (int r = 0; r < ni; r++) {
+        Vec.addInto(dqAcc, r * d, dq, ((s * t + i0 + r) * hq + h) * d, d);
+      }
     }
 
     /**
@@ -439,15 +433,5 @@ final class CpuAttention {
       Arrays.fill(p, po + valid, po + BK, 0f);
       Arrays.fill(dp, po + valid, po + BK, 0f);
     }
-  }
-
-  private static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-    int c = 0;
-    for (int ub = S.loopBound(n); c < ub; c += L) {
-      FloatVector.fromArray(S, dst, dstOff + c)
-          .add(FloatVector.fromArray(S, src, srcOff + c))
-          .intoArray(dst, dstOff + c);
-    }
-    for (; c < n; c++) dst[dstOff + c] += src[srcOff + c];
   }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.research4j.kernels.Buf;
+import org.research4j.kernels.KernelContract;
 import org.research4j.kernels.Kernels;
 
 /**
@@ -14,9 +15,11 @@ import org.research4j.kernels.Kernels;
  * the machine has) and the {@link Parallel} pool. Every call finishes before it returns, so {@link
  * #sync} has nothing to wait for.
  *
- * <p>Each primitive first checks its buffers against the sizes its shape arguments imply, then runs
- * on the backing arrays. The larger kernels live in their own classes: {@link CpuAttention}, {@link
- * CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and {@code CpuSgemm}.
+ * <p>Each primitive first checks its arguments with the {@link KernelContract} every kernel set
+ * shares (and, since the CPU can read them for free, the values inside its index buffers), then
+ * runs on the backing arrays. The larger kernels live in their own classes: {@link
+ * CpuAttention}, {@link CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and
+ * {@code CpuSgemm}.
  */
 public final class CpuKernels implements Kernels {
 
@@ -39,66 +42,57 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public Buf allocF32(int n) {
-    nonNegative("allocF32", "n", n);
+    CONTRACT.alloc("allocF32", n);
     return CpuBuf.f32(n);
   }
 
   @Override
   public Buf allocI32(int n) {
-    nonNegative("allocI32", "n", n);
+    CONTRACT.alloc("allocI32", n);
     return CpuBuf.i32(n);
   }
 
   @Override
   public void upload(float[] src, int srcOff, Buf dst, int dstOff, int n) {
-    range("upload", "src", src.length, srcOff, n);
-    float[] d = f32("upload", "dst", dst, 0, "0");
-    range("upload", "dst", d.length, dstOff, n);
+    CONTRACT.upload(src.length, srcOff, dst, Buf.Type.F32, dstOff, n);
+    float[] d = f(dst);
     System.arraycopy(src, srcOff, d, dstOff, n);
   }
 
   @Override
   public void upload(int[] src, int srcOff, Buf dst, int dstOff, int n) {
-    range("upload", "src", src.length, srcOff, n);
-    int[] d = i32("upload", "dst", dst, 0, "0");
-    range("upload", "dst", d.length, dstOff, n);
+    CONTRACT.upload(src.length, srcOff, dst, Buf.Type.I32, dstOff, n);
+    int[] d = ints(dst);
     System.arraycopy(src, srcOff, d, dstOff, n);
   }
 
   @Override
   public void download(Buf src, int srcOff, float[] dst, int dstOff, int n) {
-    float[] s = f32("download", "src", src, 0, "0");
-    range("download", "src", s.length, srcOff, n);
-    range("download", "dst", dst.length, dstOff, n);
+    CONTRACT.download(src, Buf.Type.F32, srcOff, dst.length, dstOff, n);
+    float[] s = f(src);
     System.arraycopy(s, srcOff, dst, dstOff, n);
   }
 
   @Override
   public void download(Buf src, int srcOff, int[] dst, int dstOff, int n) {
-    int[] s = i32("download", "src", src, 0, "0");
-    range("download", "src", s.length, srcOff, n);
-    range("download", "dst", dst.length, dstOff, n);
+    CONTRACT.download(src, Buf.Type.I32, srcOff, dst.length, dstOff, n);
+    int[] s = ints(src);
     System.arraycopy(s, srcOff, dst, dstOff, n);
   }
 
   @Override
   public void copy(Buf src, int srcOff, Buf dst, int dstOff, int n) {
-    CpuBuf s = cpu("copy", "src", src);
-    CpuBuf d = cpu("copy", "dst", dst);
-    if (s.type() != d.type()) {
-      throw new IllegalArgumentException(
-          "copy: src is " + s.type() + " but dst is " + d.type() + "; both must have one type");
-    }
-    range("copy", "src", s.length(), srcOff, n);
-    range("copy", "dst", d.length(), dstOff, n);
+    CONTRACT.copy(src, srcOff, dst, dstOff, n);
+    CpuBuf s = (CpuBuf) src;
+    CpuBuf d = (CpuBuf) dst;
     if (s.type() == Buf.Type.F32) System.arraycopy(s.floats(), srcOff, d.floats(), dstOff, n);
     else System.arraycopy(s.ints(), srcOff, d.ints(), dstOff, n);
   }
 
   @Override
   public void fill(Buf x, int off, int n, float value) {
-    float[] a = f32("fill", "x", x, 0, "0");
-    range("fill", "x", a.length, off, n);
+    CONTRACT.fill(x, off, n);
+    float[] a = f(x);
     Arrays.fill(a, off, off + n, value);
   }
 
@@ -129,44 +123,9 @@ public final class CpuKernels implements Kernels {
       Buf c,
       int cOff,
       int ldc) {
-    nonNegative("sgemm", "m", m);
-    nonNegative("sgemm", "n", n);
-    nonNegative("sgemm", "k", k);
-    float[] av = matrix("a", a, aOff, transA ? k : m, transA ? m : k, lda);
-    float[] bv = matrix("b", b, bOff, transB ? n : k, transB ? k : n, ldb);
-    float[] cv = matrix("c", c, cOff, m, n, ldc);
+    CONTRACT.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     CpuSgemm.sgemm(
-        transA, transB, m, n, k, alpha, av, aOff, lda, bv, bOff, ldb, beta, cv, cOff, ldc);
-  }
-
-  private static float[] matrix(String arg, Buf buf, int off, int rows, int cols, int ld) {
-    float[] x = f32("sgemm", arg, buf, 0, "0");
-    if (off < 0)
-      throw new IllegalArgumentException("sgemm: " + arg + "Off = " + off + " is negative");
-    if (rows > 0 && ld < cols) {
-      throw new IllegalArgumentException(
-          "sgemm: ld" + arg + " = " + ld + " is smaller than the " + cols + " columns of " + arg);
-    }
-    long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
-    if (x.length < need) {
-      throw new IllegalArgumentException(
-          "sgemm: "
-              + arg
-              + " has "
-              + x.length
-              + " elements, "
-              + arg
-              + "Off + (rows-1)*ld"
-              + arg
-              + " + cols = "
-              + need
-              + " ("
-              + rows
-              + " x "
-              + cols
-              + ")");
-    }
-    return x;
+        transA, transB, m, n, k, alpha, f(a), aOff, lda, f(b), bOff, ldb, beta, f(c), cOff, ldc);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -187,36 +146,14 @@ public final class CpuKernels implements Kernels {
       int hkv,
       int d,
       float scale) {
-    String kn = "attentionForward";
-    heads(kn, b, hq, hkv, d);
-    nonNegative(kn, "tq", tq);
-    nonNegative(kn, "tk", tk);
-    long qn = (long) b * tq * hq * d;
-    long kvn = (long) b * tk * hkv * d;
-    float[] qa = f32(kn, "q", q, qn, "b*tq*hq*d");
-    float[] ka = f32(kn, "k", k, kvn, "b*tk*hkv*d");
-    float[] va = f32(kn, "v", v, kvn, "b*tk*hkv*d");
-    float[] oa = f32(kn, "out", out, qn, "b*tq*hq*d");
-    float[] la = lse == null ? null : f32(kn, "lse", lse, (long) b * hq * tq, "b*hq*tq");
-    int[] st = start == null ? null : i32(kn, "start", start, b, "b");
-    for (int s = 0; s < b; s++) {
-      int p0 = st == null ? 0 : st[s];
-      if (p0 < 0 || p0 + tq > tk) {
-        throw new IllegalArgumentException(
-            kn
-                + ": sequence "
-                + s
-                + " has start "
-                + p0
-                + " and tq = "
-                + tq
-                + ", so its last query sits at position "
-                + (p0 + tq - 1)
-                + ", but only tk = "
-                + tk
-                + " keys exist (need 0 <= start and start + tq <= tk)");
-      }
-    }
+    CONTRACT.attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d);
+    float[] qa = f(q);
+    float[] ka = f(k);
+    float[] va = f(v);
+    float[] oa = f(out);
+    float[] la = lse == null ? null : f(lse);
+    int[] st = start == null ? null : ints(start);
+    if (st != null) KernelContract.attentionStarts(st, b, tq, tk);
     if (tq == 0) return;
     CpuAttention.forward(qa, ka, va, oa, la, st, b, tq, tk, hq, hkv, d, scale);
   }
@@ -238,58 +175,27 @@ public final class CpuKernels implements Kernels {
       int hkv,
       int d,
       float scale) {
-    String kn = "attentionBackward";
-    heads(kn, b, hq, hkv, d);
-    nonNegative(kn, "t", t);
-    long qn = (long) b * t * hq * d;
-    long kvn = (long) b * t * hkv * d;
-    float[] qa = f32(kn, "q", q, qn, "b*t*hq*d");
-    float[] ka = f32(kn, "k", k, kvn, "b*t*hkv*d");
-    float[] va = f32(kn, "v", v, kvn, "b*t*hkv*d");
-    float[] oa = f32(kn, "out", out, qn, "b*t*hq*d");
-    float[] la = f32(kn, "lse", lse, (long) b * hq * t, "b*hq*t");
-    float[] doa = f32(kn, "dOut", dOut, qn, "b*t*hq*d");
-    float[] dqa = f32(kn, "dq", dq, qn, "b*t*hq*d");
-    float[] dka = f32(kn, "dk", dk, kvn, "b*t*hkv*d");
-    float[] dva = f32(kn, "dv", dv, kvn, "b*t*hkv*d");
+    CONTRACT.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, b, t, hq, hkv, d);
+    float[] qa = f(q);
+    float[] ka = f(k);
+    float[] va = f(v);
+    float[] oa = f(out);
+    float[] la = f(lse);
+    float[] doa = f(dOut);
+    float[] dqa = f(dq);
+    float[] dka = f(dk);
+    float[] dva = f(dv);
     if (t == 0) return;
     CpuAttention.backward(qa, ka, va, oa, la, doa, dqa, dka, dva, b, t, hq, hkv, d, scale);
   }
 
-  private static void heads(String kn, int b, int hq, int hkv, int d) {
-    nonNegative(kn, "b", b);
-    nonNegative(kn, "d", d);
-    if (hq <= 0 || hkv <= 0 || hq % hkv != 0) {
-      throw new IllegalArgumentException(
-          kn + ": hq = " + hq + " must be a positive multiple of hkv = " + hkv);
-    }
-  }
-
   @Override
   public void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize) {
-    String kn = "writeCache";
-    nonNegative(kn, "b", b);
-    nonNegative(kn, "tn", tn);
-    nonNegative(kn, "tmax", tmax);
-    nonNegative(kn, "rowSize", rowSize);
-    float[] sa = f32(kn, "src", src, (long) b * tn * rowSize, "b*tn*rowSize");
-    float[] ca = f32(kn, "cache", cache, (long) b * tmax * rowSize, "b*tmax*rowSize");
-    int[] st = i32(kn, "start", start, b, "b");
-    for (int s = 0; s < b; s++) {
-      if (st[s] < 0 || st[s] + tn > tmax) {
-        throw new IllegalArgumentException(
-            kn
-                + ": sequence "
-                + s
-                + " writes rows "
-                + st[s]
-                + ".."
-                + (st[s] + tn - 1)
-                + " but the cache holds tmax = "
-                + tmax
-                + " rows");
-      }
-    }
+    CONTRACT.writeCache(src, cache, start, b, tn, tmax, rowSize);
+    float[] sa = f(src);
+    float[] ca = f(cache);
+    int[] st = ints(start);
+    KernelContract.cacheStarts(st, b, tn, tmax);
     for (int s = 0; s < b; s++) {
       System.arraycopy(sa, s * tn * rowSize, ca, (s * tmax + st[s]) * rowSize, tn * rowSize);
     }
@@ -300,14 +206,11 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void rmsnormForward(Buf x, Buf w, Buf y, Buf rstd, int rows, int dim, float eps) {
-    String kn = "rmsnormForward";
-    nonNegative(kn, "rows", rows);
-    nonNegative(kn, "dim", dim);
-    long n = (long) rows * dim;
-    float[] xa = f32(kn, "x", x, n, "rows*dim");
-    float[] wa = f32(kn, "w", w, dim, "dim");
-    float[] ya = f32(kn, "y", y, n, "rows*dim");
-    float[] ra = f32(kn, "rstd", rstd, rows, "rows");
+    CONTRACT.rmsnormForward(x, w, y, rstd, rows, dim);
+    float[] xa = f(x);
+    float[] wa = f(w);
+    float[] ya = f(y);
+    float[] ra = f(rstd);
     Parallel.forRange(
         rows,
         CpuSoftmax.rowGrain(dim),
@@ -332,16 +235,13 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void rmsnormBackward(Buf x, Buf w, Buf rstd, Buf dy, Buf dx, Buf dw, int rows, int dim) {
-    String kn = "rmsnormBackward";
-    nonNegative(kn, "rows", rows);
-    nonNegative(kn, "dim", dim);
-    long n = (long) rows * dim;
-    float[] xa = f32(kn, "x", x, n, "rows*dim");
-    float[] wa = f32(kn, "w", w, dim, "dim");
-    float[] ra = f32(kn, "rstd", rstd, rows, "rows");
-    float[] dya = f32(kn, "dy", dy, n, "rows*dim");
-    float[] dxa = f32(kn, "dx", dx, n, "rows*dim");
-    float[] dwa = f32(kn, "dw", dw, dim, "dim");
+    CONTRACT.rmsnormBackward(x, w, rstd, dy, dx, dw, rows, dim);
+    float[] xa = f(x);
+    float[] wa = f(w);
+    float[] ra = f(rstd);
+    float[] dya = f(dy);
+    float[] dxa = f(dx);
+    float[] dwa = f(dw);
     // y = x r w with r = (mean(x^2) + eps)^(-1/2), so dr/dx_j = -r^3 x_j / dim and
     // dx_j = r w_j dy_j - x_j r^3 (sum_i dy_i w_i x_i) / dim.
     rowsWithPartials(
@@ -384,51 +284,30 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void ropeForward(Buf x, Buf y, Buf pos, int n, int h, int d, float theta) {
-    String kn = "ropeForward";
-    ropeShape(kn, n, h, d);
-    long size = (long) n * h * d;
-    float[] xa = f32(kn, "x", x, size, "n*h*d");
-    float[] ya = f32(kn, "y", y, size, "n*h*d");
-    int[] pa = positions(kn, pos, n);
+    CONTRACT.ropeForward(x, y, pos, n, h, d);
+    float[] xa = f(x);
+    float[] ya = f(y);
+    int[] pa = ints(pos);
+    KernelContract.positions("ropeForward", pa, n);
     CpuRope.forward(xa, ya, pa, n, h, d, theta);
   }
 
   @Override
   public void ropeBackward(Buf dy, Buf dx, Buf pos, int n, int h, int d, float theta) {
-    String kn = "ropeBackward";
-    ropeShape(kn, n, h, d);
-    long size = (long) n * h * d;
-    float[] dya = f32(kn, "dy", dy, size, "n*h*d");
-    float[] dxa = f32(kn, "dx", dx, size, "n*h*d");
-    int[] pa = positions(kn, pos, n);
+    CONTRACT.ropeBackward(dy, dx, pos, n, h, d);
+    float[] dya = f(dy);
+    float[] dxa = f(dx);
+    int[] pa = ints(pos);
+    KernelContract.positions("ropeBackward", pa, n);
     CpuRope.backward(dya, dxa, pa, n, h, d, theta);
-  }
-
-  private static void ropeShape(String kn, int n, int h, int d) {
-    nonNegative(kn, "n", n);
-    nonNegative(kn, "h", h);
-    if (d <= 0 || d % 2 != 0) {
-      throw new IllegalArgumentException(
-          kn + ": head size d = " + d + " must be positive and even");
-    }
-  }
-
-  private static int[] positions(String kn, Buf pos, int n) {
-    int[] pa = i32(kn, "pos", pos, n, "n");
-    for (int i = 0; i < n; i++) {
-      if (pa[i] < 0)
-        throw new IllegalArgumentException(kn + ": pos[" + i + "] = " + pa[i] + " < 0");
-    }
-    return pa;
   }
 
   @Override
   public void swigluForward(Buf gate, Buf up, Buf y, int n) {
-    String kn = "swigluForward";
-    nonNegative(kn, "n", n);
-    float[] ga = f32(kn, "gate", gate, n, "n");
-    float[] ua = f32(kn, "up", up, n, "n");
-    float[] ya = f32(kn, "y", y, n, "n");
+    CONTRACT.swigluForward(gate, up, y, n);
+    float[] ga = f(gate);
+    float[] ua = f(up);
+    float[] ya = f(y);
     Parallel.forRange(
         n,
         GRAIN,
@@ -444,13 +323,12 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void swigluBackward(Buf gate, Buf up, Buf dy, Buf dgate, Buf dup, int n) {
-    String kn = "swigluBackward";
-    nonNegative(kn, "n", n);
-    float[] ga = f32(kn, "gate", gate, n, "n");
-    float[] ua = f32(kn, "up", up, n, "n");
-    float[] dya = f32(kn, "dy", dy, n, "n");
-    float[] dga = f32(kn, "dgate", dgate, n, "n");
-    float[] dua = f32(kn, "dup", dup, n, "n");
+    CONTRACT.swigluBackward(gate, up, dy, dgate, dup, n);
+    float[] ga = f(gate);
+    float[] ua = f(up);
+    float[] dya = f(dy);
+    float[] dga = f(dgate);
+    float[] dua = f(dup);
     // silu'(g) = s (1 + g (1 - s)) with s = sigmoid(g).
     Parallel.forRange(
         n,
@@ -486,12 +364,11 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void embeddingForward(Buf table, Buf ids, Buf out, int n, int dim) {
-    String kn = "embeddingForward";
-    nonNegative(kn, "n", n);
-    nonNegative(kn, "dim", dim);
-    float[] ta = f32(kn, "table", table, 0, "0");
-    int[] ia = ids(kn, ids, n, dim == 0 ? 0 : ta.length / dim);
-    float[] oa = f32(kn, "out", out, (long) n * dim, "n*dim");
+    CONTRACT.embeddingForward(table, ids, out, n, dim);
+    float[] ta = f(table);
+    int[] ia = ints(ids);
+    KernelContract.ids("embeddingForward", ia, n, dim == 0 ? 0 : ta.length / dim);
+    float[] oa = f(out);
     Parallel.forRange(
         n,
         CpuSoftmax.rowGrain(dim),
@@ -502,30 +379,18 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void embeddingBackward(Buf dout, Buf ids, Buf dtable, int n, int dim) {
-    String kn = "embeddingBackward";
-    nonNegative(kn, "n", n);
-    nonNegative(kn, "dim", dim);
-    float[] da = f32(kn, "dout", dout, (long) n * dim, "n*dim");
-    float[] ta = f32(kn, "dtable", dtable, 0, "0");
-    int[] ia = ids(kn, ids, n, dim == 0 ? 0 : ta.length / dim);
+    CONTRACT.embeddingBackward(dout, ids, dtable, n, dim);
+    float[] da = f(dout);
+    float[] ta = f(dtable);
+    int[] ia = ints(ids);
+    KernelContract.ids("embeddingBackward", ia, n, dim == 0 ? 0 : ta.length / dim);
     // Tasks own column ranges, so repeated ids never race: each task walks all ids in order.
     Parallel.forRange(
         dim,
         Math.max(L, GRAIN / Math.max(1, n)),
         (c0, c1) -> {
-          for (int i = 0; i < n; i++) addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
+          for (int i = 0; i < n; i++) Vec.addInto(da, i * dim + c0, ta, ia[i] * dim + c0, c1 - c0);
         });
-  }
-
-  private static int[] ids(String kn, Buf ids, int n, int vocab) {
-    int[] ia = i32(kn, "ids", ids, n, "n");
-    for (int i = 0; i < n; i++) {
-      if (ia[i] < 0 || ia[i] >= vocab) {
-        throw new IllegalArgumentException(
-            kn + ": ids[" + i + "] = " + ia[i] + " is outside the table's " + vocab + " rows");
-      }
-    }
-    return ia;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -533,83 +398,51 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void softmaxForward(Buf x, Buf y, int rows, int cols) {
-    float[][] a = rowsPair("softmaxForward", "x", x, "y", y, rows, cols);
-    CpuSoftmax.softmaxForward(a[0], a[1], rows, cols);
+    CONTRACT.rowsForward("softmaxForward", x, y, rows, cols);
+    CpuSoftmax.softmaxForward(f(x), f(y), rows, cols);
   }
 
   @Override
   public void softmaxBackward(Buf y, Buf dy, Buf dx, int rows, int cols) {
-    float[][] a = rowsPair("softmaxBackward", "y", y, "dy", dy, rows, cols);
-    float[] dxa = f32("softmaxBackward", "dx", dx, (long) rows * cols, "rows*cols");
-    CpuSoftmax.softmaxBackward(a[0], a[1], dxa, rows, cols);
+    CONTRACT.rowsBackward("softmaxBackward", y, dy, dx, rows, cols);
+    CpuSoftmax.softmaxBackward(f(y), f(dy), f(dx), rows, cols);
   }
 
   @Override
   public void logSoftmaxForward(Buf x, Buf y, int rows, int cols) {
-    float[][] a = rowsPair("logSoftmaxForward", "x", x, "y", y, rows, cols);
-    CpuSoftmax.logSoftmaxForward(a[0], a[1], rows, cols);
+    CONTRACT.rowsForward("logSoftmaxForward", x, y, rows, cols);
+    CpuSoftmax.logSoftmaxForward(f(x), f(y), rows, cols);
   }
 
   @Override
   public void logSoftmaxBackward(Buf y, Buf dy, Buf dx, int rows, int cols) {
-    float[][] a = rowsPair("logSoftmaxBackward", "y", y, "dy", dy, rows, cols);
-    float[] dxa = f32("logSoftmaxBackward", "dx", dx, (long) rows * cols, "rows*cols");
-    CpuSoftmax.logSoftmaxBackward(a[0], a[1], dxa, rows, cols);
-  }
-
-  private static float[][] rowsPair(
-      String kn, String an, Buf a, String bn, Buf b, int rows, int cols) {
-    nonNegative(kn, "rows", rows);
-    nonNegative(kn, "cols", cols);
-    long n = (long) rows * cols;
-    return new float[][] {f32(kn, an, a, n, "rows*cols"), f32(kn, bn, b, n, "rows*cols")};
+    CONTRACT.rowsBackward("logSoftmaxBackward", y, dy, dx, rows, cols);
+    CpuSoftmax.logSoftmaxBackward(f(y), f(dy), f(dx), rows, cols);
   }
 
   @Override
   public void crossEntropyForward(
       Buf logits, Buf targets, Buf loss, Buf lse, int rows, int v, int ignoreIndex) {
-    String kn = "crossEntropyForward";
-    nonNegative(kn, "rows", rows);
-    nonNegative(kn, "v", v);
-    float[] la = f32(kn, "logits", logits, (long) rows * v, "rows*v");
-    int[] ta = targets(kn, targets, rows, v, ignoreIndex);
-    float[] lossA = f32(kn, "loss", loss, rows, "rows");
-    float[] lseA = f32(kn, "lse", lse, rows, "rows");
+    CONTRACT.crossEntropyForward(logits, targets, loss, lse, rows, v);
+    float[] la = f(logits);
+    int[] ta = ints(targets);
+    KernelContract.targets("crossEntropyForward", ta, rows, v, ignoreIndex);
+    float[] lossA = f(loss);
+    float[] lseA = f(lse);
     CpuSoftmax.crossEntropyForward(la, ta, lossA, lseA, rows, v, ignoreIndex);
   }
 
   @Override
   public void crossEntropyBackward(
       Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v, int ignoreIndex) {
-    String kn = "crossEntropyBackward";
-    nonNegative(kn, "rows", rows);
-    nonNegative(kn, "v", v);
-    float[] la = f32(kn, "logits", logits, (long) rows * v, "rows*v");
-    int[] ta = targets(kn, targets, rows, v, ignoreIndex);
-    float[] lseA = f32(kn, "lse", lse, rows, "rows");
-    float[] dl = f32(kn, "dloss", dloss, rows, "rows");
-    float[] dla = f32(kn, "dlogits", dlogits, (long) rows * v, "rows*v");
+    CONTRACT.crossEntropyBackward(logits, targets, lse, dloss, dlogits, rows, v);
+    float[] la = f(logits);
+    int[] ta = ints(targets);
+    KernelContract.targets("crossEntropyBackward", ta, rows, v, ignoreIndex);
+    float[] lseA = f(lse);
+    float[] dl = f(dloss);
+    float[] dla = f(dlogits);
     CpuSoftmax.crossEntropyBackward(la, ta, lseA, dl, dla, rows, v, ignoreIndex);
-  }
-
-  private static int[] targets(String kn, Buf targets, int rows, int v, int ignoreIndex) {
-    int[] ta = i32(kn, "targets", targets, rows, "rows");
-    for (int r = 0; r < rows; r++) {
-      int t = ta[r];
-      if (t != ignoreIndex && (t < 0 || t >= v)) {
-        throw new IllegalArgumentException(
-            kn
-                + ": targets["
-                + r
-                + "] = "
-                + t
-                + " is neither in [0, v = "
-                + v
-                + ") nor the ignore index "
-                + ignoreIndex);
-      }
-    }
-    return ta;
   }
 
   @Override
@@ -625,15 +458,15 @@ public final class CpuKernels implements Kernels {
       float epsLow,
       float epsHigh,
       float beta) {
-    String kn = "grpoLossForward";
-    nonNegative(kn, "n", n);
-    float[] lp = f32(kn, "logp", logp, n, "n");
-    float[] old = f32(kn, "oldLogp", oldLogp, n, "n");
-    float[] ref = f32(kn, "refLogp", refLogp, n, "n");
-    float[] a = f32(kn, "adv", adv, n, "n");
-    float[] w = f32(kn, "weight", weight, n, "n");
-    float[] la = f32(kn, "loss", loss, n, "n");
-    float[] ka = f32(kn, "kl", kl, n, "n");
+    CONTRACT.grpoLoss("grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl",
+        kl, n);
+    float[] lp = f(logp);
+    float[] old = f(oldLogp);
+    float[] ref = f(refLogp);
+    float[] a = f(adv);
+    float[] w = f(weight);
+    float[] la = f(loss);
+    float[] ka = f(kl);
     for (int t = 0; t < n; t++) {
       double rho = Math.exp((double) lp[t] - old[t]);
       double clipped = Math.min(Math.max(rho, 1.0 - epsLow), 1.0 + epsHigh);
@@ -657,15 +490,15 @@ public final class CpuKernels implements Kernels {
       float epsLow,
       float epsHigh,
       float beta) {
-    String kn = "grpoLossBackward";
-    nonNegative(kn, "n", n);
-    float[] lp = f32(kn, "logp", logp, n, "n");
-    float[] old = f32(kn, "oldLogp", oldLogp, n, "n");
-    float[] ref = f32(kn, "refLogp", refLogp, n, "n");
-    float[] a = f32(kn, "adv", adv, n, "n");
-    float[] w = f32(kn, "weight", weight, n, "n");
-    float[] dl = f32(kn, "dloss", dloss, n, "n");
-    float[] dlp = f32(kn, "dlogp", dlogp, n, "n");
+    CONTRACT.grpoLoss("grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss,
+        "dlogp", dlogp, n);
+    float[] lp = f(logp);
+    float[] old = f(oldLogp);
+    float[] ref = f(refLogp);
+    float[] a = f(adv);
+    float[] w = f(weight);
+    float[] dl = f(dloss);
+    float[] dlp = f(dlogp);
     for (int t = 0; t < n; t++) {
       double rho = Math.exp((double) lp[t] - old[t]);
       double clipped = Math.min(Math.max(rho, 1.0 - epsLow), 1.0 + epsHigh);
@@ -741,17 +574,17 @@ public final class CpuKernels implements Kernels {
   }
 
   private static float[][] three(String kn, Buf a, Buf b, Buf out, int n) {
-    nonNegative(kn, "n", n);
+    CONTRACT.binary(kn, a, b, out, n);
     return new float[][] {
-      f32(kn, "a", a, n, "n"), f32(kn, "b", b, n, "n"), f32(kn, "out", out, n, "n")
+      f(a), f(b), f(out)
     };
   }
 
   @Override
   public void axpy(float alpha, Buf x, Buf y, int n) {
-    nonNegative("axpy", "n", n);
-    float[] xa = f32("axpy", "x", x, n, "n");
-    float[] ya = f32("axpy", "y", y, n, "n");
+    CONTRACT.axpy(x, y, n);
+    float[] xa = f(x);
+    float[] ya = f(y);
     Parallel.forRange(
         n,
         GRAIN,
@@ -768,8 +601,8 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void scale(Buf x, float alpha, int n) {
-    nonNegative("scale", "n", n);
-    float[] xa = f32("scale", "x", x, n, "n");
+    CONTRACT.vector("scale", x, n);
+    float[] xa = f(x);
     Parallel.forRange(
         n,
         GRAIN,
@@ -784,46 +617,44 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public void addBias(Buf x, Buf bias, int rows, int cols) {
-    nonNegative("addBias", "rows", rows);
-    nonNegative("addBias", "cols", cols);
-    float[] xa = f32("addBias", "x", x, (long) rows * cols, "rows*cols");
-    float[] ba = f32("addBias", "bias", bias, cols, "cols");
+    CONTRACT.columns("addBias", x, "bias", bias, rows, cols);
+    float[] xa = f(x);
+    float[] ba = f(bias);
     Parallel.forRange(
         rows,
         CpuSoftmax.rowGrain(cols),
         (from, to) -> {
-          for (int r = from; r < to; r++) addInto(ba, 0, xa, r * cols, cols);
+          for (int r = from; r < to; r++) Vec.addInto(ba, 0, xa, r * cols, cols);
         });
   }
 
   @Override
   public void sumRowsAcc(Buf x, Buf out, int rows, int cols) {
-    nonNegative("sumRowsAcc", "rows", rows);
-    nonNegative("sumRowsAcc", "cols", cols);
-    float[] xa = f32("sumRowsAcc", "x", x, (long) rows * cols, "rows*cols");
-    float[] oa = f32("sumRowsAcc", "out", out, cols, "cols");
+    CONTRACT.columns("sumRowsAcc", x, "out", out, rows, cols);
+    float[] xa = f(x);
+    float[] oa = f(out);
     rowsWithPartials(
         rows,
         cols,
         oa,
         (from, to, part) -> {
-          for (int r = from; r < to; r++) addInto(xa, r * cols, part, 0, cols);
+          for (int r = from; r < to; r++) Vec.addInto(xa, r * cols, part, 0, cols);
         });
   }
 
   @Override
   public void reduceSum(Buf x, Buf out, int n) {
-    nonNegative("reduceSum", "n", n);
-    float[] xa = f32("reduceSum", "x", x, n, "n");
-    float[] oa = f32("reduceSum", "out", out, 1, "1");
+    CONTRACT.reduceSum(x, out, n);
+    float[] xa = f(x);
+    float[] oa = f(out);
     oa[0] = (float) parallelSum(xa, n, false);
   }
 
   @Override
   public void reduceSumBackward(Buf dout, Buf dx, int n) {
-    nonNegative("reduceSumBackward", "n", n);
-    float g = f32("reduceSumBackward", "dout", dout, 1, "1")[0];
-    float[] dxa = f32("reduceSumBackward", "dx", dx, n, "n");
+    CONTRACT.reduceSumBackward(dout, dx, n);
+    float g = f(dout)[0];
+    float[] dxa = f(dx);
     Parallel.forRange(
         n,
         GRAIN,
@@ -838,14 +669,14 @@ public final class CpuKernels implements Kernels {
 
   @Override
   public double sumSquares(Buf x, int n) {
-    nonNegative("sumSquares", "n", n);
-    return parallelSum(f32("sumSquares", "x", x, n, "n"), n, true);
+    CONTRACT.vector("sumSquares", x, n);
+    return parallelSum(f(x), n, true);
   }
 
   @Override
   public int countNonFinite(Buf x, int n) {
-    nonNegative("countNonFinite", "n", n);
-    float[] xa = f32("countNonFinite", "x", x, n, "n");
+    CONTRACT.vector("countNonFinite", x, n);
+    float[] xa = f(x);
     int tasks = tasks(n);
     int[] counts = new int[tasks];
     Parallel.forRange(
@@ -887,13 +718,11 @@ public final class CpuKernels implements Kernels {
       float weightDecay,
       float gradScale,
       int step) {
-    String kn = "adamw";
-    nonNegative(kn, "n", n);
-    if (step < 1) throw new IllegalArgumentException(kn + ": step = " + step + " must be >= 1");
-    float[] pa = f32(kn, "p", p, n, "n");
-    float[] ga = f32(kn, "g", g, n, "n");
-    float[] ma = f32(kn, "m", m, n, "n");
-    float[] va = f32(kn, "v", v, n, "n");
+    CONTRACT.adamw(p, g, m, v, n, step);
+    float[] pa = f(p);
+    float[] ga = f(g);
+    float[] ma = f(m);
+    float[] va = f(v);
     // The order of torch.optim.AdamW (single-tensor path): decay p, update the moments, then
     // p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), the bias corrections in double.
     float decay = (float) (1.0 - (double) lr * weightDecay);
@@ -948,7 +777,7 @@ public final class CpuKernels implements Kernels {
     if (tasks <= 1) {
       float[] part = new float[cols];
       body.run(0, rows, part);
-      addInto(part, 0, out, 0, cols);
+      Vec.addInto(part, 0, out, 0, cols);
       return;
     }
     float[][] parts = new float[tasks][];
@@ -961,7 +790,7 @@ public final class CpuKernels implements Kernels {
             body.run(split(rows, tasks, t), split(rows, tasks, t + 1), parts[t]);
           }
         });
-    for (float[] part : parts) addInto(part, 0, out, 0, cols);
+    for (float[] part : parts) Vec.addInto(part, 0, out, 0, cols);
   }
 
   private static double parallelSum(float[] x, int n, boolean squares) {
@@ -990,77 +819,21 @@ public final class CpuKernels implements Kernels {
     return (int) ((long) n * t / parts);
   }
 
-  private static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-    int c = 0;
-    for (int ub = S.loopBound(n); c < ub; c += L) {
-      FloatVector.fromArray(S, dst, dstOff + c)
-          .add(FloatVector.fromArray(S, src, srcOff + c))
-          .intoArray(dst, dstOff + c);
-    }
-    for (; c < n; c++) dst[dstOff + c] += src[srcOff + c];
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Argument checks: cheap, and each names the kernel, the argument and both sizes.
+  // Arguments: checked by the contract every kernel set shares, then read as arrays.
 
-  private static CpuBuf cpu(String kn, String arg, Buf buf) {
-    if (buf instanceof CpuBuf c) return c;
-    throw new IllegalArgumentException(
-        kn
-            + ": "
-            + arg
-            + (buf == null
-                ? " is null"
-                : " is a " + buf.getClass().getName() + ", not a buffer made by the CPU kernels"));
+  /** The checks of every primitive; CPU buffers are never closed. */
+  private static final KernelContract CONTRACT =
+      new KernelContract("the CPU kernels", b -> b instanceof CpuBuf, b -> false);
+
+  /** The array of a buffer the contract accepted as F32. */
+  private static float[] f(Buf b) {
+    return ((CpuBuf) b).floats();
   }
 
-  private static float[] f32(String kn, String arg, Buf buf, long need, String expr) {
-    CpuBuf c = cpu(kn, arg, buf);
-    if (c.type() != Buf.Type.F32) {
-      throw new IllegalArgumentException(kn + ": " + arg + " must be an F32 buffer, got I32");
-    }
-    float[] a = c.floats();
-    if (a.length < need) {
-      throw new IllegalArgumentException(
-          kn + ": " + arg + " has " + a.length + " elements, " + expr + " = " + need);
-    }
-    return a;
-  }
-
-  private static int[] i32(String kn, String arg, Buf buf, long need, String expr) {
-    CpuBuf c = cpu(kn, arg, buf);
-    if (c.type() != Buf.Type.I32) {
-      throw new IllegalArgumentException(kn + ": " + arg + " must be an I32 buffer, got F32");
-    }
-    int[] a = c.ints();
-    if (a.length < need) {
-      throw new IllegalArgumentException(
-          kn + ": " + arg + " has " + a.length + " elements, " + expr + " = " + need);
-    }
-    return a;
-  }
-
-  private static void range(String kn, String arg, int length, int off, int n) {
-    if (off < 0 || n < 0 || (long) off + n > length) {
-      throw new IllegalArgumentException(
-          kn
-              + ": "
-              + arg
-              + " has "
-              + length
-              + " elements, "
-              + arg
-              + " offset + n = "
-              + off
-              + " + "
-              + n
-              + " = "
-              + ((long) off + n));
-    }
-  }
-
-  private static void nonNegative(String kn, String name, int value) {
-    if (value < 0) throw new IllegalArgumentException(kn + ": " + name + " = " + value + " < 0");
+  /** The array of a buffer the contract accepted as I32. */
+  private static int[] ints(Buf b) {
+    return ((CpuBuf) b).ints();
   }
 
   // ---------------------------------------------------------------------------------------------

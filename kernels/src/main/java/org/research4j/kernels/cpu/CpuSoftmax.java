@@ -48,17 +48,9 @@ final class CpuSoftmax {
               y[off + c] = e;
               sum += e;
             }
-            scaleRow(y, off, cols, 1f / sum);
+            Vec.scaleRow(y, off, cols, 1f / sum);
           }
         });
-  }
-
-  private static void scaleRow(float[] y, int off, int n, float alpha) {
-    int c = 0;
-    for (int ub = S.loopBound(n); c < ub; c += L) {
-      FloatVector.fromArray(S, y, off + c).mul(alpha).intoArray(y, off + c);
-    }
-    for (; c < n; c++) y[off + c] *= alpha;
   }
 
   static void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) {

@@ -83,4 +83,24 @@ final class Vec {
     }
     return s;
   }
+
+  /** {@code dst[dstOff + i] += src[srcOff + i]} for {@code i < n}. */
+  static void addInto(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+    int c = 0;
+    for (int ub = S.loopBound(n); c < ub; c += L) {
+      FloatVector.fromArray(S, dst, dstOff + c)
+          .add(FloatVector.fromArray(S, src, srcOff + c))
+          .intoArray(dst, dstOff + c);
+    }
+    for (; c < n; c++) dst[dstOff + c] += src[srcOff + c];
+  }
+
+  /** {@code x[off + i] *= alpha} for {@code i < n}. */
+  static void scaleRow(float[] x, int off, int n, float alpha) {
+    int c = 0;
+    for (int ub = S.loopBound(n); c < ub; c += L) {
+      FloatVector.fromArray(S, x, off + c).mul(alpha).intoArray(x, off + c);
+    }
+    for (; c < n; c++) x[off + c] *= alpha;
+  }
 }

@@ -18,6 +18,7 @@ import org.jocl.cl_context;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.research4j.kernels.Buf;
+import org.research4j.kernels.KernelContract;
 import org.research4j.kernels.Kernels;
 
 /**
@@ -74,6 +75,7 @@ public final class ClKernels implements Kernels {
   private final ClBufferPool pool;
   private final Set<ClBuf> live = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<String, ClBuf> ropeTables = new HashMap<>();
+  private final KernelContract contract;
   private final ClBuf noF32;
   private final ClBuf noI32;
   private SgemmTuning.Choice gemm;
@@ -84,6 +86,8 @@ public final class ClKernels implements Kernels {
   /** Opens {@code device} with the sgemm tiling of the tuning table. */
   public ClKernels(ClDevice device) {
     this.device = device;
+    this.contract = new KernelContract(description(),
+        b -> b instanceof ClBuf c && c.owner == this, b -> ((ClBuf) b).isClosed());
     if (device.maxWorkGroupSize() < RED_WG) {
       throw new ClException(device.describe() + " allows work-groups of only "
           + device.maxWorkGroupSize() + " threads; the research4j OpenCL kernels need " + RED_WG);
@@ -144,7 +148,7 @@ public final class ClKernels implements Kernels {
 
   private synchronized ClBuf alloc(Buf.Type type, int n) {
     open();
-    if (n < 0) throw new IllegalArgumentException("alloc" + type + ": negative length " + n);
+    contract.alloc("alloc" + type, n);
     long bytes = 4L * Math.max(n, 1);
     ClBuf buf = new ClBuf(this, pool.take(bytes, type + " buffer of " + n + " elements"),
         ClBufferPool.sizeClass(bytes), type, n);
@@ -189,8 +193,8 @@ public final class ClKernels implements Kernels {
   /** Blocking host-to-device copy of {@code n} 4-byte elements (floats and ints alike). */
   private void write(Pointer host, int hostLength, int hostOff, Buf dst, Buf.Type type, int dstOff,
       int n, String what) {
-    ClBuf d = buf("upload", "dst", dst, type, 0);
-    range("upload", hostLength, hostOff, n, d.length(), dstOff);
+    contract.upload(hostLength, hostOff, dst, type, dstOff, n);
+    ClBuf d = cl(dst);
     if (n == 0) return;
     try {
       clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 4L * dstOff, 4L * n,
@@ -203,8 +207,8 @@ public final class ClKernels implements Kernels {
   /** Blocking device-to-host copy; it also surfaces errors of kernels enqueued before it. */
   private void read(Buf src, Buf.Type type, int srcOff, Pointer host, int hostLength, int hostOff,
       int n, String what) {
-    ClBuf s = buf("download", "src", src, type, 0);
-    range("download", hostLength, hostOff, n, s.length(), srcOff);
+    contract.download(src, type, srcOff, hostLength, hostOff, n);
+    ClBuf s = cl(src);
     if (n == 0) return;
     try {
       clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 4L * srcOff, 4L * n,
@@ -214,26 +218,11 @@ public final class ClKernels implements Kernels {
     }
   }
 
-  /** Checks a host array range {@code [hostOff, hostOff+n)} and a device range {@code [devOff, devOff+n)}. */
-  private static void range(String op, int hostLen, int hostOff, int n, int devLen, int devOff) {
-    if (n < 0 || hostOff < 0 || devOff < 0 || (long) hostOff + n > hostLen
-        || (long) devOff + n > devLen) {
-      throw new IllegalArgumentException(String.format(
-          "%s: %d elements at host offset %d (array of %d) and device offset %d (buffer of %d)"
-              + " do not fit", op, n, hostOff, hostLen, devOff, devLen));
-    }
-  }
-
   @Override
   public void copy(Buf src, int srcOff, Buf dst, int dstOff, int n) {
-    ClBuf s = buf("copy", "src", src, src == null ? Buf.Type.F32 : src.type(), 0);
-    ClBuf d = buf("copy", "dst", dst, s.type(), 0);
-    if (n < 0 || srcOff < 0 || dstOff < 0 || (long) srcOff + n > s.length()
-        || (long) dstOff + n > d.length()) {
-      throw new IllegalArgumentException(String.format(
-          "copy: %d elements from offset %d (buffer of %d) to offset %d (buffer of %d) do not fit",
-          n, srcOff, s.length(), dstOff, d.length()));
-    }
+    contract.copy(src, srcOff, dst, dstOff, n);
+    ClBuf s = cl(src);
+    ClBuf d = cl(dst);
     if (n == 0 || (s == d && srcOff == dstOff)) return;
     try {
       if (s == d && Math.abs(srcOff - dstOff) < n) {
@@ -252,11 +241,8 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void fill(Buf x, int off, int n, float value) {
-    ClBuf b = buf("fill", "x", x, Buf.Type.F32, 0);
-    if (n < 0 || off < 0 || (long) off + n > b.length()) {
-      throw new IllegalArgumentException(String.format(
-          "fill: %d elements at offset %d do not fit a buffer of %d", n, off, b.length()));
-    }
+    contract.fill(x, off, n);
+    ClBuf b = cl(x);
     if (n == 0) return;
     try {
       clEnqueueFillBuffer(queue, b.mem, Pointer.to(new float[] {value}), 4, 4L * off, 4L * n, 0,
@@ -306,14 +292,10 @@ public final class ClKernels implements Kernels {
   void sgemm(
       GemmConfig config, boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a,
       int aOff, int lda, Buf b, int bOff, int ldb, float beta, Buf c, int cOff, int ldc) {
-    String op = "sgemm";
-    dims(op, m, n, k);
-    ClBuf ab = buf(op, "a", a, Buf.Type.F32, 0);
-    ClBuf bb = buf(op, "b", b, Buf.Type.F32, 0);
-    ClBuf cb = buf(op, "c", c, Buf.Type.F32, 0);
-    matrix(op, "a", ab, aOff, lda, transA ? k : m, transA ? m : k);
-    matrix(op, "b", bb, bOff, ldb, transB ? n : k, transB ? k : n);
-    matrix(op, "c", cb, cOff, ldc, m, n);
+    contract.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    ClBuf ab = cl(a);
+    ClBuf bb = cl(b);
+    ClBuf cb = cl(c);
     if (m == 0 || n == 0) return;
     GemmConfig g = config != null ? config : gemm.pick(m, n, device);
     String name = "sgemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
@@ -325,23 +307,6 @@ public final class ClKernels implements Kernels {
         m, n, k, alpha, ab, aOff, lda, bb, bOff, ldb, beta, cb, cOff, ldc);
   }
 
-  /** A {@code rows x cols} matrix at {@code off} with row stride {@code ld} must fit in {@code b}. */
-  private static void matrix(String op, String name, ClBuf b, int off, int ld, int rows,
-      int cols) {
-    if (off < 0) throw new IllegalArgumentException(op + ": negative offset of " + name);
-    if (ld < Math.max(1, cols)) {
-      throw new IllegalArgumentException(String.format(
-          "%s: leading dimension of %s is %d, smaller than its %d columns", op, name, ld, cols));
-    }
-    if (rows == 0 || cols == 0) return;
-    long need = off + (long) (rows - 1) * ld + cols;
-    if (need > b.length()) {
-      throw new IllegalArgumentException(String.format(
-          "%s: %s is %d x %d with offset %d and leading dimension %d, needs %d elements, the"
-              + " buffer has %d", op, name, rows, cols, off, ld, need, b.length()));
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Attention.
 
@@ -349,20 +314,13 @@ public final class ClKernels implements Kernels {
   public void attentionForward(
       Buf q, Buf k, Buf v, Buf out, Buf lse, Buf start, int b, int tq, int tk, int hq, int hkv,
       int d, float scale) {
-    String op = "attentionForward";
-    attentionShape(op, b, tq, tk, hq, hkv, d);
-    if (start == null && tq > tk) {
-      throw new IllegalArgumentException(op + ": tq=" + tq + " > tk=" + tk
-          + " without start offsets: the last queries would have no keys");
-    }
-    long qn = (long) b * tq * hq * d;
-    long kn = (long) b * tk * hkv * d;
-    ClBuf qb = buf(op, "q", q, Buf.Type.F32, qn);
-    ClBuf kb = buf(op, "k", k, Buf.Type.F32, kn);
-    ClBuf vb = buf(op, "v", v, Buf.Type.F32, kn);
-    ClBuf ob = buf(op, "out", out, Buf.Type.F32, qn);
-    ClBuf lb = lse == null ? noF32 : buf(op, "lse", lse, Buf.Type.F32, (long) b * hq * tq);
-    ClBuf sb = start == null ? noI32 : buf(op, "start", start, Buf.Type.I32, b);
+    contract.attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d);
+    ClBuf qb = cl(q);
+    ClBuf kb = cl(k);
+    ClBuf vb = cl(v);
+    ClBuf ob = cl(out);
+    ClBuf lb = lse == null ? noF32 : cl(lse);
+    ClBuf sb = start == null ? noI32 : cl(start);
     if (b == 0 || tq == 0) return;
     AttentionPlan plan = attentionPlan(d);
     launch(ATTENTION, plan.options(), "attention_forward", plan.global(tq, hq, b), plan.local(),
@@ -374,19 +332,16 @@ public final class ClKernels implements Kernels {
   public void attentionBackward(
       Buf q, Buf k, Buf v, Buf out, Buf lse, Buf dOut, Buf dq, Buf dk, Buf dv, int b, int t,
       int hq, int hkv, int d, float scale) {
-    String op = "attentionBackward";
-    attentionShape(op, b, t, t, hq, hkv, d);
-    long qn = (long) b * t * hq * d;
-    long kn = (long) b * t * hkv * d;
-    ClBuf qb = buf(op, "q", q, Buf.Type.F32, qn);
-    ClBuf kb = buf(op, "k", k, Buf.Type.F32, kn);
-    ClBuf vb = buf(op, "v", v, Buf.Type.F32, kn);
-    ClBuf ob = buf(op, "out", out, Buf.Type.F32, qn);
-    ClBuf lb = buf(op, "lse", lse, Buf.Type.F32, (long) b * hq * t);
-    ClBuf gob = buf(op, "dOut", dOut, Buf.Type.F32, qn);
-    ClBuf dqb = buf(op, "dq", dq, Buf.Type.F32, qn);
-    ClBuf dkb = buf(op, "dk", dk, Buf.Type.F32, kn);
-    ClBuf dvb = buf(op, "dv", dv, Buf.Type.F32, kn);
+    contract.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, b, t, hq, hkv, d);
+    ClBuf qb = cl(q);
+    ClBuf kb = cl(k);
+    ClBuf vb = cl(v);
+    ClBuf ob = cl(out);
+    ClBuf lb = cl(lse);
+    ClBuf gob = cl(dOut);
+    ClBuf dqb = cl(dq);
+    ClBuf dkb = cl(dk);
+    ClBuf dvb = cl(dv);
     if (b == 0 || t == 0) return;
     AttentionPlan plan = attentionPlan(d);
     try (ClBuf delta = allocF32(Math.toIntExact((long) b * hq * t))) {
@@ -397,14 +352,6 @@ public final class ClKernels implements Kernels {
           plan.local(), qb, kb, vb, lb, gob, delta, dqb, t, hq, hkv, scale);
       launch(ATTENTION, plan.options(), "attention_backward_dkdv", plan.global(t, hkv, b),
           plan.local(), qb, kb, vb, lb, gob, delta, dkb, dvb, t, hq, hkv, scale);
-    }
-  }
-
-  private static void attentionShape(String op, int b, int tq, int tk, int hq, int hkv, int d) {
-    dims(op, b, tq, tk, hq, hkv, d);
-    if (hq == 0 || hkv == 0 || d == 0 || hq % hkv != 0) {
-      throw new IllegalArgumentException(String.format(
-          "%s: need hq %% hkv == 0 with hq, hkv, d > 0; got hq=%d hkv=%d d=%d", op, hq, hkv, d));
     }
   }
 
@@ -460,11 +407,10 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize) {
-    String op = "writeCache";
-    dims(op, b, tn, tmax, rowSize);
-    ClBuf sb = buf(op, "src", src, Buf.Type.F32, (long) b * tn * rowSize);
-    ClBuf cb = buf(op, "cache", cache, Buf.Type.F32, (long) b * tmax * rowSize);
-    ClBuf st = buf(op, "start", start, Buf.Type.I32, b);
+    contract.writeCache(src, cache, start, b, tn, tmax, rowSize);
+    ClBuf sb = cl(src);
+    ClBuf cb = cl(cache);
+    ClBuf st = cl(start);
     if (b == 0 || tn == 0 || rowSize == 0) return;
     launch(OPS, "", "write_cache", new long[] {roundUp(rowSize, ELEMENTWISE_WG), tn, b},
         new long[] {ELEMENTWISE_WG, 1, 1}, sb, cb, st, b, tn, tmax, rowSize);
@@ -475,49 +421,45 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void rmsnormForward(Buf x, Buf w, Buf y, Buf rstd, int rows, int dim, float eps) {
-    String op = "rmsnormForward";
-    dims(op, rows, dim);
-    long n = (long) rows * dim;
-    ClBuf xb = buf(op, "x", x, Buf.Type.F32, n);
-    ClBuf wb = buf(op, "w", w, Buf.Type.F32, dim);
-    ClBuf yb = buf(op, "y", y, Buf.Type.F32, n);
-    ClBuf rb = buf(op, "rstd", rstd, Buf.Type.F32, rows);
+    contract.rmsnormForward(x, w, y, rstd, rows, dim);
+    ClBuf xb = cl(x);
+    ClBuf wb = cl(w);
+    ClBuf yb = cl(y);
+    ClBuf rb = cl(rstd);
     launchRows("rmsnorm_forward", rows, xb, wb, yb, rb, dim, eps);
   }
 
   @Override
   public void rmsnormBackward(Buf x, Buf w, Buf rstd, Buf dy, Buf dx, Buf dw, int rows, int dim) {
-    String op = "rmsnormBackward";
-    dims(op, rows, dim);
-    long n = (long) rows * dim;
-    ClBuf xb = buf(op, "x", x, Buf.Type.F32, n);
-    ClBuf wb = buf(op, "w", w, Buf.Type.F32, dim);
-    ClBuf rb = buf(op, "rstd", rstd, Buf.Type.F32, rows);
-    ClBuf dyb = buf(op, "dy", dy, Buf.Type.F32, n);
-    ClBuf dxb = buf(op, "dx", dx, Buf.Type.F32, n);
-    ClBuf dwb = buf(op, "dw", dw, Buf.Type.F32, dim);
+    contract.rmsnormBackward(x, w, rstd, dy, dx, dw, rows, dim);
+    ClBuf xb = cl(x);
+    ClBuf wb = cl(w);
+    ClBuf rb = cl(rstd);
+    ClBuf dyb = cl(dy);
+    ClBuf dxb = cl(dx);
+    ClBuf dwb = cl(dw);
     launchRows("rmsnorm_backward_dx", rows, xb, wb, rb, dyb, dxb, dim);
     launchCols("rmsnorm_backward_dw", dim, xb, rb, dyb, dwb, rows, dim);
   }
 
   @Override
   public void ropeForward(Buf x, Buf y, Buf pos, int n, int h, int d, float theta) {
-    rope("ropeForward", "rope_forward", x, y, pos, n, h, d, theta);
+    contract.ropeForward(x, y, pos, n, h, d);
+    rope("rope_forward", x, y, pos, n, h, d, theta);
   }
 
   @Override
   public void ropeBackward(Buf dy, Buf dx, Buf pos, int n, int h, int d, float theta) {
-    rope("ropeBackward", "rope_backward", dy, dx, pos, n, h, d, theta);
+    contract.ropeBackward(dy, dx, pos, n, h, d);
+    rope("rope_backward", dy, dx, pos, n, h, d, theta);
   }
 
-  private void rope(String op, String kernel, Buf in, Buf outBuf, Buf pos, int n, int h, int d,
+  private void rope(String kernel, Buf in, Buf outBuf, Buf pos, int n, int h, int d,
       float theta) {
-    dims(op, n, h, d);
-    if (d % 2 != 0) throw new IllegalArgumentException(op + ": head dimension d=" + d + " is odd");
     long len = (long) n * h * d;
-    ClBuf ib = buf(op, "input", in, Buf.Type.F32, len);
-    ClBuf ob = buf(op, "output", outBuf, Buf.Type.F32, len);
-    ClBuf pb = buf(op, "pos", pos, Buf.Type.I32, n);
+    ClBuf ib = cl(in);
+    ClBuf ob = cl(outBuf);
+    ClBuf pb = cl(pos);
     if (len == 0) return;
     launch1d(kernel, (long) n * h * (d / 2), ib, ob, pb, ropeTable(d, theta), n, h, d);
   }
@@ -544,39 +486,35 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void swigluForward(Buf gate, Buf up, Buf y, int n) {
-    String op = "swigluForward";
-    dims(op, n);
-    launch1d("swiglu_forward", n, buf(op, "gate", gate, Buf.Type.F32, n),
-        buf(op, "up", up, Buf.Type.F32, n), buf(op, "y", y, Buf.Type.F32, n), n);
+    contract.swigluForward(gate, up, y, n);
+    launch1d("swiglu_forward", n, cl(gate),
+        cl(up), cl(y), n);
   }
 
   @Override
   public void swigluBackward(Buf gate, Buf up, Buf dy, Buf dgate, Buf dup, int n) {
-    String op = "swigluBackward";
-    dims(op, n);
-    launch1d("swiglu_backward", n, buf(op, "gate", gate, Buf.Type.F32, n),
-        buf(op, "up", up, Buf.Type.F32, n), buf(op, "dy", dy, Buf.Type.F32, n),
-        buf(op, "dgate", dgate, Buf.Type.F32, n), buf(op, "dup", dup, Buf.Type.F32, n), n);
+    contract.swigluBackward(gate, up, dy, dgate, dup, n);
+    launch1d("swiglu_backward", n, cl(gate),
+        cl(up), cl(dy),
+        cl(dgate), cl(dup), n);
   }
 
   @Override
   public void embeddingForward(Buf table, Buf ids, Buf out, int n, int dim) {
-    String op = "embeddingForward";
-    dims(op, n, dim);
-    ClBuf tb = buf(op, "table", table, Buf.Type.F32, dim);
-    ClBuf ib = buf(op, "ids", ids, Buf.Type.I32, n);
-    ClBuf ob = buf(op, "out", out, Buf.Type.F32, (long) n * dim);
+    contract.embeddingForward(table, ids, out, n, dim);
+    ClBuf tb = cl(table);
+    ClBuf ib = cl(ids);
+    ClBuf ob = cl(out);
     if (dim == 0) return;
     launch1d("embedding_forward", (long) n * dim, tb, ib, ob, n, dim, tb.length() / dim);
   }
 
   @Override
   public void embeddingBackward(Buf dout, Buf ids, Buf dtable, int n, int dim) {
-    String op = "embeddingBackward";
-    dims(op, n, dim);
-    ClBuf db = buf(op, "dout", dout, Buf.Type.F32, (long) n * dim);
-    ClBuf ib = buf(op, "ids", ids, Buf.Type.I32, n);
-    ClBuf tb = buf(op, "dtable", dtable, Buf.Type.F32, dim);
+    contract.embeddingBackward(dout, ids, dtable, n, dim);
+    ClBuf db = cl(dout);
+    ClBuf ib = cl(ids);
+    ClBuf tb = cl(dtable);
     if (dim == 0 || n == 0) return;
     launch1d("embedding_backward", dim, db, ib, tb, n, dim, tb.length() / dim);
   }
@@ -586,63 +524,50 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void softmaxForward(Buf x, Buf y, int rows, int cols) {
-    rowOp("softmaxForward", "softmax_forward", x, y, rows, cols, "x", "y");
+    contract.rowsForward("softmaxForward", x, y, rows, cols);
+    launchRows("softmax_forward", rows, cl(x), cl(y), cols);
   }
 
   @Override
   public void softmaxBackward(Buf y, Buf dy, Buf dx, int rows, int cols) {
-    rowOp("softmaxBackward", "softmax_backward", y, dy, dx, rows, cols);
+    contract.rowsBackward("softmaxBackward", y, dy, dx, rows, cols);
+    launchRows("softmax_backward", rows, cl(y), cl(dy), cl(dx), cols);
   }
 
   @Override
   public void logSoftmaxForward(Buf x, Buf y, int rows, int cols) {
-    rowOp("logSoftmaxForward", "log_softmax_forward", x, y, rows, cols, "x", "y");
+    contract.rowsForward("logSoftmaxForward", x, y, rows, cols);
+    launchRows("log_softmax_forward", rows, cl(x), cl(y), cols);
   }
 
   @Override
   public void logSoftmaxBackward(Buf y, Buf dy, Buf dx, int rows, int cols) {
-    rowOp("logSoftmaxBackward", "log_softmax_backward", y, dy, dx, rows, cols);
-  }
-
-  private void rowOp(String op, String kernel, Buf x, Buf y, int rows, int cols, String xn,
-      String yn) {
-    dims(op, rows, cols);
-    long n = (long) rows * cols;
-    launchRows(kernel, rows, buf(op, xn, x, Buf.Type.F32, n), buf(op, yn, y, Buf.Type.F32, n),
-        cols);
-  }
-
-  private void rowOp(String op, String kernel, Buf y, Buf dy, Buf dx, int rows, int cols) {
-    dims(op, rows, cols);
-    long n = (long) rows * cols;
-    launchRows(kernel, rows, buf(op, "y", y, Buf.Type.F32, n), buf(op, "dy", dy, Buf.Type.F32, n),
-        buf(op, "dx", dx, Buf.Type.F32, n), cols);
+    contract.rowsBackward("logSoftmaxBackward", y, dy, dx, rows, cols);
+    launchRows("log_softmax_backward", rows, cl(y), cl(dy), cl(dx), cols);
   }
 
   @Override
   public void crossEntropyForward(
       Buf logits, Buf targets, Buf loss, Buf lse, int rows, int v, int ignoreIndex) {
-    String op = "crossEntropyForward";
-    dims(op, rows, v);
+    contract.crossEntropyForward(logits, targets, loss, lse, rows, v);
     launchRows("cross_entropy_forward", rows,
-        buf(op, "logits", logits, Buf.Type.F32, (long) rows * v),
-        buf(op, "targets", targets, Buf.Type.I32, rows),
-        buf(op, "loss", loss, Buf.Type.F32, rows),
-        buf(op, "lse", lse, Buf.Type.F32, rows), v, ignoreIndex);
+        cl(logits),
+        cl(targets),
+        cl(loss),
+        cl(lse), v, ignoreIndex);
   }
 
   @Override
   public void crossEntropyBackward(
       Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v,
       int ignoreIndex) {
-    String op = "crossEntropyBackward";
-    dims(op, rows, v);
+    contract.crossEntropyBackward(logits, targets, lse, dloss, dlogits, rows, v);
     long n = (long) rows * v;
-    ClBuf lg = buf(op, "logits", logits, Buf.Type.F32, n);
-    ClBuf tg = buf(op, "targets", targets, Buf.Type.I32, rows);
-    ClBuf ls = buf(op, "lse", lse, Buf.Type.F32, rows);
-    ClBuf dl = buf(op, "dloss", dloss, Buf.Type.F32, rows);
-    ClBuf dg = buf(op, "dlogits", dlogits, Buf.Type.F32, n);
+    ClBuf lg = cl(logits);
+    ClBuf tg = cl(targets);
+    ClBuf ls = cl(lse);
+    ClBuf dl = cl(dloss);
+    ClBuf dg = cl(dlogits);
     if (n == 0) return;
     launch(OPS, "", "cross_entropy_backward", new long[] {roundUp(v, RED_WG), rows},
         new long[] {RED_WG, 1}, lg, tg, ls, dl, dg, rows, v, ignoreIndex);
@@ -652,26 +577,26 @@ public final class ClKernels implements Kernels {
   public void grpoLossForward(
       Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf loss, Buf kl, int n,
       float epsLow, float epsHigh, float beta) {
-    String op = "grpoLossForward";
-    dims(op, n);
-    launch1d("grpo_loss_forward", n, buf(op, "logp", logp, Buf.Type.F32, n),
-        buf(op, "oldLogp", oldLogp, Buf.Type.F32, n),
-        buf(op, "refLogp", refLogp, Buf.Type.F32, n), buf(op, "adv", adv, Buf.Type.F32, n),
-        buf(op, "weight", weight, Buf.Type.F32, n), buf(op, "loss", loss, Buf.Type.F32, n),
-        buf(op, "kl", kl, Buf.Type.F32, n), n, epsLow, epsHigh, beta);
+    contract.grpoLoss("grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl",
+        kl, n);
+    launch1d("grpo_loss_forward", n, cl(logp),
+        cl(oldLogp),
+        cl(refLogp), cl(adv),
+        cl(weight), cl(loss),
+        cl(kl), n, epsLow, epsHigh, beta);
   }
 
   @Override
   public void grpoLossBackward(
       Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf dloss, Buf dlogp, int n,
       float epsLow, float epsHigh, float beta) {
-    String op = "grpoLossBackward";
-    dims(op, n);
-    launch1d("grpo_loss_backward", n, buf(op, "logp", logp, Buf.Type.F32, n),
-        buf(op, "oldLogp", oldLogp, Buf.Type.F32, n),
-        buf(op, "refLogp", refLogp, Buf.Type.F32, n), buf(op, "adv", adv, Buf.Type.F32, n),
-        buf(op, "weight", weight, Buf.Type.F32, n), buf(op, "dloss", dloss, Buf.Type.F32, n),
-        buf(op, "dlogp", dlogp, Buf.Type.F32, n), n, epsLow, epsHigh, beta);
+    contract.grpoLoss("grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss,
+        "dlogp", dlogp, n);
+    launch1d("grpo_loss_backward", n, cl(logp),
+        cl(oldLogp),
+        cl(refLogp), cl(adv),
+        cl(weight), cl(dloss),
+        cl(dlogp), n, epsLow, epsHigh, beta);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -693,47 +618,44 @@ public final class ClKernels implements Kernels {
   }
 
   private void binary(String op, String kernel, Buf a, Buf b, Buf out, int n) {
-    dims(op, n);
-    launch1d(kernel, n, buf(op, "a", a, Buf.Type.F32, n), buf(op, "b", b, Buf.Type.F32, n),
-        buf(op, "out", out, Buf.Type.F32, n), n);
+    contract.binary(op, a, b, out, n);
+    launch1d(kernel, n, cl(a), cl(b),
+        cl(out), n);
   }
 
   @Override
   public void axpy(float alpha, Buf x, Buf y, int n) {
-    dims("axpy", n);
-    launch1d("axpy", n, alpha, buf("axpy", "x", x, Buf.Type.F32, n),
-        buf("axpy", "y", y, Buf.Type.F32, n), n);
+    contract.axpy(x, y, n);
+    launch1d("axpy", n, alpha, cl(x),
+        cl(y), n);
   }
 
   @Override
   public void scale(Buf x, float alpha, int n) {
-    dims("scale", n);
-    launch1d("scale", n, buf("scale", "x", x, Buf.Type.F32, n), alpha, n);
+    contract.vector("scale", x, n);
+    launch1d("scale", n, cl(x), alpha, n);
   }
 
   @Override
   public void addBias(Buf x, Buf bias, int rows, int cols) {
-    String op = "addBias";
-    dims(op, rows, cols);
+    contract.columns("addBias", x, "bias", bias, rows, cols);
     launch1d("add_bias", (long) rows * cols,
-        buf(op, "x", x, Buf.Type.F32, (long) rows * cols),
-        buf(op, "bias", bias, Buf.Type.F32, cols), rows, cols);
+        cl(x),
+        cl(bias), rows, cols);
   }
 
   @Override
   public void sumRowsAcc(Buf x, Buf out, int rows, int cols) {
-    String op = "sumRowsAcc";
-    dims(op, rows, cols);
-    launchCols("sum_rows_acc", cols, buf(op, "x", x, Buf.Type.F32, (long) rows * cols),
-        buf(op, "out", out, Buf.Type.F32, cols), rows, cols);
+    contract.columns("sumRowsAcc", x, "out", out, rows, cols);
+    launchCols("sum_rows_acc", cols, cl(x),
+        cl(out), rows, cols);
   }
 
   @Override
   public void reduceSum(Buf x, Buf out, int n) {
-    String op = "reduceSum";
-    dims(op, n);
-    ClBuf xb = buf(op, "x", x, Buf.Type.F32, n);
-    ClBuf ob = buf(op, "out", out, Buf.Type.F32, 1);
+    contract.reduceSum(x, out, n);
+    ClBuf xb = cl(x);
+    ClBuf ob = cl(out);
     int groups = partialGroups(n);
     try (ClBuf partial = allocF32(groups)) {
       launch(OPS, "", "sum_partial", new long[] {(long) groups * RED_WG}, new long[] {RED_WG},
@@ -744,10 +666,9 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void reduceSumBackward(Buf dout, Buf dx, int n) {
-    String op = "reduceSumBackward";
-    dims(op, n);
-    launch1d("reduce_sum_backward", n, buf(op, "dout", dout, Buf.Type.F32, 1),
-        buf(op, "dx", dx, Buf.Type.F32, n), n);
+    contract.reduceSumBackward(dout, dx, n);
+    launch1d("reduce_sum_backward", n, cl(dout),
+        cl(dx), n);
   }
 
   /**
@@ -756,8 +677,8 @@ public final class ClKernels implements Kernels {
    */
   @Override
   public double sumSquares(Buf x, int n) {
-    dims("sumSquares", n);
-    ClBuf xb = buf("sumSquares", "x", x, Buf.Type.F32, n);
+    contract.vector("sumSquares", x, n);
+    ClBuf xb = cl(x);
     int groups = partialGroups(n);
     float[] partials = new float[groups];
     try (ClBuf partial = allocF32(groups)) {
@@ -772,8 +693,8 @@ public final class ClKernels implements Kernels {
 
   @Override
   public int countNonFinite(Buf x, int n) {
-    dims("countNonFinite", n);
-    ClBuf xb = buf("countNonFinite", "x", x, Buf.Type.F32, n);
+    contract.vector("countNonFinite", x, n);
+    ClBuf xb = cl(x);
     int groups = partialGroups(n);
     int[] partials = new int[groups];
     try (ClBuf partial = allocI32(groups)) {
@@ -797,14 +718,12 @@ public final class ClKernels implements Kernels {
   public void adamw(
       Buf p, Buf g, Buf m, Buf v, int n, float lr, float beta1, float beta2, float eps,
       float weightDecay, float gradScale, int step) {
-    String op = "adamw";
-    dims(op, n);
-    if (step < 1) throw new IllegalArgumentException("adamw: step must be >= 1, got " + step);
+    contract.adamw(p, g, m, v, n, step);
     // Bias corrections in double on the host, as torch.optim.AdamW computes them in Python.
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
-    launch1d("adamw", n, buf(op, "p", p, Buf.Type.F32, n), buf(op, "g", g, Buf.Type.F32, n),
-        buf(op, "m", m, Buf.Type.F32, n), buf(op, "v", v, Buf.Type.F32, n), n, beta1, beta2, eps,
+    launch1d("adamw", n, cl(p), cl(g),
+        cl(m), cl(v), n, beta1, beta2, eps,
         gradScale, (float) (1.0 - (double) lr * weightDecay), (float) (lr / bc1),
         (float) Math.sqrt(bc2));
   }
@@ -886,7 +805,7 @@ public final class ClKernels implements Kernels {
   @Override
   public synchronized ClBuf allocBf16(int n) {
     open();
-    if (n < 0) throw new IllegalArgumentException("allocBf16: negative length " + n);
+    contract.alloc("allocBf16", n);
     long bytes = 2L * Math.max(n, 2);
     ClBuf buf = new ClBuf(this, pool.take(bytes, "BF16 buffer of " + n + " elements"),
         ClBufferPool.sizeClass(bytes), Buf.Type.BF16, n);
@@ -904,8 +823,11 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n) {
-    ClBuf d = buf("uploadBf16", "dst", dst, Buf.Type.BF16, 0);
-    range("uploadBf16", src.length, srcOff, n, d.length(), dstOff);
+    String op = "uploadBf16";
+    KernelContract.range(op, "src", src.length, srcOff, n);
+    contract.buffer(op, "dst", dst, Buf.Type.BF16, 0, "0");
+    KernelContract.range(op, "dst", dst.length(), dstOff, n);
+    ClBuf d = cl(dst);
     if (n == 0) return;
     try {
       clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 2L * dstOff, 2L * n,
@@ -917,8 +839,11 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void downloadBf16(Buf src, int srcOff, short[] dst, int dstOff, int n) {
-    ClBuf s = buf("downloadBf16", "src", src, Buf.Type.BF16, 0);
-    range("downloadBf16", dst.length, dstOff, n, s.length(), srcOff);
+    String op = "downloadBf16";
+    contract.buffer(op, "src", src, Buf.Type.BF16, 0, "0");
+    KernelContract.range(op, "src", src.length(), srcOff, n);
+    KernelContract.range(op, "dst", dst.length, dstOff, n);
+    ClBuf s = cl(src);
     if (n == 0) return;
     try {
       clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 2L * srcOff, 2L * n,
@@ -932,13 +857,12 @@ public final class ClKernels implements Kernels {
   public void sgemmBf16(int m, int n, int k, float alpha, Buf a, int aOff, int lda, Buf w,
       int wOff, int ldw, float beta, Buf c, int cOff, int ldc) {
     String op = "sgemmBf16";
-    dims(op, m, n, k);
-    ClBuf ab = buf(op, "a", a, Buf.Type.F32, 0);
-    ClBuf wb = buf(op, "w", w, Buf.Type.BF16, 0);
-    ClBuf cb = buf(op, "c", c, Buf.Type.F32, 0);
-    matrix(op, "a", ab, aOff, lda, m, k);
-    matrix(op, "w", wb, wOff, ldw, n, k);
-    matrix(op, "c", cb, cOff, ldc, m, n);
+    KernelContract.nonNegative(op, "m", m);
+    KernelContract.nonNegative(op, "n", n);
+    KernelContract.nonNegative(op, "k", k);
+    ClBuf ab = matrix(op, "a", a, Buf.Type.F32, aOff, lda, m, k);
+    ClBuf wb = matrix(op, "w", w, Buf.Type.BF16, wOff, ldw, n, k);
+    ClBuf cb = matrix(op, "c", c, Buf.Type.F32, cOff, ldc, m, n);
     if (m == 0 || n == 0) return;
     int ts = 16;
     launch(BF16, "", "sgemm_bf16", new long[] {roundUp(n, ts), roundUp(m, ts)},
@@ -948,46 +872,47 @@ public final class ClKernels implements Kernels {
   @Override
   public void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim) {
     String op = "embeddingForwardBf16";
-    dims(op, n, dim);
-    ClBuf tb = buf(op, "table", table, Buf.Type.BF16, dim);
-    ClBuf ib = buf(op, "ids", ids, Buf.Type.I32, n);
-    ClBuf ob = buf(op, "out", out, Buf.Type.F32, (long) n * dim);
+    KernelContract.nonNegative(op, "n", n);
+    KernelContract.nonNegative(op, "dim", dim);
+    contract.buffer(op, "table", table, Buf.Type.BF16, dim, "dim");
+    contract.buffer(op, "ids", ids, Buf.Type.I32, n, "n");
+    contract.buffer(op, "out", out, Buf.Type.F32, (long) n * dim, "n*dim");
+    ClBuf tb = cl(table);
+    ClBuf ib = cl(ids);
+    ClBuf ob = cl(out);
     if (dim == 0 || n == 0) return;
     launch(BF16, "", "embedding_forward_bf16", new long[] {roundUp((long) n * dim, ELEMENTWISE_WG)},
         new long[] {ELEMENTWISE_WG}, tb, ib, ob, n, dim, tb.length() / dim);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Argument checks.
-
-  private static void dims(String op, int... dims) {
-    for (int d : dims) {
-      if (d < 0) {
-        throw new IllegalArgumentException(op + ": negative dimension in "
-            + Arrays.toString(dims));
+  /**
+   * A {@code rows x cols} operand of {@link #sgemmBf16} at {@code off} with row stride {@code ld}:
+   * a usable buffer of {@code type} (the contract's check) that the window fits.
+   */
+  private ClBuf matrix(String op, String name, Buf b, Buf.Type type, int off, int ld, int rows,
+      int cols) {
+    contract.buffer(op, name, b, type, 0, "0");
+    if (off < 0) throw new IllegalArgumentException(op + ": negative offset of " + name);
+    if (ld < Math.max(1, cols)) {
+      throw new IllegalArgumentException(String.format(
+          "%s: leading dimension of %s is %d, smaller than its %d columns", op, name, ld, cols));
+    }
+    if (rows > 0 && cols > 0) {
+      long need = off + (long) (rows - 1) * ld + cols;
+      if (need > b.length()) {
+        throw new IllegalArgumentException(String.format(
+            "%s: %s is %d x %d with offset %d and leading dimension %d, needs %d elements, the"
+                + " buffer has %d", op, name, rows, cols, off, ld, need, b.length()));
       }
     }
+    return cl(b);
   }
 
-  /**
-   * {@code b} as a buffer of this device of {@code type} with at least {@code need} elements,
-   * or an {@link IllegalArgumentException} naming the primitive and the argument.
-   */
-  private ClBuf buf(String op, String name, Buf b, Buf.Type type, long need) {
-    if (b == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-    if (!(b instanceof ClBuf c) || c.owner != this) {
-      throw new IllegalArgumentException(op + ": " + name + " is not a buffer of "
-          + description() + " but " + b);
-    }
-    if (c.isClosed()) throw new IllegalArgumentException(op + ": " + name + " was closed");
-    if (c.type() != type) {
-      throw new IllegalArgumentException(op + ": " + name + " must be " + type + ", got "
-          + c.type());
-    }
-    if (c.length() < need) {
-      throw new IllegalArgumentException(String.format(
-          "%s: %s has %d elements, the shape needs %d", op, name, c.length(), need));
-    }
-    return c;
+  // ---------------------------------------------------------------------------------------------
+  // Arguments: checked by the contract every kernel set shares ({@link KernelContract}).
+
+  /** A buffer the contract accepted as one of this device's. */
+  private static ClBuf cl(Buf b) {
+    return (ClBuf) b;
   }
 }

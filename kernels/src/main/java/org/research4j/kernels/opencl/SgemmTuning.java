@@ -1,6 +1,5 @@
 package org.research4j.kernels.opencl;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -75,11 +74,27 @@ public final class SgemmTuning {
   public record Result(GemmConfig config, double gflops) {}
 
   /**
+   * Hears each candidate as it is timed or skipped, so a command can print the tuning as it goes
+   * while this library writes nothing. Every method does nothing by default.
+   */
+  public interface Listener {
+    /** Hears nothing. */
+    Listener NONE = new Listener() {};
+
+    /** {@code config} was timed at {@code gflops}. */
+    default void timed(GemmConfig config, double gflops) {}
+
+    /** {@code config} was left out: it differs from the first candidate by {@code worst}. */
+    default void skipped(GemmConfig config, double worst) {}
+  }
+
+  /**
    * Times every candidate that fits the device on a {@code size}-cubed product, checks each
    * result against the first candidate's, installs the fastest as the large tiling of {@code
-   * kernels}, and returns all results fastest first. Each candidate costs one program build.
+   * kernels}, and returns all results fastest first. Each candidate costs one program build;
+   * {@code listener} hears each one.
    */
-  public static List<Result> tune(ClKernels kernels, int size, PrintStream log) {
+  public static List<Result> tune(ClKernels kernels, int size, Listener listener) {
     ClDevice device = kernels.device();
     int nn = size * size;
     float[] host = new float[nn];
@@ -104,8 +119,7 @@ public final class SgemmTuning {
           double worst = 0;
           for (int i = 0; i < nn; i++) worst = Math.max(worst, Math.abs(got[i] - reference[i]));
           if (worst > 1e-3 * Math.sqrt(size)) {
-            log.println("sgemm tune: " + cfg + " skipped: differs from the first candidate by "
-                + worst);
+            listener.skipped(cfg, worst);
             continue;
           }
         }
@@ -117,7 +131,7 @@ public final class SgemmTuning {
           best = Math.min(best, System.nanoTime() - t0);
         }
         double gflops = 2.0 * size * size * size / best;
-        log.printf("sgemm tune: %s %.1f GFLOP/s%n", cfg, gflops);
+        listener.timed(cfg, gflops);
         results.add(new Result(cfg, gflops));
       }
     }

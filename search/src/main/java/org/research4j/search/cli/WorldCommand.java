@@ -47,9 +47,15 @@ public final class WorldCommand implements Callable<Integer> {
   @Option(names = "--test", defaultValue = "500", description = "Test questions (default: ${DEFAULT-VALUE}).")
   int test;
 
+  @Option(names = "--arithmetic-questions", description = "Also draw questions that need"
+      + " arithmetic over retrieved facts (years_between, age_at_event, year_sum: searches, then a"
+      + " computation; for agents with a code tool). Off by default; the corpus is the same.")
+  boolean arithmetic;
+
   @Override
   public Integer call() throws Exception {
-    WorldConfig config = WorldConfig.defaults().withSeed(seed).withQuestions(train, dev, test);
+    WorldConfig config = WorldConfig.defaults().withSeed(seed).withQuestions(train, dev, test)
+        .withArithmetic(arithmetic);
     if (passages != null && scale != null) {
       throw new IllegalArgumentException("give --scale or --passages, not both");
     }

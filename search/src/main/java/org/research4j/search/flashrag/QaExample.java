@@ -31,9 +31,21 @@ public record QaExample(
 
   /**
    * One step of a multi-hop question, as {@code metadata.hops} records it: the sub-question, its
-   * answer and the id of the passage that holds it (null when not recorded).
+   * answer and the id of the passage that holds it (null when not recorded); {@code tool}, the
+   * tool the step needs ({@code search} or {@code code}; null when not recorded, a search), and
+   * for a computation the {@code program} that gives its answer (else null).
    */
-  public record Hop(String question, String answer, String passage) {}
+  public record Hop(String question, String answer, String passage, String tool, String program) {
+
+    public Hop(String question, String answer, String passage) {
+      this(question, answer, passage, null, null);
+    }
+
+    /** True for a step answered by running a program rather than by a passage. */
+    public boolean isComputation() {
+      return "code".equals(tool);
+    }
+  }
 
   /**
    * The hops from {@code metadata.hops} (the generated world records them), those with a question
@@ -45,7 +57,9 @@ public record QaExample(
       for (Object o : list) {
         if (o instanceof Map<?, ?> m && m.get("question") != null && m.get("answer") != null) {
           out.add(new Hop(String.valueOf(m.get("question")), String.valueOf(m.get("answer")),
-              m.get("passage") == null ? null : String.valueOf(m.get("passage"))));
+              m.get("passage") == null ? null : String.valueOf(m.get("passage")),
+              m.get("tool") == null ? null : String.valueOf(m.get("tool")),
+              m.get("program") == null ? null : String.valueOf(m.get("program"))));
         }
       }
     }

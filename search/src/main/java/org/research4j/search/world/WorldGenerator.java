@@ -16,6 +16,9 @@ import org.research4j.search.flashrag.QaWriter;
  * Generates a world into a directory: {@code corpus.jsonl} (FlashRAG passages),
  * {@code train.jsonl}, {@code dev.jsonl}, {@code test.jsonl} (FlashRAG QA, with per-hop
  * sub-questions and supporting passage ids in the metadata) and {@code world.json} (the summary).
+ * With {@link WorldConfig#arithmetic} on, the splits also hold questions that need arithmetic over
+ * retrieved facts, whose hops say which are searches and which computations; the corpus is the
+ * same either way.
  */
 public final class WorldGenerator {
   public static final String CORPUS = "corpus.jsonl";
@@ -51,14 +54,14 @@ public final class WorldGenerator {
     for (int split = 0; split < SPLITS.size(); split++) {
       String name = SPLITS.get(split);
       List<Question> drawn = new QuestionFactory(world, split,
-          Streams.of(config.seed(), "questions-" + name)).draw(wanted[split]);
+          Streams.of(config.seed(), "questions-" + name), config.arithmetic()).draw(wanted[split]);
       Map<String, Integer> byType = new LinkedHashMap<>();
-      Question.TYPES.forEach(t -> byType.put(t, 0));
+      for (QuestionType t : QuestionType.drawn(config.arithmetic())) byType.put(t.id(), 0);
       try (QaWriter out = new QaWriter(dir.resolve(name + ".jsonl"))) {
         for (int i = 0; i < drawn.size(); i++) {
           Question q = drawn.get(i);
           out.write(q.toQa(name + "_" + i));
-          byType.merge(q.type(), 1, Integer::sum);
+          byType.merge(q.type().id(), 1, Integer::sum);
         }
       }
       questions.put(name, drawn.size());

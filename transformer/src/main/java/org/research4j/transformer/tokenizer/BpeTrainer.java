@@ -1,8 +1,5 @@
 package org.research4j.transformer.tokenizer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import it.unimi.dsi.fastutil.longs.Long2LongMap;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
@@ -42,8 +39,6 @@ public final class BpeTrainer {
   /** The ReSearch tags: added tokens that are text (not special), as Qwen3's {@code <think>}. */
   public static final List<String> RESEARCH_TAGS = List.of("<think>", "</think>", "<search>", "</search>", "<result>",
       "</result>", "<answer>", "</answer>");
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final int vocabSize;
   private final int minFrequency;
@@ -105,7 +100,8 @@ public final class BpeTrainer {
       ids.put(c, b);
     }
     List<String[]> merges = learnMerges(words, freq, tokens, ids, vocabSize - specialTokens.size() - textTokens.size());
-    return Tokenizer.fromJson(toJson(tokens, merges, addedTokens(tokens.size())), "trained tokenizer");
+    return Tokenizer.fromJson(TokenizerJson.write(tokens, merges, addedTokens(tokens.size())),
+        "trained tokenizer");
   }
 
   private List<AddedToken> addedTokens(int firstId) {
@@ -253,51 +249,5 @@ public final class BpeTrainer {
       }
     }
     return java.util.Arrays.copyOf(out, n);
-  }
-
-  private static ObjectNode toJson(List<String> tokens, List<String[]> merges, List<AddedToken> added) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    ArrayNode at = root.putArray("added_tokens");
-    for (AddedToken t : added) {
-      at.addObject().put("id", t.id()).put("content", t.content()).put("single_word", t.singleWord())
-          .put("lstrip", t.lstrip()).put("rstrip", t.rstrip()).put("normalized", t.normalized())
-          .put("special", t.special());
-    }
-    root.putObject("normalizer").put("type", "NFC");
-    ObjectNode pre = root.putObject("pre_tokenizer");
-    pre.put("type", "Sequence");
-    ArrayNode steps = pre.putArray("pretokenizers");
-    ObjectNode split = steps.addObject();
-    split.put("type", "Split");
-    split.putObject("pattern").put("Regex", PreTokenizer.QWEN2_PATTERN);
-    split.put("behavior", "Isolated").put("invert", false);
-    byteLevel(steps.addObject());
-    byteLevel(root.putObject("post_processor"));
-    byteLevel(root.putObject("decoder"));
-    ObjectNode model = root.putObject("model");
-    model.put("type", "BPE");
-    model.putNull("dropout");
-    model.putNull("unk_token");
-    model.put("continuing_subword_prefix", "");
-    model.put("end_of_word_suffix", "");
-    model.put("fuse_unk", false);
-    model.put("byte_fallback", false);
-    model.put("ignore_merges", false);
-    ObjectNode vocab = model.putObject("vocab");
-    for (int i = 0; i < tokens.size(); i++) {
-      vocab.put(tokens.get(i), i);
-    }
-    ArrayNode m = model.putArray("merges");
-    for (String[] pair : merges) {
-      m.addArray().add(pair[0]).add(pair[1]);
-    }
-    return root;
-  }
-
-  private static void byteLevel(ObjectNode n) {
-    n.put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false).put("use_regex", false);
   }
 }

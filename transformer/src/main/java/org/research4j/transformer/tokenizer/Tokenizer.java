@@ -1,8 +1,6 @@
 package org.research4j.transformer.tokenizer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.text.Normalizer;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.research4j.transformer.checkpoint.AtomicFiles;
@@ -43,8 +38,6 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  * <p>Instances are immutable and thread-safe.
  */
 public final class Tokenizer {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** The tokenizer.json bytes, kept rather than the parsed tree, which would hold ~10x the memory. */
   private final byte[] json;
   private final Bpe bpe;
@@ -57,7 +50,8 @@ public final class Tokenizer {
   private final AddedVocabulary normalizedAdded;
   private final int vocabSize;
 
-  private Tokenizer(byte[] json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
+  /** A tokenizer as {@link TokenizerJson} read it; {@code json} is the file's bytes. */
+  Tokenizer(byte[] json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
     this.json = json;
     this.bpe = bpe;
     this.preTokenizer = preTokenizer;
@@ -89,118 +83,12 @@ public final class Tokenizer {
 
   /** Parses tokenizer.json text; {@code where} names its source in messages. */
   public static Tokenizer fromJson(String text, String where) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new TokenizerException(where + ":" + e.getLocation().getLineNr() + ": not valid JSON: "
-          + e.getOriginalMessage(), e);
-    }
-    return build(root, text.getBytes(StandardCharsets.UTF_8), where);
+    return TokenizerJson.read(text, where);
   }
 
   /** Builds a tokenizer from a parsed tokenizer.json tree. */
   public static Tokenizer fromJson(JsonNode root, String where) {
-    try {
-      return build(root, JSON.writeValueAsBytes(root), where);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Tokenizer build(JsonNode root, byte[] bytes, String where) {
-    if (root == null || !root.isObject()) {
-      throw new TokenizerException(where + ": tokenizer.json is not a JSON object");
-    }
-    JsonNode model = root.path("model");
-    String type = model.path("type").asText(model.has("merges") ? "BPE" : "(none)");
-    if (!type.equals("BPE")) {
-      throw new TokenizerException(where + ": model type \"" + type + "\" is not supported; supported: BPE "
-          + "(byte-level, as GPT-2 and Qwen)");
-    }
-    if (model.path("dropout").isNumber() && model.path("dropout").asDouble() != 0.0) {
-      throw new TokenizerException(where + ": BPE dropout " + model.get("dropout") + " is not supported; only null");
-    }
-    if (model.path("byte_fallback").asBoolean(false)) {
-      throw new TokenizerException(where + ": BPE byte_fallback true (a SentencePiece-style BPE) is not supported; "
-          + "only byte-level BPE");
-    }
-    for (String key : List.of("continuing_subword_prefix", "end_of_word_suffix")) {
-      if (!model.path(key).asText("").isEmpty()) {
-        throw new TokenizerException(where + ": BPE " + key + " \"" + model.get(key).asText()
-            + "\" is not supported; only empty");
-      }
-    }
-    boolean nfc = readNormalizer(root.get("normalizer"), where);
-    PreTokenizer pre = PreTokenizer.fromJson(root.get("pre_tokenizer"), where);
-    requireByteLevelOrNull(root.get("decoder"), "decoder", false, where);
-    requireByteLevelOrNull(root.get("post_processor"), "post_processor", true, where);
-
-    Map<String, Integer> vocab = new LinkedHashMap<>();
-    JsonNode v = model.path("vocab");
-    if (!v.isObject()) {
-      throw new TokenizerException(where + ": model.vocab must be an object of token -> id");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-        throw new TokenizerException(where + ": vocab entry \"" + e.getKey() + "\" has a bad id " + e.getValue());
-      }
-      vocab.put(e.getKey(), e.getValue().asInt());
-    }
-    List<String[]> merges = new ArrayList<>();
-    for (JsonNode m : model.path("merges")) {
-      if (m.isArray() && m.size() == 2) {
-        merges.add(new String[] {m.get(0).asText(), m.get(1).asText()});
-      } else if (m.isTextual() && m.asText().indexOf(' ', 1) > 0) {
-        String s = m.asText();
-        int sp = s.indexOf(' ', 1);
-        merges.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
-      } else {
-        throw new TokenizerException(where + ": merge " + merges.size() + " is " + m
-            + "; expected [\"left\", \"right\"] or \"left right\"");
-      }
-    }
-    Bpe bpe = new Bpe(vocab, merges, where);
-
-    List<AddedToken> added = new ArrayList<>();
-    for (JsonNode a : root.path("added_tokens")) {
-      if (!a.has("id") || !a.has("content")) {
-        throw new TokenizerException(where + ": added token " + a + " needs id and content");
-      }
-      added.add(new AddedToken(a.get("id").asInt(), a.get("content").asText(), a.path("single_word").asBoolean(false),
-          a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false), a.path("normalized").asBoolean(false),
-          a.path("special").asBoolean(false)));
-    }
-    return new Tokenizer(bytes, bpe, pre, nfc, added);
-  }
-
-  private static boolean readNormalizer(JsonNode n, String where) {
-    if (n == null || n.isNull()) {
-      return false;
-    }
-    String type = n.path("type").asText();
-    if (type.equals("NFC")) {
-      return true;
-    }
-    if (type.equals("Sequence") && n.path("normalizers").isEmpty()) {
-      return false;
-    }
-    if (type.equals("Sequence") && n.path("normalizers").size() == 1) {
-      return readNormalizer(n.path("normalizers").get(0), where);
-    }
-    throw new TokenizerException(where + ": normalizer " + n + " is not supported; supported: null or {\"type\": \"NFC\"}");
-  }
-
-  private static void requireByteLevelOrNull(JsonNode n, String what, boolean nullOk, String where) {
-    if ((n == null || n.isNull()) && nullOk) {
-      return;
-    }
-    String type = n == null || n.isNull() ? "null" : n.path("type").asText();
-    if (!type.equals("ByteLevel")) {
-      throw new TokenizerException(where + ": " + what + " \"" + type + "\" is not supported; supported: ByteLevel"
-          + (nullOk ? " or null" : ""));
-    }
+    return TokenizerJson.read(root, where);
   }
 
   /** Token ids of {@code text}, added and special tokens in it recognised (Hugging Face's {@code encode}). */

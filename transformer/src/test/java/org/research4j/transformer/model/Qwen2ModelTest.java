@@ -102,11 +102,12 @@ class Qwen2ModelTest {
         Tensor t = tape.ints(ids, 2, 3);
         // Same weights bit for bit (above); the two forward passes may still differ in the last
         // bit when the JIT recompiles a kernel between them (a fused multiply-add in one tier, a
-        // multiply and an add in another), seen as -0.39183503 against -0.39183506.
+        // multiply and an add in another), seen as -0.39183503 against -0.39183506, and by a few
+        // float32 ulps through the layers on a loaded machine (0.8301159 against 0.8301148).
         float[] la = a.logits(tape.ops(), t).toFloatArray();
         float[] lb = b.logits(tape.ops(), t).toFloatArray();
         for (int i = 0; i < la.length; i++) {
-          assertEquals(la[i], lb[i], 1e-6f * Math.max(1f, Math.abs(la[i])), "logit " + i);
+          assertEquals(la[i], lb[i], 1e-5f * Math.max(1f, Math.abs(la[i])), "logit " + i);
         }
       }
     }
@@ -199,9 +200,11 @@ class Qwen2ModelTest {
       float[] full = m.logits(tape.ops(), tape.ints(ids, b, t)).toFloatArray();
       int[] rows = {6, 9, 20, 0};
       float[] picked = m.logits(tape.ops(), tape.ints(ids, b, t), tape.ints(rows, rows.length)).toFloatArray();
+      // The head's matmul of 4 rows may block its sums differently from that of 21 rows: equal
+      // within float32 rounding of a hidden-size dot product (seen: 1.2e-6 on a value of 0.93).
       for (int r = 0; r < rows.length; r++) {
         for (int j = 0; j < v; j++) {
-          assertEquals(full[rows[r] * v + j], picked[r * v + j], 1e-6, "row " + rows[r] + " col " + j);
+          assertEquals(full[rows[r] * v + j], picked[r * v + j], 1e-5, "row " + rows[r] + " col " + j);
         }
       }
     }

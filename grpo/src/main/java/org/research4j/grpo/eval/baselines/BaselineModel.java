@@ -5,9 +5,11 @@ import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.research4j.grpo.rollout.Rollout;
 import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.tool.ToolTags;
 import org.research4j.search.flashrag.QaExample;
 import org.research4j.search.index.Hit;
 import org.research4j.transformer.generate.Generator;
@@ -200,7 +202,8 @@ public final class BaselineModel {
       int textEnd = finished && response.length > 0 && eos.contains(response[response.length - 1])
           ? response.length - 1 : response.length;
       String text = tokenizer.decode(Arrays.copyOf(response, textEnd));
-      return new Rollout(prompt, response, drawn.toBooleanArray(), text, finished, retrievals);
+      return new Rollout(prompt, response, drawn.toBooleanArray(), text, finished, retrievals,
+          Map.of(ToolTags.SEARCH.name(), retrievals));
     }
   }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.research4j.grpo.eval.Scoring;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
+import org.research4j.grpo.run.TrainingListener;
 import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
@@ -96,9 +95,10 @@ class IrcotTraceTest {
     int longest = traces.stream().mapToInt(SftExample::length).max().orElseThrow();
     Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 1024)
         .withTokenIds(null, List.of(eot));
-    SftConfig sft = new SftConfig(150, 4, longest, 1e-2f, 10, 0.1f, 0f, 1f, 5, 1000, 0);
+    SftConfig sft = SftConfig.defaults().withSteps(150).withBatch(4, longest)
+        .withOptimizer(1e-2f, 10, 0f, 1f).withMinLrFraction(0.1f).withRun(5, 1000, 0);
     SftTrainer trainer = new SftTrainer(CPU, sft, dir,
-        CheckpointWriter.Options.defaults(), 0, new PrintStream(OutputStream.nullOutputStream()));
+        CheckpointWriter.Options.defaults(), 0, TrainingListener.NONE);
     return trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), traces, List.of()).model();
   }
 

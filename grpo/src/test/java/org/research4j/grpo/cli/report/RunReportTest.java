@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +24,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.research4j.grpo.cli.ReportCommand;
+import org.research4j.grpo.report.MetricSeries;
+import org.research4j.grpo.report.RunMetrics;
 import picocli.CommandLine;
 
 class RunReportTest {

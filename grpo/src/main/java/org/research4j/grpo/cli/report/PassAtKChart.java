@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import java.awt.BasicStroke;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -16,6 +16,8 @@ import javax.imageio.ImageIO;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.research4j.grpo.report.MetricSeries;
+import org.research4j.grpo.report.RunMetrics;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
@@ -23,7 +25,9 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  * reward, answer F1, well-formed rate and searches per response. Each panel draws the per-step
  * value over the training rollouts (a mean over one batch, so raw and with a trailing moving
  * average over it) and, where the run evaluated on dev, the greedy dev score at the steps it was
- * taken, as markers.
+ * taken, as markers. A run with more than one tool ({@code calls_TOOL} keys for several tools) also
+ * gets, in the last panel, each tool's calls per response over the training rollouts (moving
+ * average), so the split between tools can be watched as it is learned.
  */
 public final class LearningCurveChart {
   /** One panel's size; the image is two by two of them. */
@@ -42,6 +46,8 @@ public final class LearningCurveChart {
   private static final Color RAW = new Color(150, 180, 225);
   private static final Color AVERAGE = new Color(25, 75, 160);
   private static final Color DEV_COLOR = new Color(200, 60, 30);
+  private static final Color[] TOOL_COLORS = {
+      new Color(40, 150, 70), new Color(150, 60, 170), new Color(230, 140, 20), new Color(90, 90, 90)};
 
   /**
    * A panel: the training key, its dev evaluation key, and whether the axis is fixed to [0, 1]
@@ -155,6 +161,7 @@ public final class LearningCurveChart {
       d.setLineStyle(new BasicStroke(1.5f));
       anything = true;
     }
+    if (p.trainKey().equals("searches")) anything |= perTool(chart, byKey);
     if (!anything) {
       // XChart draws no axes without a series: an invisible one keeps the panel's frame.
       XYSeries none = chart.addSeries(p.trainKey() + " not logged", new double[] {first}, new double[] {0});
@@ -162,6 +169,27 @@ public final class LearningCurveChart {
       none.setLineColor(Color.WHITE);
     }
     return chart;
+  }
+
+  /**
+   * Each tool's calls per response ({@code calls_TOOL}) when the run logs more than one tool; true
+   * when it drew any.
+   */
+  private static boolean perTool(XYChart chart, Map<String, MetricSeries> byKey) {
+    List<String> keys = byKey.keySet().stream()
+        .filter(k -> k.startsWith("calls_") && byKey.get(k).size() > 0).sorted().toList();
+    if (keys.size() < 2) return false;
+    chart.setTitle("tool calls per response (all, and by tool)");
+    chart.setYAxisTitle("calls");
+    for (int i = 0; i < keys.size(); i++) {
+      MetricSeries s = byKey.get(keys.get(i));
+      double[] y = s.size() > WINDOW ? s.movingAverage(WINDOW) : s.values();
+      XYSeries line = chart.addSeries(keys.get(i).substring("calls_".length()), s.steps(), y);
+      line.setMarker(SeriesMarkers.NONE);
+      line.setLineColor(TOOL_COLORS[i % TOOL_COLORS.length]);
+      line.setLineStyle(new BasicStroke(2f));
+    }
+    return true;
   }
 
   private static Map<String, MetricSeries> byKey(RunMetrics metrics) {

@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.research4j.grpo.run;
+package org.research4j.grpo.cli;
 
 import java.time.Duration;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -12,11 +12,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * second; when standard error goes to a file or a pipe (a log, CI), redrawing with carriage returns
  * would pile every update onto one endless line, so it writes a plain line every 30 seconds.
  */
-public final class StepProgress {
+final class StepProgress {
   private StepProgress() {}
 
   /** A bar over steps {@code 1..max} that starts at {@code start} (a resumed run). */
-  public static ProgressBar of(String task, int max, int start) {
+  static ProgressBar of(String task, int max, int start) {
     boolean terminal = System.console() != null;
     return new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
         .startsFrom(start, Duration.ZERO).setStyle(ProgressBarStyle.ASCII)

@@ -1,4 +1,4 @@
-package org.research4j.grpo.report;
+package org.research4j.grpo.cli.report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +8,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
+import org.research4j.grpo.report.MetricSeries;
+import org.research4j.grpo.report.RunMetrics;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
@@ -116,7 +118,9 @@ public final class RunReport {
 
   /** {@link #PREFERRED_ORDER} first, then every other key alphabetically. */
   static List<MetricSeries> inReportOrder(List<MetricSeries> series) {
-    Comparator<MetricSeries> preferredFirst = Comparator.comparingInt(s -> {
+    // Calls per tool (calls_TOOL) right after searches, the calls of all tools together.
+    Comparator<MetricSeries> preferredFirst = Comparator.comparingDouble(s -> {
+      if (s.key().startsWith("calls_")) return PREFERRED_ORDER.indexOf("searches") + 0.5;
       int i = PREFERRED_ORDER.indexOf(s.key());
       return i < 0 ? PREFERRED_ORDER.size() : i;
     });
