@@ -38,6 +38,8 @@ class LlmJudgeTest {
     final Set<String> auth = ConcurrentHashMap.newKeySet();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Whether the handler thread's current request still counts in {@link #inFlight}. */
+    private final ThreadLocal<Boolean> counted = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     Misbehaving() throws IOException {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -52,6 +54,9 @@ class LlmJudgeTest {
 
     private void handle(HttpExchange ex) throws IOException {
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      // A request stops counting as in flight before its reply is sent: once the client has the
+      // reply it may start the next request before this thread gets past the reply.
+      counted.set(Boolean.TRUE);
       try {
         JsonNode body = JSON.readTree(ex.getRequestBody());
         String prompt = body.get("messages").get(1).get("content").asText();
@@ -81,6 +86,13 @@ class LlmJudgeTest {
           }
         }
       } finally {
+        done(ex);
+      }
+    }
+
+    private void done(HttpExchange ex) {
+      if (counted.get()) {
+        counted.set(Boolean.FALSE);
         inFlight.decrementAndGet();
       }
     }
@@ -90,7 +102,8 @@ class LlmJudgeTest {
           + JSON.valueToTree(content) + "}, \"finish_reason\": \"stop\"}]}";
     }
 
-    private static void reply(HttpExchange ex, int status, String body) throws IOException {
+    private void reply(HttpExchange ex, int status, String body) throws IOException {
+      done(ex);
       byte[] b = body.getBytes(StandardCharsets.UTF_8);
       ex.sendResponseHeaders(status, b.length);
       try (OutputStream out = ex.getResponseBody()) {
