@@ -16,16 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.search.cli.SearchMain;
 import org.research4j.search.index.BuildListener;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
-import org.research4j.transformer.checkpoint.CheckpointWriter;
-import org.research4j.transformer.checkpoint.Qwen2Config;
-import org.research4j.transformer.model.Qwen2Model;
-import org.research4j.transformer.tokenizer.BpeTrainer;
-import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine;
 
 /**
@@ -65,16 +59,7 @@ class EvalJudgeTest {
         {"id": "a", "question": "Who founded Kesto?", "golden_answers": ["Varemo"]}
         {"id": "b", "question": "What is the capital of Oru?", "golden_answers": ["Dask"]}
         """);
-    Tokenizer tok = BpeTrainer.research(300).train(List.of(Files.readString(corpus),
-        "<|im_start|>user <|im_end|> assistant"));
-    Path model = dir.resolve("model");
-    Files.createDirectories(model);
-    tok.save(model.resolve("tokenizer.json"));
-    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 256)
-        .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
-    try (Qwen2Model m = Qwen2Model.random(new CpuKernels(), cfg, 1)) {
-      m.save(model, CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
-    }
+    Path model = TinyCheckpoint.write(dir, corpus);
     HttpServer judge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     judge.createContext("/v1/chat/completions", ex -> {
       JsonNode body = new ObjectMapper().readTree(ex.getRequestBody());

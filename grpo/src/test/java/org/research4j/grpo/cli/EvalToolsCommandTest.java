@@ -13,16 +13,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.search.cli.SearchMain;
 import org.research4j.search.index.BuildListener;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
-import org.research4j.transformer.checkpoint.CheckpointWriter;
-import org.research4j.transformer.checkpoint.Qwen2Config;
-import org.research4j.transformer.model.Qwen2Model;
-import org.research4j.transformer.tokenizer.BpeTrainer;
-import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine;
 
 /**
@@ -45,16 +39,7 @@ class EvalToolsCommandTest {
         {"id": "a", "question": "When was Kesto founded?", "golden_answers": ["1871"]}
         {"id": "b", "question": "When was Oru founded?", "golden_answers": ["1936"]}
         """);
-    Tokenizer tok = BpeTrainer.research(300).train(List.of(Files.readString(corpus),
-        "<|im_start|>user <|im_end|> assistant"));
-    Path model = dir.resolve("model");
-    Files.createDirectories(model);
-    tok.save(model.resolve("tokenizer.json"));
-    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 256)
-        .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
-    try (Qwen2Model m = Qwen2Model.random(new CpuKernels(), cfg, 1)) {
-      m.save(model, CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
-    }
+    Path model = TinyCheckpoint.write(dir, corpus);
     Path out = dir.resolve("eval.jsonl");
     CommandLine cl = new CommandLine(new ResearchCli());
     StringWriter err = new StringWriter();

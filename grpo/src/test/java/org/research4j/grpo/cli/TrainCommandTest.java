@@ -14,16 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.research4j.kernels.cpu.CpuKernels;
 import org.research4j.search.index.BuildListener;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
 import org.research4j.search.cli.SearchMain;
-import org.research4j.transformer.checkpoint.CheckpointWriter;
-import org.research4j.transformer.checkpoint.Qwen2Config;
-import org.research4j.transformer.model.Qwen2Model;
-import org.research4j.transformer.tokenizer.BpeTrainer;
-import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine;
 
 /**
@@ -52,16 +46,7 @@ class TrainCommandTest {
         {"id": "a", "question": "Who founded Kesto?", "golden_answers": ["Varemo"]}
         {"id": "b", "question": "What is the capital of Oru?", "golden_answers": ["Dask"]}
         """);
-    Tokenizer tok = BpeTrainer.research(300).train(List.of(Files.readString(corpus),
-        "<|im_start|>user <|im_end|> assistant"));
-    Path model = dir.resolve("model");
-    Files.createDirectories(model);
-    tok.save(model.resolve("tokenizer.json"));
-    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 256)
-        .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
-    try (Qwen2Model m = Qwen2Model.random(new CpuKernels(), cfg, 1)) {
-      m.save(model, CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
-    }
+    Path model = TinyCheckpoint.write(dir, corpus);
     Path out = dir.resolve("run");
     List<String> args = new ArrayList<>(List.of("train", "--device", "cpu", "--model", model.toString(),
         "--index", dir.resolve("index").toString(), "--train", qa.toString(), "--dev", qa.toString(),
