@@ -192,6 +192,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " to learn (default: every type).")
   List<String> warmStartTypes;
 
+  @Option(names = "--grpo-types", split = ",", paramLabel = "TYPE",
+      description = "GRPO trains only on questions of these types (comma-separated, as"
+          + " --warm-start-types), for example the types the warm start left out (default: every"
+          + " type).")
+  List<String> grpoTypes;
+
   @Option(names = "--supervised-control", defaultValue = "true", arity = "1",
       description = "Add the control row \"" + MORE_SFT + "\": the warm start's supervised"
           + " training continued on its own traces for as long as GRPO trained, at the learning rate"
@@ -432,22 +438,27 @@ public final class DemoCommand implements Callable<Integer> {
       for (Passage p; (p = r.next()) != null; ) passages.add(p);
     }
     List<QaExample> train = QaFormat.readAll(worldDir.resolve("train.jsonl"), OnMalformed.FAIL);
-    if (warmStartTypes != null) {
-      java.util.Set<String> known = new java.util.TreeSet<>();
-      for (QaExample q : train) known.add(q.type());
-      for (String t : warmStartTypes) {
-        if (!known.contains(t)) {
-          throw new ParameterException(spec.commandLine(), "--warm-start-types: unknown question"
-              + " type '" + t + "'; the world's types are " + String.join(", ", known));
-        }
-      }
-    }
+    checkTypes("--warm-start-types", warmStartTypes, train);
+    checkTypes("--grpo-types", grpoTypes, train);
     List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
     Set<String> heldOut = heldOut(passages, test);
     List<Passage> readable = passages.stream().filter(p -> !heldOut.contains(p.id())).toList();
     log.printf("holding %d passages about test questions' entities out of training (the index keeps"
         + " them: only search can answer a test question)%n", heldOut.size());
     return new World(worldDir, indexDir, passages, train, test, readable);
+  }
+
+  /** Fails with the option's name when {@code types} names a type no training question has. */
+  private void checkTypes(String option, List<String> types, List<QaExample> train) {
+    if (types == null) return;
+    Set<String> known = new java.util.TreeSet<>();
+    for (QaExample q : train) known.add(q.type());
+    for (String t : types) {
+      if (!known.contains(t)) {
+        throw new ParameterException(spec.commandLine(), option + ": unknown question type '" + t
+            + "'; the world's types are " + String.join(", ", known));
+      }
+    }
   }
 
   /** The Qwen2 shape of {@code --hidden} and {@code --layers} for the tokenizer's vocabulary. */
@@ -545,8 +556,9 @@ public final class DemoCommand implements Callable<Integer> {
    */
   private GrpoTrainer.Result grpo(Setup setup, World world) throws IOException {
     log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
-            + " with the search tool in the loop; reward = format rule + answer F1%n", grpoSteps,
-        grpoQuestions, generations, temperature);
+            + " with the search tool in the loop; reward = format rule + answer F1%s%n", grpoSteps,
+        grpoQuestions, generations, temperature,
+        grpoTypes == null ? "" : "; questions of types " + String.join(", ", grpoTypes));
     Path warmStart = new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
     GrpoConfig paper = GrpoConfig.paper();
     GrpoConfig rl = paper.withSteps(grpoSteps).withBatch(grpoQuestions, generations)
@@ -562,7 +574,8 @@ public final class DemoCommand implements Callable<Integer> {
         setup.search(), setup.template(), setup.eos(),
         Reward.research(formatReward).withRetrievalBonus(retrievalReward), setup.save(),
         setup.endOfText(), TrainingProgress.grpo(log))
-        .run(() -> load(setup.kernels(), warmStart), world.train(),
+        .run(() -> load(setup.kernels(), warmStart), grpoTypes == null ? world.train()
+                : world.train().stream().filter(q -> grpoTypes.contains(q.type())).toList(),
             dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
     if (grpo.resumedFrom() >= grpoSteps) {
       log.printf("already trained (%d steps)%n", grpoSteps);
