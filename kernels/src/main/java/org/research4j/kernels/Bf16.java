@@ -14,8 +14,8 @@ public final class Bf16 {
   }
 
   /**
-   * float32 to the nearest bfloat16, ties to even (as PyTorch's {@code .to(torch.bfloat16)}); a
-   * NaN stays a quiet NaN with its sign.
+   * float32 to the nearest bfloat16, ties to even (as PyTorch's {@code .to(torch.bfloat16)}); a NaN
+   * stays a quiet NaN with its sign.
    */
   public static short round(float f) {
     int bits = Float.floatToRawIntBits(f);

@@ -3,11 +3,11 @@ package org.research4j.kernels;
 import java.util.function.Predicate;
 
 /**
- * The argument and shape contract of every {@link Kernels} primitive, written once for every
- * kernel set: each method checks the arguments of the primitive of the same name and throws an
- * {@link IllegalArgumentException} that names the primitive, the argument and both sizes, so the
- * same misuse reads the same on the CPU and on OpenCL. A kernel set calls the check first, then
- * runs on buffers it knows are its own, of the right type and large enough.
+ * The argument and shape contract of every {@link Kernels} primitive, written once for every kernel
+ * set: each method checks the arguments of the primitive of the same name and throws an {@link
+ * IllegalArgumentException} that names the primitive, the argument and both sizes, so the same
+ * misuse reads the same on the CPU and on OpenCL. A kernel set calls the check first, then runs on
+ * buffers it knows are its own, of the right type and large enough.
  *
  * <p>The messages, for primitive {@code op} and argument {@code x}:
  *
@@ -23,8 +23,8 @@ import java.util.function.Predicate;
  *
  * <p>What only the values inside buffers can break (start offsets, positions, token ids, targets)
  * is checked by {@link #attentionStarts}, {@link #cacheStarts}, {@link #positions}, {@link #ids}
- * and {@link #targets}, on host arrays: the CPU kernels call them on every call; the OpenCL
- * kernels would have to copy the buffer to the host first, and do not.
+ * and {@link #targets}, on host arrays: the CPU kernels call them on every call; the OpenCL kernels
+ * would have to copy the buffer to the host first, and do not.
  */
 public final class KernelContract {
   private final String device;
@@ -85,8 +85,21 @@ public final class KernelContract {
   // Matrix multiply.
 
   /** {@link Kernels#sgemm}. */
-  public void sgemm(boolean transA, boolean transB, int m, int n, int k, Buf a, int aOff, int lda,
-      Buf b, int bOff, int ldb, Buf c, int cOff, int ldc) {
+  public void sgemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf b,
+      int bOff,
+      int ldb,
+      Buf c,
+      int cOff,
+      int ldc) {
     nonNegative("sgemm", "m", m);
     nonNegative("sgemm", "n", n);
     nonNegative("sgemm", "k", k);
@@ -102,14 +115,35 @@ public final class KernelContract {
       throw new IllegalArgumentException("sgemm: " + arg + "Off = " + off + " is negative");
     }
     if (rows > 0 && ld < cols) {
-      throw new IllegalArgumentException("sgemm: ld" + arg + " = " + ld
-          + ", the leading dimension of " + arg + ", is smaller than its " + cols + " columns");
+      throw new IllegalArgumentException(
+          "sgemm: ld"
+              + arg
+              + " = "
+              + ld
+              + ", the leading dimension of "
+              + arg
+              + ", is smaller than its "
+              + cols
+              + " columns");
     }
     long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
     if (buf.length() < need) {
-      throw new IllegalArgumentException("sgemm: " + arg + " has " + buf.length() + " elements, "
-          + arg + "Off + (rows-1)*ld" + arg + " + cols = " + need + " (" + rows + " x " + cols
-          + ")");
+      throw new IllegalArgumentException(
+          "sgemm: "
+              + arg
+              + " has "
+              + buf.length()
+              + " elements, "
+              + arg
+              + "Off + (rows-1)*ld"
+              + arg
+              + " + cols = "
+              + need
+              + " ("
+              + rows
+              + " x "
+              + cols
+              + ")");
     }
   }
 
@@ -117,8 +151,19 @@ public final class KernelContract {
   // Attention.
 
   /** {@link Kernels#attentionForward}; see also {@link #attentionStarts}. */
-  public void attentionForward(Buf q, Buf k, Buf v, Buf out, Buf lse, Buf start, int b, int tq,
-      int tk, int hq, int hkv, int d) {
+  public void attentionForward(
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d) {
     String op = "attentionForward";
     heads(op, b, hq, hkv, d);
     nonNegative(op, "tq", tq);
@@ -144,15 +189,37 @@ public final class KernelContract {
 
   private static void attentionStart(int s, int p0, int tq, int tk) {
     if (p0 < 0 || p0 + tq > tk) {
-      throw new IllegalArgumentException("attentionForward: sequence " + s + " has start " + p0
-          + " and tq = " + tq + ", so its last query sits at position " + (p0 + tq - 1)
-          + ", but only tk = " + tk + " keys exist (need 0 <= start and start + tq <= tk)");
+      throw new IllegalArgumentException(
+          "attentionForward: sequence "
+              + s
+              + " has start "
+              + p0
+              + " and tq = "
+              + tq
+              + ", so its last query sits at position "
+              + (p0 + tq - 1)
+              + ", but only tk = "
+              + tk
+              + " keys exist (need 0 <= start and start + tq <= tk)");
     }
   }
 
   /** {@link Kernels#attentionBackward}. */
-  public void attentionBackward(Buf q, Buf k, Buf v, Buf out, Buf lse, Buf dOut, Buf dq, Buf dk,
-      Buf dv, int b, int t, int hq, int hkv, int d) {
+  public void attentionBackward(
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf dOut,
+      Buf dq,
+      Buf dk,
+      Buf dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d) {
     String op = "attentionBackward";
     heads(op, b, hq, hkv, d);
     nonNegative(op, "t", t);
@@ -194,8 +261,16 @@ public final class KernelContract {
   public static void cacheStarts(int[] start, int b, int tn, int tmax) {
     for (int s = 0; s < b; s++) {
       if (start[s] < 0 || start[s] + tn > tmax) {
-        throw new IllegalArgumentException("writeCache: sequence " + s + " writes rows " + start[s]
-            + ".." + (start[s] + tn - 1) + " but the cache holds tmax = " + tmax + " rows");
+        throw new IllegalArgumentException(
+            "writeCache: sequence "
+                + s
+                + " writes rows "
+                + start[s]
+                + ".."
+                + (start[s] + tn - 1)
+                + " but the cache holds tmax = "
+                + tmax
+                + " rows");
       }
     }
   }
@@ -239,8 +314,8 @@ public final class KernelContract {
     rope("ropeBackward", "dy", dy, "dx", dx, pos, n, h, d);
   }
 
-  private void rope(String op, String inName, Buf in, String outName, Buf out, Buf pos, int n,
-      int h, int d) {
+  private void rope(
+      String op, String inName, Buf in, String outName, Buf out, Buf pos, int n, int h, int d) {
     nonNegative(op, "n", n);
     nonNegative(op, "h", h);
     if (d <= 0 || d % 2 != 0) {
@@ -346,8 +421,8 @@ public final class KernelContract {
   }
 
   /** {@link Kernels#crossEntropyBackward}; see also {@link #targets}. */
-  public void crossEntropyBackward(Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits,
-      int rows, int v) {
+  public void crossEntropyBackward(
+      Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v) {
     String op = "crossEntropyBackward";
     nonNegative(op, "rows", rows);
     nonNegative(op, "v", v);
@@ -363,8 +438,16 @@ public final class KernelContract {
     for (int r = 0; r < rows; r++) {
       int t = targets[r];
       if (t != ignoreIndex && (t < 0 || t >= v)) {
-        throw new IllegalArgumentException(op + ": targets[" + r + "] = " + t
-            + " is neither in [0, v = " + v + ") nor the ignore index " + ignoreIndex);
+        throw new IllegalArgumentException(
+            op
+                + ": targets["
+                + r
+                + "] = "
+                + t
+                + " is neither in [0, v = "
+                + v
+                + ") nor the ignore index "
+                + ignoreIndex);
       }
     }
   }
@@ -373,8 +456,18 @@ public final class KernelContract {
    * {@link Kernels#grpoLossForward} ({@code out} is {@code loss}, {@code out2} {@code kl}) and
    * {@link Kernels#grpoLossBackward} ({@code dloss}, {@code dlogp}); {@code op} names which.
    */
-  public void grpoLoss(String op, Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight,
-      String outName, Buf out, String out2Name, Buf out2, int n) {
+  public void grpoLoss(
+      String op,
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      String outName,
+      Buf out,
+      String out2Name,
+      Buf out2,
+      int n) {
     nonNegative(op, "n", n);
     buffer(op, "logp", logp, Buf.Type.F32, n, "n");
     buffer(op, "oldLogp", oldLogp, Buf.Type.F32, n, "n");
@@ -481,8 +574,20 @@ public final class KernelContract {
   /** Elements {@code [off, off + n)} of {@code name}, which has {@code length}, exist. */
   public static void range(String op, String name, int length, int off, int n) {
     if (off < 0 || n < 0 || (long) off + n > length) {
-      throw new IllegalArgumentException(op + ": " + name + " has " + length + " elements, " + name
-          + " offset + n = " + off + " + " + n + " = " + ((long) off + n));
+      throw new IllegalArgumentException(
+          op
+              + ": "
+              + name
+              + " has "
+              + length
+              + " elements, "
+              + name
+              + " offset + n = "
+              + off
+              + " + "
+              + n
+              + " = "
+              + ((long) off + n));
     }
   }
 }

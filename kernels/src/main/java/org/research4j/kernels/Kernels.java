@@ -82,14 +82,25 @@ public interface Kernels extends AutoCloseable {
    * (query head {@code h} reads kv head {@code h / (hq / hkv)}). Query {@code i} of sequence {@code
    * s} sits at absolute position {@code p = start[s] + i} ({@code start} is an I32 buffer of {@code
    * b} elements, or {@code null} for all zeros) and attends keys {@code 0..p} inclusive; {@code p <
-   * tk} must hold. {@code lse: [b, hq, tq]} receives the natural-log sum of exp of the scaled scores
-   * per query (for the backward pass), or is {@code null} when not needed (inference). With {@code
-   * start == null} and {@code tq == tk} this is ordinary training attention; with {@code tq == 1}
-   * and {@code k, v} a KV cache it is one decode step.
+   * tk} must hold. {@code lse: [b, hq, tq]} receives the natural-log sum of exp of the scaled
+   * scores per query (for the backward pass), or is {@code null} when not needed (inference). With
+   * {@code start == null} and {@code tq == tk} this is ordinary training attention; with {@code tq
+   * == 1} and {@code k, v} a KV cache it is one decode step.
    */
   void attentionForward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf start, int b, int tq, int tk, int hq, int hkv,
-      int d, float scale);
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale);
 
   /**
    * Backward of {@link #attentionForward} for training ({@code tq == tk == t}, {@code start ==
@@ -97,14 +108,27 @@ public interface Kernels extends AutoCloseable {
    * and {@code dk, dv: [b, t, hkv, d]}.
    */
   void attentionBackward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf dOut, Buf dq, Buf dk, Buf dv, int b, int t,
-      int hq, int hkv, int d, float scale);
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf dOut,
+      Buf dq,
+      Buf dk,
+      Buf dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale);
 
   /**
-   * Writes new rows into a per-sequence cache: {@code cache[s, start[s] + i, :] = src[s, i, :]}
-   * for {@code s < b, i < tn}, rows of {@code rowSize} floats; {@code src: [b, tn, rowSize]},
-   * {@code cache: [b, tmax, rowSize]}, {@code start} I32 {@code [b]}. Rows past {@code tmax} are an
-   * error of the caller.
+   * Writes new rows into a per-sequence cache: {@code cache[s, start[s] + i, :] = src[s, i, :]} for
+   * {@code s < b, i < tn}, rows of {@code rowSize} floats; {@code src: [b, tn, rowSize]}, {@code
+   * cache: [b, tmax, rowSize]}, {@code start} I32 {@code [b]}. Rows past {@code tmax} are an error
+   * of the caller.
    */
   void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize);
 
@@ -112,8 +136,8 @@ public interface Kernels extends AutoCloseable {
   // Normalisation, position, activation, embedding.
 
   /**
-   * RMSNorm: {@code y[r] = x[r] * rstd[r] * w} with {@code rstd[r] = 1 / sqrt(mean(x[r]^2) +
-   * eps)}. {@code x, y: [rows, dim]}, {@code w: [dim]}, {@code rstd: [rows]} written for backward.
+   * RMSNorm: {@code y[r] = x[r] * rstd[r] * w} with {@code rstd[r] = 1 / sqrt(mean(x[r]^2) + eps)}.
+   * {@code x, y: [rows, dim]}, {@code w: [dim]}, {@code rstd: [rows]} written for backward.
    */
   void rmsnormForward(Buf x, Buf w, Buf y, Buf rstd, int rows, int dim, float eps);
 
@@ -137,7 +161,9 @@ public interface Kernels extends AutoCloseable {
   /** Accumulates {@code dgate} and {@code dup}. */
   void swigluBackward(Buf gate, Buf up, Buf dy, Buf dgate, Buf dup, int n);
 
-  /** Gather: {@code out[i, :] = table[ids[i], :]}; {@code table: [vocab, dim]}, ids I32 {@code [n]}. */
+  /**
+   * Gather: {@code out[i, :] = table[ids[i], :]}; {@code table: [vocab, dim]}, ids I32 {@code [n]}.
+   */
   void embeddingForward(Buf table, Buf ids, Buf out, int n, int dim);
 
   /** Scatter-add: {@code dtable[ids[i], :] += dout[i, :]} (repeated ids sum). */
@@ -159,10 +185,10 @@ public interface Kernels extends AutoCloseable {
   void logSoftmaxBackward(Buf y, Buf dy, Buf dx, int rows, int cols);
 
   /**
-   * Per-row cross-entropy from logits: {@code loss[r] = logsumexp(logits[r]) -
-   * logits[r, targets[r]]}, and {@code lse[r] = logsumexp(logits[r])} saved for backward. Rows whose
-   * target equals {@code ignoreIndex} get {@code loss = 0}. {@code logits: [rows, v]}, targets I32
-   * {@code [rows]}. The negated loss is the token log-probability that GRPO needs.
+   * Per-row cross-entropy from logits: {@code loss[r] = logsumexp(logits[r]) - logits[r,
+   * targets[r]]}, and {@code lse[r] = logsumexp(logits[r])} saved for backward. Rows whose target
+   * equals {@code ignoreIndex} get {@code loss = 0}. {@code logits: [rows, v]}, targets I32 {@code
+   * [rows]}. The negated loss is the token log-probability that GRPO needs.
    */
   void crossEntropyForward(
       Buf logits, Buf targets, Buf loss, Buf lse, int rows, int v, int ignoreIndex);
@@ -184,17 +210,35 @@ public interface Kernels extends AutoCloseable {
    * advantage repeated).
    */
   void grpoLossForward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf loss, Buf kl, int n,
-      float epsLow, float epsHigh, float beta);
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf loss,
+      Buf kl,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta);
 
   /**
    * Accumulates {@code dlogp[t] += dloss[t] * weight[t] * (dpg/dlogp + beta * dkl/dlogp)} with
-   * {@code dpg/dlogp = -A·ρ} where the unclipped term is the max (else 0) and {@code dkl/dlogp = 1 -
-   * exp(refLogp - logp)} (0 where the clamp is active). {@code dloss: [n]}.
+   * {@code dpg/dlogp = -A·ρ} where the unclipped term is the max (else 0) and {@code dkl/dlogp = 1
+   * - exp(refLogp - logp)} (0 where the clamp is active). {@code dloss: [n]}.
    */
   void grpoLossBackward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf dloss, Buf dlogp, int n,
-      float epsLow, float epsHigh, float beta);
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf dloss,
+      Buf dlogp,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta);
 
   // ---------------------------------------------------------------------------------------------
   // Elementwise and reductions.
@@ -238,12 +282,23 @@ public interface Kernels extends AutoCloseable {
   /**
    * One AdamW step with decoupled weight decay and bias correction, on {@code n} parameters, with
    * {@code g' = gradScale * g} (gradient clipping folded in): {@code m = beta1 m + (1-beta1) g'};
-   * {@code v = beta2 v + (1-beta2) g'^2}; {@code p -= lr * (m/(1-beta1^step) / (sqrt(v/(1-beta2^step))
-   * + eps) + weightDecay * p)}. {@code step >= 1}. This equals PyTorch's {@code torch.optim.AdamW}.
+   * {@code v = beta2 v + (1-beta2) g'^2}; {@code p -= lr * (m/(1-beta1^step) /
+   * (sqrt(v/(1-beta2^step)) + eps) + weightDecay * p)}. {@code step >= 1}. This equals PyTorch's
+   * {@code torch.optim.AdamW}.
    */
   void adamw(
-      Buf p, Buf g, Buf m, Buf v, int n, float lr, float beta1, float beta2, float eps,
-      float weightDecay, float gradScale, int step);
+      Buf p,
+      Buf g,
+      Buf m,
+      Buf v,
+      int n,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay,
+      float gradScale,
+      int step);
 
   // ---------------------------------------------------------------------------------------------
   // Frozen weights in bfloat16: stored at half the size of float32, widened to float32 where read,

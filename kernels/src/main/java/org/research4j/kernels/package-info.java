@@ -11,8 +11,8 @@
  *
  * <p>The argument and shape contract of every primitive is written once, in {@link
  * org.research4j.kernels.KernelContract}: each kernel set calls it before it runs, so the same
- * misuse throws the same message on every device ({@code KernelContractTest} provokes each on
- * the CPU and on OpenCL and compares).
+ * misuse throws the same message on every device ({@code KernelContractTest} provokes each on the
+ * CPU and on OpenCL and compares).
  *
  * <p>Conventions shared by all primitives:
  *
@@ -23,9 +23,9 @@
  *   <li>Backward primitives <em>accumulate</em> ({@code +=}) into gradient buffers, as in llm.c;
  *       callers zero gradients before a backward pass. A tensor used twice gets its gradients
  *       summed for free.
- *   <li>Buffers hold float32 or int32 elements ({@link org.research4j.kernels.Buf.Type}); sizes
- *       and offsets are counted in elements. Frozen weights may also be bfloat16 ({@code BF16}, the
- *       top half of a float32; host-side conversions in {@link org.research4j.kernels.Bf16}): only
+ *   <li>Buffers hold float32 or int32 elements ({@link org.research4j.kernels.Buf.Type}); sizes and
+ *       offsets are counted in elements. Frozen weights may also be bfloat16 ({@code BF16}, the top
+ *       half of a float32; host-side conversions in {@link org.research4j.kernels.Bf16}): only
  *       {@code sgemmBf16} and {@code embeddingForwardBf16} read them, widening each value exactly
  *       and accumulating in float32, so inference-only models and GRPO's reference take half the
  *       memory of float32 weights.

@@ -49,22 +49,35 @@ class DevicesTest {
   void autoFallsBackToJavaCpuWhenNoGpu() {
     Run r = open(null, Map.of(), () -> noGpus);
     assertInstanceOf(CpuKernels.class, r.kernels());
-    String platforms = String.join(", ",
-        noGpus.stream().map(ClDevice::platformName).distinct().toList());
-    assertEquals("device: " + r.kernels().description() + " — no OpenCL GPU found (platforms: "
-        + platforms + ")", r.log());
+    String platforms =
+        String.join(", ", noGpus.stream().map(ClDevice::platformName).distinct().toList());
+    assertEquals(
+        "device: "
+            + r.kernels().description()
+            + " — no OpenCL GPU found (platforms: "
+            + platforms
+            + ")",
+        r.log());
   }
 
   @Test
   void autoRunsOnCpuWithOneClearLineWithoutOpenClRuntime() {
-    Run r = open("auto", Map.of(), () -> {
-      throw new OpenClUnavailableException("no OpenCL runtime: JOCL could not load"
-          + " libOpenCL.so (test)\n; install it", null);
-    });
+    Run r =
+        open(
+            "auto",
+            Map.of(),
+            () -> {
+              throw new OpenClUnavailableException(
+                  "no OpenCL runtime: JOCL could not load" + " libOpenCL.so (test)\n; install it",
+                  null);
+            });
     assertInstanceOf(CpuKernels.class, r.kernels());
     assertTrue(r.log().startsWith("device: cpu: "), r.log());
-    assertTrue(r.log().contains("— no OpenCL runtime: JOCL could not load libOpenCL.so (test) ;"
-        + " install it"), r.log());
+    assertTrue(
+        r.log()
+            .contains(
+                "— no OpenCL runtime: JOCL could not load libOpenCL.so (test) ;" + " install it"),
+        r.log());
   }
 
   @Test
@@ -83,15 +96,21 @@ class DevicesTest {
   @Test
   void openClSpecsOpenTheNamedDevice() {
     ClDevice first = noGpus.get(0);
-    for (String spec : List.of("opencl", "opencl:" + first.platformIndex() + ":"
-        + first.deviceIndex())) {
+    for (String spec :
+        List.of("opencl", "opencl:" + first.platformIndex() + ":" + first.deviceIndex())) {
       Run r = open(spec, Map.of(), () -> noGpus);
       try (Kernels k = r.kernels()) {
         ClKernels cl = assertInstanceOf(ClKernels.class, k);
         assertEquals(first.id(), cl.device().id());
-        assertEquals("device: opencl: " + first.describe() + " — requested ("
-            + (spec.equals("opencl") ? "the first OpenCL device" : "OpenCL platform "
-            + first.platformIndex() + " device " + first.deviceIndex()) + ")", r.log());
+        assertEquals(
+            "device: opencl: "
+                + first.describe()
+                + " — requested ("
+                + (spec.equals("opencl")
+                    ? "the first OpenCL device"
+                    : "OpenCL platform " + first.platformIndex() + " device " + first.deviceIndex())
+                + ")",
+            r.log());
       }
     }
     if (noGpus.stream().anyMatch(ClDevice::isPocl)) {
@@ -105,24 +124,41 @@ class DevicesTest {
 
   @Test
   void missingOrUnknownDevicesFailWithTheChoices() {
-    var missing = assertThrows(IllegalStateException.class,
-        () -> open(null, Map.of(Devices.ENV, "opencl:gpu"), () -> noGpus));
-    assertTrue(missing.getMessage().startsWith("the first OpenCL GPU was requested by"
-        + " RESEARCH4J_DEVICE=opencl:gpu but is not there; OpenCL devices: 0:0 "),
+    var missing =
+        assertThrows(
+            IllegalStateException.class,
+            () -> open(null, Map.of(Devices.ENV, "opencl:gpu"), () -> noGpus));
+    assertTrue(
+        missing
+            .getMessage()
+            .startsWith(
+                "the first OpenCL GPU was requested by"
+                    + " RESEARCH4J_DEVICE=opencl:gpu but is not there; OpenCL devices: 0:0 "),
         missing.getMessage());
-    var badIndex = assertThrows(IllegalStateException.class,
-        () -> open("opencl:9:0", Map.of(), () -> noGpus));
-    assertTrue(badIndex.getMessage().contains("OpenCL platform 9 device 0 was requested but is"
-        + " not there"), badIndex.getMessage());
-    var unknown = assertThrows(IllegalArgumentException.class,
-        () -> open("tpu", Map.of(), () -> noGpus));
-    assertTrue(unknown.getMessage().contains("unknown device 'tpu'")
-        && unknown.getMessage().contains(Devices.SPECS), unknown.getMessage());
-    var noRuntime = assertThrows(IllegalStateException.class, () -> open("opencl", Map.of(),
-        () -> {
-          throw new OpenClUnavailableException("no OpenCL platform installed", null);
-        }));
-    assertTrue(noRuntime.getMessage().contains("no OpenCL platform installed"),
-        noRuntime.getMessage());
+    var badIndex =
+        assertThrows(IllegalStateException.class, () -> open("opencl:9:0", Map.of(), () -> noGpus));
+    assertTrue(
+        badIndex
+            .getMessage()
+            .contains("OpenCL platform 9 device 0 was requested but is" + " not there"),
+        badIndex.getMessage());
+    var unknown =
+        assertThrows(IllegalArgumentException.class, () -> open("tpu", Map.of(), () -> noGpus));
+    assertTrue(
+        unknown.getMessage().contains("unknown device 'tpu'")
+            && unknown.getMessage().contains(Devices.SPECS),
+        unknown.getMessage());
+    var noRuntime =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                open(
+                    "opencl",
+                    Map.of(),
+                    () -> {
+                      throw new OpenClUnavailableException("no OpenCL platform installed", null);
+                    }));
+    assertTrue(
+        noRuntime.getMessage().contains("no OpenCL platform installed"), noRuntime.getMessage());
   }
 }

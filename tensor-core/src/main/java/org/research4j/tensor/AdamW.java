@@ -140,11 +140,12 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * Restores the state that {@link #moments()} and {@link #stepCount()} captured. Every parameter
-   * must have both moments with its exact element count; otherwise nothing is changed and the
-   * error names the parameter.
+   * must have both moments with its exact element count; otherwise nothing is changed and the error
+   * names the parameter.
    */
   public void restore(Map<String, float[]> moments, int stepCount) {
-    if (stepCount < 0) throw new IllegalArgumentException("AdamW: step count " + stepCount + " < 0");
+    if (stepCount < 0)
+      throw new IllegalArgumentException("AdamW: step count " + stepCount + " < 0");
     for (Slot s : slots) {
       for (String key : new String[] {"m." + s.p.name(), "v." + s.p.name()}) {
         float[] a = moments.get(key);

@@ -93,7 +93,8 @@ public final class Ops {
   }
 
   private void linearForward(Buf x, Buf w, Buf bias, Buf y, int rows, int in, int out) {
-    if (w.type() == Buf.Type.BF16) k.sgemmBf16(rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
+    if (w.type() == Buf.Type.BF16)
+      k.sgemmBf16(rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
     else k.sgemm(false, true, rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
     if (bias != null) k.addBias(y, bias, rows, out);
   }

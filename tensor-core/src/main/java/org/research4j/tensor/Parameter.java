@@ -37,8 +37,8 @@ public final class Parameter extends Tensor {
 
   /**
    * A frozen parameter: zero-filled values of {@code dtype} (F32 or BF16) and no gradient buffer,
-   * so it costs its values only. Ops read it like any parameter but no gradient flows to it; a
-   * BF16 one is read widened to float32 by the kernels that accept it ({@code Ops.linear}, {@code
+   * so it costs its values only. Ops read it like any parameter but no gradient flows to it; a BF16
+   * one is read widened to float32 by the kernels that accept it ({@code Ops.linear}, {@code
    * Ops.embedding}). For inference-only models and the frozen reference of GRPO.
    */
   public static Parameter frozen(Kernels kernels, String name, Buf.Type dtype, int... shape) {

@@ -1,10 +1,10 @@
 /**
- * Tensors with shapes on a device, reverse-mode autograd over coarse ops (each op pairs one
- * forward kernel call with its backward kernel call), parameters, AdamW, gradient clipping and
+ * Tensors with shapes on a device, reverse-mode autograd over coarse ops (each op pairs one forward
+ * kernel call with its backward kernel call), parameters, AdamW, gradient clipping and
  * finite-difference gradient checking. Layers and models live in {@code transformer}; the kernels
  * themselves in {@code org.research4j.kernels}. Everything here goes through the {@link
- * org.research4j.kernels.Kernels} interface, so the same model code runs on the Java CPU kernels and
- * on OpenCL.
+ * org.research4j.kernels.Kernels} interface, so the same model code runs on the Java CPU kernels
+ * and on OpenCL.
  *
  * <h2>What a layer author needs</h2>
  *
@@ -78,9 +78,9 @@
  * accumulate). Check a new op with {@link org.research4j.tensor.GradCheck}.
  *
  * <p><b>Debugging</b>: {@code -Dresearch4j.debug.nan=true}, {@code RESEARCH4J_DEBUG_NAN=1} or
- * {@code Tape.setNanCheck(true)} makes every op check its output (and every backward its
- * gradients) for NaN/Inf and throw {@link org.research4j.tensor.NonFiniteException} naming the
- * first offending op and its position on the tape.
+ * {@code Tape.setNanCheck(true)} makes every op check its output (and every backward its gradients)
+ * for NaN/Inf and throw {@link org.research4j.tensor.NonFiniteException} naming the first offending
+ * op and its position on the tape.
  *
  * <p>Tapes, tensors and optimisers are single-threaded.
  */

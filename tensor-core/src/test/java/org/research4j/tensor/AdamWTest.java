@@ -128,7 +128,8 @@ class AdamWTest {
     for (int t = 0; t < 8; t++) grads[t] = gaussian(rnd, 12, 1);
     AdamW.Config cfg = new AdamW.Config(1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f);
     float[] straight;
-    try (Parameter w = Parameter.of(CPU, "w", p0, 3, 4); AdamW opt = new AdamW(List.of(w), cfg)) {
+    try (Parameter w = Parameter.of(CPU, "w", p0, 3, 4);
+        AdamW opt = new AdamW(List.of(w), cfg)) {
       for (float[] g : grads) {
         CPU.upload(g, 0, w.gradBuf(), 0, 12);
         opt.step();
@@ -137,7 +138,8 @@ class AdamWTest {
     }
     Map<String, float[]> state;
     float[] half;
-    try (Parameter w = Parameter.of(CPU, "w", p0, 3, 4); AdamW opt = new AdamW(List.of(w), cfg)) {
+    try (Parameter w = Parameter.of(CPU, "w", p0, 3, 4);
+        AdamW opt = new AdamW(List.of(w), cfg)) {
       for (int t = 0; t < 4; t++) {
         CPU.upload(grads[t], 0, w.gradBuf(), 0, 12);
         opt.step();
@@ -145,7 +147,8 @@ class AdamWTest {
       state = opt.moments();
       half = w.toFloatArray();
     }
-    try (Parameter w = Parameter.of(CPU, "w", half, 3, 4); AdamW opt = new AdamW(List.of(w), cfg)) {
+    try (Parameter w = Parameter.of(CPU, "w", half, 3, 4);
+        AdamW opt = new AdamW(List.of(w), cfg)) {
       opt.restore(state, 4);
       for (int t = 4; t < 8; t++) {
         CPU.upload(grads[t], 0, w.gradBuf(), 0, 12);
@@ -154,9 +157,7 @@ class AdamWTest {
       assertEquals(8, opt.stepCount());
       assertArrayEquals(straight, w.toFloatArray(), 0f);
       state.remove("v.w");
-      var e =
-          assertThrows(
-              IllegalArgumentException.class, () -> opt.restore(state, 4));
+      var e = assertThrows(IllegalArgumentException.class, () -> opt.restore(state, 4));
       assertEquals("AdamW state has no v.w", e.getMessage());
     }
   }

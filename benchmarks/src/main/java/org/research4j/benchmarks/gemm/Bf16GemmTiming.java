@@ -9,8 +9,8 @@ import org.research4j.kernels.cpu.CpuKernels;
 
 /**
  * {@code Kernels.sgemmBf16} (bfloat16 weights) against {@code Kernels.sgemm} (the same weights in
- * float32) on the products of a Qwen2.5-0.5B layer and its LM head, {@code Y = X W^T} with {@code
- * W [n, k]}: rows m = 1 and 16 (decoding) and 128 (prefill). Each side warms up, then the median of
+ * float32) on the products of a Qwen2.5-0.5B layer and its LM head, {@code Y = X W^T} with {@code W
+ * [n, k]}: rows m = 1 and 16 (decoding) and 128 (prefill). Each side warms up, then the median of
  * {@code repeats} timings of enough calls to last about 0.3 s; prints GFLOP/s (2mnk per call) and
  * the weight bytes streamed per second, and the bf16/fp32 speed ratio.
  *
@@ -51,8 +51,15 @@ public final class Bf16GemmTiming {
         System.out.printf(
             "%-20s m=%-4d fp32 %7.3f ms %6.1f GFLOP/s %5.1f GB/s | bf16 %7.3f ms %6.1f GFLOP/s"
                 + " %5.1f GB/s | bf16/fp32 speed %.2fx%n",
-            names[s], m, tf * 1e3, flop / tf / 1e9, 4.0 * n * kk / tf / 1e9, tb * 1e3,
-            flop / tb / 1e9, 2.0 * n * kk / tb / 1e9, tf / tb);
+            names[s],
+            m,
+            tf * 1e3,
+            flop / tf / 1e9,
+            4.0 * n * kk / tf / 1e9,
+            tb * 1e3,
+            flop / tb / 1e9,
+            2.0 * n * kk / tb / 1e9,
+            tf / tb);
       }
     }
   }

@@ -23,10 +23,10 @@ import org.research4j.kernels.opencl.ClKernels;
 /**
  * Causal GQA attention through {@link Kernels} on the device named by {@code device} ({@link
  * Devices} spec), with the head layout of Qwen2-0.5B (14 query heads, 2 kv heads, head dimension
- * 64) by default: training forward (with lse), backward, and one decode step of {@code b}
- * sequences against a KV cache of {@code t} positions. Time per call including {@code sync}.
- * {@code laneColumns} other than 0 overrides how many floats of a head row one OpenCL work-item
- * holds ({@link ClKernels#useAttentionLaneColumns}; 0 keeps the device's default), to compare the
+ * 64) by default: training forward (with lse), backward, and one decode step of {@code b} sequences
+ * against a KV cache of {@code t} positions. Time per call including {@code sync}. {@code
+ * laneColumns} other than 0 overrides how many floats of a head row one OpenCL work-item holds
+ * ({@link ClKernels#useAttentionLaneColumns}; 0 keeps the device's default), to compare the
  * split-row layout of GPUs with whole rows ({@code 2147483647}).
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar ClAttentionBench -p device=opencl:gpu}
@@ -36,8 +36,9 @@ import org.research4j.kernels.opencl.ClKernels;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-    "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ClAttentionBench {
   @Param({"opencl"})
   String device;
@@ -80,8 +81,8 @@ public class ClAttentionBench {
     k = Devices.open(device);
     if (laneColumns != 0) {
       if (!(k instanceof ClKernels cl)) {
-        throw new IllegalArgumentException("laneColumns=" + laneColumns
-            + " needs an OpenCL device, not " + k.description());
+        throw new IllegalArgumentException(
+            "laneColumns=" + laneColumns + " needs an OpenCL device, not " + k.description());
       }
       cl.useAttentionLaneColumns(laneColumns);
     }

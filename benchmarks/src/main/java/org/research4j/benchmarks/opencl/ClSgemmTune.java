@@ -24,18 +24,26 @@ public final class ClSgemmTune {
         throw new IllegalArgumentException("device '" + spec + "' is not an OpenCL device");
       }
       System.out.println("# table choice: " + cl.gemmChoice().large());
-      List<SgemmTuning.Result> results = SgemmTuning.tune(cl, n, new SgemmTuning.Listener() {
-        @Override
-        public void timed(GemmConfig config, double gflops) {
-          System.out.printf("sgemm tune: %s %.1f GFLOP/s%n", config, gflops);
-        }
+      List<SgemmTuning.Result> results =
+          SgemmTuning.tune(
+              cl,
+              n,
+              new SgemmTuning.Listener() {
+                @Override
+                public void timed(GemmConfig config, double gflops) {
+                  System.out.printf("sgemm tune: %s %.1f GFLOP/s%n", config, gflops);
+                }
 
-        @Override
-        public void skipped(GemmConfig config, double worst) {
-          System.out.println("sgemm tune: " + config + " skipped: differs from the first"
-              + " candidate by " + worst);
-        }
-      });
+                @Override
+                public void skipped(GemmConfig config, double worst) {
+                  System.out.println(
+                      "sgemm tune: "
+                          + config
+                          + " skipped: differs from the first"
+                          + " candidate by "
+                          + worst);
+                }
+              });
       System.out.println("# fastest first, n=" + n);
       for (SgemmTuning.Result r : results) {
         System.out.printf("%8.1f GFLOP/s  %s%n", r.gflops(), r.config());

@@ -16,13 +16,14 @@ import org.research4j.search.world.WorldConfig;
 import org.research4j.search.world.WorldGenerator;
 
 /**
- * A generated world with its index, as the search benchmarks use it: an existing directory, or
- * the default world (seed 42) generated into a temporary one. The index is built in
- * {@code WORLD/index} when missing.
+ * A generated world with its index, as the search benchmarks use it: an existing directory, or the
+ * default world (seed 42) generated into a temporary one. The index is built in {@code WORLD/index}
+ * when missing.
  */
 final class BenchmarkWorld {
   final Path dir;
   final Path index;
+
   /** Whether {@link #open} generated the world, so that {@link #discard} may delete it. */
   private final boolean temporary;
 
@@ -43,8 +44,8 @@ final class BenchmarkWorld {
     }
     BenchmarkWorld w = new BenchmarkWorld(dir, path == null || path.isBlank());
     if (!Files.isDirectory(w.index)) {
-      Index.build(dir.resolve(WorldGenerator.CORPUS), w.index, IndexOptions.defaults(),
-          BuildListener.NONE);
+      Index.build(
+          dir.resolve(WorldGenerator.CORPUS), w.index, IndexOptions.defaults(), BuildListener.NONE);
     }
     return w;
   }

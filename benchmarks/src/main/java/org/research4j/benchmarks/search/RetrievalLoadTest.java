@@ -31,20 +31,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Load on the retrieval server from {@code --connections} keep-alive connections, each driven
- * by its own virtual thread that sends a Search-R1 {@code POST /retrieve} (one world question,
- * {@code topk}, with scores), waits for the whole response, checks it and sends the next. Stops
- * at {@code --duration} seconds after the warm-up or after {@code --max-requests} requests,
- * whichever comes first, so a run is bounded both ways.
+ * Load on the retrieval server from {@code --connections} keep-alive connections, each driven by
+ * its own virtual thread that sends a Search-R1 {@code POST /retrieve} (one world question, {@code
+ * topk}, with scores), waits for the whole response, checks it and sends the next. Stops at {@code
+ * --duration} seconds after the warm-up or after {@code --max-requests} requests, whichever comes
+ * first, so a run is bounded both ways.
  *
  * <p>A failure is any request without a complete 200 response in the expected shape: refused or
- * reset connections, another status, a short or malformed body. A failed connection is
- * reopened and the run goes on, so every failure is counted. HTTP is spoken on raw sockets to
- * hold exactly the stated number of connections and to keep the client's own cost small.
+ * reset connections, another status, a short or malformed body. A failed connection is reopened and
+ * the run goes on, so every failure is counted. HTTP is spoken on raw sockets to hold exactly the
+ * stated number of connections and to keep the client's own cost small.
  */
-@Command(name = "retrieval-load", mixinStandardHelpOptions = true,
-    description = "HTTP load on the retrieval server's POST /retrieve; prints requests/s,"
-        + " latency percentiles and failures.")
+@Command(
+    name = "retrieval-load",
+    mixinStandardHelpOptions = true,
+    description =
+        "HTTP load on the retrieval server's POST /retrieve; prints requests/s,"
+            + " latency percentiles and failures.")
 public final class RetrievalLoadTest implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "127.0.0.1")
   String host;
@@ -58,23 +61,33 @@ public final class RetrievalLoadTest implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "60", description = "Measured seconds.")
   int duration;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Seconds of load before"
-      + " measuring (the server's JIT warm-up); failures in it are counted too.")
+  @Option(
+      names = "--warmup",
+      defaultValue = "10",
+      description =
+          "Seconds of load before"
+              + " measuring (the server's JIT warm-up); failures in it are counted too.")
   int warmup;
 
-  @Option(names = "--max-requests", defaultValue = "5000000", description = "Stop after this"
-      + " many requests even if time remains.")
+  @Option(
+      names = "--max-requests",
+      defaultValue = "5000000",
+      description = "Stop after this" + " many requests even if time remains.")
   long maxRequests;
 
   @Option(names = "--topk", defaultValue = "3")
   int topk;
 
-  @Option(names = "--questions", required = true, description = "FlashRAG QA file whose"
-      + " questions are the queries, cycled.")
+  @Option(
+      names = "--questions",
+      required = true,
+      description = "FlashRAG QA file whose" + " questions are the queries, cycled.")
   Path questions;
 
-  @Option(names = "--wait", defaultValue = "120", description = "Seconds to wait for the server's"
-      + " /health before giving up.")
+  @Option(
+      names = "--wait",
+      defaultValue = "120",
+      description = "Seconds to wait for the server's" + " /health before giving up.")
   int wait;
 
   @Option(names = "--out", description = "Also write the figures as JSON here.")
@@ -121,11 +134,19 @@ public final class RetrievalLoadTest implements Callable<Integer> {
     List<QaExample> qas = QaFormat.readAll(questions, OnMalformed.FAIL);
     byte[][] out = new byte[qas.size()][];
     for (int i = 0; i < out.length; i++) {
-      byte[] body = Json.MAPPER.writeValueAsBytes(Map.of(
-          "queries", List.of(qas.get(i).question()), "topk", topk, "return_scores", true));
-      byte[] head = ("POST /retrieve HTTP/1.1\r\nHost: " + host + ":" + port
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII);
+      byte[] body =
+          Json.MAPPER.writeValueAsBytes(
+              Map.of(
+                  "queries", List.of(qas.get(i).question()), "topk", topk, "return_scores", true));
+      byte[] head =
+          ("POST /retrieve HTTP/1.1\r\nHost: "
+                  + host
+                  + ":"
+                  + port
+                  + "\r\nContent-Type: application/json\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII);
       out[i] = Arrays.copyOf(head, head.length + body.length);
       System.arraycopy(body, 0, out[i], head.length, body.length);
     }
@@ -134,7 +155,8 @@ public final class RetrievalLoadTest implements Callable<Integer> {
 
   private void awaitHealth() throws InterruptedException, IOException {
     long until = System.nanoTime() + wait * 1_000_000_000L;
-    byte[] get = ("GET /health HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] get =
+        ("GET /health HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     while (true) {
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(host, port), 1000);
@@ -144,8 +166,16 @@ public final class RetrievalLoadTest implements Callable<Integer> {
         }
       } catch (IOException e) {
         if (System.nanoTime() > until) {
-          throw new IOException("no healthy server at " + host + ":" + port + " after " + wait
-              + " s: " + e.getMessage(), e);
+          throw new IOException(
+              "no healthy server at "
+                  + host
+                  + ":"
+                  + port
+                  + " after "
+                  + wait
+                  + " s: "
+                  + e.getMessage(),
+              e);
         }
       }
       Thread.sleep(200);
@@ -219,8 +249,8 @@ public final class RetrievalLoadTest implements Callable<Integer> {
     try {
       s.setTcpNoDelay(true);
       s.connect(new InetSocketAddress(host, port), 5000);
-      return new Connection(s, new BufferedInputStream(s.getInputStream(), 1 << 16),
-          s.getOutputStream());
+      return new Connection(
+          s, new BufferedInputStream(s.getInputStream(), 1 << 16), s.getOutputStream());
     } catch (IOException e) {
       connectFailures.increment();
       try {
@@ -280,16 +310,29 @@ public final class RetrievalLoadTest implements Callable<Integer> {
   private void report(long[] latencies, double seconds) throws IOException {
     Arrays.sort(latencies);
     long ok = latencies.length;
-    String json = String.format(Locale.ROOT,
-        "{\"connections\": %d, \"measured_seconds\": %.1f, \"warmup_seconds\": %d,"
-            + " \"requests\": %d, \"requests_per_second\": %.0f,"
-            + " \"latency_ms\": {\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f},"
-            + " \"warmup_requests\": %d, \"failures\": {\"total\": %d, \"connect\": %d, \"io\": %d,"
-            + " \"status\": %d, \"body\": %d}}",
-        connections, seconds, warmup, ok, ok / seconds, pct(latencies, 0.50),
-        pct(latencies, 0.90), pct(latencies, 0.99),
-        ok == 0 ? 0 : latencies[latencies.length - 1] / 1e6, warmupRequests.sum(), failures(),
-        connectFailures.sum(), ioFailures.sum(), statusFailures.sum(), bodyFailures.sum());
+    String json =
+        String.format(
+            Locale.ROOT,
+            "{\"connections\": %d, \"measured_seconds\": %.1f, \"warmup_seconds\": %d,"
+                + " \"requests\": %d, \"requests_per_second\": %.0f,"
+                + " \"latency_ms\": {\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f},"
+                + " \"warmup_requests\": %d, \"failures\": {\"total\": %d, \"connect\": %d, \"io\": %d,"
+                + " \"status\": %d, \"body\": %d}}",
+            connections,
+            seconds,
+            warmup,
+            ok,
+            ok / seconds,
+            pct(latencies, 0.50),
+            pct(latencies, 0.90),
+            pct(latencies, 0.99),
+            ok == 0 ? 0 : latencies[latencies.length - 1] / 1e6,
+            warmupRequests.sum(),
+            failures(),
+            connectFailures.sum(),
+            ioFailures.sum(),
+            statusFailures.sum(),
+            bodyFailures.sum());
     System.out.println(json);
     if (out != null) {
       Files.writeString(out, json + "\n");

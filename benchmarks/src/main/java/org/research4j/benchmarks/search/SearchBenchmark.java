@@ -23,9 +23,9 @@ import org.research4j.search.index.Searcher;
 import org.research4j.search.index.SearcherOptions;
 
 /**
- * BM25 top-k queries per second through the in-process {@link Searcher}, with the query cache
- * off so that every operation is a real Lucene search. The queries are the world's questions,
- * cycled; each JMH thread starts at its own offset.
+ * BM25 top-k queries per second through the in-process {@link Searcher}, with the query cache off
+ * so that every operation is a real Lucene search. The queries are the world's questions, cycled;
+ * each JMH thread starts at its own offset.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar SearchBenchmark.single -t 1
@@ -33,16 +33,23 @@ import org.research4j.search.index.SearcherOptions;
  * java -jar benchmarks/target/benchmarks.jar SearchBenchmark -p world=/tmp/world1m
  * </pre>
  *
- * {@code single} is one query per operation on the caller's thread (scale it with JMH's
- * {@code -t}); {@code batch64} is the rollout engine's call, 64 queries shared out among the
- * searcher's threads (all processors), reported per query.
+ * {@code single} is one query per operation on the caller's thread (scale it with JMH's {@code
+ * -t}); {@code batch64} is the rollout engine's call, 64 queries shared out among the searcher's
+ * threads (all processors), reported per query.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-    "--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--add-modules",
+      "jdk.incubator.vector",
+      "--enable-native-access=ALL-UNNAMED",
+      "-Xms2g",
+      "-Xmx4g"
+    })
 @State(Scope.Benchmark)
 public class SearchBenchmark {
   /** A world directory (with index/ or its corpus to build one); empty: the default world. */

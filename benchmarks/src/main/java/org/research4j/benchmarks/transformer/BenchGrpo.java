@@ -16,16 +16,17 @@ import org.research4j.transformer.model.Qwen2Model;
  * The GRPO policy update the benchmarks time: {@link PolicyUpdate} (what {@code GrpoTrainer} runs
  * after the rollouts) on the {@link BenchModel}, with a frozen reference of the same initial
  * weights and the paper's objective (μ = 1, β = 0.001, ε = 0.2, token-mean, scaled group
- * advantages, clip 1.0, AdamW at 1e-6). The rollouts are fixed and seeded: {@code batch}
- * sequences of {@code seq} tokens, the first {@link #PROMPT} the prompt, then a response whose
- * middle {@link #RESULT} tokens play a tool result (in the context, out of the loss); groups of
- * {@link #GROUP}, one in-memory micro-batch. {@code benchmarks/scripts/grpo_vs_pytorch.py} does the
- * same update in PyTorch.
+ * advantages, clip 1.0, AdamW at 1e-6). The rollouts are fixed and seeded: {@code batch} sequences
+ * of {@code seq} tokens, the first {@link #PROMPT} the prompt, then a response whose middle {@link
+ * #RESULT} tokens play a tool result (in the context, out of the loss); groups of {@link #GROUP},
+ * one in-memory micro-batch. {@code benchmarks/scripts/grpo_vs_pytorch.py} does the same update in
+ * PyTorch.
  */
 final class BenchGrpo implements AutoCloseable {
   static final int PROMPT = 64;
   static final int RESULT = 32;
   static final int GROUP = 4;
+
   /** Trained tokens of the default batch: B × (T − prompt − result). */
   static final int TRAINED = BenchModel.BATCH * (BenchModel.SEQ - PROMPT - RESULT);
 
@@ -43,18 +44,29 @@ final class BenchGrpo implements AutoCloseable {
   BenchGrpo(Kernels kernels, int batch, int seq, long seed) {
     int response = seq - PROMPT;
     if (batch % GROUP != 0 || response <= RESULT) {
-      throw new IllegalArgumentException("GRPO bench: batch must be a multiple of " + GROUP
-          + " and seq longer than " + (PROMPT + RESULT) + "; got batch " + batch + ", seq " + seq);
+      throw new IllegalArgumentException(
+          "GRPO bench: batch must be a multiple of "
+              + GROUP
+              + " and seq longer than "
+              + (PROMPT + RESULT)
+              + "; got batch "
+              + batch
+              + ", seq "
+              + seq);
     }
     this.batch = batch;
     this.seq = seq;
-    GrpoConfig config = GrpoConfig.paper().withBatch(batch / GROUP, GROUP)
-        .withRollout(1.0, response, 8, batch);
+    GrpoConfig config =
+        GrpoConfig.paper().withBatch(batch / GROUP, GROUP).withRollout(1.0, response, 8, batch);
     policy = Qwen2Model.random(kernels, BenchModel.CONFIG, seed);
     reference = Qwen2Model.random(kernels, BenchModel.CONFIG, seed);
     tape = new Tape(kernels);
-    opt = new AdamW(policy.parameters(), AdamW.Config.of(config.learningRate())
-        .withWeightDecay(config.weightDecay()).withBetas(config.adamBeta1(), config.adamBeta2()));
+    opt =
+        new AdamW(
+            policy.parameters(),
+            AdamW.Config.of(config.learningRate())
+                .withWeightDecay(config.weightDecay())
+                .withBetas(config.adamBeta1(), config.adamBeta2()));
     update = new PolicyUpdate(config, 0);
     SplittableRandom rnd = new SplittableRandom(seed + 1);
     int resultFrom = (response - RESULT) / 2;
@@ -65,8 +77,14 @@ final class BenchGrpo implements AutoCloseable {
       boolean[] trained = new boolean[response];
       Arrays.fill(trained, true);
       Arrays.fill(trained, resultFrom, resultFrom + RESULT, false);
-      rollouts.add(new Rollout(Arrays.copyOf(ids, PROMPT), Arrays.copyOfRange(ids, PROMPT, seq),
-          trained, "", true, 1));
+      rollouts.add(
+          new Rollout(
+              Arrays.copyOf(ids, PROMPT),
+              Arrays.copyOfRange(ids, PROMPT, seq),
+              trained,
+              "",
+              true,
+              1));
       rewards[s] = rnd.nextDouble();
     }
   }

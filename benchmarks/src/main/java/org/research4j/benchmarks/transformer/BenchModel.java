@@ -12,8 +12,8 @@ import org.research4j.transformer.model.Qwen2Model;
 
 /**
  * The model the transformer benchmarks measure, the one of the issue: d=256, 4 layers, 4 heads of
- * 64, 2 KV heads, SwiGLU width 704, q/k/v bias, tied embeddings, vocabulary 4096; trained at
- * B=8, T=256. {@code benchmarks/scripts/train_vs_pytorch.py} builds the same model in PyTorch.
+ * 64, 2 KV heads, SwiGLU width 704, q/k/v bias, tied embeddings, vocabulary 4096; trained at B=8,
+ * T=256. {@code benchmarks/scripts/train_vs_pytorch.py} builds the same model in PyTorch.
  */
 final class BenchModel {
   static final int VOCAB = 4096;
@@ -21,13 +21,28 @@ final class BenchModel {
   static final int SEQ = 256;
 
   static final Qwen2Config CONFIG =
-      new Qwen2Config(VOCAB, 256, 704, 4, 4, 2, 64, 2048, 10000.0, 1e-6, true, null, List.of(0), "float32", 0.02);
+      new Qwen2Config(
+          VOCAB,
+          256,
+          704,
+          4,
+          4,
+          2,
+          64,
+          2048,
+          10000.0,
+          1e-6,
+          true,
+          null,
+          List.of(0),
+          "float32",
+          0.02);
 
   private BenchModel() {}
 
   /**
-   * Model FLOPs of one training token, the usual count: 6 per matmul weight (forward 2, backward
-   * 4) plus causal attention, {@code 3 x 2 x 2 x layers x qDim x T/2} (scores and weighted values,
+   * Model FLOPs of one training token, the usual count: 6 per matmul weight (forward 2, backward 4)
+   * plus causal attention, {@code 3 x 2 x 2 x layers x qDim x T/2} (scores and weighted values,
    * forward and twice that backward, over the average causal context T/2).
    */
   static double trainFlopsPerToken(Qwen2Config c, int seq) {

@@ -79,8 +79,15 @@ public final class Bf16Accuracy {
         "%s, %d questions: logits max |bf16 - f32| %.3e, relative to max |f32| (%.2f) %.3e;"
             + " greedy (up to %d tokens): %.1f %% of generated tokens come before the first"
             + " difference, %d of %d responses identical%n",
-        dir, prompts.size(), maxAbs, maxRef, maxAbs / maxRef, tokens,
-        100.0 * agree / Math.max(1, total), same, prompts.size());
+        dir,
+        prompts.size(),
+        maxAbs,
+        maxRef,
+        maxAbs / maxRef,
+        tokens,
+        100.0 * agree / Math.max(1, total),
+        same,
+        prompts.size());
   }
 
   private static float[] logits(Qwen2Model model, int[] ids) {

@@ -33,7 +33,9 @@ import org.research4j.transformer.model.Qwen2Model;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class DecodeBench {
   static final int PROMPT = 128;
   static final int NEW_TOKENS = 128;
@@ -56,7 +58,8 @@ public class DecodeBench {
     public void prefill() {
       SplittableRandom rnd = new SplittableRandom(7);
       List<int[]> prompts = new ArrayList<>();
-      for (int s = 0; s < batch(); s++) prompts.add(rnd.ints(PROMPT, 0, BenchModel.VOCAB).toArray());
+      for (int s = 0; s < batch(); s++)
+        prompts.add(rnd.ints(PROMPT, 0, BenchModel.VOCAB).toArray());
       session = generator.start(prompts, SamplingConfig.sampling(1.0, 1), PROMPT + NEW_TOKENS + 1);
       session.step(); // the prefill, which also draws the first token
     }

@@ -15,8 +15,8 @@ import org.research4j.transformer.model.Qwen2Model;
  * Times KV-cache decoding of the {@link BenchModel} as {@link DecodeBench} does (128-token prompts
  * prefilled, then 127 decode steps, temperature 1) and prints the median over repeats as generated
  * tokens per second for each batch size, for {@code benchmarks/scripts/decode-tokens.sh}. With
- * {@code --profile}, one more repeat per batch size runs with every kernel call of its decode
- * steps timed.
+ * {@code --profile}, one more repeat per batch size runs with every kernel call of its decode steps
+ * timed.
  *
  * <p>Usage: {@code DecodeTiming [--batches 1,32] [--repeats 5] [--profile]}
  */
@@ -59,7 +59,8 @@ public final class DecodeTiming {
           Generator gen = new Generator(model, ids -> "", DecodeBench.PROMPT);
           decode(gen, batch, steps, () -> {});
           double secs = decode(gen, batch, steps, prof::reset);
-          System.out.printf("# batch %d, per decode step (%.2f ms wall):%n", batch, secs / steps * 1e3);
+          System.out.printf(
+              "# batch %d, per decode step (%.2f ms wall):%n", batch, secs / steps * 1e3);
           prof.print(System.out, steps);
         }
       }

@@ -18,8 +18,8 @@ import org.research4j.kernels.cpu.CpuKernels;
 
 /**
  * One GRPO policy update ({@link BenchGrpo}: reference forward without gradient, policy forward,
- * GRPO loss, backward, clip, AdamW) of the {@link BenchModel} at B=8, T=256 on the CPU kernels.
- * The score is trained tokens per second (one operation = one trained token, {@link
+ * GRPO loss, backward, clip, AdamW) of the {@link BenchModel} at B=8, T=256 on the CPU kernels. The
+ * score is trained tokens per second (one operation = one trained token, {@link
  * BenchGrpo#TRAINED}); sequence tokens per second are that × T / (T − 64 − 32) = × 1.6.
  */
 @State(Scope.Benchmark)
@@ -27,7 +27,9 @@ import org.research4j.kernels.cpu.CpuKernels;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GrpoUpdateBench {
   BenchGrpo grpo;
 

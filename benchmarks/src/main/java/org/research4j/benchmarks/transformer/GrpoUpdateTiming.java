@@ -25,8 +25,9 @@ public final class GrpoUpdateTiming {
     int trained;
     try (BenchGrpo g = new BenchGrpo(cpu, batch, seq, 42)) {
       trained = g.trainedTokens();
-      System.out.printf("# B=%d T=%d: prompt %d, result span %d, %d trained tokens%n", batch, seq,
-          BenchGrpo.PROMPT, BenchGrpo.RESULT, trained);
+      System.out.printf(
+          "# B=%d T=%d: prompt %d, result span %d, %d trained tokens%n",
+          batch, seq, BenchGrpo.PROMPT, BenchGrpo.RESULT, trained);
       for (int i = 0; i < warmup; i++) print("java warm-up", i, g.step(), Double.NaN);
       for (int i = 0; i < steps; i++) {
         long t0 = System.nanoTime();
@@ -37,7 +38,8 @@ public final class GrpoUpdateTiming {
     }
     Arrays.sort(secs);
     double median = secs[steps / 2];
-    System.out.printf("java grpo: median step %.1f ms, %.0f trained tokens/s, %.0f sequence tokens/s%n",
+    System.out.printf(
+        "java grpo: median step %.1f ms, %.0f trained tokens/s, %.0f sequence tokens/s%n",
         median * 1e3, trained / median, (double) batch * seq / median);
     if (profile) {
       KernelProfile prof = new KernelProfile(cpu);
@@ -52,8 +54,13 @@ public final class GrpoUpdateTiming {
   }
 
   private static void print(String what, int i, PolicyUpdate.Result r, double secs) {
-    System.out.printf("%s %d: %sloss %.6f, kl %.3g, grad norm %.4f%n", what, i,
-        Double.isNaN(secs) ? "" : String.format("%.1f ms, ", secs * 1e3), r.loss(), r.kl(),
+    System.out.printf(
+        "%s %d: %sloss %.6f, kl %.3g, grad norm %.4f%n",
+        what,
+        i,
+        Double.isNaN(secs) ? "" : String.format("%.1f ms, ", secs * 1e3),
+        r.loss(),
+        r.kl(),
         r.gradNorm());
   }
 }

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.research4j.kernels.Kernels;
 
 /**
- * Times every call made through {@link #kernels()} (a proxy of a synchronous device such as the
- * CPU kernels) and tallies the time per kernel, with matrix products broken down by transpose and
+ * Times every call made through {@link #kernels()} (a proxy of a synchronous device such as the CPU
+ * kernels) and tallies the time per kernel, with matrix products broken down by transpose and
  * shape, so a profile says which op of the step dominates. Adds about a microsecond per call.
  */
 final class KernelProfile {
@@ -47,8 +47,16 @@ final class KernelProfile {
     double flops = 0;
     if (key.equals("sgemm")) {
       int m = (int) args[2], n = (int) args[3], k = (int) args[4];
-      key = "sgemm " + ((boolean) args[0] ? "T" : "N") + ((boolean) args[1] ? "T" : "N")
-          + " m=" + m + " n=" + n + " k=" + k;
+      key =
+          "sgemm "
+              + ((boolean) args[0] ? "T" : "N")
+              + ((boolean) args[1] ? "T" : "N")
+              + " m="
+              + m
+              + " n="
+              + n
+              + " k="
+              + k;
       flops = 2.0 * m * n * k;
     }
     Tally t = tallies.computeIfAbsent(key, x -> new Tally());
@@ -67,7 +75,9 @@ final class KernelProfile {
     tallies.clear();
   }
 
-  /** The time per step of each kernel (and sgemm shape), largest first, over {@code steps} steps. */
+  /**
+   * The time per step of each kernel (and sgemm shape), largest first, over {@code steps} steps.
+   */
   void print(PrintStream out, int steps) {
     double total = 0;
     double sgemm = 0;
@@ -77,7 +87,9 @@ final class KernelProfile {
     }
     List<Map.Entry<String, Tally>> rows = new ArrayList<>(tallies.entrySet());
     rows.sort((a, b) -> Long.compare(b.getValue().nanos, a.getValue().nanos));
-    out.printf("# kernel profile: %.1f ms per step in kernels, sgemm %.0f%%%n", total / steps / 1e6, 100 * sgemm / total);
+    out.printf(
+        "# kernel profile: %.1f ms per step in kernels, sgemm %.0f%%%n",
+        total / steps / 1e6, 100 * sgemm / total);
     out.printf("# %-44s %10s %7s %8s %8s%n", "kernel", "ms/step", "share", "calls", "GFLOP/s");
     for (Map.Entry<String, Tally> e : rows) {
       Tally t = e.getValue();

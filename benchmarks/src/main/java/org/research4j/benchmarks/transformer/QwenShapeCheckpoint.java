@@ -18,9 +18,10 @@ import org.research4j.transformer.checkpoint.Qwen2Config;
  * Writes a Hugging Face checkpoint with the exact shape of Qwen2.5-0.5B-Instruct or
  * Qwen2.5-1.5B-Instruct and random weights, for measuring at real size without downloading a model:
  * {@code config.json} (the real one's values: tied embeddings, q/k/v bias, rope_theta 1e6, bos
- * 151643, eos 151645; generation_config.json's eos 151645 and 151643), bfloat16 weights in two safetensors shards with {@code
- * model.safetensors.index.json}, {@code generation_config.json}, and the tokenizer given (the real
- * Qwen2.5 {@code tokenizer.json}: {@code tools/qwen-shape-checkpoint.sh} fetches it).
+ * 151643, eos 151645; generation_config.json's eos 151645 and 151643), bfloat16 weights in two
+ * safetensors shards with {@code model.safetensors.index.json}, {@code generation_config.json}, and
+ * the tokenizer given (the real Qwen2.5 {@code tokenizer.json}: {@code
+ * tools/qwen-shape-checkpoint.sh} fetches it).
  *
  * <p>Weights as Hugging Face initialises Qwen2 ({@code normal(0, 0.02)} matrices), with RMSNorm
  * gains 1 and q/k/v biases {@code normal(0, 0.02)} too; seeded, one stream per tensor. Such a model
@@ -41,7 +42,8 @@ public final class QwenShapeCheckpoint {
           // For trying the scripts: the real vocabulary and tokenizer, a tiny decoder.
           case "tiny" -> Qwen2Config.of(151_936, 64, 128, 2, 4, 2, 32_768);
           default ->
-              throw new IllegalArgumentException("--shape must be 0.5b, 1.5b or tiny, got " + shape);
+              throw new IllegalArgumentException(
+                  "--shape must be 0.5b, 1.5b or tiny, got " + shape);
         };
     // As the real config.json: eos 151645 (<|im_end|>); generation_config.json adds 151643.
     return c.withTokenIds(151_643, List.of(151_645)).withTorchDtype("bfloat16");
@@ -116,8 +118,8 @@ public final class QwenShapeCheckpoint {
     return t;
   }
 
-  private static void put(Map<String, NamedTensor> t, SplittableRandom root, String name,
-      int... shape) {
+  private static void put(
+      Map<String, NamedTensor> t, SplittableRandom root, String name, int... shape) {
     SplittableRandom rnd = root.split();
     int n = 1;
     for (int s : shape) n *= s;

@@ -21,12 +21,13 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * shape that {@code tools/qwen-shape-checkpoint.sh} writes), for {@code
  * benchmarks/scripts/real-size.sh}. Loads the model with the weights kept as asked ({@code f32}:
  * trainable float32 with gradient buffers, as a policy is; {@code bf16}: frozen bfloat16), then per
- * batch size: a warm-up (prompts of up to 32 tokens, as many decode steps), and {@code repeats} times a fresh session of {@code batch} random
- * prompts of {@code prompt} tokens whose first step (the prefill: every prompt token through the
- * model in one forward, and the first draw) and following {@code new - 1} decode steps are timed
- * apart, at temperature 1. Prints each repeat and the medians: prefill tokens/s = batch · prompt /
- * prefill seconds, decode tokens/s = batch · steps / decode seconds. Resident memory is read from
- * {@code /proc/self/status} (VmRSS after loading, VmHWM at the end).
+ * batch size: a warm-up (prompts of up to 32 tokens, as many decode steps), and {@code repeats}
+ * times a fresh session of {@code batch} random prompts of {@code prompt} tokens whose first step
+ * (the prefill: every prompt token through the model in one forward, and the first draw) and
+ * following {@code new - 1} decode steps are timed apart, at temperature 1. Prints each repeat and
+ * the medians: prefill tokens/s = batch · prompt / prefill seconds, decode tokens/s = batch · steps
+ * / decode seconds. Resident memory is read from {@code /proc/self/status} (VmRSS after loading,
+ * VmHWM at the end).
  *
  * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16] [--batches 1,16] [--prompt 128]
  * [--new 32] [--repeats 3]}
@@ -99,7 +100,8 @@ public final class RealSizeTiming {
     SplittableRandom rnd = new SplittableRandom(7 + batch);
     List<int[]> prompts = new ArrayList<>();
     for (int s = 0; s < batch; s++) prompts.add(rnd.ints(prompt, 0, vocab).toArray());
-    try (Session session = gen.start(prompts, SamplingConfig.sampling(1.0, 1), prompt + fresh + 2)) {
+    try (Session session =
+        gen.start(prompts, SamplingConfig.sampling(1.0, 1), prompt + fresh + 2)) {
       long t0 = System.nanoTime();
       session.step();
       long t1 = System.nanoTime();

@@ -16,8 +16,11 @@ record TimingArgs(int warmup, int steps, int batch, int seq, boolean profile) {
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--seq" -> seq = Integer.parseInt(args[++i]);
         case "--profile" -> profile = true;
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; use --warmup N, --steps N, --batch N, --seq N, --profile");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + "; use --warmup N, --steps N, --batch N, --seq N, --profile");
       }
     }
     return new TimingArgs(warmup, steps, batch, seq, profile);

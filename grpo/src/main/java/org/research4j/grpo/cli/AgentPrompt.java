@@ -7,7 +7,9 @@ import java.util.List;
  * used to call the first {@code bare}, which is still read.
  */
 enum AgentPrompt {
-  /** The question alone, for a model trained on the ReSearch format (the demo's); also read as bare. */
+  /**
+   * The question alone, for a model trained on the ReSearch format (the demo's); also read as bare.
+   */
   TAGS("tags", "bare"),
   /** The format explained in a system turn of the chat template, for instruction-tuned models. */
   INSTRUCTED("instructed");

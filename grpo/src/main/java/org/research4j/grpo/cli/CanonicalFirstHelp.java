@@ -30,25 +30,36 @@ final class CanonicalFirstHelp implements IHelpFactory {
         return (option, labels, colors) -> {
           Text[][] rows = plain.render(option, labels, colors);
           if (aliased(option) && rows.length > 0 && rows[0].length > 3) {
-            rows[0][3] = colors.optionText(String.join(", ", option.names()))
-                .concat(labels.renderParameterLabel(option, colors.ansi(), colors.optionParamStyles()));
+            rows[0][3] =
+                colors
+                    .optionText(String.join(", ", option.names()))
+                    .concat(
+                        labels.renderParameterLabel(
+                            option, colors.ansi(), colors.optionParamStyles()));
           }
           return rows;
         };
       }
 
       @Override
-      protected Text createDetailedSynopsisOptionsText(Collection<ArgSpec> done,
-          List<OptionSpec> options, Comparator<OptionSpec> sort, boolean cluster) {
+      protected Text createDetailedSynopsisOptionsText(
+          Collection<ArgSpec> done,
+          List<OptionSpec> options,
+          Comparator<OptionSpec> sort,
+          boolean cluster) {
         Text text = super.createDetailedSynopsisOptionsText(done, options, sort, cluster);
         String plain = text.plainString();
         String canonical = plain;
         for (OptionSpec o : options) {
           if (!aliased(o)) continue;
-          canonical = Pattern.compile("(?<=[\\[( |])" + Pattern.quote(o.shortestName()) + "(?=[=\\]) |]|$)")
-              .matcher(canonical).replaceAll(Matcher.quoteReplacement(o.names()[0]));
+          canonical =
+              Pattern.compile("(?<=[\\[( |])" + Pattern.quote(o.shortestName()) + "(?=[=\\]) |]|$)")
+                  .matcher(canonical)
+                  .replaceAll(Matcher.quoteReplacement(o.names()[0]));
         }
-        return canonical.equals(plain) ? text : colorScheme().ansi().new Text(canonical, colorScheme());
+        return canonical.equals(plain)
+            ? text
+            : colorScheme().ansi().new Text(canonical, colorScheme());
       }
     };
   }

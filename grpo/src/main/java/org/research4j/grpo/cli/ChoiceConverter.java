@@ -13,9 +13,9 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * A closed set of command-line values read into an enum. Each constant is known by its id (what
  * {@code --help} lists through {@code ${COMPLETION-CANDIDATES}}) and by any aliases (older
- * spellings that keep working), case-insensitively. A subclass per enum is both the option's
- * {@code converter} and its {@code completionCandidates}, so a bad value is refused by picocli
- * with the option's name and the ids to choose from.
+ * spellings that keep working), case-insensitively. A subclass per enum is both the option's {@code
+ * converter} and its {@code completionCandidates}, so a bad value is refused by picocli with the
+ * option's name and the ids to choose from.
  */
 abstract class ChoiceConverter<E extends Enum<E>> implements ITypeConverter<E>, Iterable<String> {
   private final Map<String, E> byName = new LinkedHashMap<>();

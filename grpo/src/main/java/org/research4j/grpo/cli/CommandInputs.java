@@ -16,8 +16,8 @@ import picocli.CommandLine.ParameterException;
 /**
  * What the evaluating commands ({@code eval}, {@code passk}) read the same way: a checkpoint's
  * tokenizer, the questions, and the agent's prompt for {@code --prompt} (the choices themselves are
- * {@link SharedOptions} mixins). Bad input is a
- * {@link ParameterException}, reported with the command's usage.
+ * {@link SharedOptions} mixins). Bad input is a {@link ParameterException}, reported with the
+ * command's usage.
  */
 final class CommandInputs {
   private CommandInputs() {}
@@ -25,13 +25,19 @@ final class CommandInputs {
   static Tokenizer tokenizer(CommandLine cl, Path modelDir) throws IOException {
     Path file = modelDir.resolve("tokenizer.json");
     if (!Files.exists(file)) {
-      throw new ParameterException(cl, "no tokenizer.json in " + modelDir
-          + "; --model must be a Hugging Face checkpoint directory with its tokenizer");
+      throw new ParameterException(
+          cl,
+          "no tokenizer.json in "
+              + modelDir
+              + "; --model must be a Hugging Face checkpoint directory with its tokenizer");
     }
     return Tokenizer.load(file);
   }
 
-  /** The first {@code limit} questions of {@code qa} (all for 0); malformed lines fail with file:line. */
+  /**
+   * The first {@code limit} questions of {@code qa} (all for 0); malformed lines fail with
+   * file:line.
+   */
   static List<QaExample> questions(CommandLine cl, Path qa, int limit) throws IOException {
     if (!Files.isRegularFile(qa)) throw new ParameterException(cl, "--qa: no file " + qa);
     List<QaExample> questions = QaFormat.readAll(qa, OnMalformed.FAIL);

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.research4j.grpo.cli.report.LearningCurveChart;
+import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.PassAtK;
@@ -30,8 +32,6 @@ import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.report.DemoSummary;
-import org.research4j.grpo.cli.report.LearningCurveChart;
-import org.research4j.grpo.cli.report.PassAtKChart;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -46,8 +46,8 @@ import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
 import org.research4j.grpo.tool.SearchTool;
 import org.research4j.grpo.train.GrpoConfig;
-import org.research4j.grpo.train.LossType;
 import org.research4j.grpo.train.GrpoTrainer;
+import org.research4j.grpo.train.LossType;
 import org.research4j.kernels.Kernels;
 import org.research4j.search.flashrag.CorpusFormat;
 import org.research4j.search.flashrag.JsonlReader;
@@ -79,238 +79,385 @@ import picocli.CommandLine.Spec;
  * tokenizer and a small Qwen2 model from scratch (language modelling on the encyclopedia, then a
  * warm start on the ReSearch format from search traces whose results come from the real index),
  * train it further with GRPO on its own rollouts (the paper's recipe), and evaluate the warm-start
- * and the GRPO model as search agents on test questions about entities they never trained on. Every stage
- * writes under {@code --out} and is skipped when its output exists, so a killed demo picks up where
- * it stopped (training resumes from its last checkpoint).
+ * and the GRPO model as search agents on test questions about entities they never trained on. Every
+ * stage writes under {@code --out} and is skipped when its output exists, so a killed demo picks up
+ * where it stopped (training resumes from its last checkpoint).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = "Train a search agent from nothing on the generated world, and evaluate it.")
 public final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--out",
+      defaultValue = "runs/demo",
+      description = "Run directory (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--seed", defaultValue = "42", description = "World and training seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "World and training seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
-  @Option(names = "--pretrain-steps", defaultValue = "800",
+  @Option(
+      names = "--pretrain-steps",
+      defaultValue = "800",
       description = "Language-model steps on the encyclopedia (default: ${DEFAULT-VALUE}).")
   int pretrainSteps;
 
-  @Option(names = "--sft-steps", defaultValue = "2000",
-      description = "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}, where"
-          + " the held-out loss has nearly stopped falling; at 1,000 the supervised control gained"
-          + " more than GRPO).")
+  @Option(
+      names = "--sft-steps",
+      defaultValue = "2000",
+      description =
+          "Warm-start steps on ReSearch-format search traces (default: ${DEFAULT-VALUE}, where"
+              + " the held-out loss has nearly stopped falling; at 1,000 the supervised control gained"
+              + " more than GRPO).")
   int sftSteps;
 
-  @Option(names = "--grpo-steps", defaultValue = "50",
-      description = "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--grpo-steps",
+      defaultValue = "50",
+      description =
+          "GRPO steps after the warm start; 0 evaluates the warm start alone (default: ${DEFAULT-VALUE}).")
   int grpoSteps;
 
-  @Option(names = {"--questions-per-step", "--grpo-questions"}, defaultValue = "8",
+  @Option(
+      names = {"--questions-per-step", "--grpo-questions"},
+      defaultValue = "8",
       description = "Questions per GRPO step (default: ${DEFAULT-VALUE}).")
   int grpoQuestions;
 
-  @Option(names = "--num-generations", defaultValue = "8",
+  @Option(
+      names = "--num-generations",
+      defaultValue = "8",
       description = "Rollouts per question, G (default: ${DEFAULT-VALUE}; the paper uses 5).")
   int generations;
 
-  @Option(names = "--grpo-learning-rate", defaultValue = "1e-4",
-      description = "GRPO learning rate (default: ${DEFAULT-VALUE}; the paper's 1e-6 is for 7B models).")
+  @Option(
+      names = "--grpo-learning-rate",
+      defaultValue = "1e-4",
+      description =
+          "GRPO learning rate (default: ${DEFAULT-VALUE}; the paper's 1e-6 is for 7B models).")
   float grpoLearningRate;
 
-  @Option(names = "--baselines", defaultValue = "true", arity = "1",
-      description = "Also evaluate Naive Generation, Naive RAG, Iter-RetGen, IRCoT and"
-          + " Self-Consistency (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--baselines",
+      defaultValue = "true",
+      arity = "1",
+      description =
+          "Also evaluate Naive Generation, Naive RAG, Iter-RetGen, IRCoT and"
+              + " Self-Consistency (default: ${DEFAULT-VALUE}).")
   boolean baselines;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "Sequences per step (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seq-len", defaultValue = "512", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seq-len",
+      defaultValue = "512",
+      description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int seqLen;
 
-  @Option(names = {"--max-completion-length", "--max-response-tokens"}, defaultValue = "0",
-      description = "Agent responses' token budget, search results included, in GRPO and evaluation;"
-          + " 0 for --seq-len (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"--max-completion-length", "--max-response-tokens"},
+      defaultValue = "0",
+      description =
+          "Agent responses' token budget, search results included, in GRPO and evaluation;"
+              + " 0 for --seq-len (default: ${DEFAULT-VALUE}).")
   int maxResponseTokens;
 
-  @Option(names = "--vocab", defaultValue = "2048", description = "BPE vocabulary size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--vocab",
+      defaultValue = "2048",
+      description = "BPE vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab;
 
-  @Option(names = "--hidden", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--hidden",
+      defaultValue = "128",
+      description = "Model width (default: ${DEFAULT-VALUE}).")
   int hidden;
 
-  @Option(names = "--layers", defaultValue = "4", description = "Model depth (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--layers",
+      defaultValue = "4",
+      description = "Model depth (default: ${DEFAULT-VALUE}).")
   int layers;
 
-  @Option(names = {"--sft-learning-rate", "--learning-rate"}, defaultValue = "3e-3",
-      description = "Peak learning rate of the supervised stages, language modelling and warm start"
-          + " (default: ${DEFAULT-VALUE}; GRPO's is --grpo-learning-rate).")
+  @Option(
+      names = {"--sft-learning-rate", "--learning-rate"},
+      defaultValue = "3e-3",
+      description =
+          "Peak learning rate of the supervised stages, language modelling and warm start"
+              + " (default: ${DEFAULT-VALUE}; GRPO's is --grpo-learning-rate).")
   float learningRate;
 
-  @Option(names = "--topk", defaultValue = "1", description = "Passages per search (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--topk",
+      defaultValue = "1",
+      description = "Passages per search (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--lm-repeats", defaultValue = "0.5",
-      description = "Share of encyclopedia passages repeated right after themselves in language"
-          + " modelling: copy-rich text, each repeat predictable only by copying"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lm-repeats",
+      defaultValue = "0.5",
+      description =
+          "Share of encyclopedia passages repeated right after themselves in language"
+              + " modelling: copy-rich text, each repeat predictable only by copying"
+              + " (default: ${DEFAULT-VALUE}).")
   double lmRepeats;
 
-  @Option(names = "--lm-renamings", defaultValue = "8",
-      description = "Language-model text as this many copies of the encyclopedia, each passage's names"
-          + " renamed at random (a name is then predictable only by copying it from earlier in its"
-          + " passage, and no fact can be memorised); 0 trains on the text as it is (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lm-renamings",
+      defaultValue = "8",
+      description =
+          "Language-model text as this many copies of the encyclopedia, each passage's names"
+              + " renamed at random (a name is then predictable only by copying it from earlier in its"
+              + " passage, and no fact can be memorised); 0 trains on the text as it is (default: ${DEFAULT-VALUE}).")
   int lmRenamings;
 
-  @Option(names = "--lm-copy-drills", defaultValue = "0",
-      description = "Share of language-model tokens that are copy drills: a random run of the world's"
-          + " name words, then the same run again (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lm-copy-drills",
+      defaultValue = "0",
+      description =
+          "Share of language-model tokens that are copy drills: a random run of the world's"
+              + " name words, then the same run again (default: ${DEFAULT-VALUE}).")
   double lmCopyDrills;
 
-  @Option(names = "--rename-traces", defaultValue = "true", arity = "1",
-      description = "Rename the names of every warm-start trace consistently (question, queries,"
-          + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rename-traces",
+      defaultValue = "true",
+      arity = "1",
+      description =
+          "Rename the names of every warm-start trace consistently (question, queries,"
+              + " results, answers), so that traces are answered by copying, not recall (default: ${DEFAULT-VALUE}).")
   boolean renameTraces;
 
-  @Option(names = "--readable-traces", defaultValue = "false", arity = "1",
-      description = "Warm start only on questions whose every hop's answer is in what its search"
-          + " returns; the rest are left to GRPO (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--readable-traces",
+      defaultValue = "false",
+      arity = "1",
+      description =
+          "Warm start only on questions whose every hop's answer is in what its search"
+              + " returns; the rest are left to GRPO (default: ${DEFAULT-VALUE}).")
   boolean readableTraces;
 
-  @Option(names = "--warm-start-max-hops", defaultValue = "3",
-      description = "Warm start only on questions of at most this many hops, leaving longer"
-          + " chains for GRPO to learn (default: ${DEFAULT-VALUE}, every question).")
+  @Option(
+      names = "--warm-start-max-hops",
+      defaultValue = "3",
+      description =
+          "Warm start only on questions of at most this many hops, leaving longer"
+              + " chains for GRPO to learn (default: ${DEFAULT-VALUE}, every question).")
   int warmStartMaxHops;
 
-  @Option(names = "--warm-start-types", split = ",", paramLabel = "TYPE",
-      description = "Warm start only on these question types (comma-separated, from one_hop,"
-          + " two_hop_bridge, two_hop_temporal, comparison, three_hop), leaving the others for GRPO"
-          + " to learn (default: every type).")
+  @Option(
+      names = "--warm-start-types",
+      split = ",",
+      paramLabel = "TYPE",
+      description =
+          "Warm start only on these question types (comma-separated, from one_hop,"
+              + " two_hop_bridge, two_hop_temporal, comparison, three_hop), leaving the others for GRPO"
+              + " to learn (default: every type).")
   List<String> warmStartTypes;
 
-  @Option(names = "--grpo-types", split = ",", paramLabel = "TYPE",
-      description = "GRPO trains only on questions of these types (comma-separated, as"
-          + " --warm-start-types), for example the types the warm start left out (default: every"
-          + " type).")
+  @Option(
+      names = "--grpo-types",
+      split = ",",
+      paramLabel = "TYPE",
+      description =
+          "GRPO trains only on questions of these types (comma-separated, as"
+              + " --warm-start-types), for example the types the warm start left out (default: every"
+              + " type).")
   List<String> grpoTypes;
 
-  @Option(names = "--supervised-control", defaultValue = "true", arity = "1",
-      description = "Add the control row \"" + MORE_SFT + "\": the warm start's supervised"
-          + " training continued on its own traces for as long as GRPO trained, at the learning rate"
-          + " the warm start ended with, so that a GRPO gain can be told from room left by stopping"
-          + " the warm start early (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--supervised-control",
+      defaultValue = "true",
+      arity = "1",
+      description =
+          "Add the control row \""
+              + MORE_SFT
+              + "\": the warm start's supervised"
+              + " training continued on its own traces for as long as GRPO trained, at the learning rate"
+              + " the warm start ended with, so that a GRPO gain can be told from room left by stopping"
+              + " the warm start early (default: ${DEFAULT-VALUE}).")
   boolean supervisedControl;
 
-  @Option(names = "--eval-questions", defaultValue = "200",
+  @Option(
+      names = "--eval-questions",
+      defaultValue = "200",
       description = "Test questions to evaluate on (default: ${DEFAULT-VALUE}).")
   int evalQuestions;
 
-  @Option(names = "--samples", defaultValue = "32",
-      description = "Responses sampled per question at temperature 1 for Self-Consistency and"
-          + " pass@k (default: ${DEFAULT-VALUE}; 0 skips both).")
+  @Option(
+      names = "--samples",
+      defaultValue = "32",
+      description =
+          "Responses sampled per question at temperature 1 for Self-Consistency and"
+              + " pass@k (default: ${DEFAULT-VALUE}; 0 skips both).")
   int samples;
 
-  @Option(names = "--pass-k-questions", defaultValue = "100",
-      description = "Test questions pass@k is measured on, the first of the evaluated ones"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pass-k-questions",
+      defaultValue = "100",
+      description =
+          "Test questions pass@k is measured on, the first of the evaluated ones"
+              + " (default: ${DEFAULT-VALUE}).")
   int passKQuestions;
 
-  @Option(names = "--format-reward", defaultValue = "0",
-      description = "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE};"
-          + " the paper's 0.1 was measured over three seeds to teach the policy to stop searching"
-          + " early: benchmarks/results/learning.md).")
+  @Option(
+      names = "--format-reward",
+      defaultValue = "0",
+      description =
+          "GRPO: reward of a well-formed answer with F1 0 (default: ${DEFAULT-VALUE};"
+              + " the paper's 0.1 was measured over three seeds to teach the policy to stop searching"
+              + " early: benchmarks/results/learning.md).")
   double formatReward;
 
-  @Option(names = "--retrieval-reward", defaultValue = "0",
-      description = "GRPO: add this weight times the share of a question's hops whose answer a"
-          + " search returned to a well-formed response's reward (step-wise shaping; default:"
-          + " ${DEFAULT-VALUE}, the paper's reward alone).")
+  @Option(
+      names = "--retrieval-reward",
+      defaultValue = "0",
+      description =
+          "GRPO: add this weight times the share of a question's hops whose answer a"
+              + " search returned to a well-formed response's reward (step-wise shaping; default:"
+              + " ${DEFAULT-VALUE}, the paper's reward alone).")
   double retrievalReward;
 
-  @Option(names = "--temperature", defaultValue = "1.0",
-      description = "GRPO: sampling temperature of the rollouts (default: ${DEFAULT-VALUE}, the"
-          + " paper's); Self-Consistency and pass@k always sample at 1.")
+  @Option(
+      names = "--temperature",
+      defaultValue = "1.0",
+      description =
+          "GRPO: sampling temperature of the rollouts (default: ${DEFAULT-VALUE}, the"
+              + " paper's); Self-Consistency and pass@k always sample at 1.")
   double temperature;
 
-  @Option(names = "--loss-type", defaultValue = "token-mean", paramLabel = "TYPE",
-      converter = LossTypeConverter.class, completionCandidates = LossTypeConverter.class,
-      description = "GRPO: ${COMPLETION-CANDIDATES}; token-mean is TRL's bnpo and the paper's,"
-          + " seq-mean TRL's grpo (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--loss-type",
+      defaultValue = "token-mean",
+      paramLabel = "TYPE",
+      converter = LossTypeConverter.class,
+      completionCandidates = LossTypeConverter.class,
+      description =
+          "GRPO: ${COMPLETION-CANDIDATES}; token-mean is TRL's bnpo and the paper's,"
+              + " seq-mean TRL's grpo (default: ${DEFAULT-VALUE}).")
   LossType lossType;
 
-  @Option(names = "--scale-rewards", defaultValue = "true", arity = "1",
+  @Option(
+      names = "--scale-rewards",
+      defaultValue = "true",
+      arity = "1",
       description = "GRPO: divide advantages by the group's std (default: ${DEFAULT-VALUE}).")
   boolean scaleRewards;
 
-  @Option(names = "--dynamic-sampling", defaultValue = "false", arity = "0..1",
-      description = "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dynamic-sampling",
+      defaultValue = "false",
+      arity = "0..1",
+      description =
+          "GRPO: drop groups whose rewards are all equal and draw more (DAPO) (default: ${DEFAULT-VALUE}).")
   boolean dynamicSampling;
 
-  @Option(names = "--pass-rate-filter", defaultValue = "false", arity = "0..1",
-      description = "GRPO: skip, once, questions whose last group all passed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pass-rate-filter",
+      defaultValue = "false",
+      arity = "0..1",
+      description =
+          "GRPO: skip, once, questions whose last group all passed (default: ${DEFAULT-VALUE}).")
   boolean passRateFilter;
 
   /** Searches per response at most: the world's questions need three at the most. */
   private static final int MAX_SEARCHES = 4;
+
   /** Where the supervised stages' cosine ends, as a fraction of the peak learning rate. */
   private static final float SFT_MIN_LR_FRACTION = 0.1f;
+
   /** The supervised stages' weight decay (on matrices). */
   private static final float SFT_WEIGHT_DECAY = 0.1f;
+
   /** Global gradient norm every stage clips to. */
   private static final float MAX_GRAD_NORM = 1.0f;
+
   /** GRPO's weight decay: none, as in the paper. */
   private static final float GRPO_WEIGHT_DECAY = 0f;
+
   /** Warm-up of every stage's learning rate: this fraction of its steps (at least one step). */
   private static final int WARMUP_DIVISOR = 10;
+
   /** Supervised checkpoints every this many steps (and at the end). */
   private static final int SFT_CHECKPOINT_EVERY = 100;
+
   /** Held-out loss measured this many times over a supervised stage. */
   private static final int SFT_EVALUATIONS = 10;
+
   /** Copy score measured this many times over language modelling and the warm start. */
   private static final int COPY_PROBES = 20;
+
   /** Packed language-model sequences held out for the held-out loss. */
   private static final int LM_DEV_SEQUENCES = 16;
+
   /** Warm-start traces held out for the held-out loss (and so never trained on). */
   private static final int WARM_START_DEV_TRACES = 64;
+
   /** GRPO checkpoints every this many steps (and at the end). */
   private static final int GRPO_CHECKPOINT_EVERY = 10;
+
   /** Dev evaluations over the GRPO run: every quarter. */
   private static final int GRPO_EVALUATIONS = 4;
+
   /** Rollouts per GRPO forward pass. */
   private static final int GRPO_MICRO_BATCH = 8;
+
   /** Dev questions evaluated during GRPO. */
   private static final int DEV_QUESTIONS = 50;
+
   /** Model width per attention head, and per KV head (two query heads share one). */
   private static final int WIDTH_PER_HEAD = 32;
+
   private static final int WIDTH_PER_KV_HEAD = 64;
+
   /** SwiGLU width: hidden × 11 / 4, rounded down to a multiple of {@value #MLP_MULTIPLE}. */
   private static final int MLP_NUMERATOR = 11;
+
   private static final int MLP_DENOMINATOR = 4;
   private static final int MLP_MULTIPLE = 32;
+
   /** The model's context at least, whatever --seq-len. */
   private static final int MIN_CONTEXT = 512;
+
   /** Copy drills: runs of this many name words, then the same run again. */
   private static final int DRILL_MIN_WORDS = 2;
+
   private static final int DRILL_MAX_WORDS = 7;
+
   /** Mixed into the seed of the language model's renamed copies. */
   private static final long RENAMING_SEED_SALT = 0x5eed_c0deL;
+
   /** Questions per evaluation batch. */
   private static final int EVAL_BATCH = 25;
+
   /** Checkpoints kept per stage. */
   private static final int CHECKPOINTS_KEPT = 2;
+
   /** The supervised control's row in the comparison. */
   static final String MORE_SFT = "ReSearch, more SFT";
+
   /** The comparison's rows of the agent, before and after GRPO. */
   private static final String WARM_START = "ReSearch, warm start";
+
   private static final String GRPO = "ReSearch, GRPO";
 
   @Spec CommandSpec spec;
 
   private final PrintStream log = System.err;
+
   /** The tables ({@link ResultsReport}) go to {@link #log} too, flushed after each. */
   private final PrintWriter tables = new PrintWriter(log);
 
@@ -319,24 +466,39 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The run's summary, with each stage's wall time. */
   private DemoSummary summary;
+
   /** When the current stage started (System.nanoTime). */
   private long stageStart;
+
   /** The warm-start agent's samples, drawn once and shared by Self-Consistency and pass@k. */
   private ResponseSampler warmStartSamples;
 
   /** The generated world as the stages read it. */
-  private record World(Path dir, Path index, List<Passage> passages, List<QaExample> train,
-      List<QaExample> test, List<Passage> readable) {}
+  private record World(
+      Path dir,
+      Path index,
+      List<Passage> passages,
+      List<QaExample> train,
+      List<QaExample> test,
+      List<Passage> readable) {}
 
   /** What every stage after the world shares: the device, the tokenizer, the search tool. */
-  private record Setup(Kernels kernels, Tokenizer tok, int endOfText, int endOfTurn,
-      CheckpointWriter.Options save, SearchTool search, PromptTemplate template) {
+  private record Setup(
+      Kernels kernels,
+      Tokenizer tok,
+      int endOfText,
+      int endOfTurn,
+      CheckpointWriter.Options save,
+      SearchTool search,
+      PromptTemplate template) {
     Set<Integer> eos() {
       return Set.of(endOfTurn, endOfText);
     }
   }
 
-  /** The models the comparison evaluates: the warm start, and after GRPO and its control if trained. */
+  /**
+   * The models the comparison evaluates: the warm start, and after GRPO and its control if trained.
+   */
   private record Trained(Qwen2Model warmStart, Qwen2Model grpo, Qwen2Model control) {}
 
   @Override
@@ -351,14 +513,22 @@ public final class DemoCommand implements Callable<Integer> {
     int endOfText = tok.idOf("<|endoftext|>");
     int endOfTurn = tok.idOf("<|im_end|>");
     Qwen2Config config = modelConfig(tok, endOfTurn, endOfText);
-    CheckpointWriter.Options save = CheckpointWriter.Options.defaults()
-        .withTokenizerFile(out.resolve("tokenizer.json"));
+    CheckpointWriter.Options save =
+        CheckpointWriter.Options.defaults().withTokenizerFile(out.resolve("tokenizer.json"));
 
     try (Searcher searcher = Searcher.open(world.index())) {
-      Setup setup = new Setup(kernels, tok, endOfText, endOfTurn, save, new SearchTool(searcher, topK),
-          PromptTemplate.bare());
+      Setup setup =
+          new Setup(
+              kernels,
+              tok,
+              endOfText,
+              endOfTurn,
+              save,
+              new SearchTool(searcher, topK),
+              PromptTemplate.bare());
       endStage(DemoSummary.WORLD);
-      NameSwap names = new NameSwap(NameSwap.nameWords(world.passages().stream().map(Passage::title).toList()));
+      NameSwap names =
+          new NameSwap(NameSwap.nameWords(world.passages().stream().map(Passage::title).toList()));
       CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
       SftTrainer.Result lm = languageModel(setup, config, world, names, copy);
       endStage(DemoSummary.PRETRAIN);
@@ -372,17 +542,23 @@ public final class DemoCommand implements Callable<Integer> {
         control = supervisedControl(kernels, save, endOfText, traces);
         endStage(DemoSummary.SUPERVISED_CONTROL);
       }
-      Trained trained = new Trained(sft.model(), grpo == null ? null : grpo.model(),
-          control == null ? null : control.model());
-      List<QaExample> questions = world.test().subList(0, Math.min(evalQuestions, world.test().size()));
+      Trained trained =
+          new Trained(
+              sft.model(),
+              grpo == null ? null : grpo.model(),
+              control == null ? null : control.model());
+      List<QaExample> questions =
+          world.test().subList(0, Math.min(evalQuestions, world.test().size()));
       Map<String, List<Evaluation.Outcome>> results = comparison(setup, trained, questions);
       endStage(DemoSummary.EVALUATION);
       Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
-      results.forEach((name, outcomes) -> {
-        HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, setup.search()::passage);
-        diagnostics.put(name, d);
-        summary.method(name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
-      });
+      results.forEach(
+          (name, outcomes) -> {
+            HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, setup.search()::passage);
+            diagnostics.put(name, d);
+            summary.method(
+                name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
+          });
       Map<String, PassAtK.Result> passAtK = passAtK(setup, trained, questions);
       endStage(DemoSummary.PASS_AT_K);
       printResults(results, diagnostics, passAtK, judgeConfig, grpo != null);
@@ -392,22 +568,34 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Path summaryFile = out.resolve(DemoSummary.FILE);
     summary.write(summaryFile);
-    log.printf("%nsummary: %s (wall time %.0f s)%n", summaryFile,
-        summary.data().wallSeconds().get(DemoSummary.TOTAL));
-    log.println("run directory: " + out + " (checkpoints in Hugging Face layout under */checkpoints,"
-        + " metrics in */metrics.jsonl)");
+    log.printf(
+        "%nsummary: %s (wall time %.0f s)%n",
+        summaryFile, summary.data().wallSeconds().get(DemoSummary.TOTAL));
+    log.println(
+        "run directory: "
+            + out
+            + " (checkpoints in Hugging Face layout under */checkpoints,"
+            + " metrics in */metrics.jsonl)");
     return 0;
   }
 
   private void validate() {
-    if (samples < 0 || passKQuestions < 0 || evalQuestions < 1 || lmRenamings < 0
-        || maxResponseTokens < 0 || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
-        || !(lmRepeats >= 0 && lmRepeats <= 1) || !(temperature > 0)
+    if (samples < 0
+        || passKQuestions < 0
+        || evalQuestions < 1
+        || lmRenamings < 0
+        || maxResponseTokens < 0
+        || !(lmCopyDrills >= 0 && lmCopyDrills < 1)
+        || !(lmRepeats >= 0 && lmRepeats <= 1)
+        || !(temperature > 0)
         || !(retrievalReward >= 0)) {
-      throw new ParameterException(spec.commandLine(), "need --eval-questions >= 1, --samples >= 0,"
-          + " --pass-k-questions >= 0, --lm-renamings >= 0, "
-          + SharedOptions.typed(spec, "--max-completion-length") + " >= 0,"
-          + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
+      throw new ParameterException(
+          spec.commandLine(),
+          "need --eval-questions >= 1, --samples >= 0,"
+              + " --pass-k-questions >= 0, --lm-renamings >= 0, "
+              + SharedOptions.typed(spec, "--max-completion-length")
+              + " >= 0,"
+              + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
     }
   }
 
@@ -418,8 +606,8 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * The world and its index, each generated unless already there; its passages and questions,
-   * and the passages training may read (those about test questions' entities held out).
+   * The world and its index, each generated unless already there; its passages and questions, and
+   * the passages training may read (those about test questions' entities held out).
    */
   private World world() throws IOException {
     Path worldDir = out.resolve("world");
@@ -443,8 +631,10 @@ public final class DemoCommand implements Callable<Integer> {
     List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
     Set<String> heldOut = heldOut(passages, test);
     List<Passage> readable = passages.stream().filter(p -> !heldOut.contains(p.id())).toList();
-    log.printf("holding %d passages about test questions' entities out of training (the index keeps"
-        + " them: only search can answer a test question)%n", heldOut.size());
+    log.printf(
+        "holding %d passages about test questions' entities out of training (the index keeps"
+            + " them: only search can answer a test question)%n",
+        heldOut.size());
     return new World(worldDir, indexDir, passages, train, test, readable);
   }
 
@@ -455,17 +645,26 @@ public final class DemoCommand implements Callable<Integer> {
     for (QaExample q : train) known.add(q.type());
     for (String t : types) {
       if (!known.contains(t)) {
-        throw new ParameterException(spec.commandLine(), option + ": unknown question type '" + t
-            + "'; the world's types are " + String.join(", ", known));
+        throw new ParameterException(
+            spec.commandLine(),
+            option
+                + ": unknown question type '"
+                + t
+                + "'; the world's types are "
+                + String.join(", ", known));
       }
     }
   }
 
   /** The Qwen2 shape of {@code --hidden} and {@code --layers} for the tokenizer's vocabulary. */
   private Qwen2Config modelConfig(Tokenizer tok, int endOfTurn, int endOfText) {
-    return Qwen2Config.of(tok.vocabSize(), hidden,
-            hidden * MLP_NUMERATOR / MLP_DENOMINATOR / MLP_MULTIPLE * MLP_MULTIPLE, layers,
-            Math.max(1, hidden / WIDTH_PER_HEAD), Math.max(1, hidden / WIDTH_PER_KV_HEAD),
+    return Qwen2Config.of(
+            tok.vocabSize(),
+            hidden,
+            hidden * MLP_NUMERATOR / MLP_DENOMINATOR / MLP_MULTIPLE * MLP_MULTIPLE,
+            layers,
+            Math.max(1, hidden / WIDTH_PER_HEAD),
+            Math.max(1, hidden / WIDTH_PER_KV_HEAD),
             Math.max(MIN_CONTEXT, Math.max(seqLen, budget())))
         .withTokenIds(null, List.of(endOfTurn, endOfText));
   }
@@ -474,76 +673,110 @@ public final class DemoCommand implements Callable<Integer> {
    * Stage 1: the model from scratch on the encyclopedia without the held-out passages, as renamed
    * copies with repeats (and copy drills if asked for); the copy score before and after.
    */
-  private SftTrainer.Result languageModel(Setup setup, Qwen2Config config, World world,
-      NameSwap names, CopyProbe copy) throws IOException {
+  private SftTrainer.Result languageModel(
+      Setup setup, Qwen2Config config, World world, NameSwap names, CopyProbe copy)
+      throws IOException {
     Tokenizer tok = setup.tok();
     Qwen2Model initial = Qwen2Model.random(setup.kernels(), config, seed);
-    log.printf("%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
-            + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n", config.numHiddenLayers(),
-        config.hiddenSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-        config.vocabSize(), initial.parameters().count());
+    log.printf(
+        "%n[1/4] language modelling on the encyclopedia: Qwen2 from scratch, %d layers,"
+            + " hidden %d, %d heads (%d KV), vocab %d, %,d parameters%n",
+        config.numHiddenLayers(),
+        config.hiddenSize(),
+        config.numAttentionHeads(),
+        config.numKeyValueHeads(),
+        config.vocabSize(),
+        initial.parameters().count());
     // Every name word of the world, test entities' too: a renaming gives a name random facts, so
     // no test fact is learnt, while every name's tokens are trained as a name the model may have
     // to copy (a word only held-out passages use would otherwise keep its random embedding).
-    List<String> encyclopedia = lmRenamings == 0
-        ? world.readable().stream().map(Passage::contents).toList()
-        : renamedCopies(world.readable(), names, lmRenamings);
+    List<String> encyclopedia =
+        lmRenamings == 0
+            ? world.readable().stream().map(Passage::contents).toList()
+            : renamedCopies(world.readable(), names, lmRenamings);
     List<int[]> documents = new ArrayList<>(encyclopedia.stream().map(tok::encode).toList());
     if (lmCopyDrills > 0) {
       List<int[]> nameTokens = names.words().stream().map(w -> tok.encode(" " + w)).toList();
       long tokens = documents.stream().mapToLong(d -> d.length).sum();
       double meanDrillWords = (DRILL_MIN_WORDS + DRILL_MAX_WORDS) / 2.0;
-      double drillTokens = 2 * meanDrillWords * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
+      double drillTokens =
+          2 * meanDrillWords * nameTokens.stream().mapToInt(t -> t.length).average().orElse(1);
       int drills = (int) Math.ceil(lmCopyDrills / (1 - lmCopyDrills) * tokens / drillTokens);
-      documents.addAll(SftExample.copyDrills(nameTokens, drills, DRILL_MIN_WORDS, DRILL_MAX_WORDS, seed));
+      documents.addAll(
+          SftExample.copyDrills(nameTokens, drills, DRILL_MIN_WORDS, DRILL_MAX_WORDS, seed));
       Collections.shuffle(documents, new Random(seed));
     }
-    List<SftExample> text = SftExample.packedWithRepeats(documents, setup.endOfText(), seqLen + 1,
-        lmRepeats, seed);
-    SftTrainer.Result lm = trainer(setup.kernels(), pretrainSteps, out.resolve("pretrain"), setup.save(),
-        setup.endOfText())
-        .withCopyProbe(copy, Math.max(1, pretrainSteps / COPY_PROBES))
-        .run(() -> initial, text.subList(LM_DEV_SEQUENCES, text.size()),
-            text.subList(0, LM_DEV_SEQUENCES));
+    List<SftExample> text =
+        SftExample.packedWithRepeats(documents, setup.endOfText(), seqLen + 1, lmRepeats, seed);
+    SftTrainer.Result lm =
+        trainer(
+                setup.kernels(),
+                pretrainSteps,
+                out.resolve("pretrain"),
+                setup.save(),
+                setup.endOfText())
+            .withCopyProbe(copy, Math.max(1, pretrainSteps / COPY_PROBES))
+            .run(
+                () -> initial,
+                text.subList(LM_DEV_SEQUENCES, text.size()),
+                text.subList(0, LM_DEV_SEQUENCES));
     if (lm.model() != initial) initial.close();
     report("loss", lm, pretrainSteps);
-    log.printf("copy score (next-token accuracy on the second copy of %d random %d-token spans;"
-        + " chance %.4f): %.3f -> %.3f%n", copy.size(), copy.span(), copy.chance(),
-        lm.copyBefore(), lm.copyAfter());
+    log.printf(
+        "copy score (next-token accuracy on the second copy of %d random %d-token spans;"
+            + " chance %.4f): %.3f -> %.3f%n",
+        copy.size(), copy.span(), copy.chance(), lm.copyBefore(), lm.copyAfter());
     return lm;
   }
 
   /**
-   * The warm start's search traces: the training questions of at most {@code
-   * --warm-start-max-hops} hops (and of {@code --warm-start-types}), results from the index.
+   * The warm start's search traces: the training questions of at most {@code --warm-start-max-hops}
+   * hops (and of {@code --warm-start-types}), results from the index.
    */
   private List<SftExample> traces(Setup setup, World world, NameSwap names) throws IOException {
-    List<QaExample> traced = world.train().stream()
-        .filter(q -> q.hops().size() <= warmStartMaxHops)
-        .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
-        .toList();
-    log.printf("%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
-        + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
-        traced.size(), warmStartMaxHops,
-        warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes), topK,
+    List<QaExample> traced =
+        world.train().stream()
+            .filter(q -> q.hops().size() <= warmStartMaxHops)
+            .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
+            .toList();
+    log.printf(
+        "%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
+            + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
+        traced.size(),
+        warmStartMaxHops,
+        warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes),
+        topK,
         renameTraces ? "; names renamed" : "");
-    List<SftExample> traces = SearchTraces.build(traced, setup.search(), setup.template(), setup.tok(),
-        setup.endOfTurn(), renameTraces ? names : null, seed, readableTraces);
+    List<SftExample> traces =
+        SearchTraces.build(
+            traced,
+            setup.search(),
+            setup.template(),
+            setup.tok(),
+            setup.endOfTurn(),
+            renameTraces ? names : null,
+            seed,
+            readableTraces);
     if (readableTraces) {
-      log.printf("%d traces whose every hop's answer the search returns (the rest are left to"
-          + " GRPO)%n", traces.size());
+      log.printf(
+          "%d traces whose every hop's answer the search returns (the rest are left to"
+              + " GRPO)%n",
+          traces.size());
     }
     return traces;
   }
 
   /** Stage 2: the language model trained further on the traces; the copy score before and after. */
-  private SftTrainer.Result warmStart(Setup setup, SftTrainer.Result lm, List<SftExample> traces,
-      CopyProbe copy) throws IOException {
-    SftTrainer.Result sft = trainer(setup.kernels(), sftSteps, out.resolve("sft"), setup.save(),
-        setup.endOfText())
-        .withCopyProbe(copy, Math.max(1, sftSteps / COPY_PROBES))
-        .run(lm::model, traces.subList(WARM_START_DEV_TRACES, traces.size()),
-            traces.subList(0, WARM_START_DEV_TRACES));
+  private SftTrainer.Result warmStart(
+      Setup setup, SftTrainer.Result lm, List<SftExample> traces, CopyProbe copy)
+      throws IOException {
+    SftTrainer.Result sft =
+        trainer(setup.kernels(), sftSteps, out.resolve("sft"), setup.save(), setup.endOfText())
+            .withCopyProbe(copy, Math.max(1, sftSteps / COPY_PROBES))
+            .run(
+                lm::model,
+                traces.subList(WARM_START_DEV_TRACES, traces.size()),
+                traces.subList(0, WARM_START_DEV_TRACES));
     report("loss on trained tokens", sft, sftSteps);
     log.printf("copy score %.3f -> %.3f%n", sft.copyBefore(), sft.copyAfter());
     if (lm.model() != sft.model()) lm.model().close();
@@ -555,36 +788,66 @@ public final class DemoCommand implements Callable<Integer> {
    * settings, the reference the warm-start model; then its learning curve.
    */
   private GrpoTrainer.Result grpo(Setup setup, World world) throws IOException {
-    log.printf("%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
-            + " with the search tool in the loop; reward = format rule + answer F1%s%n", grpoSteps,
-        grpoQuestions, generations, temperature,
+    log.printf(
+        "%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
+            + " with the search tool in the loop; reward = format rule + answer F1%s%n",
+        grpoSteps,
+        grpoQuestions,
+        generations,
+        temperature,
         grpoTypes == null ? "" : "; questions of types " + String.join(", ", grpoTypes));
-    Path warmStart = new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
+    Path warmStart =
+        new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
     GrpoConfig paper = GrpoConfig.paper();
-    GrpoConfig rl = paper.withSteps(grpoSteps).withBatch(grpoQuestions, generations)
-        .withOptimizer(grpoLearningRate, Math.max(1, grpoSteps / WARMUP_DIVISOR), GRPO_WEIGHT_DECAY,
-            MAX_GRAD_NORM)
-        .withRollout(temperature, budget(), MAX_SEARCHES, GRPO_MICRO_BATCH)
-        .withObjective(paper.beta(), paper.epsilon(), paper.epsilonHigh(), lossType, scaleRewards,
-            paper.numIterations())
-        .withRun(seed, GRPO_CHECKPOINT_EVERY, Math.max(1, grpoSteps / GRPO_EVALUATIONS))
-        .withDynamicSampling(dynamicSampling).withPassRateFilter(passRateFilter);
+    GrpoConfig rl =
+        paper
+            .withSteps(grpoSteps)
+            .withBatch(grpoQuestions, generations)
+            .withOptimizer(
+                grpoLearningRate,
+                Math.max(1, grpoSteps / WARMUP_DIVISOR),
+                GRPO_WEIGHT_DECAY,
+                MAX_GRAD_NORM)
+            .withRollout(temperature, budget(), MAX_SEARCHES, GRPO_MICRO_BATCH)
+            .withObjective(
+                paper.beta(),
+                paper.epsilon(),
+                paper.epsilonHigh(),
+                lossType,
+                scaleRewards,
+                paper.numIterations())
+            .withRun(seed, GRPO_CHECKPOINT_EVERY, Math.max(1, grpoSteps / GRPO_EVALUATIONS))
+            .withDynamicSampling(dynamicSampling)
+            .withPassRateFilter(passRateFilter);
     List<QaExample> dev = QaFormat.readAll(world.dir().resolve("dev.jsonl"), OnMalformed.FAIL);
-    GrpoTrainer.Result grpo = new GrpoTrainer(setup.kernels(), rl, out.resolve("grpo"), setup.tok(),
-        setup.search(), setup.template(), setup.eos(),
-        Reward.research(formatReward).withRetrievalBonus(retrievalReward), setup.save(),
-        setup.endOfText(), TrainingProgress.grpo(log))
-        .run(() -> load(setup.kernels(), warmStart), grpoTypes == null ? world.train()
-                : world.train().stream().filter(q -> grpoTypes.contains(q.type())).toList(),
-            dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
+    GrpoTrainer.Result grpo =
+        new GrpoTrainer(
+                setup.kernels(),
+                rl,
+                out.resolve("grpo"),
+                setup.tok(),
+                setup.search(),
+                setup.template(),
+                setup.eos(),
+                Reward.research(formatReward).withRetrievalBonus(retrievalReward),
+                setup.save(),
+                setup.endOfText(),
+                TrainingProgress.grpo(log))
+            .run(
+                () -> load(setup.kernels(), warmStart),
+                grpoTypes == null
+                    ? world.train()
+                    : world.train().stream().filter(q -> grpoTypes.contains(q.type())).toList(),
+                dev.subList(0, Math.min(DEV_QUESTIONS, dev.size())));
     if (grpo.resumedFrom() >= grpoSteps) {
       log.printf("already trained (%d steps)%n", grpoSteps);
     } else {
-      log.printf("mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
+      log.printf(
+          "mean reward of the rollouts %.3f (first step) -> %.3f (last)%n",
           grpo.firstReward(), grpo.lastReward());
     }
-    LearningCurveChart.write(out.resolve("grpo").resolve("metrics.jsonl"),
-        out.resolve(LearningCurveChart.FILE_NAME));
+    LearningCurveChart.write(
+        out.resolve("grpo").resolve("metrics.jsonl"), out.resolve(LearningCurveChart.FILE_NAME));
     return grpo;
   }
 
@@ -592,24 +855,33 @@ public final class DemoCommand implements Callable<Integer> {
    * Stage 4: the paper's comparison on the test questions, greedy, every method on the same index:
    * the baselines and Self-Consistency on the warm-start model, then the agent at each stage.
    */
-  private Map<String, List<Evaluation.Outcome>> comparison(Setup setup, Trained trained,
-      List<QaExample> questions) {
-    log.printf("%n[4/4] the paper's comparison on %d test questions (entities never seen in"
-        + " training), greedy, same index: the baselines on the warm-start model, then the agent"
-        + " before and after GRPO%n", questions.size());
+  private Map<String, List<Evaluation.Outcome>> comparison(
+      Setup setup, Trained trained, List<QaExample> questions) {
+    log.printf(
+        "%n[4/4] the paper's comparison on %d test questions (entities never seen in"
+            + " training), greedy, same index: the baselines on the warm-start model, then the agent"
+            + " before and after GRPO%n",
+        questions.size());
     SearchTool search = setup.search();
-    RolloutEngine.Config greedy = new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
+    RolloutEngine.Config greedy =
+        new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
     Map<String, QaMethod> methods = new LinkedHashMap<>();
     if (baselines) {
-      BaselineModel base = new BaselineModel(trained.warmStart(), setup.tok(), setup.eos(),
-          PromptStyle.tags(), new BaselineModel.Config(seqLen / 2, SamplingConfig.greedy()));
+      BaselineModel base =
+          new BaselineModel(
+              trained.warmStart(),
+              setup.tok(),
+              setup.eos(),
+              PromptStyle.tags(),
+              new BaselineModel.Config(seqLen / 2, SamplingConfig.greedy()));
       methods.put("Naive Generation", new NaiveGeneration(base));
       methods.put("Naive RAG", new NaiveRag(base, search::hits));
       methods.put("Iter-RetGen", new IterRetGen(base, search::hits, IterRetGen.DEFAULT_ROUNDS));
       methods.put("IRCoT", new Ircot(base, search::hits, MAX_SEARCHES, Ircot.DEFAULT_MAX_PASSAGES));
     }
     if (baselines && samples > 0) {
-      methods.put("Self-Consistency", new SelfConsistency(warmStartSamples(setup, trained), samples));
+      methods.put(
+          "Self-Consistency", new SelfConsistency(warmStartSamples(setup, trained), samples));
     }
     methods.put(WARM_START, agent(setup, trained.warmStart(), greedy));
     if (trained.control() != null) methods.put(MORE_SFT, agent(setup, trained.control(), greedy));
@@ -617,7 +889,9 @@ public final class DemoCommand implements Callable<Integer> {
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
       long t = System.nanoTime();
-      results.put(m.getKey(), Evaluation.run(m.getValue(), Scoring.LENIENT, questions, EVAL_BATCH, d -> {}));
+      results.put(
+          m.getKey(),
+          Evaluation.run(m.getValue(), Scoring.LENIENT, questions, EVAL_BATCH, d -> {}));
       log.printf("  %s: %.1f s%n", m.getKey(), (System.nanoTime() - t) / 1e9);
     }
     return results;
@@ -625,8 +899,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The search agent on {@code model}, greedy. */
   private static QaMethod agent(Setup setup, Qwen2Model model, RolloutEngine.Config greedy) {
-    return Evaluation.agent(new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()), greedy,
-        setup.template(), setup.tok());
+    return Evaluation.agent(
+        new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
+        greedy,
+        setup.template(),
+        setup.tok());
   }
 
   private ResponseSampler warmStartSamples(Setup setup, Trained trained) {
@@ -638,24 +915,34 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** The search agent on {@code model} sampled at temperature 1. */
   private ResponseSampler sampler(Setup setup, Qwen2Model model) {
-    return ResponseSampler.agent(new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
-        budget(), MAX_SEARCHES, setup.template(), setup.tok(), seed);
+    return ResponseSampler.agent(
+        new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
+        budget(),
+        MAX_SEARCHES,
+        setup.template(),
+        setup.tok(),
+        seed);
   }
 
   /**
    * pass@k (Yue et al. 2025) of the warm start and the GRPO agent on the first {@code
    * --pass-k-questions} evaluated questions, into the summary and {@code pass_at_k.png}.
    */
-  private Map<String, PassAtK.Result> passAtK(Setup setup, Trained trained, List<QaExample> questions)
-      throws IOException {
+  private Map<String, PassAtK.Result> passAtK(
+      Setup setup, Trained trained, List<QaExample> questions) throws IOException {
     Map<String, PassAtK.Result> passAtK = new LinkedHashMap<>();
     List<QaExample> kQuestions = questions.subList(0, Math.min(passKQuestions, questions.size()));
     if (samples > 0 && !kQuestions.isEmpty()) {
-      log.printf("%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
-          + " success = F1 >= %.1f%n", samples, kQuestions.size(), PassAtK.SUCCESS_F1);
-      passAtK.put(WARM_START, PassAtK.sample(warmStartSamples(setup, trained), kQuestions, samples, d -> {}));
+      log.printf(
+          "%npass@k (Yue et al. 2025): %d samples at temperature 1 on %d test questions,"
+              + " success = F1 >= %.1f%n",
+          samples, kQuestions.size(), PassAtK.SUCCESS_F1);
+      passAtK.put(
+          WARM_START,
+          PassAtK.sample(warmStartSamples(setup, trained), kQuestions, samples, d -> {}));
       if (trained.grpo() != null) {
-        passAtK.put(GRPO, PassAtK.sample(sampler(setup, trained.grpo()), kQuestions, samples, d -> {}));
+        passAtK.put(
+            GRPO, PassAtK.sample(sampler(setup, trained.grpo()), kQuestions, samples, d -> {}));
       }
       passAtK.forEach(summary::passAtK);
       PassAtKChart.write(passAtK, out.resolve("pass_at_k.png"));
@@ -667,27 +954,36 @@ public final class DemoCommand implements Callable<Integer> {
    * The comparison's tables: every method's scores, LLM-as-judge if configured, where the hops
    * fail, the agent's scores by question type with an example, and pass@k.
    */
-  private void printResults(Map<String, List<Evaluation.Outcome>> results,
-      Map<String, HopDiagnostics.Summary> diagnostics, Map<String, PassAtK.Result> passAtK,
-      org.research4j.grpo.judge.JudgeConfig judgeConfig, boolean grpoTrained) {
+  private void printResults(
+      Map<String, List<Evaluation.Outcome>> results,
+      Map<String, HopDiagnostics.Summary> diagnostics,
+      Map<String, PassAtK.Result> passAtK,
+      org.research4j.grpo.judge.JudgeConfig judgeConfig,
+      boolean grpoTrained) {
     Map<String, Evaluation.Summary> scores = new LinkedHashMap<>();
     results.forEach((name, outcomes) -> scores.put(name, Evaluation.summary(outcomes)));
     ResultsReport.scores(tables, "method", scores);
     if (judgeConfig != null) judge(judgeConfig, results, scores);
-    log.printf("%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
-        + " its passage retrieved; answer: its answer in the results; read: of those, written out"
-        + " exactly next)%n");
+    log.printf(
+        "%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
+            + " its passage retrieved; answer: its answer in the results; read: of those, written out"
+            + " exactly next)%n");
     ResultsReport.hops(tables, diagnostics);
-    log.printf("(EM and F1 read the answer leniently for every method; format is the reward's"
-        + " strict rule; searches = retrievals)%n");
+    log.printf(
+        "(EM and F1 read the answer leniently for every method; format is the reward's"
+            + " strict rule; searches = retrievals)%n");
     String agent = grpoTrained ? GRPO : WARM_START;
     log.printf("%n%s by question type:%n", agent);
     List<Evaluation.Outcome> outcomes = results.get(agent);
     ResultsReport.scoresByType(tables, outcomes);
-    Evaluation.Outcome shown = outcomes.stream().filter(o -> o.score().exactMatch() > 0).findFirst()
-        .orElse(outcomes.getFirst());
-    log.printf("%nexample (%s): %s%n%s%n", shown.question().type(), shown.question().question(),
-        shown.rollout().text());
+    Evaluation.Outcome shown =
+        outcomes.stream()
+            .filter(o -> o.score().exactMatch() > 0)
+            .findFirst()
+            .orElse(outcomes.getFirst());
+    log.printf(
+        "%nexample (%s): %s%n%s%n",
+        shown.question().type(), shown.question().question(), shown.rollout().text());
     if (!passAtK.isEmpty()) {
       log.println();
       ResultsReport.passAtK(tables, passAtK);
@@ -699,31 +995,43 @@ public final class DemoCommand implements Callable<Integer> {
    * against their golden answers; the LJ score per method and question type goes into the summary
    * and a table of its own, followed by the judge's counts (unparseable verdicts among them).
    */
-  private void judge(org.research4j.grpo.judge.JudgeConfig config,
-      Map<String, List<Evaluation.Outcome>> results, Map<String, Evaluation.Summary> scores) {
+  private void judge(
+      org.research4j.grpo.judge.JudgeConfig config,
+      Map<String, List<Evaluation.Outcome>> results,
+      Map<String, Evaluation.Summary> scores) {
     long start = System.nanoTime();
-    log.printf("%nLLM-as-judge: %s at %s says whether each answer is correct given its question and"
-        + " golden answers%n", config.model(), config.url());
+    log.printf(
+        "%nLLM-as-judge: %s at %s says whether each answer is correct given its question and"
+            + " golden answers%n",
+        config.model(), config.url());
     Map<String, org.research4j.grpo.judge.JudgedScores> judged = new LinkedHashMap<>();
-    try (org.research4j.grpo.judge.LlmJudge judge = new org.research4j.grpo.judge.LlmJudge(config)) {
-      results.forEach((name, outcomes) -> {
-        org.research4j.grpo.judge.JudgedScores lj = org.research4j.grpo.judge.JudgedScores.of(judge, outcomes);
-        judged.put(name, lj);
-        summary.judged(name, lj.all(), lj.byType());
-      });
-      List<String> types = List.copyOf(Evaluation.byType(results.values().iterator().next()).keySet());
+    try (org.research4j.grpo.judge.LlmJudge judge =
+        new org.research4j.grpo.judge.LlmJudge(config)) {
+      results.forEach(
+          (name, outcomes) -> {
+            org.research4j.grpo.judge.JudgedScores lj =
+                org.research4j.grpo.judge.JudgedScores.of(judge, outcomes);
+            judged.put(name, lj);
+            summary.judged(name, lj.all(), lj.byType());
+          });
+      List<String> types =
+          List.copyOf(Evaluation.byType(results.values().iterator().next()).keySet());
       ResultsReport.judged(tables, scores, judged, types);
       log.println(JudgeOptions.report(judge, config.model()));
     }
     summary.stageSince(DemoSummary.JUDGE, start);
   }
 
-  private SftTrainer trainer(Kernels kernels, int steps, Path dir, CheckpointWriter.Options save,
-      int pad) {
-    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
-        .withOptimizer(learningRate, Math.max(1, steps / WARMUP_DIVISOR), SFT_WEIGHT_DECAY, MAX_GRAD_NORM)
-        .withMinLrFraction(SFT_MIN_LR_FRACTION)
-        .withRun(seed, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
+  private SftTrainer trainer(
+      Kernels kernels, int steps, Path dir, CheckpointWriter.Options save, int pad) {
+    SftConfig c =
+        SftConfig.defaults()
+            .withSteps(steps)
+            .withBatch(batch, seqLen)
+            .withOptimizer(
+                learningRate, Math.max(1, steps / WARMUP_DIVISOR), SFT_WEIGHT_DECAY, MAX_GRAD_NORM)
+            .withMinLrFraction(SFT_MIN_LR_FRACTION)
+            .withRun(seed, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
     return new SftTrainer(kernels, c, dir, save, pad, TrainingProgress.sft(log));
   }
 
@@ -733,32 +1041,50 @@ public final class DemoCommand implements Callable<Integer> {
    * as fit in the seconds GRPO spent on its rollouts and updates, both read from the metrics logs
    * so that a resumed run plans the same number of steps.
    */
-  private SftTrainer.Result supervisedControl(Kernels kernels, CheckpointWriter.Options save,
-      int pad, List<SftExample> traces)
+  private SftTrainer.Result supervisedControl(
+      Kernels kernels, CheckpointWriter.Options save, int pad, List<SftExample> traces)
       throws IOException {
     Path wsMetrics = out.resolve("sft").resolve("metrics.jsonl");
     double wsSecondsPerStep = MetricsLog.sum(wsMetrics, "tokens", "tokens_per_s") / sftSteps;
-    double grpoSeconds = MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "rollout_s")
-        + MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "update_s");
+    double grpoSeconds =
+        MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "rollout_s")
+            + MetricsLog.sum(out.resolve("grpo").resolve("metrics.jsonl"), "update_s");
     int steps = (int) Math.max(1, Math.round(grpoSeconds / wsSecondsPerStep));
     float lr = learningRate * SFT_MIN_LR_FRACTION;
-    Path warmStart = new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
-    log.printf("%n[control] supervised training alone for GRPO's time: the warm start continued for"
-        + " %d steps on its traces (GRPO trained %.0f s, the warm start %.2f s a step), learning rate"
-        + " %.1e constant%n", steps, grpoSeconds, wsSecondsPerStep, lr);
-    SftConfig c = SftConfig.defaults().withSteps(steps).withBatch(batch, seqLen)
-        .withOptimizer(lr, 0, SFT_WEIGHT_DECAY, MAX_GRAD_NORM).withMinLrFraction(1f)
-        .withRun(seed + 1, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
-    SftTrainer.Result r = new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad,
-        TrainingProgress.sft(log))
-        .run(() -> load(kernels, warmStart), traces.subList(WARM_START_DEV_TRACES, traces.size()),
-            traces.subList(0, WARM_START_DEV_TRACES));
+    Path warmStart =
+        new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
+    log.printf(
+        "%n[control] supervised training alone for GRPO's time: the warm start continued for"
+            + " %d steps on its traces (GRPO trained %.0f s, the warm start %.2f s a step), learning rate"
+            + " %.1e constant%n",
+        steps, grpoSeconds, wsSecondsPerStep, lr);
+    SftConfig c =
+        SftConfig.defaults()
+            .withSteps(steps)
+            .withBatch(batch, seqLen)
+            .withOptimizer(lr, 0, SFT_WEIGHT_DECAY, MAX_GRAD_NORM)
+            .withMinLrFraction(1f)
+            .withRun(seed + 1, SFT_CHECKPOINT_EVERY, Math.max(1, steps / SFT_EVALUATIONS));
+    SftTrainer.Result r =
+        new SftTrainer(kernels, c, out.resolve("sft-control"), save, pad, TrainingProgress.sft(log))
+            .run(
+                () -> load(kernels, warmStart),
+                traces.subList(WARM_START_DEV_TRACES, traces.size()),
+                traces.subList(0, WARM_START_DEV_TRACES));
     double before = MetricsLog.last(wsMetrics, "dev_loss");
     double after = MetricsLog.last(out.resolve("sft-control").resolve("metrics.jsonl"), "dev_loss");
-    log.printf("warm-start held-out loss %.4f -> %.4f after %d more supervised steps (%+.1f %%)%n",
+    log.printf(
+        "warm-start held-out loss %.4f -> %.4f after %d more supervised steps (%+.1f %%)%n",
         before, after, steps, 100 * (after - before) / before);
-    summary.note(String.format(java.util.Locale.ROOT, "%s: %d more supervised steps (GRPO trained"
-        + " %.0f s); held-out loss %.4f -> %.4f", MORE_SFT, steps, grpoSeconds, before, after));
+    summary.note(
+        String.format(
+            java.util.Locale.ROOT,
+            "%s: %d more supervised steps (GRPO trained" + " %.0f s); held-out loss %.4f -> %.4f",
+            MORE_SFT,
+            steps,
+            grpoSeconds,
+            before,
+            after));
     return r;
   }
 
@@ -766,16 +1092,18 @@ public final class DemoCommand implements Callable<Integer> {
     if (r.resumedFrom() >= steps) {
       log.printf("already trained (%d steps); held-out loss %.3f%n", steps, r.devLossAfter());
     } else {
-      log.printf("%s %.3f -> %.3f; held-out loss %.3f -> %.3f%n", what, r.firstLoss(),
-          r.lastLoss(), r.devLossBefore(), r.devLossAfter());
+      log.printf(
+          "%s %.3f -> %.3f; held-out loss %.3f -> %.3f%n",
+          what, r.firstLoss(), r.lastLoss(), r.devLossBefore(), r.devLossAfter());
     }
   }
 
   private Tokenizer tokenizer(List<Passage> passages, List<QaExample> train) throws IOException {
     Path file = out.resolve("tokenizer.json");
     if (Files.exists(file)) return Tokenizer.load(file);
-    log.printf("training a %d-token byte-level BPE on %d passages and %d questions%n", vocab,
-        passages.size(), train.size());
+    log.printf(
+        "training a %d-token byte-level BPE on %d passages and %d questions%n",
+        vocab, passages.size(), train.size());
     List<String> texts = new ArrayList<>();
     for (Passage p : passages) texts.add(p.contents());
     for (QaExample q : train) texts.add(q.question());
@@ -802,7 +1130,9 @@ public final class DemoCommand implements Callable<Integer> {
     return out;
   }
 
-  /** A sampler that draws each question's responses once, so Self-Consistency and pass@k share them. */
+  /**
+   * A sampler that draws each question's responses once, so Self-Consistency and pass@k share them.
+   */
   private static ResponseSampler cached(ResponseSampler sampler) {
     Map<String, List<Rollout>> drawn = new HashMap<>();
     return (q, n) -> {

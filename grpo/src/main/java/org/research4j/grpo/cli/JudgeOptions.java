@@ -12,28 +12,45 @@ import picocli.CommandLine.ParameterException;
  * {@code demo}): no judge unless {@code --judge-url} is given.
  */
 public final class JudgeOptions {
-  @Option(names = "--judge-url", description = "OpenAI-compatible API base of an LLM judge, e.g."
-      + " https://api.openai.com/v1 or http://127.0.0.1:8001/v1 (research serve-model); adds the"
-      + " LJ (LLM-as-judge) score.")
+  @Option(
+      names = "--judge-url",
+      description =
+          "OpenAI-compatible API base of an LLM judge, e.g."
+              + " https://api.openai.com/v1 or http://127.0.0.1:8001/v1 (research serve-model); adds the"
+              + " LJ (LLM-as-judge) score.")
   String url;
 
-  @Option(names = "--judge-model", description = "The judge's model name (required with --judge-url).")
+  @Option(
+      names = "--judge-model",
+      description = "The judge's model name (required with --judge-url).")
   String model;
 
-  @Option(names = "--judge-api-key-env", defaultValue = "OPENAI_API_KEY", description = "Environment"
-      + " variable holding the judge's API key; unset sends none (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--judge-api-key-env",
+      defaultValue = "OPENAI_API_KEY",
+      description =
+          "Environment"
+              + " variable holding the judge's API key; unset sends none (default: ${DEFAULT-VALUE}).")
   String apiKeyEnv;
 
-  @Option(names = "--judge-concurrency", defaultValue = "8", description = "Judge requests in flight"
-      + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--judge-concurrency",
+      defaultValue = "8",
+      description = "Judge requests in flight" + " (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--judge-retries", defaultValue = "4", description = "Retries on 429, 5xx, malformed"
-      + " replies and timeouts, with doubling backoff from 1 s (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--judge-retries",
+      defaultValue = "4",
+      description =
+          "Retries on 429, 5xx, malformed"
+              + " replies and timeouts, with doubling backoff from 1 s (default: ${DEFAULT-VALUE}).")
   int retries;
 
-  @Option(names = "--judge-timeout", defaultValue = "60", description = "Seconds per judge request"
-      + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--judge-timeout",
+      defaultValue = "60",
+      description = "Seconds per judge request" + " (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   /** The judge, or null when {@code --judge-url} is not given; bad values are named. */
@@ -52,12 +69,16 @@ public final class JudgeOptions {
       if (model != null) throw new ParameterException(cl, "--judge-model needs --judge-url");
       return null;
     }
-    if (model == null) throw new ParameterException(cl, "--judge-url needs --judge-model (the judge's name)");
-    if (timeoutSeconds < 1) throw new ParameterException(cl, "--judge-timeout must be >= 1 s, got " + timeoutSeconds);
+    if (model == null)
+      throw new ParameterException(cl, "--judge-url needs --judge-model (the judge's name)");
+    if (timeoutSeconds < 1)
+      throw new ParameterException(cl, "--judge-timeout must be >= 1 s, got " + timeoutSeconds);
     try {
       java.net.URI.create(url);
-      return JudgeConfig.of(url, model, System.getenv(apiKeyEnv)).withConcurrency(concurrency)
-          .withRetries(retries, Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(timeoutSeconds));
+      return JudgeConfig.of(url, model, System.getenv(apiKeyEnv))
+          .withConcurrency(concurrency)
+          .withRetries(retries, Duration.ofSeconds(1))
+          .withTimeout(Duration.ofSeconds(timeoutSeconds));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(cl, "--judge-*: " + e.getMessage());
     }
@@ -66,8 +87,9 @@ public final class JudgeOptions {
   /** One line on what the judge did. */
   static String report(LlmJudge judge, String model) {
     LlmJudge.Stats s = judge.stats();
-    return String.format("LLM judge %s: %d verdicts, %d unparseable (neither yes nor no), %d failed"
-        + " (no reply), %d requests, %d retries, %d from the cache", model, s.judged(), s.unparseable(),
-        s.failed(), s.requests(), s.retries(), s.cacheHits());
+    return String.format(
+        "LLM judge %s: %d verdicts, %d unparseable (neither yes nor no), %d failed"
+            + " (no reply), %d requests, %d retries, %d from the cache",
+        model, s.judged(), s.unparseable(), s.failed(), s.requests(), s.retries(), s.cacheHits());
   }
 }

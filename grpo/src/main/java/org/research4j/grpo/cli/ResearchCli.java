@@ -44,7 +44,8 @@ public final class ResearchCli {
    * {@code --help} listing each option's canonical name before its older aliases.
    */
   static CommandLine commandLine() {
-    return new CommandLine(new ResearchCli()).setCaseInsensitiveEnumValuesAllowed(true)
+    return new CommandLine(new ResearchCli())
+        .setCaseInsensitiveEnumValuesAllowed(true)
         .setHelpFactory(new CanonicalFirstHelp());
   }
 }

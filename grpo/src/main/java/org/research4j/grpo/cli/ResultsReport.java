@@ -17,22 +17,23 @@ import java.util.function.Function;
 import org.research4j.grpo.eval.Evaluation;
 import org.research4j.grpo.eval.HopDiagnostics;
 import org.research4j.grpo.eval.PassAtK;
+import org.research4j.grpo.eval.Scoring;
 import org.research4j.grpo.judge.JudgedScores;
 import org.research4j.grpo.judge.LlmJudge;
 import org.research4j.grpo.reward.FormatRule;
-import org.research4j.grpo.eval.Scoring;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
  * How {@code demo} and {@code eval} show and keep evaluation results: the tables they print (the
  * methods' scores, per question type, where the hops fail, LLM-as-judge, pass@k) and the JSONL of
  * per-question results and summaries. One formatter for both commands, so that the same numbers
- * look the same wherever they are printed; the first column is as wide as its longest name.
- * Every table is flushed when written.
+ * look the same wherever they are printed; the first column is as wide as its longest name. Every
+ * table is flushed when written.
  */
 final class ResultsReport {
   /** The narrowest first column of {@code eval}'s tables. */
   static final int EVAL_NAME_WIDTH = 12;
+
   /** The narrowest first column of {@code demo}'s tables (its method names are longer). */
   static final int DEMO_NAME_WIDTH = 22;
 
@@ -46,15 +47,31 @@ final class ResultsReport {
   }
 
   /**
-   * Rows of n, EM, F1, format rate, searches and tokens, one per name ({@code first} heads the
-   * name column: a method or a question type); the demo's comparison.
+   * Rows of n, EM, F1, format rate, searches and tokens, one per name ({@code first} heads the name
+   * column: a method or a question type); the demo's comparison.
    */
   static void scores(PrintWriter w, String first, Map<String, Evaluation.Summary> rows) {
     int width = width(rows.keySet(), DEMO_NAME_WIDTH);
-    w.printf("%-" + width + "s %5s %6s %6s %9s %9s %8s%n", first, "n", "EM", "F1", "format",
-        "searches", "tokens");
-    rows.forEach((name, s) -> w.printf("%-" + width + "s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n", name,
-        s.count(), s.exactMatch(), s.f1(), 100 * s.wellFormed(), s.searches(), s.responseTokens()));
+    w.printf(
+        "%-" + width + "s %5s %6s %6s %9s %9s %8s%n",
+        first,
+        "n",
+        "EM",
+        "F1",
+        "format",
+        "searches",
+        "tokens");
+    rows.forEach(
+        (name, s) ->
+            w.printf(
+                "%-" + width + "s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n",
+                name,
+                s.count(),
+                s.exactMatch(),
+                s.f1(),
+                100 * s.wellFormed(),
+                s.searches(),
+                s.responseTokens()));
     w.flush();
   }
 
@@ -69,29 +86,56 @@ final class ResultsReport {
    * {@code eval}'s table: per method, a row per question type and one for all, of n, EM, F1, LJ
    * (when {@code judged} holds the method), format rate, retrievals, response and generated tokens.
    */
-  static void methodsByType(PrintWriter w, Map<String, List<Evaluation.Outcome>> results,
+  static void methodsByType(
+      PrintWriter w,
+      Map<String, List<Evaluation.Outcome>> results,
       Map<String, JudgedScores> judged) {
     int width = width(results.keySet(), EVAL_NAME_WIDTH);
-    w.printf("%-" + width + "s %-18s %5s %6s %6s%s %7s %10s %8s %9s%n", "method", "type", "n", "EM",
-        "F1", judged.isEmpty() ? "" : String.format(" %6s", "LJ"), "format", "retrievals", "tokens",
+    w.printf(
+        "%-" + width + "s %-18s %5s %6s %6s%s %7s %10s %8s %9s%n",
+        "method",
+        "type",
+        "n",
+        "EM",
+        "F1",
+        judged.isEmpty() ? "" : String.format(" %6s", "LJ"),
+        "format",
+        "retrievals",
+        "tokens",
         "generated");
-    results.forEach((name, outcomes) -> {
-      JudgedScores lj = judged.get(name);
-      for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
-        methodRow(w, width, name, e.getKey().isEmpty() ? "-" : e.getKey(), e.getValue(),
-            lj == null ? null : lj.byType().get(e.getKey()));
-      }
-      methodRow(w, width, name, "all", Evaluation.summary(outcomes), lj == null ? null : lj.all());
-    });
+    results.forEach(
+        (name, outcomes) -> {
+          JudgedScores lj = judged.get(name);
+          for (Map.Entry<String, Evaluation.Summary> e : Evaluation.byType(outcomes).entrySet()) {
+            methodRow(
+                w,
+                width,
+                name,
+                e.getKey().isEmpty() ? "-" : e.getKey(),
+                e.getValue(),
+                lj == null ? null : lj.byType().get(e.getKey()));
+          }
+          methodRow(
+              w, width, name, "all", Evaluation.summary(outcomes), lj == null ? null : lj.all());
+        });
     w.flush();
   }
 
   /** A row of {@link #methodsByType}; {@code lj} null leaves the LJ column out (no judge). */
-  private static void methodRow(PrintWriter w, int width, String method, String type,
-      Evaluation.Summary s, Double lj) {
-    w.printf("%-" + width + "s %-18s %5d %6.3f %6.3f%s %6.0f%% %10.2f %8.0f %9.0f%n", method, type,
-        s.count(), s.exactMatch(), s.f1(), lj == null ? "" : String.format(" %6.3f", lj),
-        100 * s.wellFormed(), s.searches(), s.responseTokens(), s.generatedTokens());
+  private static void methodRow(
+      PrintWriter w, int width, String method, String type, Evaluation.Summary s, Double lj) {
+    w.printf(
+        "%-" + width + "s %-18s %5d %6.3f %6.3f%s %6.0f%% %10.2f %8.0f %9.0f%n",
+        method,
+        type,
+        s.count(),
+        s.exactMatch(),
+        s.f1(),
+        lj == null ? "" : String.format(" %6.3f", lj),
+        100 * s.wellFormed(),
+        s.searches(),
+        s.responseTokens(),
+        s.generatedTokens());
   }
 
   /**
@@ -100,11 +144,24 @@ final class ResultsReport {
    */
   static void hops(PrintWriter w, Map<String, HopDiagnostics.Summary> diagnostics) {
     int width = width(diagnostics.keySet(), EVAL_NAME_WIDTH);
-    w.printf("%-" + width + "s %6s %8s %8s %8s %8s%n", "method", "hops", "query", "gold", "answer",
+    w.printf(
+        "%-" + width + "s %6s %8s %8s %8s %8s%n",
+        "method",
+        "hops",
+        "query",
+        "gold",
+        "answer",
         "read");
-    diagnostics.forEach((name, d) -> w.printf("%-" + width + "s %6.0f %8.3f %8.3f %8.3f %8.3f%n",
-        name, d.get("hops"), d.get("query_entity"), d.get("gold_retrieved"),
-        d.get("answer_retrieved"), d.get("read_exact")));
+    diagnostics.forEach(
+        (name, d) ->
+            w.printf(
+                "%-" + width + "s %6.0f %8.3f %8.3f %8.3f %8.3f%n",
+                name,
+                d.get("hops"),
+                d.get("query_entity"),
+                d.get("gold_retrieved"),
+                d.get("answer_retrieved"),
+                d.get("read_exact")));
     w.flush();
   }
 
@@ -112,20 +169,27 @@ final class ResultsReport {
    * The demo's LLM-as-judge table: per method EM, LJ and LJ per question type ({@code types}, a
    * dash where the judge has none).
    */
-  static void judged(PrintWriter w, Map<String, Evaluation.Summary> summaries,
-      Map<String, JudgedScores> judged, List<String> types) {
+  static void judged(
+      PrintWriter w,
+      Map<String, Evaluation.Summary> summaries,
+      Map<String, JudgedScores> judged,
+      List<String> types) {
     int width = width(judged.keySet(), DEMO_NAME_WIDTH);
     w.printf("%-" + width + "s %6s %6s", "method", "EM", "LJ");
     for (String t : types) w.printf(" %" + Math.max(6, t.length() + 3) + "s", "LJ " + t);
     w.println();
-    judged.forEach((name, lj) -> {
-      w.printf("%-" + width + "s %6.3f %6.3f", name, summaries.get(name).exactMatch(), lj.all());
-      for (String t : types) {
-        Double v = lj.byType().get(t);
-        w.printf(" %" + Math.max(6, t.length() + 3) + "s", v == null ? "-" : String.format("%.3f", v));
-      }
-      w.println();
-    });
+    judged.forEach(
+        (name, lj) -> {
+          w.printf(
+              "%-" + width + "s %6.3f %6.3f", name, summaries.get(name).exactMatch(), lj.all());
+          for (String t : types) {
+            Double v = lj.byType().get(t);
+            w.printf(
+                " %" + Math.max(6, t.length() + 3) + "s",
+                v == null ? "-" : String.format("%.3f", v));
+          }
+          w.println();
+        });
     w.flush();
   }
 
@@ -135,11 +199,12 @@ final class ResultsReport {
     w.printf("%-" + width + "s", "pass@k");
     for (int k : curves.values().iterator().next().curve().keySet()) w.printf(" %6s", "k=" + k);
     w.println();
-    curves.forEach((name, r) -> {
-      w.printf("%-" + width + "s", name);
-      for (double v : r.curve().values()) w.printf(" %6.3f", v);
-      w.println();
-    });
+    curves.forEach(
+        (name, r) -> {
+          w.printf("%-" + width + "s", name);
+          for (double v : r.curve().values()) w.printf(" %6.3f", v);
+          w.println();
+        });
     w.flush();
   }
 
@@ -148,8 +213,12 @@ final class ResultsReport {
    * line per (method, type) and (method, all); LJ fields where {@code judged} holds the method.
    * Written whole (temporary file, then rename).
    */
-  static void writeJsonl(Path out, Map<String, List<Evaluation.Outcome>> results,
-      Map<String, JudgedScores> judged, Function<String, String> passages, FormatRule rule)
+  static void writeJsonl(
+      Path out,
+      Map<String, List<Evaluation.Outcome>> results,
+      Map<String, JudgedScores> judged,
+      Function<String, String> passages,
+      FormatRule rule)
       throws IOException {
     ObjectMapper json = new ObjectMapper();
     if (out.getParent() != null) Files.createDirectories(out.getParent());
@@ -184,9 +253,12 @@ final class ResultsReport {
         n.put("response_tokens", s.responseTokens());
         n.put("generated_tokens", s.generatedTokens());
         if (r.getKey().equals("all")) {
-          HopDiagnostics.summary(e.getValue(), passages).rates().forEach((k, v) -> {
-            if (!v.isNaN()) n.put("diag_" + k, v);
-          });
+          HopDiagnostics.summary(e.getValue(), passages)
+              .rates()
+              .forEach(
+                  (k, v) -> {
+                    if (!v.isNaN()) n.put("diag_" + k, v);
+                  });
         }
         w.append(json.writeValueAsString(n)).append('\n');
       }
@@ -195,8 +267,13 @@ final class ResultsReport {
   }
 
   /** One question's line: the answer, its scores, the verdict if judged, the hops, the text. */
-  private static ObjectNode outcome(ObjectMapper json, String method, Evaluation.Outcome o,
-      LlmJudge.Verdict verdict, Function<String, String> passages, FormatRule rule) {
+  private static ObjectNode outcome(
+      ObjectMapper json,
+      String method,
+      Evaluation.Outcome o,
+      LlmJudge.Verdict verdict,
+      Function<String, String> passages,
+      FormatRule rule) {
     ObjectNode n = json.createObjectNode();
     n.put("method", method);
     n.put("id", o.question().id());

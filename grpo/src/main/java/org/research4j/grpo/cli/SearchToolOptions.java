@@ -25,14 +25,16 @@ final class SearchToolOptions implements AutoCloseable {
   }
 
   /** Null tool when neither is given. */
-  static SearchToolOptions open(CommandLine cl, Path index, String url, int topK) throws IOException {
+  static SearchToolOptions open(CommandLine cl, Path index, String url, int topK)
+      throws IOException {
     if (index != null && url != null) {
       throw new ParameterException(cl, "give --index or --search-url, not both");
     }
     if (topK < 1) throw new ParameterException(cl, "--topk must be >= 1, got " + topK);
     if (index != null) {
       if (!Files.isDirectory(index)) {
-        throw new ParameterException(cl, "--index: no directory " + index + " (build one with `research index`)");
+        throw new ParameterException(
+            cl, "--index: no directory " + index + " (build one with `research index`)");
       }
       Searcher s = Searcher.open(index);
       return new SearchToolOptions(s, new SearchTool(s, topK));

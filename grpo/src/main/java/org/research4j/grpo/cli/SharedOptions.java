@@ -20,9 +20,13 @@ final class SharedOptions {
 
   /** {@code --device}: the kernels to run on. */
   static final class Device {
-    @Option(names = "--device", paramLabel = "DEVICE", description = "auto (default: an OpenCL GPU,"
-        + " else the Java CPU kernels), cpu, opencl, opencl:gpu, opencl:cpu, pocl or"
-        + " opencl:PLATFORM:DEVICE; RESEARCH4J_DEVICE sets the default.")
+    @Option(
+        names = "--device",
+        paramLabel = "DEVICE",
+        description =
+            "auto (default: an OpenCL GPU,"
+                + " else the Java CPU kernels), cpu, opencl, opencl:gpu, opencl:cpu, pocl or"
+                + " opencl:PLATFORM:DEVICE; RESEARCH4J_DEVICE sets the default.")
     String device;
 
     Kernels open() {
@@ -35,44 +39,64 @@ final class SharedOptions {
    * frozen bfloat16 matrices read with float32 accumulation, half the memory.
    */
   static final class Weights {
-    @Option(names = "--weights", defaultValue = "f32", paramLabel = "PRECISION",
-        converter = WeightsConverter.class, completionCandidates = WeightsConverter.class,
-        description = "How the model keeps its weights: ${COMPLETION-CANDIDATES}; bf16: frozen"
-            + " bfloat16 matrices read with float32 accumulation, half the memory (a float32"
-            + " checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--weights",
+        defaultValue = "f32",
+        paramLabel = "PRECISION",
+        converter = WeightsConverter.class,
+        completionCandidates = WeightsConverter.class,
+        description =
+            "How the model keeps its weights: ${COMPLETION-CANDIDATES}; bf16: frozen"
+                + " bfloat16 matrices read with float32 accumulation, half the memory (a float32"
+                + " checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
     WeightPrecision precision = WeightPrecision.F32;
   }
 
   /** The choices of {@code --weights} and {@code train --reference-weights}: f32, bf16. */
   static final class WeightsConverter extends ChoiceConverter<WeightPrecision> {
     WeightsConverter() {
-      super(WeightPrecision.class, p -> p.name().toLowerCase(java.util.Locale.ROOT),
-          p -> p == WeightPrecision.F32 ? java.util.List.of("fp32", "float32")
-              : java.util.List.of("bfloat16"));
+      super(
+          WeightPrecision.class,
+          p -> p.name().toLowerCase(java.util.Locale.ROOT),
+          p ->
+              p == WeightPrecision.F32
+                  ? java.util.List.of("fp32", "float32")
+                  : java.util.List.of("bfloat16"));
     }
   }
 
   /** {@code --model}: a checkpoint directory the command needs. */
   static final class Model {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-        description = "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
+    @Option(
+        names = "--model",
+        required = true,
+        paramLabel = "DIR",
+        description =
+            "Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json).")
     Path dir;
   }
 
   /** {@code --index}: the Lucene index the search tool reads, required. */
   static final class Index {
-    @Option(names = "--index", required = true, paramLabel = "DIR",
+    @Option(
+        names = "--index",
+        required = true,
+        paramLabel = "DIR",
         description = "Lucene index built by `research index`.")
     Path dir;
   }
 
   /** {@code --chat-template} (once {@code --chat} in every command but train). */
   static final class Chat {
-    @Option(names = {"--chat-template", "--chat"}, defaultValue = "chatml", paramLabel = "TEMPLATE",
+    @Option(
+        names = {"--chat-template", "--chat"},
+        defaultValue = "chatml",
+        paramLabel = "TEMPLATE",
         converter = ChatTemplateName.Converter.class,
         completionCandidates = ChatTemplateName.Converter.class,
-        description = "Chat template: ${COMPLETION-CANDIDATES}; chatml is Qwen2's and Qwen2.5's"
-            + " (default: ${DEFAULT-VALUE}).")
+        description =
+            "Chat template: ${COMPLETION-CANDIDATES}; chatml is Qwen2's and Qwen2.5's"
+                + " (default: ${DEFAULT-VALUE}).")
     ChatTemplateName name;
 
     ChatTemplate template() {
@@ -82,19 +106,26 @@ final class SharedOptions {
 
   /** {@code --prompt} for the commands that run a trained agent (default {@code tags}). */
   static final class Prompt {
-    @Option(names = "--prompt", defaultValue = "tags", paramLabel = "STYLE",
-        converter = AgentPrompt.Converter.class, completionCandidates = AgentPrompt.Converter.class,
-        description = "One of ${COMPLETION-CANDIDATES}: tags (the question alone, the ReSearch format"
-            + " prefilled, for a model trained on it, as the demo's; also read as bare) or instructed"
-            + " (the format explained in a system turn, for an instruction-tuned model)"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--prompt",
+        defaultValue = "tags",
+        paramLabel = "STYLE",
+        converter = AgentPrompt.Converter.class,
+        completionCandidates = AgentPrompt.Converter.class,
+        description =
+            "One of ${COMPLETION-CANDIDATES}: tags (the question alone, the ReSearch format"
+                + " prefilled, for a model trained on it, as the demo's; also read as bare) or instructed"
+                + " (the format explained in a system turn, for an instruction-tuned model)"
+                + " (default: ${DEFAULT-VALUE}).")
     AgentPrompt style;
   }
 
   /** {@code --seed}: the run's or the sampling's seed, 0 by default ({@code demo}'s is its own). */
   static final class Seed {
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the sampling and of any"
-        + " shuffling (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seed",
+        defaultValue = "0",
+        description = "Seed of the sampling and of any" + " shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
   }
 
@@ -105,7 +136,9 @@ final class SharedOptions {
    */
   static String typed(CommandSpec spec, String canonical) {
     OptionSpec option = spec.findOption(canonical);
-    if (option == null || spec.commandLine() == null || spec.commandLine().getParseResult() == null) {
+    if (option == null
+        || spec.commandLine() == null
+        || spec.commandLine().getParseResult() == null) {
       return canonical;
     }
     for (String arg : spec.commandLine().getParseResult().originalArgs()) {

@@ -18,10 +18,16 @@ final class StepProgress {
   /** A bar over steps {@code 1..max} that starts at {@code start} (a resumed run). */
   static ProgressBar of(String task, int max, int start) {
     boolean terminal = System.console() != null;
-    return new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-        .startsFrom(start, Duration.ZERO).setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(terminal ? new ConsoleProgressBarConsumer(System.err)
-            : new DelegatingProgressBarConsumer(System.err::println, 100))
-        .setUpdateIntervalMillis(terminal ? 1000 : 30_000).build();
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(max)
+        .startsFrom(start, Duration.ZERO)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(
+            terminal
+                ? new ConsoleProgressBarConsumer(System.err)
+                : new DelegatingProgressBarConsumer(System.err::println, 100))
+        .setUpdateIntervalMillis(terminal ? 1000 : 30_000)
+        .build();
   }
 }

@@ -27,9 +27,11 @@ final class StopTokens {
       if (tok.findId(t) >= 0) ids.add(tok.findId(t));
     }
     if (ids.isEmpty()) {
-      throw new IllegalArgumentException(modelDir + ": no eos_token_id in config.json or"
-          + " generation_config.json, and the tokenizer has neither <|im_end|> nor <|endoftext|>:"
-          + " responses could never end");
+      throw new IllegalArgumentException(
+          modelDir
+              + ": no eos_token_id in config.json or"
+              + " generation_config.json, and the tokenizer has neither <|im_end|> nor <|endoftext|>:"
+              + " responses could never end");
     }
     return ids;
   }

@@ -27,9 +27,14 @@ final class TrainingProgress implements TrainingListener {
 
   /** For a GRPO run: the step's mean reward, well-formed rate and searches per response. */
   static TrainingProgress grpo(PrintStream log) {
-    return new TrainingProgress(log, m -> String.format("reward %.3f  format %.0f%%  searches %.2f",
-        m.path("reward").asDouble(), 100 * m.path("well_formed").asDouble(),
-        m.path("searches").asDouble()));
+    return new TrainingProgress(
+        log,
+        m ->
+            String.format(
+                "reward %.3f  format %.0f%%  searches %.2f",
+                m.path("reward").asDouble(),
+                100 * m.path("well_formed").asDouble(),
+                m.path("searches").asDouble()));
   }
 
   @Override

@@ -27,13 +27,19 @@ public final class Evaluation {
 
   /**
    * Means over a set of outcomes. {@code searches} counts the calls of every tool (with the search
-   * tool alone, the searches); {@code callsByTool} splits them by tool, for the tools the
-   * responses attribute their calls to (empty when none does). {@code responseTokens} counts every
-   * token after the prompt (tool results included); {@code generatedTokens} only those the model
-   * drew.
+   * tool alone, the searches); {@code callsByTool} splits them by tool, for the tools the responses
+   * attribute their calls to (empty when none does). {@code responseTokens} counts every token
+   * after the prompt (tool results included); {@code generatedTokens} only those the model drew.
    */
-  public record Summary(int count, double exactMatch, double f1, double reward, double wellFormed,
-      double searches, double responseTokens, double generatedTokens,
+  public record Summary(
+      int count,
+      double exactMatch,
+      double f1,
+      double reward,
+      double wellFormed,
+      double searches,
+      double responseTokens,
+      double generatedTokens,
       Map<String, Double> callsByTool) {
 
     public Summary {
@@ -41,9 +47,24 @@ public final class Evaluation {
     }
 
     /** A summary without calls by tool. */
-    public Summary(int count, double exactMatch, double f1, double reward, double wellFormed,
-        double searches, double responseTokens, double generatedTokens) {
-      this(count, exactMatch, f1, reward, wellFormed, searches, responseTokens, generatedTokens,
+    public Summary(
+        int count,
+        double exactMatch,
+        double f1,
+        double reward,
+        double wellFormed,
+        double searches,
+        double responseTokens,
+        double generatedTokens) {
+      this(
+          count,
+          exactMatch,
+          f1,
+          reward,
+          wellFormed,
+          searches,
+          responseTokens,
+          generatedTokens,
           Map.of());
     }
 
@@ -63,8 +84,8 @@ public final class Evaluation {
       }
       double d = Math.max(1, n);
       byTool.replaceAll((t, c) -> c / d);
-      return new Summary(n, em / d, f1 / d, reward / d, ok / d, searches / d, length / d,
-          generated / d, byTool);
+      return new Summary(
+          n, em / d, f1 / d, reward / d, ok / d, searches / d, length / d, generated / d, byTool);
     }
   }
 
@@ -72,23 +93,43 @@ public final class Evaluation {
    * The agent, scored strictly (the reward's reading of the answer) under the format rule of the
    * engine's tools.
    */
-  public static List<Outcome> run(RolloutEngine engine, RolloutEngine.Config config,
-      PromptTemplate template, Tokenizer tok, List<QaExample> questions, int batchSize,
+  public static List<Outcome> run(
+      RolloutEngine engine,
+      RolloutEngine.Config config,
+      PromptTemplate template,
+      Tokenizer tok,
+      List<QaExample> questions,
+      int batchSize,
       IntConsumer progress) {
-    return run(agent(engine, config, template, tok), Scoring.STRICT,
-        FormatRule.of(engine.tools()), questions, batchSize, progress);
+    return run(
+        agent(engine, config, template, tok),
+        Scoring.STRICT,
+        FormatRule.of(engine.tools()),
+        questions,
+        batchSize,
+        progress);
   }
 
   /** {@code method} on {@code questions}, {@code batchSize} at a time (the paper's format rule). */
-  public static List<Outcome> run(QaMethod method, Scoring scoring, List<QaExample> questions,
-      int batchSize, IntConsumer progress) {
+  public static List<Outcome> run(
+      QaMethod method,
+      Scoring scoring,
+      List<QaExample> questions,
+      int batchSize,
+      IntConsumer progress) {
     return run(method, scoring, FormatRule.SEARCH, questions, batchSize, progress);
   }
 
   /** {@code method} on {@code questions}, {@code batchSize} at a time, under {@code rule}. */
-  public static List<Outcome> run(QaMethod method, Scoring scoring, FormatRule rule,
-      List<QaExample> questions, int batchSize, IntConsumer progress) {
-    if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+  public static List<Outcome> run(
+      QaMethod method,
+      Scoring scoring,
+      FormatRule rule,
+      List<QaExample> questions,
+      int batchSize,
+      IntConsumer progress) {
+    if (batchSize < 1)
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     List<Outcome> out = new ArrayList<>(questions.size());
     for (int i = 0; i < questions.size(); i += batchSize) {
       List<QaExample> batch = questions.subList(i, Math.min(questions.size(), i + batchSize));
@@ -103,8 +144,8 @@ public final class Evaluation {
   }
 
   /** The ReSearch agent as a {@link QaMethod}: the rollout engine on the rendered questions. */
-  public static QaMethod agent(RolloutEngine engine, RolloutEngine.Config config,
-      PromptTemplate template, Tokenizer tok) {
+  public static QaMethod agent(
+      RolloutEngine engine, RolloutEngine.Config config, PromptTemplate template, Tokenizer tok) {
     return questions -> {
       List<int[]> prompts = new ArrayList<>(questions.size());
       for (QaExample q : questions) prompts.add(tok.encode(template.render(q.question())));

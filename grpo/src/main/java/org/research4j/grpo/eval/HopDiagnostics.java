@@ -20,9 +20,9 @@ import org.research4j.search.flashrag.QaExample;
  * held it, wrote the answer exactly (in its next think or its answer). The four flags split a wrong
  * answer into its causes: copying the entity into the query, retrieval, or reading.
  *
- * <p>A hop's entities are the strings among {@code metadata.entities} and the earlier hops'
- * answers that its sub-question contains ("Where was Mybous Flopom born?" after a hop answered
- * "Mybous Flopom"); a query names them when it contains every one, case and spelling exact.
+ * <p>A hop's entities are the strings among {@code metadata.entities} and the earlier hops' answers
+ * that its sub-question contains ("Where was Mybous Flopom born?" after a hop answered "Mybous
+ * Flopom"); a query names them when it contains every one, case and spelling exact.
  */
 public final class HopDiagnostics {
   private static final Pattern SEARCH =
@@ -34,16 +34,24 @@ public final class HopDiagnostics {
    * One hop's verdicts. {@code goldRetrieved} is empty when the passage text is not known to the
    * caller; {@code read} is meaningful only when {@code answerRetrieved}.
    */
-  public record Hop(int position, List<String> entities, String answer, boolean queried,
-      Optional<Boolean> goldRetrieved, boolean answerRetrieved, boolean read) {}
+  public record Hop(
+      int position,
+      List<String> entities,
+      String answer,
+      boolean queried,
+      Optional<Boolean> goldRetrieved,
+      boolean answerRetrieved,
+      boolean read) {}
 
-  /** A search call as it appears in a response: the query, its result, what the model wrote next. */
+  /**
+   * A search call as it appears in a response: the query, its result, what the model wrote next.
+   */
   record Call(String query, String result, String after) {}
 
   /**
    * The hops of {@code q} checked against {@code response} (the text after the prompt, tool results
-   * included); {@code passages} maps a passage id to its text, or returns null when unknown.
-   * Empty when the question records no hops.
+   * included); {@code passages} maps a passage id to its text, or returns null when unknown. Empty
+   * when the question records no hops.
    */
   public static List<Hop> of(QaExample q, String response, Function<String, String> passages) {
     List<QaExample.Hop> hops = q.hops();
@@ -56,8 +64,9 @@ public final class HopDiagnostics {
       String sub = hop.question();
       String answer = hop.answer();
       List<String> entities = known.stream().filter(sub::contains).distinct().toList();
-      boolean queried = !entities.isEmpty() && calls.stream()
-          .anyMatch(c -> entities.stream().allMatch(e -> holds(c.query(), e)));
+      boolean queried =
+          !entities.isEmpty()
+              && calls.stream().anyMatch(c -> entities.stream().allMatch(e -> holds(c.query(), e)));
       Optional<Boolean> gold = Optional.empty();
       String passageText = hop.passage() == null ? null : passages.apply(hop.passage());
       if (passageText != null) {
@@ -79,23 +88,31 @@ public final class HopDiagnostics {
   }
 
   /** The hop rates of a set of evaluated questions. */
-  public static Summary summary(List<Evaluation.Outcome> outcomes, Function<String, String> passages) {
+  public static Summary summary(
+      List<Evaluation.Outcome> outcomes, Function<String, String> passages) {
     List<List<Hop>> all = new ArrayList<>(outcomes.size());
     for (Evaluation.Outcome o : outcomes) all.add(of(o.question(), o.rollout().text(), passages));
     return Summary.of(all);
   }
 
-  /** Every {@code <search>q</search><result>r</result>} of a response, with the text up to the next search. */
+  /**
+   * Every {@code <search>q</search><result>r</result>} of a response, with the text up to the next
+   * search.
+   */
   static List<Call> calls(String response) {
     List<Call> out = new ArrayList<>();
     Matcher m = SEARCH.matcher(response);
     List<int[]> spans = new ArrayList<>();
-    while (m.find()) spans.add(new int[] {m.start(), m.end(), m.start(1), m.end(1), m.start(2), m.end(2)});
+    while (m.find())
+      spans.add(new int[] {m.start(), m.end(), m.start(1), m.end(1), m.start(2), m.end(2)});
     for (int i = 0; i < spans.size(); i++) {
       int[] s = spans.get(i);
       int next = i + 1 < spans.size() ? spans.get(i + 1)[0] : response.length();
-      out.add(new Call(response.substring(s[2], s[3]).strip(), response.substring(s[4], s[5]),
-          response.substring(s[1], next)));
+      out.add(
+          new Call(
+              response.substring(s[2], s[3]).strip(),
+              response.substring(s[4], s[5]),
+              response.substring(s[1], next)));
     }
     return out;
   }
@@ -111,8 +128,8 @@ public final class HopDiagnostics {
   /**
    * Rates over many hops: {@code query_entity} (queries naming the hop's entity), {@code
    * gold_retrieved}, {@code answer_retrieved}, and {@code read_exact} (of the hops whose answer was
-   * retrieved, those the model wrote out exactly), each overall and per hop position
-   * ({@code hop2_read_exact}), with the hop counts. A rate with nothing to count is NaN.
+   * retrieved, those the model wrote out exactly), each overall and per hop position ({@code
+   * hop2_read_exact}), with the hop counts. A rate with nothing to count is NaN.
    */
   public record Summary(Map<String, Double> rates) {
 
@@ -131,10 +148,13 @@ public final class HopDiagnostics {
       Map<String, Double> rates = new LinkedHashMap<>();
       int hops = perQuestion.stream().mapToInt(List::size).sum();
       rates.put("hops", (double) hops);
-      for (String key : List.of("query_entity", "gold_retrieved", "answer_retrieved", "read_exact")) {
+      for (String key :
+          List.of("query_entity", "gold_retrieved", "answer_retrieved", "read_exact")) {
         rates.put(key, rate(acc.get(key)));
       }
-      acc.keySet().stream().filter(k -> k.startsWith("hop")).sorted()
+      acc.keySet().stream()
+          .filter(k -> k.startsWith("hop"))
+          .sorted()
           .forEach(k -> rates.put(k, rate(acc.get(k))));
       return new Summary(Collections.unmodifiableMap(rates));
     }

@@ -21,12 +21,17 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * {@value #SUCCESS_F1}.
  */
 public final class PassAtK {
-  /** Yue et al. count a QA response as solved from F1 0.5 on, as exact match is too strict for free text. */
+  /**
+   * Yue et al. count a QA response as solved from F1 0.5 on, as exact match is too strict for free
+   * text.
+   */
   public static final double SUCCESS_F1 = 0.5;
 
   private PassAtK() {}
 
-  /** One question's count: {@code correct} of the {@code n} responses reached {@link #SUCCESS_F1}. */
+  /**
+   * One question's count: {@code correct} of the {@code n} responses reached {@link #SUCCESS_F1}.
+   */
   public record Count(String id, int correct) {}
 
   /**
@@ -78,28 +83,46 @@ public final class PassAtK {
     return 1.0 - allWrong;
   }
 
-  /** The ReSearch agent's pass@k curve: {@link ResponseSampler#agent} then {@link #sample(ResponseSampler, List, int, IntConsumer)}. */
-  public static Result sample(RolloutEngine engine, int maxResponseTokens, int maxToolCalls,
-      PromptTemplate template, Tokenizer tok, List<QaExample> questions, int n, long seed,
+  /**
+   * The ReSearch agent's pass@k curve: {@link ResponseSampler#agent} then {@link
+   * #sample(ResponseSampler, List, int, IntConsumer)}.
+   */
+  public static Result sample(
+      RolloutEngine engine,
+      int maxResponseTokens,
+      int maxToolCalls,
+      PromptTemplate template,
+      Tokenizer tok,
+      List<QaExample> questions,
+      int n,
+      long seed,
       IntConsumer progress) {
-    return sample(ResponseSampler.agent(engine, maxResponseTokens, maxToolCalls, template, tok, seed),
-        questions, n, progress);
+    return sample(
+        ResponseSampler.agent(engine, maxResponseTokens, maxToolCalls, template, tok, seed),
+        questions,
+        n,
+        progress);
   }
 
   /**
    * {@code n} responses per question from {@code sampler}, one question at a time; {@code progress}
    * gets the number of questions done after each.
    */
-  public static Result sample(ResponseSampler sampler, List<QaExample> questions, int n,
-      IntConsumer progress) {
+  public static Result sample(
+      ResponseSampler sampler, List<QaExample> questions, int n, IntConsumer progress) {
     if (n < 1) throw new IllegalArgumentException("pass@k: need n >= 1 samples, got " + n);
     if (questions.isEmpty()) throw new IllegalArgumentException("pass@k: no questions");
     List<Count> counts = new ArrayList<>(questions.size());
     for (QaExample q : questions) {
       List<Rollout> responses = sampler.sample(q, n);
       if (responses.size() != n) {
-        throw new IllegalStateException("pass@k: asked for " + n + " responses to question "
-            + q.id() + ", got " + responses.size());
+        throw new IllegalStateException(
+            "pass@k: asked for "
+                + n
+                + " responses to question "
+                + q.id()
+                + ", got "
+                + responses.size());
       }
       int correct = 0;
       for (Rollout r : responses) {

@@ -30,15 +30,21 @@ public interface ResponseSampler {
    * one engine batch, as GRPO draws its group of G. The draws of a question depend only on {@code
    * seed} and its id, not on which questions come before it or how many are asked.
    */
-  static ResponseSampler agent(RolloutEngine engine, int maxResponseTokens, int maxToolCalls,
-      PromptTemplate template, Tokenizer tok, long seed) {
+  static ResponseSampler agent(
+      RolloutEngine engine,
+      int maxResponseTokens,
+      int maxToolCalls,
+      PromptTemplate template,
+      Tokenizer tok,
+      long seed) {
     return (question, n) -> {
       if (n < 1) throw new IllegalArgumentException("samples per question must be >= 1, got " + n);
-      List<int[]> prompts = Collections.nCopies(n, tok.encode(template.render(question.question())));
-      SamplingConfig sampling = SamplingConfig.sampling(TEMPERATURE,
-          seed * 1_000_003L + question.id().hashCode());
-      return engine.run(prompts,
-          new RolloutEngine.Config(maxResponseTokens, maxToolCalls, sampling));
+      List<int[]> prompts =
+          Collections.nCopies(n, tok.encode(template.render(question.question())));
+      SamplingConfig sampling =
+          SamplingConfig.sampling(TEMPERATURE, seed * 1_000_003L + question.id().hashCode());
+      return engine.run(
+          prompts, new RolloutEngine.Config(maxResponseTokens, maxToolCalls, sampling));
     };
   }
 }

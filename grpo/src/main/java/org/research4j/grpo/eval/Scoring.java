@@ -30,20 +30,23 @@ public enum Scoring {
 
   /** As {@link #score(Rollout, List)} under the format rule of a set of tools. */
   public ReSearchReward.Score score(Rollout r, List<String> golden, FormatRule rule) {
-    ReSearchReward.Score strict = ReSearchReward.score(rule, r.text(), r.finished(), golden,
-        ReSearchReward.FORMAT_ONLY);
+    ReSearchReward.Score strict =
+        ReSearchReward.score(rule, r.text(), r.finished(), golden, ReSearchReward.FORMAT_ONLY);
     if (this == STRICT || strict.verdict().wellFormed()) return strict;
     String answer = read(r.text(), rule);
-    return new ReSearchReward.Score(strict.reward(), AnswerMetrics.exactMatch(answer, golden),
-        AnswerMetrics.f1(answer, golden), strict.verdict());
+    return new ReSearchReward.Score(
+        strict.reward(),
+        AnswerMetrics.exactMatch(answer, golden),
+        AnswerMetrics.f1(answer, golden),
+        strict.verdict());
   }
 
   /**
    * The answer in {@code text} read leniently, first rule that applies: the well-formed response's
    * boxed answer; the last {@code <answer>} block (closed or cut off): its {@code \boxed{}}, else
    * its text; the first {@code \boxed{}} anywhere; the words after the last "answer is" up to the
-   * end of that sentence; else the last non-blank line with the tags removed (a prompted model
-   * told to give only the answer often omits the box).
+   * end of that sentence; else the last non-blank line with the tags removed (a prompted model told
+   * to give only the answer often omits the box).
    */
   public static String read(String text) {
     return read(text, FormatRule.SEARCH);

@@ -22,7 +22,8 @@ public final class SelfConsistency implements QaMethod {
   private final int n;
 
   public SelfConsistency(ResponseSampler sampler, int n) {
-    if (n < 1) throw new IllegalArgumentException("self-consistency: need n >= 1 samples, got " + n);
+    if (n < 1)
+      throw new IllegalArgumentException("self-consistency: need n >= 1 samples, got " + n);
     this.sampler = sampler;
     this.n = n;
   }
@@ -33,8 +34,13 @@ public final class SelfConsistency implements QaMethod {
     for (QaExample q : questions) {
       List<Rollout> responses = sampler.sample(q, n);
       if (responses.size() != n) {
-        throw new IllegalStateException("self-consistency: asked for " + n + " responses to question "
-            + q.id() + ", got " + responses.size());
+        throw new IllegalStateException(
+            "self-consistency: asked for "
+                + n
+                + " responses to question "
+                + q.id()
+                + ", got "
+                + responses.size());
       }
       Rollout chosen = vote(responses);
       int calls = 0;
@@ -44,13 +50,23 @@ public final class SelfConsistency implements QaMethod {
         r.callsByTool().forEach((t, c) -> byTool.merge(t, c, Integer::sum));
       }
       if (byTool.values().stream().mapToInt(Integer::intValue).sum() != calls) byTool.clear();
-      out.add(new Rollout(chosen.prompt(), chosen.response(), chosen.trained(), chosen.text(),
-          chosen.finished(), calls, byTool));
+      out.add(
+          new Rollout(
+              chosen.prompt(),
+              chosen.response(),
+              chosen.trained(),
+              chosen.text(),
+              chosen.finished(),
+              calls,
+              byTool));
     }
     return out;
   }
 
-  /** The first response giving the most frequent normalised answer; the first response if none answers. */
+  /**
+   * The first response giving the most frequent normalised answer; the first response if none
+   * answers.
+   */
   static Rollout vote(List<Rollout> responses) {
     Map<String, Integer> votes = new LinkedHashMap<>();
     Map<String, Rollout> firstGiving = new LinkedHashMap<>();

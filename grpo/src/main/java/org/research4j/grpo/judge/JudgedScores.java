@@ -13,19 +13,23 @@ import org.research4j.grpo.reward.FormatRule;
  * reads it ({@link Scoring#read}), judged against its question's golden answers; LJ is the share
  * judged correct, overall and per question type (as {@link Evaluation#byType} groups).
  */
-public record JudgedScores(List<LlmJudge.Verdict> verdicts, double all, Map<String, Double> byType) {
+public record JudgedScores(
+    List<LlmJudge.Verdict> verdicts, double all, Map<String, Double> byType) {
 
   public static JudgedScores of(LlmJudge judge, List<Evaluation.Outcome> outcomes) {
     return of(judge, outcomes, FormatRule.SEARCH);
   }
 
   /** As {@link #of(LlmJudge, List)}, the answers read under {@code rule} (the agent's tools). */
-  public static JudgedScores of(LlmJudge judge, List<Evaluation.Outcome> outcomes,
-      FormatRule rule) {
+  public static JudgedScores of(
+      LlmJudge judge, List<Evaluation.Outcome> outcomes, FormatRule rule) {
     List<LlmJudge.Item> items = new ArrayList<>(outcomes.size());
     for (Evaluation.Outcome o : outcomes) {
-      items.add(new LlmJudge.Item(o.question().question(), o.question().goldenAnswers(),
-          Scoring.read(o.rollout().text(), rule)));
+      items.add(
+          new LlmJudge.Item(
+              o.question().question(),
+              o.question().goldenAnswers(),
+              Scoring.read(o.rollout().text(), rule)));
     }
     List<LlmJudge.Verdict> v = judge.judge(items);
     Map<String, double[]> groups = new TreeMap<>();

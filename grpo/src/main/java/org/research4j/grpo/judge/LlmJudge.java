@@ -21,15 +21,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * LLM-as-judge, the paper's second metric: a judge model reads the question, the golden answers
- * and the prediction and says whether the prediction is correct (yes or no). Exact match misses
- * correct answers worded differently; the judge does not.
+ * LLM-as-judge, the paper's second metric: a judge model reads the question, the golden answers and
+ * the prediction and says whether the prediction is correct (yes or no). Exact match misses correct
+ * answers worded differently; the judge does not.
  *
  * <p>Any OpenAI-compatible endpoint ({@code POST <url>/chat/completions}, greedy), {@link
  * JudgeConfig#concurrency} requests at once, retries with exponential backoff on 429, 5xx, a body
  * that is not a chat completion, and timeouts; every verdict cached by its three texts, so that a
- * prediction met twice (two methods, a rerun) is judged once. A reply that is neither yes nor no
- * is {@link Verdict.Kind#UNPARSEABLE}, a request that never got a reply {@link Verdict.Kind#FAILED};
+ * prediction met twice (two methods, a rerun) is judged once. A reply that is neither yes nor no is
+ * {@link Verdict.Kind#UNPARSEABLE}, a request that never got a reply {@link Verdict.Kind#FAILED};
  * both count as not correct, and both are counted ({@link #stats}).
  */
 public final class LlmJudge implements AutoCloseable {
@@ -47,7 +47,12 @@ public final class LlmJudge implements AutoCloseable {
 
   /** A verdict and the judge's reply it was read from (null when there was none). */
   public record Verdict(Kind kind, String reply) {
-    public enum Kind { YES, NO, UNPARSEABLE, FAILED }
+    public enum Kind {
+      YES,
+      NO,
+      UNPARSEABLE,
+      FAILED
+    }
 
     public boolean correct() {
       return kind == Kind.YES;
@@ -55,7 +60,8 @@ public final class LlmJudge implements AutoCloseable {
   }
 
   /** Counts since this judge was made. */
-  public record Stats(int judged, int requests, int cacheHits, int retries, int unparseable, int failed) {}
+  public record Stats(
+      int judged, int requests, int cacheHits, int retries, int unparseable, int failed) {}
 
   private final JudgeConfig config;
   private final HttpClient client;
@@ -72,7 +78,10 @@ public final class LlmJudge implements AutoCloseable {
 
   public LlmJudge(JudgeConfig config) {
     this.config = config;
-    String base = config.url().endsWith("/") ? config.url().substring(0, config.url().length() - 1) : config.url();
+    String base =
+        config.url().endsWith("/")
+            ? config.url().substring(0, config.url().length() - 1)
+            : config.url();
     this.endpoint = URI.create(base + "/chat/completions");
     this.client = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
     this.slots = new Semaphore(config.concurrency());
@@ -88,22 +97,29 @@ public final class LlmJudge implements AutoCloseable {
     return "Judge whether the predicted answer to the question is correct. The golden answers are all"
         + " correct answers to the question; the prediction is correct if it means the same as any of"
         + " them, even when worded differently.\n\n"
-        + "Question: " + question.strip() + "\n"
-        + "Golden answers:\n" + g
-        + "Predicted answer: " + prediction.strip() + "\n\n"
+        + "Question: "
+        + question.strip()
+        + "\n"
+        + "Golden answers:\n"
+        + g
+        + "Predicted answer: "
+        + prediction.strip()
+        + "\n\n"
         + "Is the predicted answer correct? Answer with one word: yes or no.";
   }
 
   /**
-   * The verdict in a reply: its first word, case and punctuation aside, yes or no (a reply that
-   * is a quoted or bold "Yes." counts); anything else is unparseable.
+   * The verdict in a reply: its first word, case and punctuation aside, yes or no (a reply that is
+   * a quoted or bold "Yes." counts); anything else is unparseable.
    */
   public static Verdict.Kind parse(String reply) {
     if (reply == null) return Verdict.Kind.UNPARSEABLE;
     String[] words = reply.strip().toLowerCase(Locale.ROOT).split("[^a-z]+");
     for (String w : words) {
       if (w.isEmpty()) continue;
-      return w.equals("yes") ? Verdict.Kind.YES : w.equals("no") ? Verdict.Kind.NO : Verdict.Kind.UNPARSEABLE;
+      return w.equals("yes")
+          ? Verdict.Kind.YES
+          : w.equals("no") ? Verdict.Kind.NO : Verdict.Kind.UNPARSEABLE;
     }
     return Verdict.Kind.UNPARSEABLE;
   }
@@ -129,7 +145,12 @@ public final class LlmJudge implements AutoCloseable {
   /** One verdict (from the cache when these three texts were judged before). */
   public Verdict judge(Item item) throws InterruptedException {
     judged.incrementAndGet();
-    String key = item.question() + '\u0000' + String.join("\u0001", item.golden()) + '\u0000' + item.prediction();
+    String key =
+        item.question()
+            + '\u0000'
+            + String.join("\u0001", item.golden())
+            + '\u0000'
+            + item.prediction();
     Verdict cached = cache.get(key);
     if (cached != null) {
       hits.incrementAndGet();
@@ -161,10 +182,13 @@ public final class LlmJudge implements AutoCloseable {
     messages.addObject().put("role", "user").put("content", prompt);
     body.put("temperature", 0);
     body.put("max_tokens", config.maxTokens());
-    HttpRequest.Builder rb = HttpRequest.newBuilder(endpoint).timeout(config.timeout())
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    if (config.apiKey() != null && !config.apiKey().isEmpty()) rb.header("Authorization", "Bearer " + config.apiKey());
+    HttpRequest.Builder rb =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(config.timeout())
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+    if (config.apiKey() != null && !config.apiKey().isEmpty())
+      rb.header("Authorization", "Bearer " + config.apiKey());
     HttpRequest req = rb.build();
     String last = "no reply";
     for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
@@ -189,7 +213,10 @@ public final class LlmJudge implements AutoCloseable {
         String after = resp.headers().firstValue("Retry-After").orElse(null);
         if (after != null) {
           try {
-            waitMillis = Math.max(waitMillis, Math.min(60_000, (long) (Double.parseDouble(after.strip()) * 1000)));
+            waitMillis =
+                Math.max(
+                    waitMillis,
+                    Math.min(60_000, (long) (Double.parseDouble(after.strip()) * 1000)));
           } catch (NumberFormatException ignored) {
             // an HTTP date: keep the backoff
           }
@@ -198,11 +225,13 @@ public final class LlmJudge implements AutoCloseable {
         continue;
       }
       if (status != 200) {
-        return new Verdict(Verdict.Kind.FAILED, "HTTP " + status + ": " + resp.body()); // a 4xx will not change
+        return new Verdict(
+            Verdict.Kind.FAILED, "HTTP " + status + ": " + resp.body()); // a 4xx will not change
       }
       String reply;
       try {
-        JsonNode content = JSON.readTree(resp.body()).path("choices").path(0).path("message").path("content");
+        JsonNode content =
+            JSON.readTree(resp.body()).path("choices").path(0).path("message").path("content");
         if (!content.isTextual()) throw new IOException("no choices[0].message.content");
         reply = content.asText();
       } catch (IOException e) {
@@ -220,7 +249,8 @@ public final class LlmJudge implements AutoCloseable {
   }
 
   public Stats stats() {
-    return new Stats(judged.get(), requests.get(), hits.get(), retries.get(), unparseable.get(), failed.get());
+    return new Stats(
+        judged.get(), requests.get(), hits.get(), retries.get(), unparseable.get(), failed.get());
   }
 
   @Override

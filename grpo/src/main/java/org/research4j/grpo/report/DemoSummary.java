@@ -24,8 +24,8 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  * What one {@code research demo} run found, as {@code summary.json}: the seed and command line, the
  * wall-clock seconds of each stage, per method the table's numbers (overall, per question type, and
  * the hop diagnostics), the pass@k curves, and free-text notes. The demo fills a builder ({@link
- * #begin}) as its stages finish and {@link #write}s it atomically at the end; {@code research seeds}
- * {@link #read}s one per seed and aggregates them ({@link SeedStats}).
+ * #begin}) as its stages finish and {@link #write}s it atomically at the end; {@code research
+ * seeds} {@link #read}s one per seed and aggregates them ({@link SeedStats}).
  *
  * <pre>{@code
  * {"seed": 42, "command": ["--seed", "42", ...],
@@ -39,17 +39,24 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  *
  * <p>{@code tokens} is {@link Evaluation.Summary#responseTokens} (every token after the prompt, the
  * demo table's column). {@code lj}, the LLM-as-judge score ({@link
- * org.research4j.grpo.judge.JudgedScores}), is there only when the demo ran with a judge. Non-finite diagnostics (a rate over no hops) are left out; a non-finite
- * score is written as {@code null} and read back as NaN.
+ * org.research4j.grpo.judge.JudgedScores}), is there only when the demo ran with a judge.
+ * Non-finite diagnostics (a rate over no hops) are left out; a non-finite score is written as
+ * {@code null} and read back as NaN.
  */
 public final class DemoSummary {
   /** The file name the demo writes into its run directory. */
   public static final String FILE = "summary.json";
 
   /** Stage names of {@code wall_seconds}, in the demo's order. */
-  public static final String WORLD = "world", PRETRAIN = "pretrain", WARM_START = "warm_start",
-      GRPO = "grpo", SUPERVISED_CONTROL = "supervised_control", EVALUATION = "evaluation", PASS_AT_K = "pass_at_k",
-      JUDGE = "judge", TOTAL = "total";
+  public static final String WORLD = "world",
+      PRETRAIN = "pretrain",
+      WARM_START = "warm_start",
+      GRPO = "grpo",
+      SUPERVISED_CONTROL = "supervised_control",
+      EVALUATION = "evaluation",
+      PASS_AT_K = "pass_at_k",
+      JUDGE = "judge",
+      TOTAL = "total";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,8 +64,8 @@ public final class DemoSummary {
    * One method's means over a set of questions (the demo table's columns); {@code lj} is the
    * LLM-as-judge score, null when no judge was asked.
    */
-  public record Scores(int n, double em, double f1, double wellFormed, double searches, double tokens,
-      Double lj) {
+  public record Scores(
+      int n, double em, double f1, double wellFormed, double searches, double tokens, Double lj) {
     /** Scores without an LLM-as-judge score. */
     public Scores(int n, double em, double f1, double wellFormed, double searches, double tokens) {
       this(n, em, f1, wellFormed, searches, tokens, null);
@@ -66,7 +73,8 @@ public final class DemoSummary {
 
     /** The columns of an {@link Evaluation.Summary}; {@code tokens} is its response tokens. */
     public static Scores of(Evaluation.Summary s) {
-      return new Scores(s.count(), s.exactMatch(), s.f1(), s.wellFormed(), s.searches(), s.responseTokens());
+      return new Scores(
+          s.count(), s.exactMatch(), s.f1(), s.wellFormed(), s.searches(), s.responseTokens());
     }
 
     /** These scores with the LLM-as-judge score {@code lj} (null removes it). */
@@ -76,21 +84,24 @@ public final class DemoSummary {
   }
 
   /**
-   * One method: overall, per question type (in the order given), and its hop diagnostics
-   * ({@link org.research4j.grpo.eval.HopDiagnostics.Summary#rates}, non-finite values left out).
+   * One method: overall, per question type (in the order given), and its hop diagnostics ({@link
+   * org.research4j.grpo.eval.HopDiagnostics.Summary#rates}, non-finite values left out).
    */
   public record Method(Scores all, Map<String, Scores> byType, Map<String, Double> diagnostics) {
     public Method {
       byType = Collections.unmodifiableMap(new LinkedHashMap<>(byType));
       Map<String, Double> finite = new LinkedHashMap<>();
-      diagnostics.forEach((k, v) -> {
-        if (v != null && Double.isFinite(v)) finite.put(k, v);
-      });
+      diagnostics.forEach(
+          (k, v) -> {
+            if (v != null && Double.isFinite(v)) finite.put(k, v);
+          });
       diagnostics = Collections.unmodifiableMap(finite);
     }
   }
 
-  /** One model's pass@k: {@code n} samples per question, {@code questions} questions, k to pass@k. */
+  /**
+   * One model's pass@k: {@code n} samples per question, {@code questions} questions, k to pass@k.
+   */
   public record Curve(int n, int questions, SortedMap<Integer, Double> curve) {
     public Curve {
       curve = Collections.unmodifiableSortedMap(new TreeMap<>(curve));
@@ -102,8 +113,13 @@ public final class DemoSummary {
   }
 
   /** The whole file. Maps keep their insertion (file) order. */
-  public record Data(long seed, List<String> command, Map<String, Double> wallSeconds,
-      Map<String, Method> methods, Map<String, Curve> passAtK, List<String> notes) {
+  public record Data(
+      long seed,
+      List<String> command,
+      Map<String, Double> wallSeconds,
+      Map<String, Method> methods,
+      Map<String, Curve> passAtK,
+      List<String> notes) {
     public Data {
       command = List.copyOf(command);
       wallSeconds = Collections.unmodifiableMap(new LinkedHashMap<>(wallSeconds));
@@ -121,22 +137,24 @@ public final class DemoSummary {
       ObjectNode wall = root.putObject("wall_seconds");
       wallSeconds.forEach((k, v) -> putNumber(wall, k, v));
       ObjectNode ms = root.putObject("methods");
-      methods.forEach((name, m) -> {
-        ObjectNode mn = ms.putObject(name);
-        putScores(mn, m.all());
-        ObjectNode types = mn.putObject("by_type");
-        m.byType().forEach((t, s) -> putScores(types.putObject(t), s));
-        ObjectNode diag = mn.putObject("diagnostics");
-        m.diagnostics().forEach(diag::put);
-      });
+      methods.forEach(
+          (name, m) -> {
+            ObjectNode mn = ms.putObject(name);
+            putScores(mn, m.all());
+            ObjectNode types = mn.putObject("by_type");
+            m.byType().forEach((t, s) -> putScores(types.putObject(t), s));
+            ObjectNode diag = mn.putObject("diagnostics");
+            m.diagnostics().forEach(diag::put);
+          });
       ObjectNode pk = root.putObject("pass_at_k");
-      passAtK.forEach((name, c) -> {
-        ObjectNode cn = pk.putObject(name);
-        cn.put("n", c.n());
-        cn.put("questions", c.questions());
-        ObjectNode curve = cn.putObject("curve");
-        c.curve().forEach((k, v) -> putNumber(curve, Integer.toString(k), v));
-      });
+      passAtK.forEach(
+          (name, c) -> {
+            ObjectNode cn = pk.putObject(name);
+            cn.put("n", c.n());
+            cn.put("questions", c.questions());
+            ObjectNode curve = cn.putObject("curve");
+            c.curve().forEach((k, v) -> putNumber(curve, Integer.toString(k), v));
+          });
       ArrayNode ns = root.putArray("notes");
       notes.forEach(ns::add);
       return root;
@@ -156,7 +174,9 @@ public final class DemoSummary {
     this.command = List.copyOf(command);
   }
 
-  /** Starts a summary; the {@code total} wall time counts from here unless {@link #stage} sets it. */
+  /**
+   * Starts a summary; the {@code total} wall time counts from here unless {@link #stage} sets it.
+   */
   public static DemoSummary begin(long seed, List<String> args) {
     return new DemoSummary(seed, args);
   }
@@ -167,8 +187,9 @@ public final class DemoSummary {
   }
 
   /**
-   * Adds {@code seconds} to the wall time of {@code name} (one of {@link #WORLD} ... {@link #TOTAL};
-   * a stage timed in pieces is summed). A stage that was resumed counts only this process's time.
+   * Adds {@code seconds} to the wall time of {@code name} (one of {@link #WORLD} ... {@link
+   * #TOTAL}; a stage timed in pieces is summed). A stage that was resumed counts only this
+   * process's time.
    */
   public synchronized DemoSummary stage(String name, double seconds) {
     wallSeconds.merge(name, seconds, Double::sum);
@@ -181,11 +202,15 @@ public final class DemoSummary {
   }
 
   /** Records one method's results (a second call for the same name replaces the first). */
-  public synchronized DemoSummary method(String name, Evaluation.Summary all,
-      Map<String, Evaluation.Summary> byType, Map<String, Double> diagnostics) {
+  public synchronized DemoSummary method(
+      String name,
+      Evaluation.Summary all,
+      Map<String, Evaluation.Summary> byType,
+      Map<String, Double> diagnostics) {
     Map<String, Scores> types = new LinkedHashMap<>();
     byType.forEach((t, s) -> types.put(t, Scores.of(s)));
-    methods.put(name, new Method(Scores.of(all), types, diagnostics == null ? Map.of() : diagnostics));
+    methods.put(
+        name, new Method(Scores.of(all), types, diagnostics == null ? Map.of() : diagnostics));
     return this;
   }
 
@@ -197,7 +222,8 @@ public final class DemoSummary {
    */
   public synchronized DemoSummary judged(String name, double all, Map<String, Double> byType) {
     Method m = methods.get(name);
-    if (m == null) throw new IllegalStateException("no method " + name + " recorded to add its LJ score to");
+    if (m == null)
+      throw new IllegalStateException("no method " + name + " recorded to add its LJ score to");
     Map<String, Scores> types = new LinkedHashMap<>();
     m.byType().forEach((t, s) -> types.put(t, s.withLj(byType.get(t))));
     methods.put(name, new Method(m.all().withLj(all), types, m.diagnostics()));
@@ -227,7 +253,10 @@ public final class DemoSummary {
     return new Data(seed, command, wall, methods, passAtK, notes);
   }
 
-  /** Writes {@link #data()} to {@code file} atomically (temporary file, fsync, rename) and returns it. */
+  /**
+   * Writes {@link #data()} to {@code file} atomically (temporary file, fsync, rename) and returns
+   * it.
+   */
   public Data write(Path file) throws IOException {
     Data d = data();
     write(d, file);
@@ -236,7 +265,8 @@ public final class DemoSummary {
 
   /** Writes {@code data} to {@code file} atomically, pretty-printed. */
   public static void write(Data data, Path file) throws IOException {
-    AtomicFiles.writeFile(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(data.toJson()));
+    AtomicFiles.writeFile(
+        file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(data.toJson()));
   }
 
   /**
@@ -259,7 +289,10 @@ public final class DemoSummary {
     }
   }
 
-  /** Parses the tree of {@link Data#toJson}; malformed input is an {@link IllegalArgumentException} naming the key. */
+  /**
+   * Parses the tree of {@link Data#toJson}; malformed input is an {@link IllegalArgumentException}
+   * naming the key.
+   */
   public static Data fromJson(JsonNode root) {
     if (root == null || !root.isObject()) throw new IllegalArgumentException("not a JSON object");
     JsonNode seedNode = root.get("seed");
@@ -287,7 +320,8 @@ public final class DemoSummary {
       }
       Map<String, Double> diag = new LinkedHashMap<>();
       if (m.get("diagnostics") != null) {
-        for (Map.Entry<String, JsonNode> d : fields(object(m, "diagnostics", at + ".diagnostics"))) {
+        for (Map.Entry<String, JsonNode> d :
+            fields(object(m, "diagnostics", at + ".diagnostics"))) {
           diag.put(d.getKey(), number(d.getValue(), at + ".diagnostics." + d.getKey()));
         }
       }
@@ -324,8 +358,13 @@ public final class DemoSummary {
 
   private static Scores scores(JsonNode n, String at) {
     if (!n.isObject()) throw bad(at, "an object");
-    return new Scores(integer(n, "n", at), number(n, "em", at), number(n, "f1", at),
-        number(n, "well_formed", at), number(n, "searches", at), number(n, "tokens", at),
+    return new Scores(
+        integer(n, "n", at),
+        number(n, "em", at),
+        number(n, "f1", at),
+        number(n, "well_formed", at),
+        number(n, "searches", at),
+        number(n, "tokens", at),
         n.has("lj") ? number(n, "lj", at) : null);
   }
 
@@ -347,10 +386,14 @@ public final class DemoSummary {
     if (v.isNull()) return Double.NaN;
     if (v.isTextual()) { // Jackson's spelling of non-finite doubles
       switch (v.asText()) {
-        case "NaN": return Double.NaN;
-        case "Infinity": return Double.POSITIVE_INFINITY;
-        case "-Infinity": return Double.NEGATIVE_INFINITY;
-        default: break;
+        case "NaN":
+          return Double.NaN;
+        case "Infinity":
+          return Double.POSITIVE_INFINITY;
+        case "-Infinity":
+          return Double.NEGATIVE_INFINITY;
+        default:
+          break;
       }
     }
     throw bad(at, "a number");

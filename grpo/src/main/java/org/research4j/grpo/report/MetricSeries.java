@@ -9,11 +9,17 @@ package org.research4j.grpo.report;
  * @param nonFinite how many lines held NaN or an infinity for this key (left out of {@code values})
  * @param firstNonFiniteStep the step of the first of those, NaN when there were none
  */
-public record MetricSeries(String key, double[] steps, double[] values, int nonFinite, double firstNonFiniteStep) {
-  /** Below this many points a moving average is not shorter than the series; see {@link #defaultWindow}. */
+public record MetricSeries(
+    String key, double[] steps, double[] values, int nonFinite, double firstNonFiniteStep) {
+  /**
+   * Below this many points a moving average is not shorter than the series; see {@link
+   * #defaultWindow}.
+   */
   public static final int MIN_WINDOW = 5;
+
   /** A twentieth of a long run is still a few hundred steps; more would hide real changes. */
   static final int MAX_WINDOW = 50;
+
   /**
    * {@link #isNoisy} threshold on mean |second difference| / mean |first difference|. Independent
    * noise gives about √3 (the second difference of white noise has √3 times the spread of the
@@ -25,7 +31,8 @@ public record MetricSeries(String key, double[] steps, double[] values, int nonF
 
   public MetricSeries {
     if (steps.length != values.length) {
-      throw new IllegalArgumentException(key + ": " + steps.length + " steps for " + values.length + " values");
+      throw new IllegalArgumentException(
+          key + ": " + steps.length + " steps for " + values.length + " values");
     }
   }
 
@@ -71,13 +78,14 @@ public record MetricSeries(String key, double[] steps, double[] values, int nonF
   }
 
   /**
-   * The trailing moving average: point {@code i} is the mean of values {@code i-window+1 .. i}
-   * (of values {@code 0 .. i} for the first {@code window-1} points, so the curve starts at the
-   * first value instead of being shorter than the series). Trailing rather than centred so that its
-   * last point uses only what the run has logged so far: the number to compare between runs.
+   * The trailing moving average: point {@code i} is the mean of values {@code i-window+1 .. i} (of
+   * values {@code 0 .. i} for the first {@code window-1} points, so the curve starts at the first
+   * value instead of being shorter than the series). Trailing rather than centred so that its last
+   * point uses only what the run has logged so far: the number to compare between runs.
    */
   public double[] movingAverage(int window) {
-    if (window < 1) throw new IllegalArgumentException("moving-average window must be at least 1, got " + window);
+    if (window < 1)
+      throw new IllegalArgumentException("moving-average window must be at least 1, got " + window);
     double[] avg = new double[values.length];
     for (int i = 0; i < values.length; i++) {
       int from = Math.max(0, i - window + 1);
@@ -88,9 +96,12 @@ public record MetricSeries(String key, double[] steps, double[] values, int nonF
     return avg;
   }
 
-  /** First, last, extremes (with the step each was first reached at) and the last moving average. */
+  /**
+   * First, last, extremes (with the step each was first reached at) and the last moving average.
+   */
   public Summary summary(int window) {
-    if (values.length == 0) throw new IllegalStateException(key + " has no finite value to summarise");
+    if (values.length == 0)
+      throw new IllegalStateException(key + " has no finite value to summarise");
     int argMin = 0;
     int argMax = 0;
     for (int i = 1; i < values.length; i++) {
@@ -98,11 +109,25 @@ public record MetricSeries(String key, double[] steps, double[] values, int nonF
       if (values[i] > values[argMax]) argMax = i;
     }
     double[] avg = movingAverage(window);
-    return new Summary(values[0], values[values.length - 1], avg[avg.length - 1], window,
-        values[argMin], steps[argMin], values[argMax], steps[argMax]);
+    return new Summary(
+        values[0],
+        values[values.length - 1],
+        avg[avg.length - 1],
+        window,
+        values[argMin],
+        steps[argMin],
+        values[argMax],
+        steps[argMax]);
   }
 
   /** What the report's table says about one metric. */
-  public record Summary(double first, double last, double lastAverage, int window,
-      double min, double minStep, double max, double maxStep) {}
+  public record Summary(
+      double first,
+      double last,
+      double lastAverage,
+      int window,
+      double min,
+      double minStep,
+      double max,
+      double maxStep) {}
 }

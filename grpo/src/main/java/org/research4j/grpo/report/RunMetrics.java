@@ -24,36 +24,49 @@ import java.util.Set;
  * order the keys first appear.
  *
  * @param lines the non-blank lines read (the cut-off one included)
- * @param steps how many distinct steps the lines name (an evaluation may share its step's line or have its own)
- * @param cutOffLine the 1-based number of a last line cut off by a killed run and passed over, 0 when none
+ * @param steps how many distinct steps the lines name (an evaluation may share its step's line or
+ *     have its own)
+ * @param cutOffLine the 1-based number of a last line cut off by a killed run and passed over, 0
+ *     when none
  */
-public record RunMetrics(Path file, int lines, int steps, double firstStep, double lastStep, int cutOffLine,
+public record RunMetrics(
+    Path file,
+    int lines,
+    int steps,
+    double firstStep,
+    double lastStep,
+    int cutOffLine,
     List<MetricSeries> series) {
-  /** The log's name inside a run directory ({@link org.research4j.grpo.run.MetricsLog} writes it). */
+  /**
+   * The log's name inside a run directory ({@link org.research4j.grpo.run.MetricsLog} writes it).
+   */
   public static final String FILE_NAME = "metrics.jsonl";
 
   /**
    * Trailing tokens fail (two objects run together are not one step); bare NaN/Infinity are read
    * (another writer than Jackson may put them there).
    */
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .build();
 
   public RunMetrics {
     series = List.copyOf(series);
   }
 
   /**
-   * Reads {@code file}. A last line that is not JSON is a line cut off by a killed run and is passed
-   * over; any other line that is not a JSON object with a numeric {@code step} fails the read with
-   * {@code file:line: reason}. Keys with values that are neither numbers nor NaN/Infinity (text,
-   * booleans, objects) are not metrics and are left out.
+   * Reads {@code file}. A last line that is not JSON is a line cut off by a killed run and is
+   * passed over; any other line that is not a JSON object with a numeric {@code step} fails the
+   * read with {@code file:line: reason}. Keys with values that are neither numbers nor NaN/Infinity
+   * (text, booleans, objects) are not metrics and are left out.
    */
   public static RunMetrics read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(file.toString(), null,
+      throw new NoSuchFileException(
+          file.toString(),
+          null,
           "no metrics log; give the directory of a training run (it holds " + FILE_NAME + ")");
     }
     List<String> text = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -83,7 +96,8 @@ public record RunMetrics(Path file, int lines, int steps, double firstStep, doub
       if (!node.isObject()) throw malformed(file, i, "not a JSON object but " + node.getNodeType());
       JsonNode stepNode = node.get("step");
       if (stepNode == null || !stepNode.isNumber() || !Double.isFinite(stepNode.doubleValue())) {
-        throw malformed(file, i, "no numeric \"step\" (every line of a metrics log names its step)");
+        throw malformed(
+            file, i, "no numeric \"step\" (every line of a metrics log names its step)");
       }
       double step = stepNode.doubleValue();
       steps.add(step);
@@ -94,7 +108,9 @@ public record RunMetrics(Path file, int lines, int steps, double firstStep, doub
         if (field.getKey().equals("step")) continue;
         Double value = metricValue(field.getValue());
         if (value != null) {
-          points.computeIfAbsent(field.getKey(), k -> new ArrayList<>()).add(new double[] {step, value});
+          points
+              .computeIfAbsent(field.getKey(), k -> new ArrayList<>())
+              .add(new double[] {step, value});
         }
       }
     }
@@ -102,13 +118,20 @@ public record RunMetrics(Path file, int lines, int steps, double firstStep, doub
     for (Map.Entry<String, List<double[]>> e : points.entrySet()) {
       series.add(toSeries(e.getKey(), e.getValue()));
     }
-    return new RunMetrics(file, lines, steps.size(), steps.isEmpty() ? Double.NaN : firstStep,
-        steps.isEmpty() ? Double.NaN : lastStep, cutOff, series);
+    return new RunMetrics(
+        file,
+        lines,
+        steps.size(),
+        steps.isEmpty() ? Double.NaN : firstStep,
+        steps.isEmpty() ? Double.NaN : lastStep,
+        cutOff,
+        series);
   }
 
   /**
    * The number a value holds, null when it is not a metric (text, boolean, object, null). Jackson
-   * writes a NaN or infinite double as the string "NaN" or "Infinity", so those strings are numbers.
+   * writes a NaN or infinite double as the string "NaN" or "Infinity", so those strings are
+   * numbers.
    */
   private static Double metricValue(JsonNode v) {
     if (v.isNumber()) return v.doubleValue();
@@ -121,7 +144,10 @@ public record RunMetrics(Path file, int lines, int steps, double firstStep, doub
     };
   }
 
-  /** Orders a key's points by step (stable: file order within a step) and sets the non-finite ones apart. */
+  /**
+   * Orders a key's points by step (stable: file order within a step) and sets the non-finite ones
+   * apart.
+   */
   private static MetricSeries toSeries(String key, List<double[]> points) {
     points.sort((a, b) -> Double.compare(a[0], b[0]));
     int finite = 0;
@@ -143,7 +169,12 @@ public record RunMetrics(Path file, int lines, int steps, double firstStep, doub
   }
 
   private static IOException malformed(Path file, int line, String reason) {
-    return new IOException(file + ":" + line + ": " + reason
-        + "; fix or delete that line (only a cut-off last line, left by a killed run, is passed over)");
+    return new IOException(
+        file
+            + ":"
+            + line
+            + ": "
+            + reason
+            + "; fix or delete that line (only a cut-off last line, left by a killed run, is passed over)");
   }
 }

@@ -20,15 +20,18 @@ import java.util.function.ToDoubleFunction;
  * The same demo run for several seeds, aggregated: per method the mean, sample standard deviation
  * and range over seeds of EM, F1, the well-formed rate, searches and tokens per response, F1 per
  * question type, and the same for each stage's wall time and each model's pass@k. A method (or
- * question type, or model) that only some seeds report is aggregated over those, and {@code n}
- * says how many; non-finite values are left out the same way.
+ * question type, or model) that only some seeds report is aggregated over those, and {@code n} says
+ * how many; non-finite values are left out the same way.
  *
  * @param seeds the seeds, in the order given
  * @param methods per method, in order of first appearance
  * @param wallSeconds per stage, in order of first appearance
  * @param passAtK per model, k to pass@k over seeds
  */
-public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<String, Stat> wallSeconds,
+public record SeedStats(
+    List<Long> seeds,
+    Map<String, MethodStats> methods,
+    Map<String, Stat> wallSeconds,
     Map<String, SortedMap<Integer, Stat>> passAtK) {
 
   public SeedStats {
@@ -65,7 +68,13 @@ public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<
   }
 
   /** One method over the seeds that report it ({@code seeds} of them). */
-  public record MethodStats(int seeds, Stat em, Stat f1, Stat wellFormed, Stat searches, Stat tokens,
+  public record MethodStats(
+      int seeds,
+      Stat em,
+      Stat f1,
+      Stat wellFormed,
+      Stat searches,
+      Stat tokens,
       Map<String, Stat> f1ByType) {
     public MethodStats {
       f1ByType = Collections.unmodifiableMap(new LinkedHashMap<>(f1ByType));
@@ -85,32 +94,57 @@ public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<
     }
     Map<String, MethodStats> methods = new LinkedHashMap<>();
     for (String name : names) {
-      List<DemoSummary.Method> ms = runs.stream().map(r -> r.methods().get(name))
-          .filter(m -> m != null).toList();
+      List<DemoSummary.Method> ms =
+          runs.stream().map(r -> r.methods().get(name)).filter(m -> m != null).toList();
       Set<String> types = new LinkedHashSet<>();
       ms.forEach(m -> types.addAll(m.byType().keySet()));
       Map<String, Stat> byType = new LinkedHashMap<>();
       for (String t : types) {
-        byType.put(t, Stat.of(ms.stream().map(m -> m.byType().get(t)).filter(s -> s != null)
-            .map(s -> s.f1()).toList()));
+        byType.put(
+            t,
+            Stat.of(
+                ms.stream()
+                    .map(m -> m.byType().get(t))
+                    .filter(s -> s != null)
+                    .map(s -> s.f1())
+                    .toList()));
       }
-      methods.put(name, new MethodStats(ms.size(), over(ms, DemoSummary.Scores::em),
-          over(ms, DemoSummary.Scores::f1), over(ms, DemoSummary.Scores::wellFormed),
-          over(ms, DemoSummary.Scores::searches), over(ms, DemoSummary.Scores::tokens), byType));
+      methods.put(
+          name,
+          new MethodStats(
+              ms.size(),
+              over(ms, DemoSummary.Scores::em),
+              over(ms, DemoSummary.Scores::f1),
+              over(ms, DemoSummary.Scores::wellFormed),
+              over(ms, DemoSummary.Scores::searches),
+              over(ms, DemoSummary.Scores::tokens),
+              byType));
     }
     Map<String, Stat> wall = new LinkedHashMap<>();
     for (String s : stages) {
-      wall.put(s, Stat.of(runs.stream().filter(r -> r.wallSeconds().containsKey(s))
-          .map(r -> r.wallSeconds().get(s)).toList()));
+      wall.put(
+          s,
+          Stat.of(
+              runs.stream()
+                  .filter(r -> r.wallSeconds().containsKey(s))
+                  .map(r -> r.wallSeconds().get(s))
+                  .toList()));
     }
     Map<String, SortedMap<Integer, Stat>> curves = new LinkedHashMap<>();
     for (String model : models) {
-      List<DemoSummary.Curve> cs = runs.stream().map(r -> r.passAtK().get(model)).filter(c -> c != null).toList();
+      List<DemoSummary.Curve> cs =
+          runs.stream().map(r -> r.passAtK().get(model)).filter(c -> c != null).toList();
       SortedMap<Integer, Stat> curve = new TreeMap<>();
       Set<Integer> allK = new TreeSet<>();
       cs.forEach(c -> allK.addAll(c.curve().keySet()));
       for (int k : allK) {
-        curve.put(k, Stat.of(cs.stream().filter(c -> c.curve().containsKey(k)).map(c -> c.curve().get(k)).toList()));
+        curve.put(
+            k,
+            Stat.of(
+                cs.stream()
+                    .filter(c -> c.curve().containsKey(k))
+                    .map(c -> c.curve().get(k))
+                    .toList()));
       }
       curves.put(model, curve);
     }
@@ -123,30 +157,35 @@ public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<
     return Stat.of(xs);
   }
 
-  /** The JSON of {@code seeds.json}: every {@link Stat} as {@code {"n","mean","sd","min","max"}}, non-finite as null. */
+  /**
+   * The JSON of {@code seeds.json}: every {@link Stat} as {@code {"n","mean","sd","min","max"}},
+   * non-finite as null.
+   */
   public ObjectNode toJson() {
     ObjectNode root = new ObjectMapper().createObjectNode();
     ArrayNode ss = root.putArray("seeds");
     seeds.forEach(ss::add);
     ObjectNode ms = root.putObject("methods");
-    methods.forEach((name, m) -> {
-      ObjectNode mn = ms.putObject(name);
-      mn.put("seeds", m.seeds());
-      put(mn, "em", m.em());
-      put(mn, "f1", m.f1());
-      put(mn, "well_formed", m.wellFormed());
-      put(mn, "searches", m.searches());
-      put(mn, "tokens", m.tokens());
-      ObjectNode types = mn.putObject("f1_by_type");
-      m.f1ByType().forEach((t, s) -> put(types, t, s));
-    });
+    methods.forEach(
+        (name, m) -> {
+          ObjectNode mn = ms.putObject(name);
+          mn.put("seeds", m.seeds());
+          put(mn, "em", m.em());
+          put(mn, "f1", m.f1());
+          put(mn, "well_formed", m.wellFormed());
+          put(mn, "searches", m.searches());
+          put(mn, "tokens", m.tokens());
+          ObjectNode types = mn.putObject("f1_by_type");
+          m.f1ByType().forEach((t, s) -> put(types, t, s));
+        });
     ObjectNode wall = root.putObject("wall_seconds");
     wallSeconds.forEach((s, st) -> put(wall, s, st));
     ObjectNode pk = root.putObject("pass_at_k");
-    passAtK.forEach((model, curve) -> {
-      ObjectNode cn = pk.putObject(model);
-      curve.forEach((k, st) -> put(cn, Integer.toString(k), st));
-    });
+    passAtK.forEach(
+        (model, curve) -> {
+          ObjectNode cn = pk.putObject(model);
+          curve.forEach((k, st) -> put(cn, Integer.toString(k), st));
+        });
     return root;
   }
 
@@ -170,40 +209,69 @@ public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<
    */
   public String table() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "over %d seeds (%s): mean ± sample sd [min..max]%n", seeds.size(),
-        String.join(", ", seeds.stream().map(String::valueOf).toList())));
-    b.append(String.format(Locale.ROOT, "%-22s %5s  %-29s %-29s %-29s %s%n", "method", "seeds", "EM", "F1",
-        "format", "searches"));
-    methods.forEach((name, m) -> b.append(String.format(Locale.ROOT, "%-22s %5d  %-29s %-29s %-29s %s",
-        name, m.seeds(), cell(m.em(), 3), cell(m.f1(), 3), cell(m.wellFormed(), 3), cell(m.searches(), 2)))
-        .append(System.lineSeparator()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "over %d seeds (%s): mean ± sample sd [min..max]%n",
+            seeds.size(),
+            String.join(", ", seeds.stream().map(String::valueOf).toList())));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-22s %5s  %-29s %-29s %-29s %s%n",
+            "method",
+            "seeds",
+            "EM",
+            "F1",
+            "format",
+            "searches"));
+    methods.forEach(
+        (name, m) ->
+            b.append(
+                    String.format(
+                        Locale.ROOT,
+                        "%-22s %5d  %-29s %-29s %-29s %s",
+                        name,
+                        m.seeds(),
+                        cell(m.em(), 3),
+                        cell(m.f1(), 3),
+                        cell(m.wellFormed(), 3),
+                        cell(m.searches(), 2)))
+                .append(System.lineSeparator()));
     Set<String> types = new LinkedHashSet<>();
     methods.values().forEach(m -> types.addAll(m.f1ByType().keySet()));
     if (!types.isEmpty()) {
-      b.append(String.format(Locale.ROOT, "%nF1 by question type, mean ± sd over seeds%n%-22s", "method"));
+      b.append(
+          String.format(
+              Locale.ROOT, "%nF1 by question type, mean ± sd over seeds%n%-22s", "method"));
       for (String t : types) b.append(String.format(Locale.ROOT, " %15s", t));
       b.append(System.lineSeparator());
-      methods.forEach((name, m) -> {
-        b.append(String.format(Locale.ROOT, "%-22s", name));
-        for (String t : types) {
-          Stat s = m.f1ByType().get(t);
-          b.append(String.format(Locale.ROOT, " %15s", s == null ? "-" : meanSd(s, 3)));
-        }
-        b.append(System.lineSeparator());
-      });
+      methods.forEach(
+          (name, m) -> {
+            b.append(String.format(Locale.ROOT, "%-22s", name));
+            for (String t : types) {
+              Stat s = m.f1ByType().get(t);
+              b.append(String.format(Locale.ROOT, " %15s", s == null ? "-" : meanSd(s, 3)));
+            }
+            b.append(System.lineSeparator());
+          });
     }
     if (!passAtK.isEmpty()) {
       b.append(String.format(Locale.ROOT, "%npass@k, mean ± sd over seeds%n"));
-      passAtK.forEach((model, curve) -> {
-        b.append(String.format(Locale.ROOT, "%-22s", model));
-        curve.forEach((k, s) -> b.append(String.format(Locale.ROOT, "  k=%d %s", k, meanSd(s, 3))));
-        b.append(System.lineSeparator());
-      });
+      passAtK.forEach(
+          (model, curve) -> {
+            b.append(String.format(Locale.ROOT, "%-22s", model));
+            curve.forEach(
+                (k, s) -> b.append(String.format(Locale.ROOT, "  k=%d %s", k, meanSd(s, 3))));
+            b.append(System.lineSeparator());
+          });
     }
     if (!wallSeconds.isEmpty()) {
       List<String> parts = new ArrayList<>();
       wallSeconds.forEach((stage, s) -> parts.add(stage + " " + meanSd(s, 0)));
-      b.append(String.format(Locale.ROOT, "%nwall seconds per seed, mean ± sd: %s%n", String.join(", ", parts)));
+      b.append(
+          String.format(
+              Locale.ROOT, "%nwall seconds per seed, mean ± sd: %s%n", String.join(", ", parts)));
     }
     return b.toString();
   }
@@ -217,6 +285,8 @@ public record SeedStats(List<Long> seeds, Map<String, MethodStats> methods, Map<
   }
 
   private static String cell(Stat s, int digits) {
-    return s.n() == 0 ? "-" : meanSd(s, digits) + " [" + fmt(s.min(), digits) + ".." + fmt(s.max(), digits) + "]";
+    return s.n() == 0
+        ? "-"
+        : meanSd(s, digits) + " [" + fmt(s.min(), digits) + ".." + fmt(s.max(), digits) + "]";
   }
 }

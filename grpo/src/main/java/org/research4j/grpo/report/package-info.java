@@ -7,8 +7,8 @@
  *
  * <p>{@link org.research4j.grpo.report.DemoSummary} is what one {@code research demo} run found
  * ({@code summary.json}: stage times, each method's scores, with its LLM-as-judge score when the
- * demo ran with a judge, hop diagnostics, pass@k), and
- * {@link org.research4j.grpo.report.SeedStats} the mean, sample standard deviation and range of
- * those over several seeds ({@code research seeds}, {@code seeds.json}).
+ * demo ran with a judge, hop diagnostics, pass@k), and {@link org.research4j.grpo.report.SeedStats}
+ * the mean, sample standard deviation and range of those over several seeds ({@code research
+ * seeds}, {@code seeds.json}).
  */
 package org.research4j.grpo.report;

@@ -24,11 +24,17 @@ public final class AnswerMetrics {
     for (int i = 0; i < t.length(); i++) {
       char c = t.charAt(i);
       int type = Character.getType(c);
-      boolean punct = type == Character.CONNECTOR_PUNCTUATION || type == Character.DASH_PUNCTUATION
-          || type == Character.START_PUNCTUATION || type == Character.END_PUNCTUATION
-          || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
-          || type == Character.OTHER_PUNCTUATION || type == Character.MATH_SYMBOL
-          || type == Character.CURRENCY_SYMBOL || type == Character.MODIFIER_SYMBOL;
+      boolean punct =
+          type == Character.CONNECTOR_PUNCTUATION
+              || type == Character.DASH_PUNCTUATION
+              || type == Character.START_PUNCTUATION
+              || type == Character.END_PUNCTUATION
+              || type == Character.INITIAL_QUOTE_PUNCTUATION
+              || type == Character.FINAL_QUOTE_PUNCTUATION
+              || type == Character.OTHER_PUNCTUATION
+              || type == Character.MATH_SYMBOL
+              || type == Character.CURRENCY_SYMBOL
+              || type == Character.MODIFIER_SYMBOL;
       if (!punct) b.append(c);
     }
     List<String> kept = new ArrayList<>();

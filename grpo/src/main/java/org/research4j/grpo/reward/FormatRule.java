@@ -91,8 +91,9 @@ public final class FormatRule {
           return bad("a " + pending.name() + " without its <" + pending.resultName() + ">", calls);
         }
         if (pending == null && callersOfResult.containsKey(name)) {
-          return bad("<" + name + "> not right after a "
-              + String.join(" or ", callersOfResult.get(name)), calls);
+          return bad(
+              "<" + name + "> not right after a " + String.join(" or ", callersOfResult.get(name)),
+              calls);
         }
         open = name;
         openEnd = m.end();

@@ -14,7 +14,8 @@ public final class ReSearchReward {
   private ReSearchReward() {}
 
   /** The scored response: reward, exact match, F1 and the format verdict behind them. */
-  public record Score(double reward, double exactMatch, double f1, ResponseFormat.Verdict verdict) {}
+  public record Score(
+      double reward, double exactMatch, double f1, ResponseFormat.Verdict verdict) {}
 
   public static Score score(String response, boolean finished, List<String> golden) {
     return score(response, finished, golden, FORMAT_ONLY);
@@ -22,17 +23,17 @@ public final class ReSearchReward {
 
   /**
    * As {@link #score(String, boolean, List)} with {@code formatOnly} in place of the paper's 0.1
-   * for a well-formed wrong answer (0 removes the floor a policy can settle on by answering
-   * without reading).
+   * for a well-formed wrong answer (0 removes the floor a policy can settle on by answering without
+   * reading).
    */
-  public static Score score(String response, boolean finished, List<String> golden,
-      double formatOnly) {
+  public static Score score(
+      String response, boolean finished, List<String> golden, double formatOnly) {
     return score(FormatRule.SEARCH, response, finished, golden, formatOnly);
   }
 
   /** As {@link #score(String, boolean, List, double)} under the format rule of a set of tools. */
-  public static Score score(FormatRule rule, String response, boolean finished,
-      List<String> golden, double formatOnly) {
+  public static Score score(
+      FormatRule rule, String response, boolean finished, List<String> golden, double formatOnly) {
     ResponseFormat.Verdict v = rule.check(response, finished);
     if (!v.wellFormed()) return new Score(0, 0, 0, v);
     String answer = v.answer().orElseThrow();

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The ReSearch response format with the search tool alone, the paper's. A well-formed response is
- * a sequence of blocks, each {@code <think>…</think>}, {@code <search>…</search>} followed by its
+ * The ReSearch response format with the search tool alone, the paper's. A well-formed response is a
+ * sequence of blocks, each {@code <think>…</think>}, {@code <search>…</search>} followed by its
  * {@code <result>…</result>}, or the one {@code <answer>…</answer>}, which comes last and holds a
  * {@code \boxed{…}}; between blocks only whitespace; no block nests a tag. A response cut off by
  * the length budget is malformed whatever it holds. {@link #check} says what is wrong, so

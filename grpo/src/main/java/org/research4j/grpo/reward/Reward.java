@@ -21,8 +21,8 @@ public interface Reward {
   }
 
   /**
-   * The paper's reward under the format rule of a set of tools ({@link FormatRule#of(Tools)}):
-   * any registered tool's call and result blocks are well formed.
+   * The paper's reward under the format rule of a set of tools ({@link FormatRule#of(Tools)}): any
+   * registered tool's call and result blocks are well formed.
    */
   static Reward research(double formatOnly, FormatRule rule) {
     return (rollout, golden) ->
@@ -63,8 +63,8 @@ public interface Reward {
         List<QaExample.Hop> hops = question.hops();
         if (weight == 0 || hops.isEmpty() || !s.verdict().wellFormed()) return s;
         double share = RetrievedAnswers.share(rollout.text(), hops);
-        return new ReSearchReward.Score(s.reward() + weight * share, s.exactMatch(), s.f1(),
-            s.verdict());
+        return new ReSearchReward.Score(
+            s.reward() + weight * share, s.exactMatch(), s.f1(), s.verdict());
       }
     };
   }

@@ -8,13 +8,13 @@ import org.research4j.transformer.tokenizer.ChatMessage;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 
 /**
- * How a question becomes a prompt: the model's chat template with the question as the user turn
- * and the assistant turn left open. {@link #instructed} tells an instruction-tuned model the
- * ReSearch format in a system turn, as the paper's prompt does; {@link #bare} gives the question
- * alone, for a model that learned the format in training (the embedded demo's from-scratch model).
- * {@link #instructed(ChatTemplate, Tools)} lists the registered tools, each in its own words
- * ({@link Tool#activity}, {@link Tool#instruction}); with the search tool alone that is the paper's
- * {@link #INSTRUCTION}, word for word.
+ * How a question becomes a prompt: the model's chat template with the question as the user turn and
+ * the assistant turn left open. {@link #instructed} tells an instruction-tuned model the ReSearch
+ * format in a system turn, as the paper's prompt does; {@link #bare} gives the question alone, for
+ * a model that learned the format in training (the embedded demo's from-scratch model). {@link
+ * #instructed(ChatTemplate, Tools)} lists the registered tools, each in its own words ({@link
+ * Tool#activity}, {@link Tool#instruction}); with the search tool alone that is the paper's {@link
+ * #INSTRUCTION}, word for word.
  */
 public record PromptTemplate(ChatTemplate chat, String system) {
 
@@ -46,10 +46,15 @@ public record PromptTemplate(ChatTemplate chat, String system) {
       activities.add(t.activity());
       how.append(' ').append(t.instruction());
     }
-    String doing = String.join(", ", activities.subList(0, activities.size() - 1)) + " and "
-        + activities.getLast();
-    return "You are a helpful assistant that answers questions by " + doing + "."
-        + " Think inside <think> </think>." + how
+    String doing =
+        String.join(", ", activities.subList(0, activities.size() - 1))
+            + " and "
+            + activities.getLast();
+    return "You are a helpful assistant that answers questions by "
+        + doing
+        + "."
+        + " Think inside <think> </think>."
+        + how
         + " Give the final answer inside <answer> </answer>, as \\boxed{answer}.";
   }
 

@@ -12,26 +12,41 @@ import java.util.Map;
  * rollout engine fills it for every registered tool; a rollout made elsewhere may leave it empty,
  * its calls unattributed).
  */
-public record Rollout(int[] prompt, int[] response, boolean[] trained, String text,
-    boolean finished, int toolCalls, Map<String, Integer> callsByTool) {
+public record Rollout(
+    int[] prompt,
+    int[] response,
+    boolean[] trained,
+    String text,
+    boolean finished,
+    int toolCalls,
+    Map<String, Integer> callsByTool) {
 
   public Rollout {
     if (response.length != trained.length) {
       throw new IllegalArgumentException(
-          "rollout: " + response.length + " response tokens but " + trained.length + " mask entries");
+          "rollout: "
+              + response.length
+              + " response tokens but "
+              + trained.length
+              + " mask entries");
     }
     callsByTool = Collections.unmodifiableMap(new LinkedHashMap<>(callsByTool));
     if (!callsByTool.isEmpty()) {
       int sum = callsByTool.values().stream().mapToInt(Integer::intValue).sum();
       if (sum != toolCalls) {
-        throw new IllegalArgumentException("rollout: " + toolCalls + " tool calls but "
-            + callsByTool + " by tool");
+        throw new IllegalArgumentException(
+            "rollout: " + toolCalls + " tool calls but " + callsByTool + " by tool");
       }
     }
   }
 
   /** A rollout whose calls are not attributed to tools. */
-  public Rollout(int[] prompt, int[] response, boolean[] trained, String text, boolean finished,
+  public Rollout(
+      int[] prompt,
+      int[] response,
+      boolean[] trained,
+      String text,
+      boolean finished,
       int toolCalls) {
     this(prompt, response, trained, text, finished, toolCalls, Map.of());
   }

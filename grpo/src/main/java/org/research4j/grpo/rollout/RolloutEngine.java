@@ -19,10 +19,10 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 /**
  * Generates tool-interleaved responses for a batch of prompts (docs/ARCHITECTURE.md, "From a
  * question to a gradient"): every sequence generates until a registered tool's closing call tag or
- * EOS; the sequences that called a tool have their inputs served in one batch per tool, the
- * results appended inside that tool's result tags, and generation resumes on the same KV cache;
- * until every sequence has ended or run out of room. The engine knows tools only through {@link
- * Tools}: a new tool needs no change here.
+ * EOS; the sequences that called a tool have their inputs served in one batch per tool, the results
+ * appended inside that tool's result tags, and generation resumes on the same KV cache; until every
+ * sequence has ended or run out of room. The engine knows tools only through {@link Tools}: a new
+ * tool needs no change here.
  */
 public final class RolloutEngine {
 
@@ -34,7 +34,8 @@ public final class RolloutEngine {
   public record Config(int maxResponseTokens, int maxToolCalls, SamplingConfig sampling) {
     public Config {
       if (maxResponseTokens < 1 || maxToolCalls < 0) {
-        throw new IllegalArgumentException("rollout: need maxResponseTokens >= 1, maxToolCalls >= 0");
+        throw new IllegalArgumentException(
+            "rollout: need maxResponseTokens >= 1, maxToolCalls >= 0");
       }
     }
   }
@@ -59,7 +60,9 @@ public final class RolloutEngine {
      */
     default void toolResult(int seq, String input, String inserted) {}
 
-    /** True ends sequence {@code seq} now, unfinished (its reader has gone); asked after every step. */
+    /**
+     * True ends sequence {@code seq} now, unfinished (its reader has gone); asked after every step.
+     */
     default boolean cancelled(int seq) {
       return false;
     }
@@ -102,18 +105,21 @@ public final class RolloutEngine {
    * temperature, top-p, top-k and seed; the stop conditions are the engine's) in place of {@code
    * config.sampling()}, and {@code listener} told of every turn as it ends.
    */
-  public List<Rollout> run(List<int[]> prompts, List<SamplingConfig> sampling, Config config,
-      Listener listener) {
+  public List<Rollout> run(
+      List<int[]> prompts, List<SamplingConfig> sampling, Config config, Listener listener) {
     int n = prompts.size();
     int longest = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
     if (sampling != null && sampling.size() != n) {
-      throw new IllegalArgumentException(sampling.size() + " sampling configs for " + n + " prompts");
+      throw new IllegalArgumentException(
+          sampling.size() + " sampling configs for " + n + " prompts");
     }
     List<String> callCloses = tools.callCloses();
     List<SamplingConfig> perSequence = new ArrayList<>(n);
     for (int s = 0; s < n; s++) {
-      perSequence.add((sampling == null ? config.sampling() : sampling.get(s))
-          .withStopStrings(callCloses).withStopTokenIds(eos));
+      perSequence.add(
+          (sampling == null ? config.sampling() : sampling.get(s))
+              .withStopStrings(callCloses)
+              .withStopTokenIds(eos));
     }
     int[] told = new int[n];
     List<List<int[]>> toolSpans = new ArrayList<>(n);
@@ -122,9 +128,10 @@ public final class RolloutEngine {
     int[][] callsByTool = new int[n][tools.size()];
     boolean[] finished = new boolean[n];
     boolean[] done = new boolean[n];
-    Session opened = sampling == null
-        ? generator.start(prompts, perSequence.getFirst(), longest + config.maxResponseTokens())
-        : generator.start(prompts, perSequence, longest + config.maxResponseTokens());
+    Session opened =
+        sampling == null
+            ? generator.start(prompts, perSequence.getFirst(), longest + config.maxResponseTokens())
+            : generator.start(prompts, perSequence, longest + config.maxResponseTokens());
     try (Session session = opened) {
       session.run(config.maxResponseTokens(), listener::cancelled);
       while (true) {
@@ -150,8 +157,11 @@ public final class RolloutEngine {
         for (int i = 0; i < calling.size(); i++) {
           int s = calling.get(i);
           Tool tool = tools.list().get(calledTool.get(i));
-          int[] inserted = concat(resultOpen.get(tool), tokenizer.encode(results.get(i), true),
-              resultClose.get(tool));
+          int[] inserted =
+              concat(
+                  resultOpen.get(tool),
+                  tokenizer.encode(results.get(i), true),
+                  resultClose.get(tool));
           if (session.room(s) <= inserted.length) {
             done[s] = true; // no room for the result and an answer after it: cut off
             continue;
@@ -178,13 +188,17 @@ public final class RolloutEngine {
         String text = tokenizer.decode(Arrays.copyOf(response, textEnd));
         Map<String, Integer> byTool = new LinkedHashMap<>();
         for (int t = 0; t < tools.size(); t++) byTool.put(tools.names().get(t), callsByTool[s][t]);
-        out.add(new Rollout(prompts.get(s), response, trained, text, finished[s], calls[s], byTool));
+        out.add(
+            new Rollout(prompts.get(s), response, trained, text, finished[s], calls[s], byTool));
       }
       return out;
     }
   }
 
-  /** Tells {@code listener} the text {@code s} wrote since token {@code from}; returns where it ends. */
+  /**
+   * Tells {@code listener} the text {@code s} wrote since token {@code from}; returns where it
+   * ends.
+   */
   private int tell(Listener listener, Session session, int s, int from, boolean endsInEos) {
     int[] all = session.tokens(s);
     int start = Math.max(from, session.promptLength(s));
@@ -217,8 +231,14 @@ public final class RolloutEngine {
       Tool tool = tools.list().get(t);
       List<String> results = tool.call(batch);
       if (results.size() != batch.size()) {
-        throw new IllegalStateException("tool " + tool.name() + " answered " + results.size()
-            + " of " + batch.size() + " calls");
+        throw new IllegalStateException(
+            "tool "
+                + tool.name()
+                + " answered "
+                + results.size()
+                + " of "
+                + batch.size()
+                + " calls");
       }
       for (int k = 0; k < mine.size(); k++) out[mine.get(k)] = results.get(k);
     }

@@ -43,7 +43,10 @@ public final class TraceTurns {
     return turns;
   }
 
-  /** The final answer: the last answer block's {@code \boxed{...}} content, else its text; null when none. */
+  /**
+   * The final answer: the last answer block's {@code \boxed{...}} content, else its text; null when
+   * none.
+   */
   public static String answer(String response) {
     String answer = null;
     for (Turn t : of(response)) {

@@ -25,7 +25,9 @@ public final class MetricsLog implements AutoCloseable {
     this.out = out;
   }
 
-  /** Opens {@code file} for appending after the lines whose {@code step} is at most {@code step}. */
+  /**
+   * Opens {@code file} for appending after the lines whose {@code step} is at most {@code step}.
+   */
   public static MetricsLog resumeAt(Path file, int step) throws IOException {
     if (Files.exists(file)) {
       List<String> kept = new ArrayList<>();

@@ -30,8 +30,8 @@ import org.research4j.transformer.model.Qwen2Model;
  * Resumable checkpoints of a run under {@code <run>/checkpoints/step-NNNNNNNN/}: the model as a
  * Hugging Face directory ({@code model/}), the optimiser's moments ({@code optimizer.safetensors})
  * and {@code trainer_state.json}. Each is assembled in a hidden temporary directory and renamed
- * into place in one atomic move, so a checkpoint directory either is whole or does not exist; a
- * run killed mid-save resumes from the previous one. The newest {@code keep} are kept.
+ * into place in one atomic move, so a checkpoint directory either is whole or does not exist; a run
+ * killed mid-save resumes from the previous one. The newest {@code keep} are kept.
  */
 public final class RunCheckpoints {
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{8})");
@@ -60,7 +60,10 @@ public final class RunCheckpoints {
    * counters) as the checkpoint of {@code step}.
    */
   public Saved save(
-      int step, Qwen2Model model, CheckpointWriter.Options modelOptions, AdamW optimizer,
+      int step,
+      Qwen2Model model,
+      CheckpointWriter.Options modelOptions,
+      AdamW optimizer,
       ObjectNode state)
       throws IOException {
     Files.createDirectories(root);
@@ -77,7 +80,8 @@ public final class RunCheckpoints {
     ObjectNode s = state.deepCopy();
     s.put("step", step);
     s.put("optimizer_step", optimizer.stepCount());
-    AtomicFiles.writeSynced(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
+    AtomicFiles.writeSynced(
+        tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
     Path dir = root.resolve(String.format("step-%08d", step));
     if (Files.exists(dir)) deleteTree(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -136,13 +140,15 @@ public final class RunCheckpoints {
 
   private static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
   }
 }

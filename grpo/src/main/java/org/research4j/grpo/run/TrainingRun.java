@@ -69,15 +69,27 @@ public final class TrainingRun {
    * @param end the last step this session takes
    * @param resumed the trainer state saved with the checkpoint resumed from; empty when fresh
    */
-  public record Session(Qwen2Model model, Tape tape, AdamW optimizer, MetricsLog metrics,
-      int start, int end, Optional<ObjectNode> resumed) {}
+  public record Session(
+      Qwen2Model model,
+      Tape tape,
+      AdamW optimizer,
+      MetricsLog metrics,
+      int start,
+      int end,
+      Optional<ObjectNode> resumed) {}
 
   /**
    * A run of {@code steps} steps in all under {@code runDir}, saving the model with {@code
    * modelOptions} every {@code checkpointEvery} steps; {@code task} names it to the listener.
    */
-  public TrainingRun(Kernels kernels, Path runDir, CheckpointWriter.Options modelOptions,
-      String task, int steps, int checkpointEvery, TrainingListener listener) {
+  public TrainingRun(
+      Kernels kernels,
+      Path runDir,
+      CheckpointWriter.Options modelOptions,
+      String task,
+      int steps,
+      int checkpointEvery,
+      TrainingListener listener) {
     this.kernels = kernels;
     this.runDir = runDir;
     this.modelOptions = modelOptions;
@@ -98,18 +110,19 @@ public final class TrainingRun {
     Files.createDirectories(runDir);
     RunCheckpoints checkpoints = new RunCheckpoints(runDir, KEEP_CHECKPOINTS);
     Optional<RunCheckpoints.Saved> saved = checkpoints.latest();
-    Qwen2Model model = saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : fresh.get();
+    Qwen2Model model =
+        saved.isPresent() ? checkpoints.loadModel(kernels, saved.get()) : fresh.get();
     int start = saved.map(RunCheckpoints.Saved::step).orElse(0);
     Optional<ObjectNode> state = Optional.empty();
     if (saved.isPresent()) {
-      listener.note(String.format("resuming from %s (step %d of %d)", saved.get().dir(), start,
-          steps));
+      listener.note(
+          String.format("resuming from %s (step %d of %d)", saved.get().dir(), start, steps));
       state = Optional.of(checkpoints.state(saved.get()));
     }
     try (Tape tape = new Tape(kernels);
         AdamW opt = new AdamW(model.parameters(), adam);
-        MetricsLog metrics = MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"),
-            start == 0 ? -1 : start)) {
+        MetricsLog metrics =
+            MetricsLog.resumeAt(runDir.resolve("metrics.jsonl"), start == 0 ? -1 : start)) {
       if (saved.isPresent()) checkpoints.restoreOptimizer(saved.get(), opt);
       Session session = new Session(model, tape, opt, metrics, start, end, state);
       loop.begin(session);
@@ -118,8 +131,12 @@ public final class TrainingRun {
         for (int step = start + 1; step <= end; step++) {
           double loss = loop.train(session, step);
           if (!Double.isFinite(loss)) {
-            throw new IllegalStateException("loss is " + loss + " at step " + step
-                + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
+            throw new IllegalStateException(
+                "loss is "
+                    + loss
+                    + " at step "
+                    + step
+                    + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
           }
           ObjectNode line = loop.metrics(session, step);
           metrics.write(line);

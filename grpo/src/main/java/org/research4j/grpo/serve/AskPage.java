@@ -14,28 +14,43 @@ import java.util.List;
 final class AskPage {
   private AskPage() {}
 
-  /** The page; {@code charts} are paths under {@link RunCharts#PREFIX} (none: no charts section). */
+  /**
+   * The page; {@code charts} are paths under {@link RunCharts#PREFIX} (none: no charts section).
+   */
   static byte[] html(String modelName, boolean agent, List<String> charts) {
     String model = agent ? modelName + ServeConfig.AGENT_SUFFIX : modelName;
-    return PAGE.replace("@MODEL@", escapeJs(model)).replace("@TITLE@", escapeHtml(modelName))
-        .replace("@CHARTS@", charts(charts)).getBytes(StandardCharsets.UTF_8);
+    return PAGE.replace("@MODEL@", escapeJs(model))
+        .replace("@TITLE@", escapeHtml(modelName))
+        .replace("@CHARTS@", charts(charts))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static String charts(List<String> charts) {
     if (charts.isEmpty()) return "";
-    StringBuilder b = new StringBuilder("<details id=\"charts\"><summary>Charts of the run (")
-        .append(charts.size()).append(")</summary>\n");
+    StringBuilder b =
+        new StringBuilder("<details id=\"charts\"><summary>Charts of the run (")
+            .append(charts.size())
+            .append(")</summary>\n");
     for (String c : charts) {
       String url = escapeHtml(RunCharts.PREFIX + c);
-      b.append("<figure><a href=\"").append(url).append("\" target=\"_blank\"><img src=\"").append(url)
-          .append("\" alt=\"").append(escapeHtml(c)).append("\" loading=\"lazy\"></a><figcaption>")
-          .append(escapeHtml(c)).append("</figcaption></figure>\n");
+      b.append("<figure><a href=\"")
+          .append(url)
+          .append("\" target=\"_blank\"><img src=\"")
+          .append(url)
+          .append("\" alt=\"")
+          .append(escapeHtml(c))
+          .append("\" loading=\"lazy\"></a><figcaption>")
+          .append(escapeHtml(c))
+          .append("</figcaption></figure>\n");
     }
     return b.append("</details>").toString();
   }
 
   private static String escapeHtml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 
   private static String escapeJs(String s) {
@@ -50,7 +65,8 @@ final class AskPage {
     return b.toString();
   }
 
-  private static final String PAGE = """
+  private static final String PAGE =
+      """
       <!doctype html>
       <html lang="en">
       <head>

@@ -26,8 +26,8 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * {@code batchWaitMillis} until the batch holds {@code maxBatch} sequences (a request that would
  * overflow it waits for the next), and generates them together: plain requests in one batched
  * session, each sequence with its own sampling, stop strings and token budget; agent requests
- * through the {@link RolloutEngine}, grouped by token budget. Text reaches each request's
- * {@link Job} as it is generated; a cancelled job's sequences are halted at the next step.
+ * through the {@link RolloutEngine}, grouped by token budget. Text reaches each request's {@link
+ * Job} as it is generated; a cancelled job's sequences are halted at the next step.
  */
 final class BatchScheduler implements AutoCloseable {
   private final Tokenizer tokenizer;
@@ -45,7 +45,8 @@ final class BatchScheduler implements AutoCloseable {
   final AtomicLong cancelledSequences = new AtomicLong();
   final AtomicInteger running = new AtomicInteger();
 
-  BatchScheduler(Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, Tool tool, ServeConfig config) {
+  BatchScheduler(
+      Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, Tool tool, ServeConfig config) {
     this.tokenizer = tokenizer;
     this.eos = Set.copyOf(eos);
     this.generator = new Generator(model, tokenizer::decode);
@@ -79,7 +80,8 @@ final class BatchScheduler implements AutoCloseable {
       List<Job> plain = batch.stream().filter(j -> !j.request.agent()).toList();
       Map<Integer, List<Job>> agents = new LinkedHashMap<>();
       for (Job j : batch) {
-        if (j.request.agent()) agents.computeIfAbsent(j.request.maxTokens(), k -> new ArrayList<>()).add(j);
+        if (j.request.agent())
+          agents.computeIfAbsent(j.request.maxTokens(), k -> new ArrayList<>()).add(j);
       }
       guarded(plain, () -> generate(plain));
       for (List<Job> group : agents.values()) guarded(group, () -> runAgent(group));
@@ -104,11 +106,12 @@ final class BatchScheduler implements AutoCloseable {
       batch.add(next);
       seqs += next.request.choices();
     }
-    batch.removeIf(j -> {
-      if (!j.cancelled()) return false;
-      j.fail("cancelled before it ran");
-      return true;
-    });
+    batch.removeIf(
+        j -> {
+          if (!j.cancelled()) return false;
+          j.fail("cancelled before it ran");
+          return true;
+        });
     return batch;
   }
 
@@ -162,7 +165,10 @@ final class BatchScheduler implements AutoCloseable {
     }
   }
 
-  /** Sends sequence {@code i}'s new text, and ends it at a stop string, its budget or its client's leaving. */
+  /**
+   * Sends sequence {@code i}'s new text, and ends it at a stop string, its budget or its client's
+   * leaving.
+   */
   private void update(Session session, int i, Seq q) {
     CompletionRequest r = q.job.request;
     int[] all = session.tokens(i);
@@ -170,7 +176,8 @@ final class BatchScheduler implements AutoCloseable {
     Stop stop = session.isRunning(i) ? null : session.stop(i);
     boolean eosStop = stop != null && stop.reason() == StopReason.EOS;
     int generated = all.length - p;
-    String text = tokenizer.decode(Arrays.copyOfRange(all, p, eosStop ? all.length - 1 : all.length));
+    String text =
+        tokenizer.decode(Arrays.copyOfRange(all, p, eosStop ? all.length - 1 : all.length));
     String finish = null;
     int longestStop = 0;
     int cut = -1;
@@ -193,7 +200,9 @@ final class BatchScheduler implements AutoCloseable {
     if (finish == null) {
       // hold back what may be the start of a stop string, or half of a character
       safe = Math.max(q.emitted, text.length() - Math.max(0, longestStop - 1));
-      while (safe > q.emitted && (text.charAt(safe - 1) == '\uFFFD' || Character.isHighSurrogate(text.charAt(safe - 1)))) {
+      while (safe > q.emitted
+          && (text.charAt(safe - 1) == '\uFFFD'
+              || Character.isHighSurrogate(text.charAt(safe - 1)))) {
         safe--;
       }
     }
@@ -221,25 +230,30 @@ final class BatchScheduler implements AutoCloseable {
         sampling.add(j.request.sampling(c));
       }
     }
-    RolloutEngine.Listener listener = new RolloutEngine.Listener() {
-      @Override
-      public void generated(int seq, String text) {
-        owner.get(seq).delta(choice.get(seq), text);
-      }
+    RolloutEngine.Listener listener =
+        new RolloutEngine.Listener() {
+          @Override
+          public void generated(int seq, String text) {
+            owner.get(seq).delta(choice.get(seq), text);
+          }
 
-      @Override
-      public void toolResult(int seq, String input, String inserted) {
-        owner.get(seq).delta(choice.get(seq), inserted);
-      }
+          @Override
+          public void toolResult(int seq, String input, String inserted) {
+            owner.get(seq).delta(choice.get(seq), inserted);
+          }
 
-      @Override
-      public boolean cancelled(int seq) {
-        return owner.get(seq).cancelled() || closed;
-      }
-    };
+          @Override
+          public boolean cancelled(int seq) {
+            return owner.get(seq).cancelled() || closed;
+          }
+        };
     int maxTokens = jobs.getFirst().request.maxTokens();
-    List<Rollout> out = agent.run(prompts, sampling,
-        new RolloutEngine.Config(maxTokens, config.maxSearches(), SamplingConfig.greedy()), listener);
+    List<Rollout> out =
+        agent.run(
+            prompts,
+            sampling,
+            new RolloutEngine.Config(maxTokens, config.maxSearches(), SamplingConfig.greedy()),
+            listener);
     for (int s = 0; s < out.size(); s++) {
       Rollout r = out.get(s);
       Job j = owner.get(s);

@@ -81,8 +81,14 @@ record CompletionRequest(
     } else if (ctx.agentAvailable() && model.equals(ctx.modelName() + ServeConfig.AGENT_SUFFIX)) {
       agent = true;
     } else {
-      throw OpenAiError.unknownModel(model, "`" + ctx.modelName() + "`"
-          + (ctx.agentAvailable() ? " and `" + ctx.modelName() + ServeConfig.AGENT_SUFFIX + "`" : ""));
+      throw OpenAiError.unknownModel(
+          model,
+          "`"
+              + ctx.modelName()
+              + "`"
+              + (ctx.agentAvailable()
+                  ? " and `" + ctx.modelName() + ServeConfig.AGENT_SUFFIX + "`"
+                  : ""));
     }
     List<String> texts = new ArrayList<>();
     String promptParam = chat ? "messages" : "prompt";
@@ -93,8 +99,15 @@ record CompletionRequest(
     }
     int n = integer(body, "n", 1, 1, ctx.maxBatch());
     if (texts.size() * n > ctx.maxBatch()) {
-      throw OpenAiError.invalid("n", texts.size() + " prompts x n=" + n + " choices is more than this"
-          + " server's batch of " + ctx.maxBatch() + " sequences");
+      throw OpenAiError.invalid(
+          "n",
+          texts.size()
+              + " prompts x n="
+              + n
+              + " choices is more than this"
+              + " server's batch of "
+              + ctx.maxBatch()
+              + " sequences");
     }
     List<int[]> prompts = new ArrayList<>();
     int longest = 0;
@@ -106,11 +119,19 @@ record CompletionRequest(
     }
     int room = ctx.contextLength() - longest;
     if (room < 1) {
-      throw OpenAiError.contextOverflow(promptParam, "This model's maximum context length is "
-          + ctx.contextLength() + " tokens. However, your prompt is " + longest + " tokens long,"
-          + " which leaves no room for a completion.");
+      throw OpenAiError.contextOverflow(
+          promptParam,
+          "This model's maximum context length is "
+              + ctx.contextLength()
+              + " tokens. However, your prompt is "
+              + longest
+              + " tokens long,"
+              + " which leaves no room for a completion.");
     }
-    JsonNode mt = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+    JsonNode mt =
+        body.has("max_completion_tokens")
+            ? body.get("max_completion_tokens")
+            : body.get("max_tokens");
     String mtName = body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
     int maxTokens;
     if (mt == null || mt.isNull()) {
@@ -118,10 +139,18 @@ record CompletionRequest(
     } else {
       maxTokens = integer(body, mtName, 0, 1, Integer.MAX_VALUE);
       if (maxTokens > room) {
-        throw OpenAiError.contextOverflow(mtName, "This model's maximum context length is "
-            + ctx.contextLength() + " tokens. However, you requested " + ((long) longest + maxTokens)
-            + " tokens (" + longest + " in the prompt, " + maxTokens + " for the completion)."
-            + " Please reduce the length of the messages or the completion.");
+        throw OpenAiError.contextOverflow(
+            mtName,
+            "This model's maximum context length is "
+                + ctx.contextLength()
+                + " tokens. However, you requested "
+                + ((long) longest + maxTokens)
+                + " tokens ("
+                + longest
+                + " in the prompt, "
+                + maxTokens
+                + " for the completion)."
+                + " Please reduce the length of the messages or the completion.");
       }
     }
     double temperature = number(body, "temperature", 1.0, 0, 2);
@@ -140,29 +169,48 @@ record CompletionRequest(
     boolean stream = bool(body, "stream");
     JsonNode so = body.get("stream_options");
     boolean usage = so != null && so.isObject() && so.path("include_usage").asBoolean(false);
-    return new CompletionRequest(chat, model, agent, List.copyOf(prompts), n, maxTokens, temperature,
-        topP, seed, stop, stream, usage);
+    return new CompletionRequest(
+        chat,
+        model,
+        agent,
+        List.copyOf(prompts),
+        n,
+        maxTokens,
+        temperature,
+        topP,
+        seed,
+        stop,
+        stream,
+        usage);
   }
 
   private static List<ChatMessage> messages(JsonNode body) throws OpenAiError {
     JsonNode node = body.get("messages");
-    if (node == null || node.isNull()) throw OpenAiError.invalid("messages", "missing field \"messages\": a list of {\"role\", \"content\"}");
+    if (node == null || node.isNull())
+      throw OpenAiError.invalid(
+          "messages", "missing field \"messages\": a list of {\"role\", \"content\"}");
     if (!node.isArray() || node.isEmpty()) {
-      throw OpenAiError.invalid("messages", "\"messages\" must be a non-empty list, got " + kind(node));
+      throw OpenAiError.invalid(
+          "messages", "\"messages\" must be a non-empty list, got " + kind(node));
     }
     List<ChatMessage> out = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
       JsonNode m = node.get(i);
       String where = "messages[" + i + "]";
-      if (!m.isObject()) throw OpenAiError.invalid(where, where + " must be an object, got " + kind(m));
+      if (!m.isObject())
+        throw OpenAiError.invalid(where, where + " must be an object, got " + kind(m));
       JsonNode role = m.get("role");
-      if (role == null || !role.isTextual()
+      if (role == null
+          || !role.isTextual()
           || !List.of("system", "developer", "user", "assistant", "tool").contains(role.asText())) {
-        throw OpenAiError.invalid(where + ".role", where + ".role must be system, user, assistant or"
-            + " tool, got " + role);
+        throw OpenAiError.invalid(
+            where + ".role",
+            where + ".role must be system, user, assistant or" + " tool, got " + role);
       }
-      out.add(new ChatMessage(role.asText().equals("developer") ? "system" : role.asText(),
-          content(m.get("content"), where + ".content")));
+      out.add(
+          new ChatMessage(
+              role.asText().equals("developer") ? "system" : role.asText(),
+              content(m.get("content"), where + ".content")));
     }
     return out;
   }
@@ -174,33 +222,48 @@ record CompletionRequest(
     if (c.isArray()) {
       StringBuilder b = new StringBuilder();
       for (JsonNode part : c) {
-        if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-          throw OpenAiError.invalid(where, where + ": only text parts ({\"type\": \"text\", \"text\": ...})"
-              + " are understood, got " + part);
+        if (!part.isObject()
+            || !"text".equals(part.path("type").asText())
+            || !part.path("text").isTextual()) {
+          throw OpenAiError.invalid(
+              where,
+              where
+                  + ": only text parts ({\"type\": \"text\", \"text\": ...})"
+                  + " are understood, got "
+                  + part);
         }
         b.append(part.get("text").asText());
       }
       return b.toString();
     }
-    throw OpenAiError.invalid(where, where + " must be a string or a list of text parts, got " + kind(c));
+    throw OpenAiError.invalid(
+        where, where + " must be a string or a list of text parts, got " + kind(c));
   }
 
   private static List<String> prompts(JsonNode body) throws OpenAiError {
     JsonNode p = body.get("prompt");
-    if (p == null || p.isNull()) throw OpenAiError.invalid("prompt", "missing field \"prompt\": a string or a list of strings");
+    if (p == null || p.isNull())
+      throw OpenAiError.invalid(
+          "prompt", "missing field \"prompt\": a string or a list of strings");
     if (p.isTextual()) return List.of(p.asText());
     if (p.isArray() && !p.isEmpty()) {
       List<String> out = new ArrayList<>();
       for (int i = 0; i < p.size(); i++) {
         if (!p.get(i).isTextual()) {
-          throw OpenAiError.invalid("prompt", "prompt[" + i + "] must be a string (token-id prompts are"
-              + " not accepted), got " + kind(p.get(i)));
+          throw OpenAiError.invalid(
+              "prompt",
+              "prompt["
+                  + i
+                  + "] must be a string (token-id prompts are"
+                  + " not accepted), got "
+                  + kind(p.get(i)));
         }
         out.add(p.get(i).asText());
       }
       return out;
     }
-    throw OpenAiError.invalid("prompt", "\"prompt\" must be a string or a non-empty list of strings, got " + kind(p));
+    throw OpenAiError.invalid(
+        "prompt", "\"prompt\" must be a string or a non-empty list of strings, got " + kind(p));
   }
 
   private static List<String> stop(JsonNode body) throws OpenAiError {
@@ -211,39 +274,54 @@ record CompletionRequest(
       out.add(s.asText());
     } else if (s.isArray()) {
       for (JsonNode e : s) {
-        if (!e.isTextual()) throw OpenAiError.invalid("stop", "stop must hold strings, got " + kind(e));
+        if (!e.isTextual())
+          throw OpenAiError.invalid("stop", "stop must hold strings, got " + kind(e));
         out.add(e.asText());
       }
     } else {
-      throw OpenAiError.invalid("stop", "stop must be a string or a list of strings, got " + kind(s));
+      throw OpenAiError.invalid(
+          "stop", "stop must be a string or a list of strings, got " + kind(s));
     }
-    if (out.size() > MAX_STOP) throw OpenAiError.invalid("stop", "at most " + MAX_STOP + " stop strings, got " + out.size());
-    for (String x : out) if (x.isEmpty()) throw OpenAiError.invalid("stop", "a stop string may not be empty");
+    if (out.size() > MAX_STOP)
+      throw OpenAiError.invalid("stop", "at most " + MAX_STOP + " stop strings, got " + out.size());
+    for (String x : out)
+      if (x.isEmpty()) throw OpenAiError.invalid("stop", "a stop string may not be empty");
     return List.copyOf(out);
   }
 
   private static String text(JsonNode body, String field, String fallback) throws OpenAiError {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) return fallback;
-    if (!v.isTextual()) throw OpenAiError.invalid(field, field + " must be a string, got " + kind(v));
+    if (!v.isTextual())
+      throw OpenAiError.invalid(field, field + " must be a string, got " + kind(v));
     return v.asText();
   }
 
-  private static int integer(JsonNode body, String field, int fallback, int min, int max) throws OpenAiError {
+  private static int integer(JsonNode body, String field, int fallback, int min, int max)
+      throws OpenAiError {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) return fallback;
     if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
-      throw OpenAiError.invalid(field, field + " must be an integer in " + min + ".."
-          + (max == Integer.MAX_VALUE ? "" : max) + ", got " + v);
+      throw OpenAiError.invalid(
+          field,
+          field
+              + " must be an integer in "
+              + min
+              + ".."
+              + (max == Integer.MAX_VALUE ? "" : max)
+              + ", got "
+              + v);
     }
     return v.intValue();
   }
 
-  private static double number(JsonNode body, String field, double fallback, double min, double max) throws OpenAiError {
+  private static double number(JsonNode body, String field, double fallback, double min, double max)
+      throws OpenAiError {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) return fallback;
     if (!v.isNumber() || !(v.doubleValue() >= min && v.doubleValue() <= max)) {
-      throw OpenAiError.invalid(field, field + " must be a number in [" + min + ", " + max + "], got " + v);
+      throw OpenAiError.invalid(
+          field, field + " must be a number in [" + min + ", " + max + "], got " + v);
     }
     return v.doubleValue();
   }
@@ -251,7 +329,8 @@ record CompletionRequest(
   private static boolean bool(JsonNode body, String field) throws OpenAiError {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) return false;
-    if (!v.isBoolean()) throw OpenAiError.invalid(field, field + " must be true or false, got " + v);
+    if (!v.isBoolean())
+      throw OpenAiError.invalid(field, field + " must be true or false, got " + v);
     return v.booleanValue();
   }
 

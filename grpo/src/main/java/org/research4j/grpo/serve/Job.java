@@ -9,7 +9,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * goes away sets {@link #cancel}; its sequences are halted at the next step.
  */
 final class Job {
-  /** Text of one choice ({@code delta}), or its end ({@code finish} set), or the whole job's end. */
+  /**
+   * Text of one choice ({@code delta}), or its end ({@code finish} set), or the whole job's end.
+   */
   record Event(int choice, String delta, String finish, boolean end, String error) {
     static Event text(int choice, String delta) {
       return new Event(choice, delta, null, false, null);

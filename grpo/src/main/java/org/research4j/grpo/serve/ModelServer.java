@@ -29,10 +29,10 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
  * A checkpoint served over HTTP in the OpenAI API that vLLM serves: {@code POST
- * /v1/chat/completions} (messages through the chat template), {@code POST /v1/completions},
- * {@code GET /v1/models}, {@code GET /health}, and {@code GET /} (a page where a person asks the
- * agent a question and watches its turns arrive, and opens the charts of a run directory, {@code
- * GET /charts/...}, when {@link ServeConfig#runDir} names one).
+ * /v1/chat/completions} (messages through the chat template), {@code POST /v1/completions}, {@code
+ * GET /v1/models}, {@code GET /health}, and {@code GET /} (a page where a person asks the agent a
+ * question and watches its turns arrive, and opens the charts of a run directory, {@code GET
+ * /charts/...}, when {@link ServeConfig#runDir} names one).
  *
  * <p>Requests take {@code max_tokens} (or {@code max_completion_tokens}), {@code temperature},
  * {@code top_p}, {@code seed}, {@code stop}, {@code n} and {@code stream} (server-sent events, with
@@ -43,13 +43,14 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * searches in a {@code research} field of each choice.
  *
  * <p>Refusals are OpenAI's error object {@code {"error": {"message", "type", "param", "code"}}}:
- * 400 for a malformed body, a bad field or a context overflow ({@code
- * context_length_exceeded}), 404 for an unknown model ({@code model_not_found}) or path, 405 for a
- * wrong method, 413 for a body over the size limit.
+ * 400 for a malformed body, a bad field or a context overflow ({@code context_length_exceeded}),
+ * 404 for an unknown model ({@code model_not_found}) or path, 405 for a wrong method, 413 for a
+ * body over the size limit.
  */
 public final class ModelServer implements AutoCloseable, CompletionRequest.Context {
   static {
-    // As the retrieval server: no Nagle delay on small SSE writes, many idle keep-alive connections.
+    // As the retrieval server: no Nagle delay on small SSE writes, many idle keep-alive
+    // connections.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
@@ -69,10 +70,18 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
   private final RunCharts charts;
   private final long created = System.currentTimeMillis() / 1000;
 
-  private ModelServer(Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, ChatTemplate chat,
-      PromptTemplate agentPrompt, Tool tool, ServeConfig config) throws IOException {
+  private ModelServer(
+      Qwen2Model model,
+      Tokenizer tokenizer,
+      Set<Integer> eos,
+      ChatTemplate chat,
+      PromptTemplate agentPrompt,
+      Tool tool,
+      ServeConfig config)
+      throws IOException {
     if (config.agentOnly() && tool == null) {
-      throw new IllegalArgumentException("agent mode needs a search tool (an index or a retrieval server URL)");
+      throw new IllegalArgumentException(
+          "agent mode needs a search tool (an index or a retrieval server URL)");
     }
     this.model = model;
     this.tokenizer = tokenizer;
@@ -93,8 +102,15 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
    * server. {@code tool} (null for none) enables agent mode; {@code agentPrompt} is how a question
    * becomes the agent's prompt, {@code chat} how messages become a plain prompt.
    */
-  public static ModelServer start(Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos,
-      ChatTemplate chat, PromptTemplate agentPrompt, Tool tool, ServeConfig config) throws IOException {
+  public static ModelServer start(
+      Qwen2Model model,
+      Tokenizer tokenizer,
+      Set<Integer> eos,
+      ChatTemplate chat,
+      PromptTemplate agentPrompt,
+      Tool tool,
+      ServeConfig config)
+      throws IOException {
     ModelServer s = new ModelServer(model, tokenizer, eos, chat, agentPrompt, tool, config);
     s.server.start();
     return s;
@@ -170,12 +186,15 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
       try {
         route(ex);
       } catch (OpenAiError e) {
-        if (e.status == 405) ex.getResponseHeaders().set("Allow", allowed(ex.getRequestURI().getPath()));
+        if (e.status == 405)
+          ex.getResponseHeaders().set("Allow", allowed(ex.getRequestURI().getPath()));
         sendJson(ex, e.status, error(e.getMessage(), e.type, e.param, e.code));
       } catch (RuntimeException e) {
-        System.err.println("serve-model: " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed");
+        System.err.println(
+            "serve-model: " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed");
         e.printStackTrace();
-        sendJson(ex, 500, error("the server failed on this request: " + e, "server_error", null, null));
+        sendJson(
+            ex, 500, error("the server failed on this request: " + e, "server_error", null, null));
       }
     } catch (IOException | RuntimeException e) {
       // the client went away mid-response
@@ -202,33 +221,50 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
       }
       case "/", "/index.html" -> {
         requireGet(method, path);
-        sendBytes(ex, 200, "text/html; charset=utf-8", AskPage.html(config.modelName(), agentAvailable,
-            charts == null ? List.of() : charts.list()));
+        sendBytes(
+            ex,
+            200,
+            "text/html; charset=utf-8",
+            AskPage.html(
+                config.modelName(), agentAvailable, charts == null ? List.of() : charts.list()));
       }
       case "/v1/chat/completions", "/v1/completions" -> {
-        if (!method.equals("POST")) throw OpenAiError.methodNotAllowed(method + " " + path + ": use POST with a JSON body");
-        complete(ex, CompletionRequest.parse(readJson(ex), path.equals("/v1/chat/completions"), this));
+        if (!method.equals("POST"))
+          throw OpenAiError.methodNotAllowed(method + " " + path + ": use POST with a JSON body");
+        complete(
+            ex, CompletionRequest.parse(readJson(ex), path.equals("/v1/chat/completions"), this));
       }
       default -> {
         if (path.startsWith(RunCharts.PREFIX)) {
           requireGet(method, path);
-          byte[] png = charts == null ? null : charts.read(path.substring(RunCharts.PREFIX.length()));
+          byte[] png =
+              charts == null ? null : charts.read(path.substring(RunCharts.PREFIX.length()));
           if (png == null) {
-            throw OpenAiError.notFound("no chart " + path + (charts == null ? " (serve-model was started"
-                + " without --run)" : "; the run's charts are listed on the page at /"));
+            throw OpenAiError.notFound(
+                "no chart "
+                    + path
+                    + (charts == null
+                        ? " (serve-model was started" + " without --run)"
+                        : "; the run's charts are listed on the page at /"));
           }
           sendBytes(ex, 200, "image/png", png);
           return;
         }
-        String models = path.startsWith("/v1/models/") ? path.substring("/v1/models/".length()) : null;
+        String models =
+            path.startsWith("/v1/models/") ? path.substring("/v1/models/".length()) : null;
         if (models != null && method.equals("GET")) {
           ObjectNode m = model(models);
           if (m == null) throw OpenAiError.unknownModel(models, config.modelName());
           sendJson(ex, 200, m);
           return;
         }
-        throw OpenAiError.notFound("no endpoint " + method + " " + path + "; this server has POST"
-            + " /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health and GET /");
+        throw OpenAiError.notFound(
+            "no endpoint "
+                + method
+                + " "
+                + path
+                + "; this server has POST"
+                + " /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health and GET /");
       }
     }
   }
@@ -260,19 +296,30 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     try {
       node = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
-      throw OpenAiError.malformed("the body is not valid JSON: " + e.getOriginalMessage() + " (line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+      throw OpenAiError.malformed(
+          "the body is not valid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ")");
     }
     if (node == null || !node.isObject()) {
-      throw OpenAiError.malformed("the body must be a JSON object, got "
-          + (node == null ? "nothing" : CompletionRequest.kind(node)));
+      throw OpenAiError.malformed(
+          "the body must be a JSON object, got "
+              + (node == null ? "nothing" : CompletionRequest.kind(node)));
     }
     return node;
   }
 
   private OpenAiError tooLarge(String size) {
-    return OpenAiError.tooLarge("the request body is " + size + " bytes; this server reads at most "
-        + config.maxBodyBytes() + " (start it with a larger --max-body)");
+    return OpenAiError.tooLarge(
+        "the request body is "
+            + size
+            + " bytes; this server reads at most "
+            + config.maxBodyBytes()
+            + " (start it with a larger --max-body)");
   }
 
   private ObjectNode health() {
@@ -318,7 +365,8 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
   private void complete(HttpExchange ex, CompletionRequest req) throws OpenAiError, IOException {
     Job job = new Job(req);
     scheduler.submit(job);
-    String id = (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+    String id =
+        (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     if (req.stream()) {
       stream(ex, job, id);
       return;
@@ -364,7 +412,8 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
   /** The agent's trace read back: its turns, final answer and search queries. */
   static void research(ObjectNode n, String trace, int searches) {
     String answer = TraceTurns.answer(trace);
-    if (answer == null) n.putNull("answer"); else n.put("answer", answer);
+    if (answer == null) n.putNull("answer");
+    else n.put("answer", answer);
     n.put("search_calls", searches);
     ArrayNode q = n.putArray("searches");
     TraceTurns.searches(trace).forEach(q::add);
@@ -427,7 +476,16 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
             research = JSON.createObjectNode();
             research(research, job.text[e.choice()], job.searches[e.choice()]);
           }
-          event(out, chunk(req, id, now, e.choice(), req.chat() ? JSON.createObjectNode() : null, e.finish(), research));
+          event(
+              out,
+              chunk(
+                  req,
+                  id,
+                  now,
+                  e.choice(),
+                  req.chat() ? JSON.createObjectNode() : null,
+                  e.finish(),
+                  research));
         } else {
           ObjectNode delta = null;
           if (req.chat()) {
@@ -457,8 +515,14 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     return n;
   }
 
-  private static ObjectNode chunk(CompletionRequest req, String id, long created, int choice,
-      ObjectNode delta, String finish, ObjectNode research) {
+  private static ObjectNode chunk(
+      CompletionRequest req,
+      String id,
+      long created,
+      int choice,
+      ObjectNode delta,
+      String finish,
+      ObjectNode research) {
     ObjectNode n = chunkHead(req, id, created);
     ObjectNode ch = n.putArray("choices").addObject();
     ch.put("index", choice);
@@ -468,7 +532,8 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
       ch.put("text", "");
       ch.putNull("logprobs");
     }
-    if (finish == null) ch.putNull("finish_reason"); else ch.put("finish_reason", finish);
+    if (finish == null) ch.putNull("finish_reason");
+    else ch.put("finish_reason", finish);
     if (research != null) ch.set("research", research);
     return n;
   }
@@ -483,8 +548,10 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     ObjectNode e = n.putObject("error");
     e.put("message", message);
     e.put("type", type);
-    if (param == null) e.putNull("param"); else e.put("param", param);
-    if (code == null) e.putNull("code"); else e.put("code", code);
+    if (param == null) e.putNull("param");
+    else e.put("param", param);
+    if (code == null) e.putNull("code");
+    else e.put("code", code);
     return n;
   }
 
@@ -492,7 +559,8 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     sendBytes(ex, status, "application/json", JSON.writeValueAsBytes(body));
   }
 
-  private static void sendBytes(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void sendBytes(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     boolean head = ex.getRequestMethod().toUpperCase(Locale.ROOT).equals("HEAD");
     ex.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
@@ -503,7 +571,9 @@ public final class ModelServer implements AutoCloseable, CompletionRequest.Conte
     }
   }
 
-  /** Stops accepting requests, halts the batch in hand, and frees the threads; the model stays open. */
+  /**
+   * Stops accepting requests, halts the batch in hand, and frees the threads; the model stays open.
+   */
   @Override
   public void close() {
     server.stop(0);

@@ -33,7 +33,11 @@ public final class OpenAiError extends Exception {
   }
 
   static OpenAiError unknownModel(String model, String served) {
-    return new OpenAiError(404, "invalid_request_error", "model", "model_not_found",
+    return new OpenAiError(
+        404,
+        "invalid_request_error",
+        "model",
+        "model_not_found",
         "The model `" + model + "` does not exist; this server has " + served);
   }
 

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
  * The charts of a run directory that the page at {@code /} links, read afresh at each request so
  * the latest report shows: the PNGs in the directory itself (the demo's {@code learning.png} and
  * {@code pass_at_k.png}), then those in its {@code report/} folder and in each stage's ({@code
- * grpo/report/}, as {@code research report} writes them). Only a file in that listing is served,
- * so no request can reach anything else on the disk.
+ * grpo/report/}, as {@code research report} writes them). Only a file in that listing is served, so
+ * no request can reach anything else on the disk.
  */
 final class RunCharts {
   /** URL path under which chart {@code name} (a path relative to the run directory) is served. */
@@ -30,7 +30,9 @@ final class RunCharts {
     return dir;
   }
 
-  /** The charts' paths relative to the run directory, with {@code /}: top level first, then reports. */
+  /**
+   * The charts' paths relative to the run directory, with {@code /}: top level first, then reports.
+   */
   List<String> list() {
     List<String> out = new ArrayList<>(pngs(dir, ""));
     out.addAll(pngs(dir.resolve("report"), "report/"));
@@ -54,9 +56,13 @@ final class RunCharts {
   private static List<String> pngs(Path folder, String prefix) {
     if (!Files.isDirectory(folder)) return List.of();
     try (Stream<Path> files = Files.list(folder)) {
-      return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".png") && n.matches("[A-Za-z0-9_.-]+")).sorted()
-          .map(n -> prefix + n).toList();
+      return files
+          .filter(Files::isRegularFile)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".png") && n.matches("[A-Za-z0-9_.-]+"))
+          .sorted()
+          .map(n -> prefix + n)
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + folder, e);
     }

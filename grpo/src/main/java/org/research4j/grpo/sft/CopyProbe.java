@@ -45,20 +45,20 @@ public final class CopyProbe {
   }
 
   /**
-   * The default probe ({@value #DEFAULT_SEQUENCES} sequences, spans of {@value #DEFAULT_SPAN})
-   * over the tokenizer's ordinary tokens: every id below its vocabulary size but the special ones
-   * and {@code separator}.
+   * The default probe ({@value #DEFAULT_SEQUENCES} sequences, spans of {@value #DEFAULT_SPAN}) over
+   * the tokenizer's ordinary tokens: every id below its vocabulary size but the special ones and
+   * {@code separator}.
    *
-   * @param separator the id before each first copy (e.g. {@code <|endoftext|>}, which starts
-   *     every packed document), or {@link #NO_SEPARATOR}
+   * @param separator the id before each first copy (e.g. {@code <|endoftext|>}, which starts every
+   *     packed document), or {@link #NO_SEPARATOR}
    */
   public static CopyProbe forTokenizer(Tokenizer tokenizer, int separator, long seed) {
     return forTokenizer(tokenizer, separator, DEFAULT_SEQUENCES, DEFAULT_SPAN, seed);
   }
 
   /** Like {@link #forTokenizer(Tokenizer, int, long)} with the given sizes. */
-  public static CopyProbe forTokenizer(Tokenizer tokenizer, int separator, int sequences, int span,
-      long seed) {
+  public static CopyProbe forTokenizer(
+      Tokenizer tokenizer, int separator, int sequences, int span, long seed) {
     return random(sequences, span, 0, tokenizer.vocabSize(), tokenizer::isSpecial, separator, seed);
   }
 
@@ -70,24 +70,39 @@ public final class CopyProbe {
    * @param excluded ids never drawn (special tokens, say); {@code id -> false} for none
    * @param separator the id before each first copy, or {@link #NO_SEPARATOR}
    */
-  public static CopyProbe random(int sequences, int span, int fromId, int toId,
-      IntPredicate excluded, int separator, long seed) {
+  public static CopyProbe random(
+      int sequences,
+      int span,
+      int fromId,
+      int toId,
+      IntPredicate excluded,
+      int separator,
+      long seed) {
     if (sequences < 1 || span < 2) {
       throw new IllegalArgumentException(
           "CopyProbe: need >= 1 sequence and a span >= 2, got " + sequences + " and " + span);
     }
     if (fromId < 0 || toId <= fromId) {
-      throw new IllegalArgumentException("CopyProbe: empty id range [" + fromId + ", " + toId + ")");
+      throw new IllegalArgumentException(
+          "CopyProbe: empty id range [" + fromId + ", " + toId + ")");
     }
-    if (separator < NO_SEPARATOR) throw new IllegalArgumentException("CopyProbe: separator " + separator);
+    if (separator < NO_SEPARATOR)
+      throw new IllegalArgumentException("CopyProbe: separator " + separator);
     int[] pool = new int[toId - fromId];
     int n = 0;
     for (int id = fromId; id < toId; id++) {
       if (id != separator && !excluded.test(id)) pool[n++] = id;
     }
     if (n < span) {
-      throw new IllegalArgumentException("CopyProbe: only " + n + " ids to draw from in [" + fromId
-          + ", " + toId + "), fewer than the span " + span);
+      throw new IllegalArgumentException(
+          "CopyProbe: only "
+              + n
+              + " ids to draw from in ["
+              + fromId
+              + ", "
+              + toId
+              + "), fewer than the span "
+              + span);
     }
     pool = Arrays.copyOf(pool, n);
     int offset = separator == NO_SEPARATOR ? 0 : 1;
@@ -166,8 +181,12 @@ public final class CopyProbe {
     int vocab = model.config().vocabSize();
     int len = sequenceLength();
     if (len > model.config().maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("CopyProbe: sequences of " + len
-          + " tokens exceed the model's " + model.config().maxPositionEmbeddings() + " positions");
+      throw new IllegalArgumentException(
+          "CopyProbe: sequences of "
+              + len
+              + " tokens exceed the model's "
+              + model.config().maxPositionEmbeddings()
+              + " positions");
     }
     for (int[] s : sequences) {
       for (int id : s) {
@@ -187,7 +206,8 @@ public final class CopyProbe {
       int[] targets = targets(from, b);
       tape.reset();
       try (var ng = tape.noGrad()) {
-        Tensor logits = model.logits(tape.ops(), tape.ints(ids, b, len), tape.ints(rows, rows.length));
+        Tensor logits =
+            model.logits(tape.ops(), tape.ints(ids, b, len), tape.ints(rows, rows.length));
         correct += correct(logits.toFloatArray(), vocab, targets);
         total += targets.length;
       }
@@ -221,13 +241,13 @@ public final class CopyProbe {
   }
 
   /**
-   * How many rows of {@code logits} ({@code [targets.length, vocab]}, row-major) have their
-   * largest entry at the target (the first such entry on ties, as greedy decoding picks).
+   * How many rows of {@code logits} ({@code [targets.length, vocab]}, row-major) have their largest
+   * entry at the target (the first such entry on ties, as greedy decoding picks).
    */
   public static int correct(float[] logits, int vocab, int[] targets) {
     if (logits.length != (long) targets.length * vocab) {
-      throw new IllegalArgumentException("CopyProbe: " + logits.length + " logits for "
-          + targets.length + " rows of " + vocab);
+      throw new IllegalArgumentException(
+          "CopyProbe: " + logits.length + " logits for " + targets.length + " rows of " + vocab);
     }
     int correct = 0;
     for (int r = 0; r < targets.length; r++) {
@@ -243,6 +263,8 @@ public final class CopyProbe {
 
   /** The fraction of rows {@link #correct} counts; NaN for no rows. */
   public static double accuracy(float[] logits, int vocab, int[] targets) {
-    return targets.length == 0 ? Double.NaN : (double) correct(logits, vocab, targets) / targets.length;
+    return targets.length == 0
+        ? Double.NaN
+        : (double) correct(logits, vocab, targets) / targets.length;
   }
 }

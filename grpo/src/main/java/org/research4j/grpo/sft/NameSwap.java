@@ -11,8 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Counterfactual names for warm-start traces. A small model trained on an encyclopedia can answer
- * a training question about an entity it read from memory, so traces about those entities teach
+ * Counterfactual names for warm-start traces. A small model trained on an encyclopedia can answer a
+ * training question about an entity it read from memory, so traces about those entities teach
  * recall, not reading; and it never has to copy a name it cannot predict. Renaming every name word
  * of a trace's hop chain (the question's entities and the hops' answers) consistently, in the
  * question, the queries, the retrieved passages and the answers, to other name words of the world
@@ -31,7 +31,8 @@ public final class NameSwap {
 
   /** {@code pool}: the name words a replacement is drawn from, and the only words renamed. */
   public NameSwap(Set<String> pool) {
-    if (pool.size() < 16) throw new IllegalArgumentException("name pool too small: " + pool.size() + " words");
+    if (pool.size() < 16)
+      throw new IllegalArgumentException("name pool too small: " + pool.size() + " words");
     this.pool = List.copyOf(new LinkedHashSet<>(pool));
     this.poolSet = Set.copyOf(pool);
   }
@@ -58,10 +59,11 @@ public final class NameSwap {
       }
     }
     Set<String> out = new LinkedHashSet<>();
-    seen.forEach((w, c) -> {
-      boolean kind = c[1] == 0 && c[0] >= 15;
-      if (!kind && Character.isUpperCase(w.charAt(0))) out.add(w);
-    });
+    seen.forEach(
+        (w, c) -> {
+          boolean kind = c[1] == 0 && c[0] >= 15;
+          if (!kind && Character.isUpperCase(w.charAt(0))) out.add(w);
+        });
     return out;
   }
 
@@ -95,7 +97,8 @@ public final class NameSwap {
     if (map.isEmpty()) return text;
     Matcher m = WORD.matcher(text);
     StringBuilder b = new StringBuilder(text.length());
-    while (m.find()) m.appendReplacement(b, Matcher.quoteReplacement(map.getOrDefault(m.group(), m.group())));
+    while (m.find())
+      m.appendReplacement(b, Matcher.quoteReplacement(map.getOrDefault(m.group(), m.group())));
     m.appendTail(b);
     return b.toString();
   }

@@ -40,14 +40,20 @@ public final class SearchTraces {
   }
 
   /**
-   * As {@link #build(List, Tool, PromptTemplate, Tokenizer, int)}, with every trace's names
-   * renamed by {@code swap} (drawn from {@code seed}; none when {@code swap} is null), so that the
-   * trace is answered by copying from its context, not from memory. With {@code readableOnly}, a
-   * question is skipped when a hop's answer is not in what its search returned: such a trace
-   * would teach the model to write a name it was never shown.
+   * As {@link #build(List, Tool, PromptTemplate, Tokenizer, int)}, with every trace's names renamed
+   * by {@code swap} (drawn from {@code seed}; none when {@code swap} is null), so that the trace is
+   * answered by copying from its context, not from memory. With {@code readableOnly}, a question is
+   * skipped when a hop's answer is not in what its search returned: such a trace would teach the
+   * model to write a name it was never shown.
    */
-  public static List<SftExample> build(List<QaExample> questions, Tool tool,
-      PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed,
+  public static List<SftExample> build(
+      List<QaExample> questions,
+      Tool tool,
+      PromptTemplate template,
+      Tokenizer tok,
+      int endOfTurn,
+      NameSwap swap,
+      long seed,
       boolean readableOnly) {
     List<String> queries = new ArrayList<>();
     List<List<QaExample.Hop>> hops = new ArrayList<>();
@@ -81,8 +87,11 @@ public final class SearchTraces {
       if (swap != null) {
         List<String> names = new ArrayList<>(answers);
         names.addAll(q.entities());
-        Map<String, String> map = swap.renaming(names,
-            question + " " + String.join(" ", subs) + " " + String.join(" ", found), rnd);
+        Map<String, String> map =
+            swap.renaming(
+                names,
+                question + " " + String.join(" ", subs) + " " + String.join(" ", found),
+                rnd);
         question = NameSwap.apply(question, map);
         golden = NameSwap.apply(golden, map);
         subs = NameSwap.apply(subs, map);
@@ -116,8 +125,14 @@ public final class SearchTraces {
    * @throws IllegalArgumentException naming the question, when a hop needs a tool that is not
    *     registered or a computation hop has no program
    */
-  public static List<SftExample> build(List<QaExample> questions, Tools tools,
-      PromptTemplate template, Tokenizer tok, int endOfTurn, NameSwap swap, long seed,
+  public static List<SftExample> build(
+      List<QaExample> questions,
+      Tools tools,
+      PromptTemplate template,
+      Tokenizer tok,
+      int endOfTurn,
+      NameSwap swap,
+      long seed,
       boolean readableOnly) {
     Map<Tool, List<String>> inputs = new LinkedHashMap<>();
     List<List<Tool>> hopTools = new ArrayList<>();
@@ -128,12 +143,18 @@ public final class SearchTraces {
       for (QaExample.Hop hop : q.hops()) {
         String name = hop.isComputation() ? "code" : "search";
         if (!tools.names().contains(name)) {
-          throw new IllegalArgumentException("question " + q.id() + ": a hop needs the " + name
-              + " tool, which is not registered (" + tools.names() + ")");
+          throw new IllegalArgumentException(
+              "question "
+                  + q.id()
+                  + ": a hop needs the "
+                  + name
+                  + " tool, which is not registered ("
+                  + tools.names()
+                  + ")");
         }
         if (hop.isComputation() && (hop.program() == null || hop.program().isBlank())) {
-          throw new IllegalArgumentException("question " + q.id() + ": computation hop '"
-              + hop.question() + "' has no program");
+          throw new IllegalArgumentException(
+              "question " + q.id() + ": computation hop '" + hop.question() + "' has no program");
         }
         Tool t = tools.byName(name);
         String input = hop.isComputation() ? hop.program() : hop.question();
@@ -171,8 +192,11 @@ public final class SearchTraces {
       if (swap != null) {
         List<String> names = new ArrayList<>(answers);
         names.addAll(q.entities());
-        Map<String, String> map = swap.renaming(names,
-            question + " " + String.join(" ", subs) + " " + String.join(" ", found), rnd);
+        Map<String, String> map =
+            swap.renaming(
+                names,
+                question + " " + String.join(" ", subs) + " " + String.join(" ", found),
+                rnd);
         question = NameSwap.apply(question, map);
         golden = NameSwap.apply(golden, map);
         subs = NameSwap.apply(subs, map);
@@ -184,8 +208,14 @@ public final class SearchTraces {
       t.add(template.render(question), false);
       for (int h = 0; h < qh.size(); h++) {
         Tool tool = hopTools.get(i).get(h);
-        t.add("<think>" + subs.get(h) + "</think>" + tool.callOpen() + calls.get(h)
-            + tool.callClose(), true);
+        t.add(
+            "<think>"
+                + subs.get(h)
+                + "</think>"
+                + tool.callOpen()
+                + calls.get(h)
+                + tool.callClose(),
+            true);
         t.add(tool.resultOpen(), false);
         t.addUntrusted(found.get(h));
         t.add(tool.resultClose(), false);

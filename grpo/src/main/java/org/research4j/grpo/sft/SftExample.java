@@ -29,8 +29,7 @@ public record SftExample(int[] tokens, boolean[] trained) {
    * {@code separator}, every token trained: no padding, so no compute spent on it (language-model
    * pretraining). The last window may be shorter.
    */
-  public static List<SftExample> packed(
-      List<int[]> documents, int separator, int window) {
+  public static List<SftExample> packed(List<int[]> documents, int separator, int window) {
     if (window < 2) throw new IllegalArgumentException("window must be >= 2, got " + window);
     List<SftExample> out = new ArrayList<>();
     int[] buf = new int[window];
@@ -57,10 +56,11 @@ public record SftExample(int[] tokens, boolean[] trained) {
    * gives exactly {@link #packed}'s windows. A document longer than about half a window has its
    * repeat partly in the next window, out of sight of the original.
    */
-  public static List<SftExample> packedWithRepeats(List<int[]> documents, int separator,
-      int window, double repeatProbability, long seed) {
+  public static List<SftExample> packedWithRepeats(
+      List<int[]> documents, int separator, int window, double repeatProbability, long seed) {
     if (!(repeatProbability >= 0 && repeatProbability <= 1)) {
-      throw new IllegalArgumentException("repeat probability must be in [0, 1], got " + repeatProbability);
+      throw new IllegalArgumentException(
+          "repeat probability must be in [0, 1], got " + repeatProbability);
     }
     SplittableRandom rnd = new SplittableRandom(seed);
     List<int[]> docs = new ArrayList<>(documents.size());
@@ -73,15 +73,23 @@ public record SftExample(int[] tokens, boolean[] trained) {
   /**
    * Copy drills (Bi-Induct): {@code count} documents, each a random run of {@code pieces} (their
    * tokens concatenated, {@code minPieces} to {@code maxPieces} of them, drawn with {@code seed})
-   * followed by the same run again. Everything in the second run is predictable only by copying
-   * the first, so drills put the whole loss of their second half on induction: with name words as
-   * the pieces, on copying names exactly.
+   * followed by the same run again. Everything in the second run is predictable only by copying the
+   * first, so drills put the whole loss of their second half on induction: with name words as the
+   * pieces, on copying names exactly.
    */
-  public static List<int[]> copyDrills(List<int[]> pieces, int count, int minPieces, int maxPieces,
-      long seed) {
+  public static List<int[]> copyDrills(
+      List<int[]> pieces, int count, int minPieces, int maxPieces, long seed) {
     if (pieces.isEmpty() || count < 0 || minPieces < 1 || maxPieces < minPieces) {
-      throw new IllegalArgumentException("copy drills: need pieces, count >= 0 and 1 <= min <= max"
-          + " pieces; got " + pieces.size() + " pieces, count " + count + ", " + minPieces + ".." + maxPieces);
+      throw new IllegalArgumentException(
+          "copy drills: need pieces, count >= 0 and 1 <= min <= max"
+              + " pieces; got "
+              + pieces.size()
+              + " pieces, count "
+              + count
+              + ", "
+              + minPieces
+              + ".."
+              + maxPieces);
     }
     SplittableRandom rnd = new SplittableRandom(seed);
     List<int[]> out = new ArrayList<>(count);

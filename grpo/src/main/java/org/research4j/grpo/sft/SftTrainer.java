@@ -19,11 +19,11 @@ import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.model.Qwen2Model;
 
 /**
- * Next-token training with a loss mask: AdamW, warm-up and cosine schedule, global-norm clipping,
- * a metrics line per step, resumable checkpoints (the {@link TrainingRun} skeleton), progress and
- * notes to a {@link TrainingListener}. A run directory that already holds a checkpoint
- * continues from it, with the same batches it would have drawn uninterrupted (batch {@code s} is
- * drawn from a generator seeded by {@code (seed, s)}).
+ * Next-token training with a loss mask: AdamW, warm-up and cosine schedule, global-norm clipping, a
+ * metrics line per step, resumable checkpoints (the {@link TrainingRun} skeleton), progress and
+ * notes to a {@link TrainingListener}. A run directory that already holds a checkpoint continues
+ * from it, with the same batches it would have drawn uninterrupted (batch {@code s} is drawn from a
+ * generator seeded by {@code (seed, s)}).
  */
 public final class SftTrainer {
   private final Kernels kernels;
@@ -36,20 +36,38 @@ public final class SftTrainer {
   private final int copyEvery;
 
   /**
-   * What a finished run reports. {@code copyBefore} and {@code copyAfter} are the {@link
-   * CopyProbe} score at the start of this session and at the end, NaN without a probe.
+   * What a finished run reports. {@code copyBefore} and {@code copyAfter} are the {@link CopyProbe}
+   * score at the start of this session and at the end, NaN without a probe.
    */
-  public record Result(Qwen2Model model, int resumedFrom, double firstLoss, double lastLoss,
-      double devLossBefore, double devLossAfter, double copyBefore, double copyAfter) {}
+  public record Result(
+      Qwen2Model model,
+      int resumedFrom,
+      double firstLoss,
+      double lastLoss,
+      double devLossBefore,
+      double devLossAfter,
+      double copyBefore,
+      double copyAfter) {}
 
-  public SftTrainer(Kernels kernels, SftConfig config, Path runDir,
-      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
+  public SftTrainer(
+      Kernels kernels,
+      SftConfig config,
+      Path runDir,
+      CheckpointWriter.Options modelOptions,
+      int padId,
+      TrainingListener listener) {
     this(kernels, config, runDir, modelOptions, padId, listener, null, 0);
   }
 
-  private SftTrainer(Kernels kernels, SftConfig config, Path runDir,
-      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener,
-      CopyProbe copyProbe, int copyEvery) {
+  private SftTrainer(
+      Kernels kernels,
+      SftConfig config,
+      Path runDir,
+      CheckpointWriter.Options modelOptions,
+      int padId,
+      TrainingListener listener,
+      CopyProbe copyProbe,
+      int copyEvery) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
@@ -87,13 +105,23 @@ public final class SftTrainer {
    * schedule still that of the whole run: for time-boxed sessions, which a later {@link #run}
    * continues exactly.
    */
-  public Result runUntil(int lastStep, Supplier<Qwen2Model> fresh, List<SftExample> train,
-      List<SftExample> dev) throws IOException {
+  public Result runUntil(
+      int lastStep, Supplier<Qwen2Model> fresh, List<SftExample> train, List<SftExample> dev)
+      throws IOException {
     if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
-    AdamW.Config adam = AdamW.Config.of(config.learningRate()).withWeightDecay(config.weightDecay())
-        .withBetas(config.adamBeta1(), config.adamBeta2());
-    TrainingRun run = new TrainingRun(kernels, runDir, modelOptions, "train", config.steps(),
-        config.checkpointEvery(), listener);
+    AdamW.Config adam =
+        AdamW.Config.of(config.learningRate())
+            .withWeightDecay(config.weightDecay())
+            .withBetas(config.adamBeta1(), config.adamBeta2());
+    TrainingRun run =
+        new TrainingRun(
+            kernels,
+            runDir,
+            modelOptions,
+            "train",
+            config.steps(),
+            config.checkpointEvery(),
+            listener);
     return run.run(lastStep, fresh, adam, new Steps(train, dev));
   }
 
@@ -136,8 +164,11 @@ public final class SftTrainer {
       lr = config.learningRateAt(step);
       tape.reset();
       model.parameters().zeroGrad();
-      Tensor loss = model.loss(tape.ops(), tape.ints(batch.ids(), batch.batchSize(), batch.seqLen()),
-          tape.ints(batch.targets(), batch.batchSize(), batch.seqLen()));
+      Tensor loss =
+          model.loss(
+              tape.ops(),
+              tape.ints(batch.ids(), batch.batchSize(), batch.seqLen()),
+              tape.ints(batch.targets(), batch.batchSize(), batch.seqLen()));
       tape.backward(loss);
       norm = GradClip.globalNorm(model.parameters());
       run.optimizer().step(lr, GradClip.coefficient(norm, config.maxGradNorm()));
@@ -151,14 +182,21 @@ public final class SftTrainer {
     public ObjectNode metrics(TrainingRun.Session run, int step) {
       tokens += batch.trainedTokens();
       double secs = (System.nanoTime() - t0) / 1e9;
-      ObjectNode m = MetricsLog.line().put("step", step).put("loss", last).put("lr", lr)
-          .put("grad_norm", norm).put("tokens", batch.trainedTokens())
-          .put("tokens_per_s", tokens / Math.max(secs, 1e-9));
+      ObjectNode m =
+          MetricsLog.line()
+              .put("step", step)
+              .put("loss", last)
+              .put("lr", lr)
+              .put("grad_norm", norm)
+              .put("tokens", batch.trainedTokens())
+              .put("tokens_per_s", tokens / Math.max(secs, 1e-9));
       if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
         m.put("dev_loss", devLoss(run.tape(), run.model(), dev));
       }
-      if (copyProbe != null && (copyEvery > 0 ? step % copyEvery == 0
-          : config.evalEvery() > 0 && step % config.evalEvery() == 0)) {
+      if (copyProbe != null
+          && (copyEvery > 0
+              ? step % copyEvery == 0
+              : config.evalEvery() > 0 && step % config.evalEvery() == 0)) {
         m.put("copy_acc", copy(run.tape(), run.model()));
       }
       return m;
@@ -167,7 +205,14 @@ public final class SftTrainer {
     @Override
     public Result end(TrainingRun.Session run) {
       double devAfter = devLoss(run.tape(), run.model(), dev);
-      return new Result(run.model(), run.start(), first, last, devBefore, devAfter, copyBefore,
+      return new Result(
+          run.model(),
+          run.start(),
+          first,
+          last,
+          devBefore,
+          devAfter,
+          copyBefore,
           copy(run.tape(), run.model()));
     }
   }
@@ -184,8 +229,12 @@ public final class SftTrainer {
    * training batch.
    */
   private double copy(Tape tape, Qwen2Model model) {
-    return copyProbe == null ? Double.NaN : copyProbe.score(tape, model,
-        Math.max(1, config.batchSize() * config.seqLen() / copyProbe.sequenceLength()));
+    return copyProbe == null
+        ? Double.NaN
+        : copyProbe.score(
+            tape,
+            model,
+            Math.max(1, config.batchSize() * config.seqLen() / copyProbe.sequenceLength()));
   }
 
   /** Mean loss over every trained token of {@code dev}, in batches, recording nothing. */
@@ -194,13 +243,17 @@ public final class SftTrainer {
     double sum = 0;
     long count = 0;
     for (int i = 0; i < dev.size(); i += config.batchSize()) {
-      Batch b = Batch.of(dev.subList(i, Math.min(dev.size(), i + config.batchSize())),
-          config.seqLen(), padId);
+      Batch b =
+          Batch.of(
+              dev.subList(i, Math.min(dev.size(), i + config.batchSize())), config.seqLen(), padId);
       if (b.trainedTokens() == 0) continue;
       tape.reset();
       try (var ng = tape.noGrad()) {
-        Tensor loss = model.loss(tape.ops(), tape.ints(b.ids(), b.batchSize(), b.seqLen()),
-            tape.ints(b.targets(), b.batchSize(), b.seqLen()));
+        Tensor loss =
+            model.loss(
+                tape.ops(),
+                tape.ints(b.ids(), b.batchSize(), b.seqLen()),
+                tape.ints(b.targets(), b.batchSize(), b.seqLen()));
         sum += loss.item() * b.trainedTokens();
         count += b.trainedTokens();
       }

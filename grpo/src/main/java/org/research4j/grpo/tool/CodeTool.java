@@ -17,8 +17,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.graalvm.polyglot.Context;
-import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.PolyglotException;
@@ -37,10 +37,10 @@ import org.graalvm.polyglot.io.IOAccess;
  * SandboxPolicy#CONSTRAINED} policy and more: no host access of any kind (no Java classes, no host
  * objects), no file system, no sockets, no processes, no threads, no environment, no polyglot
  * access, no standard input. Three limits stop a program: a statement count ({@link
- * ResourceLimits}), a wall time, and the bytes its thread allocates; a watchdog cancels the
- * context when one of the last two is passed. What it prints is cut at an output cap. A fault of
- * any kind, the interpreter's own included, comes back as one short {@code Error: …} line, never
- * as an exception, so a rollout goes on. Calls of a batch run in parallel on a bounded pool.
+ * ResourceLimits}), a wall time, and the bytes its thread allocates; a watchdog cancels the context
+ * when one of the last two is passed. What it prints is cut at an output cap. A fault of any kind,
+ * the interpreter's own included, comes back as one short {@code Error: …} line, never as an
+ * exception, so a rollout goes on. Calls of a batch run in parallel on a bounded pool.
  *
  * <p>The output is what the program wrote with {@code console.log} (or {@code print}); a program
  * that prints nothing shows the value of its last expression, so {@code 2025 - 1987} gives 38.
@@ -48,10 +48,12 @@ import org.graalvm.polyglot.io.IOAccess;
 public final class CodeTool implements Tool, AutoCloseable {
   /** What the code tool lets the model do, in the instructed prompt's first sentence. */
   public static final String ACTIVITY = "running code";
+
   /** How the instructed prompt tells the model to run code. */
-  public static final String INSTRUCTION = "To compute, write a short JavaScript program inside"
-      + " <code> </code> and print what you need with console.log; its output will appear inside"
-      + " <result> </result>.";
+  public static final String INSTRUCTION =
+      "To compute, write a short JavaScript program inside"
+          + " <code> </code> and print what you need with console.log; its output will appear inside"
+          + " <result> </result>.";
 
   /**
    * @param wallTime the longest a program may run (from the start of its evaluation)
@@ -61,25 +63,28 @@ public final class CodeTool implements Tool, AutoCloseable {
    * @param outputChars the output cap: longer output is cut there and says so
    * @param parallelism programs of one batch run at once, at most
    */
-  public record Limits(Duration wallTime, long statements, long allocationBytes, int outputChars,
-      int parallelism) {
+  public record Limits(
+      Duration wallTime, long statements, long allocationBytes, int outputChars, int parallelism) {
     public Limits {
       if (wallTime == null || wallTime.isNegative() || wallTime.isZero()) {
-        throw new IllegalArgumentException("code tool: wall time must be positive, got " + wallTime);
+        throw new IllegalArgumentException(
+            "code tool: wall time must be positive, got " + wallTime);
       }
       if (statements < 1) {
-        throw new IllegalArgumentException("code tool: statement limit must be >= 1, got " + statements);
+        throw new IllegalArgumentException(
+            "code tool: statement limit must be >= 1, got " + statements);
       }
       if (allocationBytes < 1 << 20) {
-        throw new IllegalArgumentException("code tool: allocation limit must be >= 1 MiB, got "
-            + allocationBytes);
+        throw new IllegalArgumentException(
+            "code tool: allocation limit must be >= 1 MiB, got " + allocationBytes);
       }
       if (outputChars < 16) {
-        throw new IllegalArgumentException("code tool: output cap must be >= 16 characters, got "
-            + outputChars);
+        throw new IllegalArgumentException(
+            "code tool: output cap must be >= 16 characters, got " + outputChars);
       }
       if (parallelism < 1) {
-        throw new IllegalArgumentException("code tool: parallelism must be >= 1, got " + parallelism);
+        throw new IllegalArgumentException(
+            "code tool: parallelism must be >= 1, got " + parallelism);
       }
     }
 
@@ -88,7 +93,11 @@ public final class CodeTool implements Tool, AutoCloseable {
      * as there are processors (at most 8).
      */
     public static Limits defaults() {
-      return new Limits(Duration.ofSeconds(3), 100_000, 64L << 20, 400,
+      return new Limits(
+          Duration.ofSeconds(3),
+          100_000,
+          64L << 20,
+          400,
           Math.min(8, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -149,14 +158,15 @@ public final class CodeTool implements Tool, AutoCloseable {
   public CodeTool(Limits limits) {
     this.limits = limits;
     long t0 = System.nanoTime();
-    this.engine = Engine.newBuilder("js")
-        .sandbox(SandboxPolicy.CONSTRAINED)
-        .out(OutputStream.nullOutputStream())
-        .err(OutputStream.nullOutputStream())
-        .option("engine.WarnInterpreterOnly", "false")
-        .build();
-    this.statementLimit = ResourceLimits.newBuilder()
-        .statementLimit(limits.statements(), null).build();
+    this.engine =
+        Engine.newBuilder("js")
+            .sandbox(SandboxPolicy.CONSTRAINED)
+            .out(OutputStream.nullOutputStream())
+            .err(OutputStream.nullOutputStream())
+            .option("engine.WarnInterpreterOnly", "false")
+            .build();
+    this.statementLimit =
+        ResourceLimits.newBuilder().statementLimit(limits.statements(), null).build();
     this.noHost = HostAccess.newBuilder(HostAccess.NONE).allowMutableTargetMappings().build();
     this.pool = Executors.newFixedThreadPool(limits.parallelism(), daemon("code-tool"));
     this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("code-tool-watchdog"));
@@ -229,30 +239,37 @@ public final class CodeTool implements Tool, AutoCloseable {
   }
 
   /**
-   * Runs one program in a fresh context and returns what it printed, or its error; never throws
-   * for anything the program does.
+   * Runs one program in a fresh context and returns what it printed, or its error; never throws for
+   * anything the program does.
    */
   public String run(String program) {
     Capped output = new Capped(limits.outputChars());
     Running r = null;
-    try (Context context = Context.newBuilder("js")
-        .engine(engine)
-        .sandbox(SandboxPolicy.CONSTRAINED)
-        .out(output).err(output).in(InputStream.nullInputStream())
-        .allowHostAccess(noHost)
-        .allowHostClassLookup(name -> false)
-        .allowIO(IOAccess.NONE)
-        .allowCreateThread(false)
-        .allowCreateProcess(false)
-        .allowNativeAccess(false)
-        .allowPolyglotAccess(PolyglotAccess.NONE)
-        .allowEnvironmentAccess(EnvironmentAccess.NONE)
-        .allowExperimentalOptions(false)
-        .resourceLimits(statementLimit)
-        .build()) {
+    try (Context context =
+        Context.newBuilder("js")
+            .engine(engine)
+            .sandbox(SandboxPolicy.CONSTRAINED)
+            .out(output)
+            .err(output)
+            .in(InputStream.nullInputStream())
+            .allowHostAccess(noHost)
+            .allowHostClassLookup(name -> false)
+            .allowIO(IOAccess.NONE)
+            .allowCreateThread(false)
+            .allowCreateProcess(false)
+            .allowNativeAccess(false)
+            .allowPolyglotAccess(PolyglotAccess.NONE)
+            .allowEnvironmentAccess(EnvironmentAccess.NONE)
+            .allowExperimentalOptions(false)
+            .resourceLimits(statementLimit)
+            .build()) {
       long thread = Thread.currentThread().threadId();
-      r = new Running(context, thread, System.nanoTime() + limits.wallTime().toNanos(),
-          THREADS.getThreadAllocatedBytes(thread));
+      r =
+          new Running(
+              context,
+              thread,
+              System.nanoTime() + limits.wallTime().toNanos(),
+              THREADS.getThreadAllocatedBytes(thread));
       running.add(r);
       Value v = context.eval(Source.create("js", program == null ? "" : program));
       running.remove(r);
@@ -273,7 +290,8 @@ public final class CodeTool implements Tool, AutoCloseable {
 
   private String error(PolyglotException e, Running r) {
     if (r != null && r.stoppedFor != null) return "Error: " + r.stoppedFor;
-    if (e.isResourceExhausted() && e.getMessage() != null
+    if (e.isResourceExhausted()
+        && e.getMessage() != null
         && e.getMessage().startsWith("Statement count limit")) {
       return "Error: statement limit of " + limits.statements() + " exceeded";
     }
@@ -281,7 +299,9 @@ public final class CodeTool implements Tool, AutoCloseable {
     if (e.isCancelled()) return "Error: cancelled";
     if (e.isInternalError()) return "Error: interpreter fault: " + oneLine(e.getMessage());
     String message = oneLine(e.getMessage());
-    return message.startsWith("Error") || message.contains("Error:") ? message : "Error: " + message;
+    return message.startsWith("Error") || message.contains("Error:")
+        ? message
+        : "Error: " + message;
   }
 
   /** Stops programs past their wall time or allocation limit. */
@@ -365,7 +385,9 @@ public final class CodeTool implements Tool, AutoCloseable {
     synchronized String text() {
       String s = kept.toString(StandardCharsets.UTF_8);
       if (s.length() > chars || dropped > 0) {
-        return s.substring(0, Math.min(chars, s.length())) + "\n[output cut at " + chars
+        return s.substring(0, Math.min(chars, s.length()))
+            + "\n[output cut at "
+            + chars
             + " characters]";
       }
       return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;

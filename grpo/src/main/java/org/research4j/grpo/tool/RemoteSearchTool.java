@@ -34,10 +34,12 @@ public final class RemoteSearchTool implements Tool {
     try {
       this.endpoint = URI.create(base + "/batch_search");
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("retrieval server URL '" + baseUrl + "' is not a URL: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "retrieval server URL '" + baseUrl + "' is not a URL: " + e.getMessage());
     }
     if (endpoint.getScheme() == null || !endpoint.getScheme().startsWith("http")) {
-      throw new IllegalArgumentException("retrieval server URL '" + baseUrl + "' must start with http:// or https://");
+      throw new IllegalArgumentException(
+          "retrieval server URL '" + baseUrl + "' must start with http:// or https://");
     }
     this.topK = topK;
     this.timeout = timeout;
@@ -94,9 +96,12 @@ public final class RemoteSearchTool implements Tool {
     ObjectNode body = JSON.createObjectNode();
     body.putPOJO("query", queries);
     body.put("top_n", topK);
-    HttpRequest req = HttpRequest.newBuilder(endpoint).timeout(timeout)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+            .build();
     HttpResponse<String> resp;
     try {
       resp = client.send(req, HttpResponse.BodyHandlers.ofString());
@@ -107,18 +112,27 @@ public final class RemoteSearchTool implements Tool {
       throw new IllegalStateException("interrupted while waiting for " + endpoint, e);
     }
     if (resp.statusCode() != 200) {
-      throw new IllegalStateException("retrieval server " + endpoint + " answered " + resp.statusCode()
-          + ": " + resp.body());
+      throw new IllegalStateException(
+          "retrieval server " + endpoint + " answered " + resp.statusCode() + ": " + resp.body());
     }
     JsonNode lists;
     try {
       lists = JSON.readTree(resp.body());
     } catch (IOException e) {
-      throw new IllegalStateException("retrieval server " + endpoint + " sent invalid JSON: " + e.getMessage());
+      throw new IllegalStateException(
+          "retrieval server " + endpoint + " sent invalid JSON: " + e.getMessage());
     }
     if (!lists.isArray() || lists.size() != queries.size()) {
-      throw new IllegalStateException("retrieval server " + endpoint + " sent " + lists.getNodeType()
-          + " of " + lists.size() + " entries for " + queries.size() + " queries; expected one list per query");
+      throw new IllegalStateException(
+          "retrieval server "
+              + endpoint
+              + " sent "
+              + lists.getNodeType()
+              + " of "
+              + lists.size()
+              + " entries for "
+              + queries.size()
+              + " queries; expected one list per query");
     }
     List<String> out = new ArrayList<>(queries.size());
     for (JsonNode docs : lists) {

@@ -7,16 +7,18 @@ import org.research4j.search.index.Hit;
 import org.research4j.search.index.Searcher;
 
 /**
- * The ReSearch search tool: {@code <search>query</search>} → the top-k passages from the BM25
- * index in {@code <result>…</result>}, each as its quoted title line and text, as the corpus holds
- * them (k = 5 in the paper).
+ * The ReSearch search tool: {@code <search>query</search>} → the top-k passages from the BM25 index
+ * in {@code <result>…</result>}, each as its quoted title line and text, as the corpus holds them
+ * (k = 5 in the paper).
  */
 public final class SearchTool implements Tool {
   /** What the search tool lets the model do, in the instructed prompt's first sentence. */
   public static final String ACTIVITY = "searching";
+
   /** How the instructed prompt tells the model to search: the paper's words. */
-  public static final String INSTRUCTION = "To search, write a query inside <search> </search>;"
-      + " the results will appear inside <result> </result>. Search as often as you need.";
+  public static final String INSTRUCTION =
+      "To search, write a query inside <search> </search>;"
+          + " the results will appear inside <result> </result>. Search as often as you need.";
 
   private final Searcher searcher;
   private final int topK;

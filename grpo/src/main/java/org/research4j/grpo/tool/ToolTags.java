@@ -17,8 +17,8 @@ public record ToolTags(String name, String callName, String resultName) {
     check(callName, "call tag of tool " + name);
     check(resultName, "result tag of tool " + name);
     if (callName.equals(resultName)) {
-      throw new IllegalArgumentException("tool " + name + ": call and result tag are both <"
-          + callName + ">");
+      throw new IllegalArgumentException(
+          "tool " + name + ": call and result tag are both <" + callName + ">");
     }
   }
 
@@ -45,16 +45,19 @@ public record ToolTags(String name, String callName, String resultName) {
   static String tagName(String tag, boolean closing, String what) {
     String prefix = closing ? "</" : "<";
     if (tag == null || !tag.startsWith(prefix) || !tag.endsWith(">")) {
-      throw new IllegalArgumentException(what + ": expected a tag like " + prefix + "name>, got "
-          + tag);
+      throw new IllegalArgumentException(
+          what + ": expected a tag like " + prefix + "name>, got " + tag);
     }
     return tag.substring(prefix.length(), tag.length() - 1);
   }
 
   private static void check(String s, String what) {
     if (s == null || !NAME.matcher(s).matches()) {
-      throw new IllegalArgumentException(what + ": must be lower-case letters, digits or _ and"
-          + " start with a letter, got " + (s == null ? "null" : "'" + s + "'"));
+      throw new IllegalArgumentException(
+          what
+              + ": must be lower-case letters, digits or _ and"
+              + " start with a letter, got "
+              + (s == null ? "null" : "'" + s + "'"));
     }
   }
 }

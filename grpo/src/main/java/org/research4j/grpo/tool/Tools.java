@@ -38,8 +38,8 @@ public final class Tools {
   }
 
   /**
-   * Checks a set of tags for the rules above and returns them as an immutable list; the format
-   * rule calls this for tag sets that come without tools.
+   * Checks a set of tags for the rules above and returns them as an immutable list; the format rule
+   * calls this for tag sets that come without tools.
    */
   public static List<ToolTags> validate(List<ToolTags> tags) {
     if (tags.isEmpty()) throw new IllegalArgumentException("tools: register at least one tool");
@@ -47,15 +47,16 @@ public final class Tools {
     Set<String> calls = new java.util.HashSet<>();
     Set<String> results = new java.util.HashSet<>();
     for (ToolTags t : tags) {
-      if (!names.add(t.name())) throw new IllegalArgumentException("tools: two tools named " + t.name());
+      if (!names.add(t.name()))
+        throw new IllegalArgumentException("tools: two tools named " + t.name());
       if (!calls.add(t.callName())) {
         throw new IllegalArgumentException("tools: two tools call with <" + t.callName() + ">");
       }
       results.add(t.resultName());
       for (String tag : List.of(t.callName(), t.resultName())) {
         if (RESERVED.contains(tag)) {
-          throw new IllegalArgumentException("tools: tool " + t.name() + " uses <" + tag
-              + ">, which is the response's own");
+          throw new IllegalArgumentException(
+              "tools: tool " + t.name() + " uses <" + tag + ">, which is the response's own");
         }
       }
     }
@@ -101,8 +102,11 @@ public final class Tools {
   public Tool byCallClose(String stop) {
     Tool t = byCallClose.get(stop);
     if (t == null) {
-      throw new IllegalArgumentException("no registered tool closes its call with " + stop
-          + "; registered: " + byCallClose.keySet());
+      throw new IllegalArgumentException(
+          "no registered tool closes its call with "
+              + stop
+              + "; registered: "
+              + byCallClose.keySet());
     }
     return t;
   }
@@ -114,8 +118,8 @@ public final class Tools {
   }
 
   /**
-   * The text of a document by id from the first tool that knows it (for hop diagnostics); null
-   * when none does.
+   * The text of a document by id from the first tool that knows it (for hop diagnostics); null when
+   * none does.
    */
   public String passage(String id) {
     for (Tool t : tools) {

@@ -14,8 +14,8 @@
  * <p>The tools: the search tool (the paper's: {@code <search>} → the BM25 top-k passages), which
  * reads a local Lucene index ({@link org.research4j.grpo.tool.SearchTool}) or a retrieval server
  * ({@link org.research4j.grpo.tool.RemoteSearchTool}), and {@link
- * org.research4j.grpo.tool.CodeTool} (ReTool's: {@code <code>} → the output of a JavaScript
- * program run by GraalVM in a sandbox: no host access, a statement limit, a wall time, an
- * allocation limit, an output cap, a fresh context per program, batches in parallel).
+ * org.research4j.grpo.tool.CodeTool} (ReTool's: {@code <code>} → the output of a JavaScript program
+ * run by GraalVM in a sandbox: no host access, a statement limit, a wall time, an allocation limit,
+ * an output cap, a fresh context per program, batches in parallel).
  */
 package org.research4j.grpo.tool;

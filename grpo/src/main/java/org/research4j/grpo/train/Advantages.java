@@ -1,9 +1,9 @@
 package org.research4j.grpo.train;
 
 /**
- * Group-relative advantages (GRPO): each response is compared with the other responses to the
- * same question, so no value model is needed. A group whose rewards are all equal teaches nothing
- * and gets advantage 0 everywhere.
+ * Group-relative advantages (GRPO): each response is compared with the other responses to the same
+ * question, so no value model is needed. A group whose rewards are all equal teaches nothing and
+ * gets advantage 0 everywhere.
  */
 public final class Advantages {
   /** Added to the standard deviation, as in the paper's recipe, so equal rewards divide safely. */
@@ -19,8 +19,8 @@ public final class Advantages {
    */
   public static double[] grouped(double[] rewards, int groupSize, boolean scale) {
     if (groupSize < 1 || rewards.length % groupSize != 0) {
-      throw new IllegalArgumentException("advantages: " + rewards.length
-          + " rewards do not split into groups of " + groupSize);
+      throw new IllegalArgumentException(
+          "advantages: " + rewards.length + " rewards do not split into groups of " + groupSize);
     }
     double[] out = new double[rewards.length];
     for (int g = 0; g < rewards.length; g += groupSize) {

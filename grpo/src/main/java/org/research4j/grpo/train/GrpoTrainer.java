@@ -56,22 +56,66 @@ public final class GrpoTrainer {
   private Supplier<Qwen2Model> referenceModel;
 
   /** What a finished run reports; the eval summaries are null when evaluation is off. */
-  public record Result(Qwen2Model model, int resumedFrom, double firstReward, double lastReward,
-      Evaluation.Summary evalBefore, Evaluation.Summary evalAfter) {}
+  public record Result(
+      Qwen2Model model,
+      int resumedFrom,
+      double firstReward,
+      double lastReward,
+      Evaluation.Summary evalBefore,
+      Evaluation.Summary evalAfter) {}
 
   /** What one step measured, written as its metrics line. */
-  public record StepStats(int step, double reward, double rewardStd, double f1, double exactMatch,
-      double wellFormed, double searches, double responseTokens, double trainedTokens,
-      double flatGroups, double kl, double clipFraction, double loss, double gradNorm, float lr,
-      double rolloutSeconds, double updateSeconds, int groupsSeen, int flatGroupsSeen,
-      int groupsDropped, int extraRolloutRounds, int groupsTrained, double passRate,
-      int questionsSkipped, Map<String, Double> callsByTool) {}
+  public record StepStats(
+      int step,
+      double reward,
+      double rewardStd,
+      double f1,
+      double exactMatch,
+      double wellFormed,
+      double searches,
+      double responseTokens,
+      double trainedTokens,
+      double flatGroups,
+      double kl,
+      double clipFraction,
+      double loss,
+      double gradNorm,
+      float lr,
+      double rolloutSeconds,
+      double updateSeconds,
+      int groupsSeen,
+      int flatGroupsSeen,
+      int groupsDropped,
+      int extraRolloutRounds,
+      int groupsTrained,
+      double passRate,
+      int questionsSkipped,
+      Map<String, Double> callsByTool) {}
 
   /** The paper's trainer: one tool (search). */
-  public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tool tool,
-      PromptTemplate template, Set<Integer> eos, Reward reward,
-      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
-    this(kernels, config, runDir, tok, Tools.of(tool), template, eos, reward, modelOptions, padId,
+  public GrpoTrainer(
+      Kernels kernels,
+      GrpoConfig config,
+      Path runDir,
+      Tokenizer tok,
+      Tool tool,
+      PromptTemplate template,
+      Set<Integer> eos,
+      Reward reward,
+      CheckpointWriter.Options modelOptions,
+      int padId,
+      TrainingListener listener) {
+    this(
+        kernels,
+        config,
+        runDir,
+        tok,
+        Tools.of(tool),
+        template,
+        eos,
+        reward,
+        modelOptions,
+        padId,
         listener);
   }
 
@@ -79,9 +123,18 @@ public final class GrpoTrainer {
    * A trainer whose policy may call any of {@code tools}; {@code reward} should use their format
    * rule ({@link Reward#research(double, org.research4j.grpo.reward.FormatRule)}).
    */
-  public GrpoTrainer(Kernels kernels, GrpoConfig config, Path runDir, Tokenizer tok, Tools tools,
-      PromptTemplate template, Set<Integer> eos, Reward reward,
-      CheckpointWriter.Options modelOptions, int padId, TrainingListener listener) {
+  public GrpoTrainer(
+      Kernels kernels,
+      GrpoConfig config,
+      Path runDir,
+      Tokenizer tok,
+      Tools tools,
+      PromptTemplate template,
+      Set<Integer> eos,
+      Reward reward,
+      CheckpointWriter.Options modelOptions,
+      int padId,
+      TrainingListener listener) {
     this.kernels = kernels;
     this.config = config;
     this.runDir = runDir;
@@ -96,9 +149,10 @@ public final class GrpoTrainer {
   }
 
   /**
-   * Builds the frozen reference with {@code reference} instead of {@code initial}: the same weights,
-   * kept as the caller chooses (e.g. {@code Qwen2Model.load(kernels, dir, WeightPrecision.BF16)},
-   * frozen bfloat16 at a quarter of a trainable float32 model's memory). Returns this trainer.
+   * Builds the frozen reference with {@code reference} instead of {@code initial}: the same
+   * weights, kept as the caller chooses (e.g. {@code Qwen2Model.load(kernels, dir,
+   * WeightPrecision.BF16)}, frozen bfloat16 at a quarter of a trainable float32 model's memory).
+   * Returns this trainer.
    */
   public GrpoTrainer withReference(Supplier<Qwen2Model> reference) {
     this.referenceModel = reference;
@@ -116,13 +170,23 @@ public final class GrpoTrainer {
   }
 
   /** Like {@link #run} but stops after step {@code lastStep}, saving a checkpoint there. */
-  public Result runUntil(int lastStep, Supplier<Qwen2Model> initial, List<QaExample> train,
-      List<QaExample> dev) throws IOException {
+  public Result runUntil(
+      int lastStep, Supplier<Qwen2Model> initial, List<QaExample> train, List<QaExample> dev)
+      throws IOException {
     if (train.isEmpty()) throw new IllegalArgumentException("GRPO: no training questions");
-    AdamW.Config adam = AdamW.Config.of(config.learningRate())
-        .withWeightDecay(config.weightDecay()).withBetas(config.adamBeta1(), config.adamBeta2());
-    TrainingRun run = new TrainingRun(kernels, runDir, modelOptions, "grpo", config.steps(),
-        config.checkpointEvery(), listener);
+    AdamW.Config adam =
+        AdamW.Config.of(config.learningRate())
+            .withWeightDecay(config.weightDecay())
+            .withBetas(config.adamBeta1(), config.adamBeta2());
+    TrainingRun run =
+        new TrainingRun(
+            kernels,
+            runDir,
+            modelOptions,
+            "grpo",
+            config.steps(),
+            config.checkpointEvery(),
+            listener);
     return run.run(lastStep, initial, adam, new Steps(initial, train, dev));
   }
 
@@ -132,8 +196,9 @@ public final class GrpoTrainer {
     private final List<QaExample> train;
     private final List<QaExample> dev;
     private final QuestionStream questions;
-    private final RolloutEngine.Config greedy = new RolloutEngine.Config(
-        config.maxCompletionLength(), config.maxToolCalls(), SamplingConfig.greedy());
+    private final RolloutEngine.Config greedy =
+        new RolloutEngine.Config(
+            config.maxCompletionLength(), config.maxToolCalls(), SamplingConfig.greedy());
     private long signalGroups; // groups with unequal rewards in steps 1..step; -1: not known
     private RolloutEngine engine;
     private Qwen2Model reference;
@@ -155,9 +220,11 @@ public final class GrpoTrainer {
       if (run.resumed().isPresent()) {
         ObjectNode state = run.resumed().get();
         if (!questions.restore(state, (long) run.start() * config.questionsPerStep())) {
-          listener.note(String.format("warning: the checkpoint was trained on %d questions, this"
-              + " run has %d; the question order does not continue the one it had",
-              state.path("train_questions").asInt(), train.size()));
+          listener.note(
+              String.format(
+                  "warning: the checkpoint was trained on %d questions, this"
+                      + " run has %d; the question order does not continue the one it had",
+                  state.path("train_questions").asInt(), train.size()));
         }
         signalGroups = state.path("groups_with_variance").asLong(-1);
       }
@@ -174,8 +241,8 @@ public final class GrpoTrainer {
 
     @Override
     public double train(TrainingRun.Session run, int step) {
-      stats = step(step, engine, run.model(), reference, run.tape(), run.optimizer(), train,
-          questions);
+      stats =
+          step(step, engine, run.model(), reference, run.tape(), run.optimizer(), train, questions);
       if (signalGroups >= 0) signalGroups += stats.groupsSeen() - stats.flatGroupsSeen();
       if (step == run.start() + 1) first = stats.reward();
       last = stats.reward();
@@ -185,7 +252,8 @@ public final class GrpoTrainer {
     @Override
     public ObjectNode metrics(TrainingRun.Session run, int step) {
       ObjectNode line = line(stats);
-      if (config.evalEvery() > 0 && !dev.isEmpty()
+      if (config.evalEvery() > 0
+          && !dev.isEmpty()
           && (step % config.evalEvery() == 0 || step == config.steps())) {
         List<Evaluation.Outcome> outcomes = evaluate(engine, greedy, dev);
         after = Evaluation.summary(outcomes);
@@ -204,8 +272,11 @@ public final class GrpoTrainer {
     @Override
     public Result end(TrainingRun.Session run) {
       if (run.end() > run.start() && signalGroups == 0) {
-        listener.note(String.format("steps 1-%d: every group of every step had equal rewards; the"
-            + " run had no policy-gradient signal", run.end()));
+        listener.note(
+            String.format(
+                "steps 1-%d: every group of every step had equal rewards; the"
+                    + " run had no policy-gradient signal",
+                run.end()));
       }
       return new Result(run.model(), run.start(), first, last, before, after);
     }
@@ -223,8 +294,15 @@ public final class GrpoTrainer {
    * kept (none when no group was kept). Reward, F1 and the other rollout metrics cover every
    * rollout of the step, kept or dropped.
    */
-  StepStats step(int step, RolloutEngine engine, Qwen2Model policy, Qwen2Model reference,
-      Tape tape, AdamW opt, List<QaExample> train, QuestionStream questions) {
+  StepStats step(
+      int step,
+      RolloutEngine engine,
+      Qwen2Model policy,
+      Qwen2Model reference,
+      Tape tape,
+      AdamW opt,
+      List<QaExample> train,
+      QuestionStream questions) {
     int g = config.numGenerations();
     int q = config.questionsPerStep();
     long t0 = System.nanoTime();
@@ -238,8 +316,10 @@ public final class GrpoTrainer {
     int seen = 0, flat = 0, keptGroups = 0, skipped = 0, rounds = 0;
     while (true) {
       // After the first round, enough questions to fill the batch at the keep rate seen so far.
-      int want = rounds == 0 || keptGroups == 0 ? q
-          : (int) Math.min(q, Math.ceil((double) (q - keptGroups) * seen / keptGroups));
+      int want =
+          rounds == 0 || keptGroups == 0
+              ? q
+              : (int) Math.min(q, Math.ceil((double) (q - keptGroups) * seen / keptGroups));
       QuestionStream.Draw draw = questions.draw(want);
       skipped += draw.skipped();
       List<QaExample> drawn = new ArrayList<>(want);
@@ -281,15 +361,22 @@ public final class GrpoTrainer {
     }
     long t1 = System.nanoTime();
     double[] rewards = keptRewards.stream().mapToDouble(Double::doubleValue).toArray();
-    PolicyUpdate.Result u = kept.isEmpty() ? new PolicyUpdate.Result(0, 0, 0, 0)
-        : update(step, policy, reference, tape, opt, kept, rewards);
+    PolicyUpdate.Result u =
+        kept.isEmpty()
+            ? new PolicyUpdate.Result(0, 0, 0, 0)
+            : update(step, policy, reference, tape, opt, kept, rewards);
     long t2 = System.nanoTime();
     if (flat == seen) {
-      listener.note(String.format(config.dynamicSampling()
-          ? "step %d: every group had equal rewards (%d groups in %d rollout rounds); no gradient"
-              + " this step, update skipped"
-          : "step %d: every group had equal rewards (%d groups); no policy-gradient signal this"
-              + " step (advantages all 0)", step, seen, rounds));
+      listener.note(
+          String.format(
+              config.dynamicSampling()
+                  ? "step %d: every group had equal rewards (%d groups in %d rollout rounds); no gradient"
+                      + " this step, update skipped"
+                  : "step %d: every group had equal rewards (%d groups); no policy-gradient signal this"
+                      + " step (advantages all 0)",
+              step,
+              seen,
+              rounds));
     }
     int n = all.size();
     double mean = 0;
@@ -297,57 +384,101 @@ public final class GrpoTrainer {
     double var = 0;
     for (double r : all) var += (r - mean) * (r - mean) / n;
     byTool.replaceAll((t, c) -> c / n);
-    return new StepStats(step, mean, Math.sqrt(var), f1 / n, em / n, ok / n, searches / n,
-        length / n, (double) trainedTotal / n, (double) flat / seen,
-        u.kl(), u.clipFraction(), u.loss(), u.gradNorm(), config.learningRateAt(step),
-        (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-        seen, flat, seen - keptGroups, rounds - 1, keptGroups, passed / n, skipped, byTool);
+    return new StepStats(
+        step,
+        mean,
+        Math.sqrt(var),
+        f1 / n,
+        em / n,
+        ok / n,
+        searches / n,
+        length / n,
+        (double) trainedTotal / n,
+        (double) flat / seen,
+        u.kl(),
+        u.clipFraction(),
+        u.loss(),
+        u.gradNorm(),
+        config.learningRateAt(step),
+        (t1 - t0) / 1e9,
+        (t2 - t1) / 1e9,
+        seen,
+        flat,
+        seen - keptGroups,
+        rounds - 1,
+        keptGroups,
+        passed / n,
+        skipped,
+        byTool);
   }
 
   /**
    * G rollouts of each question. The sampling seed depends on {@code (seed, step, round)} only;
    * round 0 keeps the seed the plain recipe always had.
    */
-  private List<Rollout> rollOut(RolloutEngine engine, List<QaExample> questions, int step,
-      int round) {
+  private List<Rollout> rollOut(
+      RolloutEngine engine, List<QaExample> questions, int step, int round) {
     int g = config.numGenerations();
     List<int[]> prompts = new ArrayList<>(questions.size() * g);
     for (QaExample q : questions) {
       int[] p = tok.encode(template.render(q.question()));
       for (int i = 0; i < g; i++) prompts.add(p);
     }
-    SamplingConfig sampling = SamplingConfig.sampling(config.temperature(),
-        config.seed() * 1_000_003L + step + round * 0x9E3779B97F4A7C15L);
-    return engine.run(prompts, new RolloutEngine.Config(
-        config.maxCompletionLength(), config.maxToolCalls(), sampling));
+    SamplingConfig sampling =
+        SamplingConfig.sampling(
+            config.temperature(), config.seed() * 1_000_003L + step + round * 0x9E3779B97F4A7C15L);
+    return engine.run(
+        prompts,
+        new RolloutEngine.Config(config.maxCompletionLength(), config.maxToolCalls(), sampling));
   }
 
   /** The μ policy updates of one step on its scored rollouts ({@link PolicyUpdate#apply}). */
-  PolicyUpdate.Result update(int step, Qwen2Model policy, Qwen2Model reference, Tape tape,
-      AdamW opt, List<Rollout> rollouts, double[] rewards) {
-    return new PolicyUpdate(config, padId).apply(step, policy, reference, tape, opt, rollouts,
-        rewards);
+  PolicyUpdate.Result update(
+      int step,
+      Qwen2Model policy,
+      Qwen2Model reference,
+      Tape tape,
+      AdamW opt,
+      List<Rollout> rollouts,
+      double[] rewards) {
+    return new PolicyUpdate(config, padId)
+        .apply(step, policy, reference, tape, opt, rollouts, rewards);
   }
 
-  private List<Evaluation.Outcome> evaluate(RolloutEngine engine, RolloutEngine.Config greedy,
-      List<QaExample> dev) {
-    return Evaluation.run(engine, greedy, template, tok, dev, Math.max(1, config.microBatch() * 2),
-        done -> {});
+  private List<Evaluation.Outcome> evaluate(
+      RolloutEngine engine, RolloutEngine.Config greedy, List<QaExample> dev) {
+    return Evaluation.run(
+        engine, greedy, template, tok, dev, Math.max(1, config.microBatch() * 2), done -> {});
   }
 
   /** A step's metrics line; {@code calls_TOOL} per registered tool after the paper's keys. */
   private static ObjectNode line(StepStats s) {
-    ObjectNode line = MetricsLog.line().put("step", s.step()).put("reward", s.reward())
-        .put("reward_std", s.rewardStd()).put("f1", s.f1()).put("em", s.exactMatch())
-        .put("well_formed", s.wellFormed()).put("searches", s.searches())
-        .put("response_tokens", s.responseTokens()).put("trained_tokens", s.trainedTokens())
-        .put("flat_groups", s.flatGroups()).put("kl", s.kl()).put("clip_fraction", s.clipFraction())
-        .put("loss", s.loss()).put("grad_norm", s.gradNorm()).put("lr", s.lr())
-        .put("rollout_s", s.rolloutSeconds()).put("update_s", s.updateSeconds())
-        .put("groups_seen", s.groupsSeen()).put("flat_groups_seen", s.flatGroupsSeen())
-        .put("groups_dropped", s.groupsDropped()).put("extra_rollout_rounds", s.extraRolloutRounds())
-        .put("groups_trained", s.groupsTrained()).put("pass_rate", s.passRate())
-        .put("questions_skipped", s.questionsSkipped());
+    ObjectNode line =
+        MetricsLog.line()
+            .put("step", s.step())
+            .put("reward", s.reward())
+            .put("reward_std", s.rewardStd())
+            .put("f1", s.f1())
+            .put("em", s.exactMatch())
+            .put("well_formed", s.wellFormed())
+            .put("searches", s.searches())
+            .put("response_tokens", s.responseTokens())
+            .put("trained_tokens", s.trainedTokens())
+            .put("flat_groups", s.flatGroups())
+            .put("kl", s.kl())
+            .put("clip_fraction", s.clipFraction())
+            .put("loss", s.loss())
+            .put("grad_norm", s.gradNorm())
+            .put("lr", s.lr())
+            .put("rollout_s", s.rolloutSeconds())
+            .put("update_s", s.updateSeconds())
+            .put("groups_seen", s.groupsSeen())
+            .put("flat_groups_seen", s.flatGroupsSeen())
+            .put("groups_dropped", s.groupsDropped())
+            .put("extra_rollout_rounds", s.extraRolloutRounds())
+            .put("groups_trained", s.groupsTrained())
+            .put("pass_rate", s.passRate())
+            .put("questions_skipped", s.questionsSkipped());
     s.callsByTool().forEach((t, c) -> line.put("calls_" + t, c));
     return line;
   }
@@ -355,13 +486,20 @@ public final class GrpoTrainer {
   /** The dev evaluation's scores and, where its questions record their hops, where they fail. */
   private ObjectNode evalLine(ObjectNode line, List<Evaluation.Outcome> outcomes) {
     Evaluation.Summary e = Evaluation.summary(outcomes);
-    line.put("eval_em", e.exactMatch()).put("eval_f1", e.f1()).put("eval_reward", e.reward())
-        .put("eval_well_formed", e.wellFormed()).put("eval_searches", e.searches())
+    line.put("eval_em", e.exactMatch())
+        .put("eval_f1", e.f1())
+        .put("eval_reward", e.reward())
+        .put("eval_well_formed", e.wellFormed())
+        .put("eval_searches", e.searches())
         .put("eval_response_tokens", e.responseTokens());
     e.callsByTool().forEach((t, c) -> line.put("eval_calls_" + t, c));
-    HopDiagnostics.summary(outcomes, tools::passage).rates().forEach((k, v) -> {
-      if (!v.isNaN() && !k.equals("hops") && !k.startsWith("hop")) line.put("eval_diag_" + k, v);
-    });
+    HopDiagnostics.summary(outcomes, tools::passage)
+        .rates()
+        .forEach(
+            (k, v) -> {
+              if (!v.isNaN() && !k.equals("hops") && !k.startsWith("hop"))
+                line.put("eval_diag_" + k, v);
+            });
     return line;
   }
 }

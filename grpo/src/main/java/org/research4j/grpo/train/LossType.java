@@ -7,7 +7,10 @@ import java.util.Locale;
  * per-token weight, so micro-batches sum to the loss of the whole batch.
  */
 public enum LossType {
-  /** Σ m·loss / Σ m over the whole batch: TRL's {@code bnpo}, verl's {@code token-mean}; the paper's. */
+  /**
+   * Σ m·loss / Σ m over the whole batch: TRL's {@code bnpo}, verl's {@code token-mean}; the
+   * paper's.
+   */
   TOKEN_MEAN,
   /** The mean over each sequence's trained tokens, then over sequences (the original GRPO). */
   SEQ_MEAN,
@@ -20,8 +23,11 @@ public enum LossType {
       case "token-mean", "bnpo" -> TOKEN_MEAN;
       case "seq-mean", "grpo" -> SEQ_MEAN;
       case "dr-grpo" -> DR_GRPO;
-      default -> throw new IllegalArgumentException("unknown loss type '" + name
-          + "': use token-mean (bnpo), seq-mean (grpo) or dr_grpo");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown loss type '"
+                  + name
+                  + "': use token-mean (bnpo), seq-mean (grpo) or dr_grpo");
     };
   }
 

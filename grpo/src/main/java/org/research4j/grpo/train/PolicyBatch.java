@@ -7,13 +7,19 @@ import java.util.List;
 import org.research4j.grpo.rollout.Rollout;
 
 /**
- * One micro-batch of rollouts laid out for the policy's forward pass: {@code ids} holds each
- * prompt + response right-padded to {@code seqLen}; {@code rows} indexes the flattened positions
- * whose next token is a trained response token ({@code targets}), so the LM head and the loss run
- * on those positions only; each row carries its sequence's advantage and loss weight. Tool-inserted
+ * One micro-batch of rollouts laid out for the policy's forward pass: {@code ids} holds each prompt
+ * + response right-padded to {@code seqLen}; {@code rows} indexes the flattened positions whose
+ * next token is a trained response token ({@code targets}), so the LM head and the loss run on
+ * those positions only; each row carries its sequence's advantage and loss weight. Tool-inserted
  * tokens and the prompt have no row: they are in the context, never in the loss or the KL.
  */
-record PolicyBatch(int[] ids, int batch, int seqLen, int[] rows, int[] targets, float[] advantages,
+record PolicyBatch(
+    int[] ids,
+    int batch,
+    int seqLen,
+    int[] rows,
+    int[] targets,
+    float[] advantages,
     float[] weights) {
 
   /**
@@ -43,8 +49,8 @@ record PolicyBatch(int[] ids, int batch, int seqLen, int[] rows, int[] targets, 
         w.add((float) weight[s]);
       }
     }
-    return new PolicyBatch(ids, b, t, rows.toIntArray(), targets.toIntArray(), adv.toFloatArray(),
-        w.toFloatArray());
+    return new PolicyBatch(
+        ids, b, t, rows.toIntArray(), targets.toIntArray(), adv.toFloatArray(), w.toFloatArray());
   }
 
   int tokens() {

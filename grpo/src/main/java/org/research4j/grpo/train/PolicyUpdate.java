@@ -36,26 +36,42 @@ public final class PolicyUpdate {
    * The μ policy updates on scored rollouts ({@code rewards[i]} for {@code rollouts[i]}, in groups
    * of G). Leaves the last update's accumulated (unclipped) gradient in the parameters.
    */
-  public Result apply(int step, Qwen2Model policy, Qwen2Model reference, Tape tape, AdamW opt,
-      List<Rollout> rollouts, double[] rewards) {
+  public Result apply(
+      int step,
+      Qwen2Model policy,
+      Qwen2Model reference,
+      Tape tape,
+      AdamW opt,
+      List<Rollout> rollouts,
+      double[] rewards) {
     int n = rollouts.size();
     int trainedTotal = 0;
     for (Rollout r : rollouts) trainedTotal += PolicyBatch.trainedTokens(r);
     double[] adv = Advantages.grouped(rewards, config.numGenerations(), config.scaleRewards());
     double[] weight = new double[n];
     for (int i = 0; i < n; i++) {
-      weight[i] = config.lossType().weight(PolicyBatch.trainedTokens(rollouts.get(i)), trainedTotal,
-          n, config.maxCompletionLength());
+      weight[i] =
+          config
+              .lossType()
+              .weight(
+                  PolicyBatch.trainedTokens(rollouts.get(i)),
+                  trainedTotal,
+                  n,
+                  config.maxCompletionLength());
     }
     List<PolicyBatch> micro = new ArrayList<>();
     for (int i = 0; i < n; i += config.microBatch()) {
       int to = Math.min(n, i + config.microBatch());
-      micro.add(PolicyBatch.of(rollouts.subList(i, to),
-          Arrays.copyOfRange(adv, i, to), Arrays.copyOfRange(weight, i, to),
-          padId));
+      micro.add(
+          PolicyBatch.of(
+              rollouts.subList(i, to),
+              Arrays.copyOfRange(adv, i, to),
+              Arrays.copyOfRange(weight, i, to),
+              padId));
     }
 
-    // μ > 1: the "old" policy is the one that sampled, so its log-probs are fixed before any update.
+    // μ > 1: the "old" policy is the one that sampled, so its log-probs are fixed before any
+    // update.
     List<float[]> old = new ArrayList<>();
     if (config.numIterations() > 1) {
       for (PolicyBatch b : micro) {
@@ -85,9 +101,16 @@ public final class PolicyUpdate {
             ref = logProbs(tape, reference, b);
           }
         }
-        Ops.GrpoLoss l = ops.grpoLoss(logp, oldLogp, ref, tape.tensor(b.advantages(), b.tokens()),
-            tape.tensor(b.weights(), b.tokens()), config.epsilon(), config.epsilonHigh(),
-            config.beta());
+        Ops.GrpoLoss l =
+            ops.grpoLoss(
+                logp,
+                oldLogp,
+                ref,
+                tape.tensor(b.advantages(), b.tokens()),
+                tape.tensor(b.weights(), b.tokens()),
+                config.epsilon(),
+                config.epsilonHigh(),
+                config.beta());
         tape.backward(l.loss());
         loss += l.loss().item();
         if (lastIteration) {
@@ -97,15 +120,19 @@ public final class PolicyUpdate {
         }
       }
       if (!Double.isFinite(loss)) {
-        throw new IllegalStateException("GRPO loss is " + loss + " at step " + step
-            + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
+        throw new IllegalStateException(
+            "GRPO loss is "
+                + loss
+                + " at step "
+                + step
+                + "; rerun with RESEARCH4J_DEBUG_NAN=1 to find the op, or lower the learning rate");
       }
       norm = GradClip.globalNorm(policy.parameters());
       opt.step(lr, GradClip.coefficient(norm, config.maxGradNorm()));
     }
     tape.reset();
-    return new Result(loss, tokens == 0 ? 0 : klSum / tokens,
-        tokens == 0 ? 0 : (double) clipped / tokens, norm);
+    return new Result(
+        loss, tokens == 0 ? 0 : klSum / tokens, tokens == 0 ? 0 : (double) clipped / tokens, norm);
   }
 
   /**
@@ -115,8 +142,9 @@ public final class PolicyUpdate {
    */
   Tensor logProbs(Tape tape, Qwen2Model model, PolicyBatch b) {
     Ops ops = tape.ops();
-    Tensor logits = model.logits(ops, tape.ints(b.ids(), b.batch(), b.seqLen()),
-        tape.ints(b.rows(), b.tokens()));
+    Tensor logits =
+        model.logits(
+            ops, tape.ints(b.ids(), b.batch(), b.seqLen()), tape.ints(b.rows(), b.tokens()));
     if (config.temperature() != 1) logits = ops.scale(logits, (float) (1 / config.temperature()));
     return ops.tokenLogProbs(logits, tape.ints(b.targets(), b.tokens()), Ops.IGNORE_INDEX);
   }

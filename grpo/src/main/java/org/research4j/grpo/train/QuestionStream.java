@@ -30,8 +30,10 @@ final class QuestionStream {
   private final int size;
   private final long seed;
   private final boolean filter;
+
   /** Per question index: seen (groups), passed and of (its latest group), skip (marked). */
   private final Map<Integer, int[]> records = new TreeMap<>();
+
   private long cursor;
   private int cachedPass = -1;
   private int[] perm;
@@ -105,8 +107,9 @@ final class QuestionStream {
     records.clear();
     for (JsonNode r : state.path("pass_records")) {
       if (r.get(0).asInt() >= size) continue;
-      records.put(r.get(0).asInt(), new int[] {r.get(1).asInt(), r.get(2).asInt(),
-          r.get(3).asInt(), r.get(4).asInt()});
+      records.put(
+          r.get(0).asInt(),
+          new int[] {r.get(1).asInt(), r.get(2).asInt(), r.get(3).asInt(), r.get(4).asInt()});
     }
     return state.path("train_questions").asInt(size) == size;
   }

@@ -79,10 +79,28 @@ class DemoJudgeTest {
     chain[0] = prompt[prompt.length - 1];
     System.arraycopy(yes, 0, chain, 1, yes.length);
     chain[chain.length - 1] = eos;
-    assertEquals(chain.length, Arrays.stream(chain).distinct().count(), "distinct chain tokens " + Arrays.toString(chain));
+    assertEquals(
+        chain.length,
+        Arrays.stream(chain).distinct().count(),
+        "distinct chain tokens " + Arrays.toString(chain));
     int d = 32;
-    Qwen2Config cfg = new Qwen2Config(tok.vocabSize(), d, 64, 1, 2, 1, 16, 8192, 1e6, 1e-6, false, null,
-        List.of(eos), "float32", 0.02);
+    Qwen2Config cfg =
+        new Qwen2Config(
+            tok.vocabSize(),
+            d,
+            64,
+            1,
+            2,
+            1,
+            16,
+            8192,
+            1e6,
+            1e-6,
+            false,
+            null,
+            List.of(eos),
+            "float32",
+            0.02);
     Qwen2Model m = Qwen2Model.random(CPU, cfg, 1);
     for (Parameter p : m.parameters()) {
       float[] v = new float[p.numel()];
@@ -100,19 +118,31 @@ class DemoJudgeTest {
 
   @Test
   void everyMethodsLjScoreIsInTheSummaryAndTheTable(@TempDir Path dir) throws Exception {
-    Tokenizer tok = BpeTrainer.research(300).train(List.of("Yes, it is. No, it is not.",
-        "<|im_start|>user <|im_end|> assistant system"));
+    Tokenizer tok =
+        BpeTrainer.research(300)
+            .train(
+                List.of(
+                    "Yes, it is. No, it is not.", "<|im_start|>user <|im_end|> assistant system"));
     ChatTemplate chat = ChatTemplate.chatml(null);
     try (Qwen2Model yes = yesSayer(tok, chat);
-        ModelServer judge = ModelServer.start(yes, tok, Set.of(tok.idOf("<|im_end|>")), chat,
-            PromptTemplate.bare(), null, ServeConfig.defaults("yes-sayer"))) {
+        ModelServer judge =
+            ModelServer.start(
+                yes,
+                tok,
+                Set.of(tok.idOf("<|im_end|>")),
+                chat,
+                PromptTemplate.bare(),
+                null,
+                ServeConfig.defaults("yes-sayer"))) {
       String url = judge.url() + "/v1";
       try (LlmJudge probe = new LlmJudge(JudgeConfig.of(url, "yes-sayer", null))) {
-        LlmJudge.Verdict v = probe.judge(new LlmJudge.Item("Who founded Kesto?", List.of("Varemo"), "Dask"));
+        LlmJudge.Verdict v =
+            probe.judge(new LlmJudge.Item("Who founded Kesto?", List.of("Varemo"), "Dask"));
         assertEquals("Yes", v.reply(), "the served model says yes to anything");
       }
       Path out = dir.resolve("demo");
-      Run r = demo(out, "--judge-url", url, "--judge-model", "yes-sayer", "--judge-concurrency", "4");
+      Run r =
+          demo(out, "--judge-url", url, "--judge-model", "yes-sayer", "--judge-concurrency", "4");
       assertEquals(0, r.code(), r.err());
 
       DemoSummary.Data s = DemoSummary.read(out.resolve(DemoSummary.FILE));
@@ -120,24 +150,36 @@ class DemoJudgeTest {
       for (var e : s.methods().entrySet()) {
         assertEquals(1.0, e.getValue().all().lj(), e.getKey());
         assertFalse(e.getValue().byType().isEmpty());
-        e.getValue().byType().forEach((type, scores) -> assertEquals(1.0, scores.lj(), e.getKey() + " " + type));
+        e.getValue()
+            .byType()
+            .forEach((type, scores) -> assertEquals(1.0, scores.lj(), e.getKey() + " " + type));
       }
       assertTrue(s.wallSeconds().get(DemoSummary.JUDGE) >= 0, "the judge's time is its own stage");
 
       List<String> lines = r.err().lines().toList();
-      int header = lines.indexOf(lines.stream().filter(l -> l.matches("method\\s+EM\\s+LJ\\s+LJ .*"))
-          .findFirst().orElseThrow(() -> new AssertionError("no LJ table in\n" + r.err())));
+      int header =
+          lines.indexOf(
+              lines.stream()
+                  .filter(l -> l.matches("method\\s+EM\\s+LJ\\s+LJ .*"))
+                  .findFirst()
+                  .orElseThrow(() -> new AssertionError("no LJ table in\n" + r.err())));
       String firstType = s.methods().get("ReSearch, GRPO").byType().keySet().iterator().next();
       assertTrue(lines.get(header).contains("LJ " + firstType), lines.get(header));
       for (String method : s.methods().keySet()) {
-        String row = lines.subList(header + 1, header + 1 + s.methods().size()).stream()
-            .filter(l -> l.startsWith(method + " ")).findFirst().orElseThrow(() -> new AssertionError(method));
+        String row =
+            lines.subList(header + 1, header + 1 + s.methods().size()).stream()
+                .filter(l -> l.startsWith(method + " "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(method));
         String[] cells = row.substring(22).trim().split("\\s+");
         assertEquals(String.format("%.3f", s.methods().get(method).all().em()), cells[0], row);
         for (int i = 1; i < cells.length; i++) assertEquals("1.000", cells[i], row);
         assertEquals(1 + 1 + s.methods().get(method).byType().size(), cells.length, row);
       }
-      assertTrue(r.err().contains("LLM judge yes-sayer: 32 verdicts, 0 unparseable (neither yes nor no), 0 failed"),
+      assertTrue(
+          r.err()
+              .contains(
+                  "LLM judge yes-sayer: 32 verdicts, 0 unparseable (neither yes nor no), 0 failed"),
           r.err());
     }
   }

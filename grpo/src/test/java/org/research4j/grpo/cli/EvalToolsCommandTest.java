@@ -29,13 +29,17 @@ class EvalToolsCommandTest {
   @Test
   void theEvalJsonlCountsCallsPerTool(@TempDir Path dir) throws IOException {
     Path corpus = dir.resolve("corpus.jsonl");
-    Files.writeString(corpus, """
+    Files.writeString(
+        corpus,
+        """
         {"id": "0", "contents": "\\"Kesto\\"\\nKesto was founded in 1871."}
         {"id": "1", "contents": "\\"Oru\\"\\nOru was founded in 1936."}
         """);
     Index.build(corpus, dir.resolve("index"), IndexOptions.defaults(), BuildListener.NONE);
     Path qa = dir.resolve("dev.jsonl");
-    Files.writeString(qa, """
+    Files.writeString(
+        qa,
+        """
         {"id": "a", "question": "When was Kesto founded?", "golden_answers": ["1871"]}
         {"id": "b", "question": "When was Oru founded?", "golden_answers": ["1936"]}
         """);
@@ -45,10 +49,28 @@ class EvalToolsCommandTest {
     StringWriter err = new StringWriter();
     cl.setErr(new PrintWriter(err, true));
     cl.setOut(new PrintWriter(new StringWriter(), true));
-    int code = SearchMain.execute(cl, "eval", "--device", "cpu", "--model", model.toString(),
-        "--index", dir.resolve("index").toString(), "--qa", qa.toString(), "--tools",
-        "search,code", "--methods", "research,naive-rag", "--max-new-tokens", "16", "--topk", "1",
-        "--out", out.toString());
+    int code =
+        SearchMain.execute(
+            cl,
+            "eval",
+            "--device",
+            "cpu",
+            "--model",
+            model.toString(),
+            "--index",
+            dir.resolve("index").toString(),
+            "--qa",
+            qa.toString(),
+            "--tools",
+            "search,code",
+            "--methods",
+            "research,naive-rag",
+            "--max-new-tokens",
+            "16",
+            "--topk",
+            "1",
+            "--out",
+            out.toString());
     assertEquals(0, code, err.toString());
     ObjectMapper json = new ObjectMapper();
     int agentLines = 0;
@@ -59,8 +81,11 @@ class EvalToolsCommandTest {
       if (n.get("method").asText().equals("research")) {
         agentLines++;
         assertEquals(List.of("search", "code"), List.copyOf(iterable(calls)), l);
-        assertEquals(n.get("retrievals").asDouble(),
-            calls.get("search").asDouble() + calls.get("code").asDouble(), 1e-12, l);
+        assertEquals(
+            n.get("retrievals").asDouble(),
+            calls.get("search").asDouble() + calls.get("code").asDouble(),
+            1e-12,
+            l);
       } else {
         assertEquals(List.of("search"), List.copyOf(iterable(calls)), l);
         assertEquals(n.get("retrievals").asDouble(), calls.get("search").asDouble(), 1e-12, l);

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
  * it is in a {@code cli} package.
  */
 class LibraryLayeringTest {
-  private static final List<String> TERMINAL = List.of(
-      "import picocli.", "import me.tongfei.progressbar.", "import org.knowm.xchart.");
-  private static final List<String> LIBRARIES = List.of(
-      "kernels", "tensor-core", "transformer", "search", "grpo");
+  private static final List<String> TERMINAL =
+      List.of("import picocli.", "import me.tongfei.progressbar.", "import org.knowm.xchart.");
+  private static final List<String> LIBRARIES =
+      List.of("kernels", "tensor-core", "transformer", "search", "grpo");
 
   @Test
   void terminalCodeLivesOnlyInCliPackages() throws IOException {
@@ -33,11 +33,13 @@ class LibraryLayeringTest {
       Path src = root.resolve(module).resolve("src/main/java");
       assertTrue(Files.isDirectory(src), src + " is missing: run from the grpo module");
       try (Stream<Path> files = Files.walk(src)) {
-        for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
-          boolean cli = src.relativize(f.getParent()).toString().replace('\\', '/')
-              .matches(".*/cli(/.*)?");
+        for (Path f :
+            (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+          boolean cli =
+              src.relativize(f.getParent()).toString().replace('\\', '/').matches(".*/cli(/.*)?");
           List<String> lines = read(f);
-          boolean terminal = lines.stream().anyMatch(l -> TERMINAL.stream().anyMatch(l::startsWith));
+          boolean terminal =
+              lines.stream().anyMatch(l -> TERMINAL.stream().anyMatch(l::startsWith));
           if (terminal && !cli) offenders.add(root.relativize(f).toString());
           if (terminal && cli) cliFiles++;
         }

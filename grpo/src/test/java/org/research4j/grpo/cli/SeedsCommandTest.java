@@ -20,8 +20,8 @@ import org.research4j.search.cli.SearchMain;
 import picocli.CommandLine;
 
 /**
- * {@code research seeds} on finished seed directories (the demo itself is too slow for a unit test):
- * existing summaries are not rerun, the spread is printed and written; bad input is named.
+ * {@code research seeds} on finished seed directories (the demo itself is too slow for a unit
+ * test): existing summaries are not rerun, the spread is printed and written; bad input is named.
  */
 class SeedsCommandTest {
 
@@ -39,8 +39,11 @@ class SeedsCommandTest {
   private static void summary(Path out, long seed, double f1) throws IOException {
     DemoSummary.begin(seed, "--seed", Long.toString(seed))
         .stage(DemoSummary.TOTAL, 10)
-        .method("ReSearch, GRPO", new Evaluation.Summary(4, f1 / 2, f1, 0, 1, 2, 100, 50),
-            Map.of("bridge", new Evaluation.Summary(4, f1 / 2, f1, 0, 1, 2, 100, 50)), Map.of())
+        .method(
+            "ReSearch, GRPO",
+            new Evaluation.Summary(4, f1 / 2, f1, 0, 1, 2, 100, 50),
+            Map.of("bridge", new Evaluation.Summary(4, f1 / 2, f1, 0, 1, 2, 100, 50)),
+            Map.of())
         .write(SeedsCommand.runDir(out, seed).resolve(DemoSummary.FILE));
   }
 
@@ -68,7 +71,8 @@ class SeedsCommandTest {
     summary(out, 42, 0.2);
     Path bad = SeedsCommand.runDir(out, 43).resolve(DemoSummary.FILE);
     Files.createDirectories(bad.getParent());
-    Files.writeString(bad, "{\"seed\": 43, \"command\": [], \"wall_seconds\": {}, \"methods\": {\"X\": {}}}");
+    Files.writeString(
+        bad, "{\"seed\": 43, \"command\": [], \"wall_seconds\": {}, \"methods\": {\"X\": {}}}");
     Run r = run("seeds", "--seeds", "42,43", "--out", out.toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains(bad + ": methods.X.n is missing"), r.err());

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.research4j.search.cli.SearchMain;
 import picocli.CommandLine;
 
-/** {@code research serve-model}: a {@code --run} that is not a directory is named before anything loads. */
+/**
+ * {@code research serve-model}: a {@code --run} that is not a directory is named before anything
+ * loads.
+ */
 class ServeModelCommandTest {
 
   @Test
@@ -20,8 +23,10 @@ class ServeModelCommandTest {
     CommandLine cl = new CommandLine(new ResearchCli());
     cl.setErr(new PrintWriter(err, true));
     Path missing = dir.resolve("no-such-run");
-    int code = SearchMain.execute(cl, new String[] {"serve-model", "--model", dir.toString(), "--run",
-        missing.toString()});
+    int code =
+        SearchMain.execute(
+            cl,
+            new String[] {"serve-model", "--model", dir.toString(), "--run", missing.toString()});
     assertEquals(2, code, err.toString());
     assertTrue(err.toString().contains("--run: no directory " + missing), err.toString());
   }

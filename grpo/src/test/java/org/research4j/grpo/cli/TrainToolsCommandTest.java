@@ -42,31 +42,64 @@ class TrainToolsCommandTest {
   @Test
   void trainsWithSearchAndCode(@TempDir Path dir) throws IOException {
     Path corpus = dir.resolve("corpus.jsonl");
-    Files.writeString(corpus, """
+    Files.writeString(
+        corpus,
+        """
         {"id": "0", "contents": "\\"Kesto\\"\\nKesto was founded in 1871."}
         {"id": "1", "contents": "\\"Oru\\"\\nOru was founded in 1936."}
         """);
     Index.build(corpus, dir.resolve("index"), IndexOptions.defaults(), BuildListener.NONE);
     Path qa = dir.resolve("train.jsonl");
-    Files.writeString(qa, """
+    Files.writeString(
+        qa,
+        """
         {"id": "a", "question": "How many years apart were Kesto and Oru founded?", "golden_answers": ["65"]}
         """);
-    Tokenizer tok = BpeTrainer.research(300).train(List.of(Files.readString(corpus),
-        "<|im_start|>user <|im_end|> assistant <code> </code>"));
+    Tokenizer tok =
+        BpeTrainer.research(300)
+            .train(
+                List.of(
+                    Files.readString(corpus),
+                    "<|im_start|>user <|im_end|> assistant <code> </code>"));
     Path model = dir.resolve("model");
     Files.createDirectories(model);
     tok.save(model.resolve("tokenizer.json"));
-    Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 512)
-        .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
+    Qwen2Config cfg =
+        Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 512)
+            .withTokenIds(null, List.of(tok.idOf("<|im_end|>")));
     try (Qwen2Model m = Qwen2Model.random(new CpuKernels(), cfg, 1)) {
-      m.save(model, CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
+      m.save(
+          model,
+          CheckpointWriter.Options.defaults().withTokenizerFile(model.resolve("tokenizer.json")));
     }
     Path out = dir.resolve("run");
     StringWriter err = new StringWriter();
-    int code = run(err, "train", "--device", "cpu", "--model", model.toString(), "--index",
-        dir.resolve("index").toString(), "--train", qa.toString(), "--out", out.toString(),
-        "--questions-per-step", "1", "--num-generations", "2", "--max-completion-length", "8",
-        "--steps", "2", "--topk", "1", "--tools", "search,code");
+    int code =
+        run(
+            err,
+            "train",
+            "--device",
+            "cpu",
+            "--model",
+            model.toString(),
+            "--index",
+            dir.resolve("index").toString(),
+            "--train",
+            qa.toString(),
+            "--out",
+            out.toString(),
+            "--questions-per-step",
+            "1",
+            "--num-generations",
+            "2",
+            "--max-completion-length",
+            "8",
+            "--steps",
+            "2",
+            "--topk",
+            "1",
+            "--tools",
+            "search,code");
     assertEquals(0, code, err.toString());
     ObjectMapper json = new ObjectMapper();
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
@@ -74,18 +107,31 @@ class TrainToolsCommandTest {
     for (String l : lines) {
       JsonNode n = json.readTree(l);
       assertTrue(n.has("calls_search") && n.has("calls_code"), l);
-      assertEquals(n.get("searches").asDouble(),
-          n.get("calls_search").asDouble() + n.get("calls_code").asDouble(), 1e-12, l);
+      assertEquals(
+          n.get("searches").asDouble(),
+          n.get("calls_search").asDouble() + n.get("calls_code").asDouble(),
+          1e-12,
+          l);
     }
   }
 
   @Test
   void badToolNamesAreRefusedByName() {
-    List<String> base = List.of("train", "--model", "no-model", "--index", "no-index", "--train",
-        "no.jsonl", "--out", "no-run");
+    List<String> base =
+        List.of(
+            "train",
+            "--model",
+            "no-model",
+            "--index",
+            "no-index",
+            "--train",
+            "no.jsonl",
+            "--out",
+            "no-run");
     StringWriter err = new StringWriter();
     assertNotEquals(0, run(err, args(base, "--tools", "search,calc")));
-    assertTrue(err.toString().contains("--tools: unknown tool 'calc'; known: search, code"),
+    assertTrue(
+        err.toString().contains("--tools: unknown tool 'calc'; known: search, code"),
         err.toString());
     err = new StringWriter();
     assertNotEquals(0, run(err, args(base, "--tools", "code,code")));

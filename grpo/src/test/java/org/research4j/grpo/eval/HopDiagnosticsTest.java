@@ -11,14 +11,35 @@ import org.junit.jupiter.api.Test;
 import org.research4j.search.flashrag.QaExample;
 
 class HopDiagnosticsTest {
-  private static final Map<String, String> PASSAGES = Map.of(
-      "1", "\"Vremer Industries\"\nVremer Industries was founded by Mybous Flopom.",
-      "2", "\"Mybous Flopom\"\nMybous Flopom was born in Mainsto.");
+  private static final Map<String, String> PASSAGES =
+      Map.of(
+          "1", "\"Vremer Industries\"\nVremer Industries was founded by Mybous Flopom.",
+          "2", "\"Mybous Flopom\"\nMybous Flopom was born in Mainsto.");
 
-  private static final QaExample Q = new QaExample("q", "Where was the founder of Vremer Industries born?",
-      List.of("Mainsto"), Map.of("entities", List.of("Vremer Industries"), "hops", List.of(
-          Map.of("question", "Who founded Vremer Industries?", "answer", "Mybous Flopom", "passage", "1"),
-          Map.of("question", "Where was Mybous Flopom born?", "answer", "Mainsto", "passage", "2"))));
+  private static final QaExample Q =
+      new QaExample(
+          "q",
+          "Where was the founder of Vremer Industries born?",
+          List.of("Mainsto"),
+          Map.of(
+              "entities",
+              List.of("Vremer Industries"),
+              "hops",
+              List.of(
+                  Map.of(
+                      "question",
+                      "Who founded Vremer Industries?",
+                      "answer",
+                      "Mybous Flopom",
+                      "passage",
+                      "1"),
+                  Map.of(
+                      "question",
+                      "Where was Mybous Flopom born?",
+                      "answer",
+                      "Mainsto",
+                      "passage",
+                      "2"))));
 
   private static String result(String... ids) {
     StringBuilder b = new StringBuilder("\n");
@@ -28,10 +49,15 @@ class HopDiagnosticsTest {
 
   @Test
   void aPerfectTracePassesEveryHop() {
-    String response = "<think>Who founded Vremer Industries?</think><search>Who founded Vremer Industries?</search>"
-        + "<result>" + result("1") + "</result><think> Mybous Flopom</think>"
-        + "<search>Where was Mybous Flopom born?</search><result>" + result("2", "1") + "</result>"
-        + "<answer>\\boxed{ Mainsto}</answer>";
+    String response =
+        "<think>Who founded Vremer Industries?</think><search>Who founded Vremer Industries?</search>"
+            + "<result>"
+            + result("1")
+            + "</result><think> Mybous Flopom</think>"
+            + "<search>Where was Mybous Flopom born?</search><result>"
+            + result("2", "1")
+            + "</result>"
+            + "<answer>\\boxed{ Mainsto}</answer>";
     List<HopDiagnostics.Hop> hops = HopDiagnostics.of(Q, response, PASSAGES::get);
     assertEquals(2, hops.size());
     for (HopDiagnostics.Hop h : hops) {
@@ -47,9 +73,12 @@ class HopDiagnosticsTest {
   void aMisspelledEntityAndAMisreadAnswerAreTold() {
     // The second query misspells the bridge entity, yet the passage comes back; the model then
     // writes a different city than the one it was shown.
-    String response = "<search>Vremer Industries</search><result>" + result("1")
-        + "</result><think> Mybous Flopam</think><search>Mybous Flopam born</search><result>"
-        + result("2") + "</result><answer>\\boxed{ Mainstow}</answer>";
+    String response =
+        "<search>Vremer Industries</search><result>"
+            + result("1")
+            + "</result><think> Mybous Flopam</think><search>Mybous Flopam born</search><result>"
+            + result("2")
+            + "</result><answer>\\boxed{ Mainstow}</answer>";
     List<HopDiagnostics.Hop> hops = HopDiagnostics.of(Q, response, id -> null);
     HopDiagnostics.Hop first = hops.get(0);
     HopDiagnostics.Hop second = hops.get(1);
@@ -64,11 +93,16 @@ class HopDiagnosticsTest {
 
   @Test
   void summaryRatesCountReadOnlyWhereTheAnswerWasRetrieved() {
-    String good = "<search>Who founded Vremer Industries?</search><result>" + result("1")
-        + "</result><think> Mybous Flopom</think><answer>\\boxed{ x}</answer>";
+    String good =
+        "<search>Who founded Vremer Industries?</search><result>"
+            + result("1")
+            + "</result><think> Mybous Flopom</think><answer>\\boxed{ x}</answer>";
     String none = "<answer>\\boxed{ Mainsto}</answer>";
-    HopDiagnostics.Summary s = HopDiagnostics.Summary.of(List.of(
-        HopDiagnostics.of(Q, good, PASSAGES::get), HopDiagnostics.of(Q, none, PASSAGES::get)));
+    HopDiagnostics.Summary s =
+        HopDiagnostics.Summary.of(
+            List.of(
+                HopDiagnostics.of(Q, good, PASSAGES::get),
+                HopDiagnostics.of(Q, none, PASSAGES::get)));
     assertEquals(4, s.get("hops"), 0);
     assertEquals(0.25, s.get("query_entity"), 1e-12);
     assertEquals(0.25, s.get("gold_retrieved"), 1e-12);
@@ -76,6 +110,7 @@ class HopDiagnosticsTest {
     assertEquals(1.0, s.get("read_exact"), 1e-12);
     assertEquals(0.5, s.get("hop1_query_entity"), 1e-12);
     assertEquals(0.0, s.get("hop2_answer_retrieved"), 1e-12);
-    assertTrue(Double.isNaN(s.get("hop2_read_exact")), "no hop-2 answer retrieved: nothing to count");
+    assertTrue(
+        Double.isNaN(s.get("hop2_read_exact")), "no hop-2 answer retrieved: nothing to count");
   }
 }

@@ -36,7 +36,10 @@ class PassAtKTest {
     for (int n = 1; n <= 12; n++) {
       for (int c = 0; c <= n; c++) {
         for (int k = 1; k <= n; k++) {
-          assertEquals(bruteForce(n, c, k), PassAtK.estimate(n, c, k), EXACT,
+          assertEquals(
+              bruteForce(n, c, k),
+              PassAtK.estimate(n, c, k),
+              EXACT,
               "n=" + n + " c=" + c + " k=" + k);
         }
       }
@@ -47,14 +50,16 @@ class PassAtKTest {
   void estimatorIsStableWhereTheBinomialsOverflowADouble() {
     int n = 1200, c = 7, k = 256;
     // C(1200, 256) is about 1e270 and C(1193, 256) / C(1200, 256) needs exact arithmetic to check.
-    BigDecimal ratio = new BigDecimal(binomial(n - c, k)).divide(new BigDecimal(binomial(n, k)),
-        MathContext.DECIMAL128);
+    BigDecimal ratio =
+        new BigDecimal(binomial(n - c, k))
+            .divide(new BigDecimal(binomial(n, k)), MathContext.DECIMAL128);
     assertEquals(1 - ratio.doubleValue(), PassAtK.estimate(n, c, k), EXACT);
   }
 
   private static BigInteger binomial(int n, int k) {
     BigInteger b = BigInteger.ONE;
-    for (int i = 0; i < k; i++) b = b.multiply(BigInteger.valueOf(n - i)).divide(BigInteger.valueOf(i + 1));
+    for (int i = 0; i < k; i++)
+      b = b.multiply(BigInteger.valueOf(n - i)).divide(BigInteger.valueOf(i + 1));
     return b;
   }
 
@@ -85,14 +90,21 @@ class PassAtKTest {
     assertThrows(IllegalArgumentException.class, () -> PassAtK.estimate(4, 2, 0));
     assertThrows(IllegalArgumentException.class, () -> PassAtK.estimate(4, 2, 5));
     assertThrows(IllegalArgumentException.class, () -> PassAtK.Result.of(4, List.of()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> PassAtK.Result.of(4, List.of(new PassAtK.Count("q", 5))));
-    ResponseSampler never = (q, n) -> { throw new AssertionError("sampled"); };
-    assertThrows(IllegalArgumentException.class,
+    ResponseSampler never =
+        (q, n) -> {
+          throw new AssertionError("sampled");
+        };
+    assertThrows(
+        IllegalArgumentException.class,
         () -> PassAtK.sample(never, List.of(question("q", "x")), 0, done -> {}));
-    assertThrows(IllegalArgumentException.class, () -> PassAtK.sample(never, List.of(), 4, done -> {}));
+    assertThrows(
+        IllegalArgumentException.class, () -> PassAtK.sample(never, List.of(), 4, done -> {}));
     ResponseSampler short1 = (q, n) -> List.of(rollout("<answer>\\boxed{x}</answer>"));
-    assertThrows(IllegalStateException.class,
+    assertThrows(
+        IllegalStateException.class,
         () -> PassAtK.sample(short1, List.of(question("q", "x")), 4, done -> {}));
   }
 
@@ -108,18 +120,32 @@ class PassAtKTest {
   void countsResponsesFromF1HalfOnAndAveragesTheCurve() {
     // Golden "Varemo": "Varemo x y" has precision 1/3, recall 1, F1 exactly 0.5 (correct);
     // "Varemo x y z" F1 0.4 (wrong); a malformed response is read leniently.
-    Map<String, List<String>> texts = Map.of(
-        "a", List.of("<answer>\\boxed{Varemo x y}</answer>", "<answer>\\boxed{Varemo x y z}</answer>",
-            "<think>so</think>", "the answer is Varemo."),
-        "b", List.of("<answer>\\boxed{Dask}</answer>", "<answer>\\boxed{Dask}</answer>",
-            "<answer>\\boxed{Dask}</answer>", "<answer>\\boxed{Dask}</answer>"),
-        "c", List.of("no", "no", "no", "no"));
-    List<QaExample> questions = List.of(question("a", "Varemo"), question("b", "Dask"), question("c", "Oru"));
+    Map<String, List<String>> texts =
+        Map.of(
+            "a",
+                List.of(
+                    "<answer>\\boxed{Varemo x y}</answer>",
+                    "<answer>\\boxed{Varemo x y z}</answer>",
+                    "<think>so</think>",
+                    "the answer is Varemo."),
+            "b",
+                List.of(
+                    "<answer>\\boxed{Dask}</answer>",
+                    "<answer>\\boxed{Dask}</answer>",
+                    "<answer>\\boxed{Dask}</answer>",
+                    "<answer>\\boxed{Dask}</answer>"),
+            "c", List.of("no", "no", "no", "no"));
+    List<QaExample> questions =
+        List.of(question("a", "Varemo"), question("b", "Dask"), question("c", "Oru"));
     List<Integer> progress = new ArrayList<>();
-    PassAtK.Result r = PassAtK.sample(
-        (q, n) -> texts.get(q.id()).stream().map(PassAtKTest::rollout).toList(), questions, 4,
-        progress::add);
-    assertEquals(List.of(new PassAtK.Count("a", 2), new PassAtK.Count("b", 4), new PassAtK.Count("c", 0)),
+    PassAtK.Result r =
+        PassAtK.sample(
+            (q, n) -> texts.get(q.id()).stream().map(PassAtKTest::rollout).toList(),
+            questions,
+            4,
+            progress::add);
+    assertEquals(
+        List.of(new PassAtK.Count("a", 2), new PassAtK.Count("b", 4), new PassAtK.Count("c", 0)),
         r.counts());
     assertEquals(List.of(1, 2, 3), progress);
     assertEquals(List.of(1, 2, 4), List.copyOf(r.curve().keySet()));

@@ -30,32 +30,66 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 class ResponseSamplerTest {
   private static final long SEED = 5;
   private static final int MAX_NEW = 10;
-  private static final QaExample KESTO = new QaExample("q0", "What is the capital of Kesto?", List.of("Varemo"), Map.of());
-  private static final QaExample ORU = new QaExample("q1", "Who founded Oru?", List.of("Tolan"), Map.of());
+  private static final QaExample KESTO =
+      new QaExample("q0", "What is the capital of Kesto?", List.of("Varemo"), Map.of());
+  private static final QaExample ORU =
+      new QaExample("q1", "Who founded Oru?", List.of("Tolan"), Map.of());
 
   private static Tokenizer tok;
   private static Qwen2Model model;
   private static RolloutEngine engine;
 
   /** A tool that answers every query with the same passage. */
-  private static final Tool TOOL = new Tool() {
-    public String callOpen() { return "<search>"; }
-    public String callClose() { return "</search>"; }
-    public String resultOpen() { return "<result>"; }
-    public String resultClose() { return "</result>"; }
-    public List<String> call(List<String> inputs) {
-      return inputs.stream().map(q -> "Varemo is the capital").toList();
-    }
-  };
+  private static final Tool TOOL =
+      new Tool() {
+        public String callOpen() {
+          return "<search>";
+        }
+
+        public String callClose() {
+          return "</search>";
+        }
+
+        public String resultOpen() {
+          return "<result>";
+        }
+
+        public String resultClose() {
+          return "</result>";
+        }
+
+        public List<String> call(List<String> inputs) {
+          return inputs.stream().map(q -> "Varemo is the capital").toList();
+        }
+      };
 
   @BeforeAll
   static void setUp() {
-    tok = BpeTrainer.research(320).train(List.of("What is the capital of Kesto? Who founded Oru?",
-        "<|im_start|>system user <|im_end|> assistant <answer> \\boxed{Varemo}"));
+    tok =
+        BpeTrainer.research(320)
+            .train(
+                List.of(
+                    "What is the capital of Kesto? Who founded Oru?",
+                    "<|im_start|>system user <|im_end|> assistant <answer> \\boxed{Varemo}"));
     int eot = tok.idOf("<|im_end|>");
     // wider-initialised than Hugging Face's 0.02 so that temperature-1 draws differ visibly
-    Qwen2Config cfg = new Qwen2Config(tok.vocabSize(), 32, 64, 2, 2, 1, 16, 1024, 1e6, 1e-6, false,
-        null, List.of(eot), "float32", 0.3);
+    Qwen2Config cfg =
+        new Qwen2Config(
+            tok.vocabSize(),
+            32,
+            64,
+            2,
+            2,
+            1,
+            16,
+            1024,
+            1e6,
+            1e-6,
+            false,
+            null,
+            List.of(eot),
+            "float32",
+            0.3);
     model = Qwen2Model.random(new CpuKernels(), cfg, SEED);
     engine = new RolloutEngine(model, tok, TOOL, Set.of(eot));
   }
@@ -66,9 +100,11 @@ class ResponseSamplerTest {
   }
 
   private static List<String> texts(long seed, QaExample q, int n) {
-    List<Rollout> out = ResponseSampler.agent(engine, MAX_NEW, 2, PromptTemplate.bare(), tok, seed).sample(q, n);
+    List<Rollout> out =
+        ResponseSampler.agent(engine, MAX_NEW, 2, PromptTemplate.bare(), tok, seed).sample(q, n);
     assertEquals(n, out.size());
-    for (Rollout r : out) assertEquals(PromptTemplate.bare().render(q.question()), tok.decode(r.prompt()));
+    for (Rollout r : out)
+      assertEquals(PromptTemplate.bare().render(q.question()), tok.decode(r.prompt()));
     return out.stream().map(Rollout::text).toList();
   }
 

@@ -38,6 +38,7 @@ class LlmJudgeTest {
     final Set<String> auth = ConcurrentHashMap.newKeySet();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
+
     /** Whether the handler thread's current request still counts in {@link #inFlight}. */
     private final ThreadLocal<Boolean> counted = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
@@ -62,7 +63,9 @@ class LlmJudgeTest {
         String prompt = body.get("messages").get(1).get("content").asText();
         prompts.add(prompt);
         auth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
-        String prediction = prompt.substring(prompt.indexOf("Predicted answer: ") + 18, prompt.indexOf("\n\nIs the"));
+        String prediction =
+            prompt.substring(
+                prompt.indexOf("Predicted answer: ") + 18, prompt.indexOf("\n\nIs the"));
         int n = tries.computeIfAbsent(prediction, k -> new AtomicInteger()).incrementAndGet();
         switch (prediction) {
           case "slow" -> {
@@ -77,7 +80,8 @@ class LlmJudgeTest {
               reply(ex, 200, completion("No."));
             }
           }
-          case "garbled" -> reply(ex, 200, n == 1 ? "{\"choices\": [{\"mess" : completion("**yes**"));
+          case "garbled" ->
+              reply(ex, 200, n == 1 ? "{\"choices\": [{\"mess" : completion("**yes**"));
           case "maybe" -> reply(ex, 200, completion("Perhaps, it depends."));
           case "down" -> reply(ex, 503, "busy");
           default -> {
@@ -99,7 +103,8 @@ class LlmJudgeTest {
 
     private static String completion(String content) {
       return "{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": "
-          + JSON.valueToTree(content) + "}, \"finish_reason\": \"stop\"}]}";
+          + JSON.valueToTree(content)
+          + "}, \"finish_reason\": \"stop\"}]}";
     }
 
     private void reply(HttpExchange ex, int status, String body) throws IOException {
@@ -130,21 +135,28 @@ class LlmJudgeTest {
   @Test
   void retriesTimesOutCountsUnparseableAndCaches() throws Exception {
     try (Misbehaving srv = new Misbehaving();
-        LlmJudge judge = new LlmJudge(JudgeConfig.of(srv.url(), "judge", "k")
-            .withRetries(3, Duration.ofMillis(10)).withTimeout(Duration.ofMillis(700)).withConcurrency(2))) {
-      List<Item> items = List.of(
-          new Item("Who founded Kesto?", List.of("Varemo", "Varemo the Elder"), "slow"),
-          new Item("q", List.of("a"), "rate"),
-          new Item("q", List.of("a"), "garbled"),
-          new Item("q", List.of("a"), "maybe"),
-          new Item("q", List.of("a"), "down"));
+        LlmJudge judge =
+            new LlmJudge(
+                JudgeConfig.of(srv.url(), "judge", "k")
+                    .withRetries(3, Duration.ofMillis(10))
+                    .withTimeout(Duration.ofMillis(700))
+                    .withConcurrency(2))) {
+      List<Item> items =
+          List.of(
+              new Item("Who founded Kesto?", List.of("Varemo", "Varemo the Elder"), "slow"),
+              new Item("q", List.of("a"), "rate"),
+              new Item("q", List.of("a"), "garbled"),
+              new Item("q", List.of("a"), "maybe"),
+              new Item("q", List.of("a"), "down"));
       List<LlmJudge.Verdict> v = judge.judge(items);
-      assertEquals(List.of(Kind.YES, Kind.NO, Kind.YES, Kind.UNPARSEABLE, Kind.FAILED),
+      assertEquals(
+          List.of(Kind.YES, Kind.NO, Kind.YES, Kind.UNPARSEABLE, Kind.FAILED),
           v.stream().map(LlmJudge.Verdict::kind).toList());
       assertEquals(2, srv.tries.get("slow").get(), "one timeout, then the answer");
       assertEquals(3, srv.tries.get("rate").get(), "two 429s, then the answer");
       assertEquals(2, srv.tries.get("garbled").get(), "a body that is not JSON is retried");
-      assertEquals(1, srv.tries.get("maybe").get(), "an unparseable verdict is an answer, not retried");
+      assertEquals(
+          1, srv.tries.get("maybe").get(), "an unparseable verdict is an answer, not retried");
       assertEquals(4, srv.tries.get("down").get(), "the first try and 3 retries");
       assertEquals("Perhaps, it depends.", v.get(3).reply());
       assertTrue(v.get(4).reply().contains("HTTP 503"), v.get(4).reply());
@@ -153,7 +165,10 @@ class LlmJudgeTest {
       assertEquals(1, s.failed());
       assertEquals(1 + 2 + 1 + 0 + 3, s.retries());
       assertEquals(Set.of("Bearer k"), srv.auth);
-      assertTrue(srv.prompts.contains(LlmJudge.prompt("Who founded Kesto?", List.of("Varemo", "Varemo the Elder"), "slow")));
+      assertTrue(
+          srv.prompts.contains(
+              LlmJudge.prompt(
+                  "Who founded Kesto?", List.of("Varemo", "Varemo the Elder"), "slow")));
 
       // the same three texts again: from the cache, no request; a failure is not cached
       int before = srv.tries.values().stream().mapToInt(AtomicInteger::get).sum();
@@ -168,9 +183,11 @@ class LlmJudgeTest {
   @Test
   void keepsToItsConcurrency() throws Exception {
     try (Misbehaving srv = new Misbehaving();
-        LlmJudge judge = new LlmJudge(JudgeConfig.of(srv.url() + "/", "judge", null).withConcurrency(3))) {
+        LlmJudge judge =
+            new LlmJudge(JudgeConfig.of(srv.url() + "/", "judge", null).withConcurrency(3))) {
       List<Item> items = new java.util.ArrayList<>();
-      for (int i = 0; i < 9; i++) items.add(new Item("q" + i, List.of("a"), (i % 2 == 0 ? "right " : "wrong ") + i));
+      for (int i = 0; i < 9; i++)
+        items.add(new Item("q" + i, List.of("a"), (i % 2 == 0 ? "right " : "wrong ") + i));
       List<LlmJudge.Verdict> v = judge.judge(items);
       for (int i = 0; i < 9; i++) assertEquals(i % 2 == 0, v.get(i).correct(), "item " + i);
       assertEquals(3, srv.maxInFlight.get(), "3 requests in flight at most, and the pool filled");

@@ -39,10 +39,21 @@ class DemoSummaryTest {
         .stage(DemoSummary.PRETRAIN, 100.25)
         .stage(DemoSummary.EVALUATION, 3)
         .stage(DemoSummary.EVALUATION, 4.5)
-        .method("Naive RAG", new Evaluation.Summary(5, 0.2, 0.35, 0.5, 0.8, 1, 97, 55), byType, diag)
-        .method("ReSearch, GRPO", new Evaluation.Summary(5, 0.4, 0.55, 0.9, 1, 2.2, 120, 70), Map.of(), Map.of())
-        .passAtK("ReSearch, GRPO", PassAtK.Result.of(4, List.of(new PassAtK.Count("a", 1),
-            new PassAtK.Count("b", 4), new PassAtK.Count("c", 0))))
+        .method(
+            "Naive RAG", new Evaluation.Summary(5, 0.2, 0.35, 0.5, 0.8, 1, 97, 55), byType, diag)
+        .method(
+            "ReSearch, GRPO",
+            new Evaluation.Summary(5, 0.4, 0.55, 0.9, 1, 2.2, 120, 70),
+            Map.of(),
+            Map.of())
+        .passAtK(
+            "ReSearch, GRPO",
+            PassAtK.Result.of(
+                4,
+                List.of(
+                    new PassAtK.Count("a", 1),
+                    new PassAtK.Count("b", 4),
+                    new PassAtK.Count("c", 0))))
         .note("grpo resumed from step 10");
   }
 
@@ -58,14 +69,19 @@ class DemoSummaryTest {
     assertEquals(written, read);
     assertEquals(42, read.seed());
     assertEquals(List.of("--seed", "42", "--grpo-steps", "20"), read.command());
-    assertEquals(List.of("world", "pretrain", "evaluation", "total"), List.copyOf(read.wallSeconds().keySet()));
+    assertEquals(
+        List.of("world", "pretrain", "evaluation", "total"),
+        List.copyOf(read.wallSeconds().keySet()));
     assertEquals(7.5, read.wallSeconds().get("evaluation"));
     assertTrue(read.wallSeconds().get("total") >= 0);
     DemoSummary.Method rag = read.methods().get("Naive RAG");
     assertEquals(new DemoSummary.Scores(5, 0.2, 0.35, 0.8, 1, 97), rag.all());
-    assertEquals(new DemoSummary.Scores(3, 1.0 / 3, 0.5, 2.0 / 3, 1.25, 101.5), rag.byType().get("bridge"));
+    assertEquals(
+        new DemoSummary.Scores(3, 1.0 / 3, 0.5, 2.0 / 3, 1.25, 101.5), rag.byType().get("bridge"));
     assertEquals(List.of("bridge", "comparison"), List.copyOf(rag.byType().keySet()));
-    assertEquals(Map.of("hops", 7.0, "query_entity", 0.5714285714285714, "gold_retrieved", 0.1), rag.diagnostics());
+    assertEquals(
+        Map.of("hops", 7.0, "query_entity", 0.5714285714285714, "gold_retrieved", 0.1),
+        rag.diagnostics());
     DemoSummary.Curve c = read.passAtK().get("ReSearch, GRPO");
     assertEquals(4, c.n());
     assertEquals(3, c.questions());
@@ -99,9 +115,13 @@ class DemoSummaryTest {
     DemoSummary.Data read = DemoSummary.read(file);
     DemoSummary.Method rag = read.methods().get("Naive RAG");
     assertEquals(new DemoSummary.Scores(5, 0.2, 0.35, 0.8, 1, 97, 0.6), rag.all());
-    assertEquals(new DemoSummary.Scores(3, 1.0 / 3, 0.5, 2.0 / 3, 1.25, 101.5, 2.0 / 3), rag.byType().get("bridge"));
-    assertEquals(null, rag.byType().get("comparison").lj(), "a type the judge gave no score keeps none");
-    assertEquals(null, read.methods().get("ReSearch, GRPO").all().lj(), "a method not judged has no LJ");
+    assertEquals(
+        new DemoSummary.Scores(3, 1.0 / 3, 0.5, 2.0 / 3, 1.25, 101.5, 2.0 / 3),
+        rag.byType().get("bridge"));
+    assertEquals(
+        null, rag.byType().get("comparison").lj(), "a type the judge gave no score keeps none");
+    assertEquals(
+        null, read.methods().get("ReSearch, GRPO").all().lj(), "a method not judged has no LJ");
     assertEquals(rag.diagnostics(), filled().data().methods().get("Naive RAG").diagnostics());
 
     JsonNode raw = new ObjectMapper().readTree(file.toFile());
@@ -110,11 +130,12 @@ class DemoSummaryTest {
     assertFalse(raw.at("/methods/Naive RAG/by_type/comparison").has("lj"));
     assertFalse(raw.at("/methods/ReSearch, GRPO").has("lj"), "no lj key without a judge");
 
-    Files.writeString(file, Files.readString(file).replaceFirst("\"lj\" : 0.6", "\"lj\" : \"yes\""));
+    Files.writeString(
+        file, Files.readString(file).replaceFirst("\"lj\" : 0.6", "\"lj\" : \"yes\""));
     IOException e = assertThrows(IOException.class, () -> DemoSummary.read(file));
     assertEquals(file + ": methods.Naive RAG.lj is not a number", e.getMessage());
-    IllegalStateException unknown = assertThrows(IllegalStateException.class,
-        () -> filled().judged("IRCoT", 0.5, Map.of()));
+    IllegalStateException unknown =
+        assertThrows(IllegalStateException.class, () -> filled().judged("IRCoT", 0.5, Map.of()));
     assertEquals("no method IRCoT recorded to add its LJ score to", unknown.getMessage());
   }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class SeedStatsTest {
   private static final double TOL = 1e-12;
 
-  private static final String S42 = """
+  private static final String S42 =
+      """
       {"seed": 42, "command": ["--seed", "42"], "wall_seconds": {"grpo": 5, "total": 10},
        "methods": {
          "A": {"n": 10, "em": 0.1, "f1": 0.2, "well_formed": 0.5, "searches": 1.0, "tokens": 100,
@@ -26,7 +27,8 @@ class SeedStatsTest {
        "pass_at_k": {"M": {"n": 2, "questions": 10, "curve": {"1": 0.2, "2": 0.3}}},
        "notes": []}
       """;
-  private static final String S43 = """
+  private static final String S43 =
+      """
       {"seed": 43, "command": [], "wall_seconds": {"total": 20},
        "methods": {
          "A": {"n": 10, "em": 0.2, "f1": 0.4, "well_formed": 0.7, "searches": 1.5, "tokens": 110,
@@ -35,7 +37,8 @@ class SeedStatsTest {
          "C": {"n": 10, "em": 0.5, "f1": 0.6, "well_formed": 1, "searches": 0, "tokens": 50}},
        "pass_at_k": {}, "notes": ["no GRPO"]}
       """;
-  private static final String S44 = """
+  private static final String S44 =
+      """
       {"seed": 44, "command": [], "wall_seconds": {"grpo": 9, "total": 60},
        "methods": {
          "A": {"n": 10, "em": 0.3, "f1": 0.3, "well_formed": 0.9, "searches": 2.0, "tokens": 90,
@@ -53,7 +56,8 @@ class SeedStatsTest {
     return runs;
   }
 
-  private static void stat(SeedStats.Stat s, int n, double mean, double sd, double min, double max) {
+  private static void stat(
+      SeedStats.Stat s, int n, double mean, double sd, double min, double max) {
     assertEquals(n, s.n());
     assertEquals(mean, s.mean(), TOL);
     if (Double.isNaN(sd)) assertTrue(Double.isNaN(s.sd()), "sd of one value is NaN, got " + s.sd());

@@ -50,7 +50,8 @@ class FormatRuleTest {
 
   @Test
   void aResultOnlyAfterACallThatAnswersWithIt() {
-    assertEquals("<result> not right after a search or code",
+    assertEquals(
+        "<result> not right after a search or code",
         problem("<think>x</think><result>y</result>" + ANSWER));
     assertEquals("<output> not right after a upper", problem("<output>y</output>" + ANSWER));
     assertEquals("<result> not right after a search or code", problem(RUN + "<result>y</result>"));
@@ -67,23 +68,34 @@ class FormatRuleTest {
   @Test
   void searchOnlyIsThePapersRule() {
     // <code> is no tag of the paper's rule: it is text, outside any block.
-    assertEquals("text outside a tag before <result>",
+    assertEquals(
+        "text outside a tag before <result>",
         FormatRule.SEARCH.check(RUN + ANSWER, true).problem());
-    assertEquals("<result> not right after a search",
+    assertEquals(
+        "<result> not right after a search",
         FormatRule.SEARCH.check("<result>x</result>" + ANSWER, true).problem());
     assertEquals(Map.of("search", 1), FormatRule.SEARCH.check(SEARCH + ANSWER, true).calls());
   }
 
   @Test
   void badToolSetsAreRefusedByName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FormatRule.of(List.of(ToolTags.SEARCH, new ToolTags("lookup", "search", "result"))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                FormatRule.of(
+                    List.of(ToolTags.SEARCH, new ToolTags("lookup", "search", "result"))));
     assertEquals("tools: two tools call with <search>", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> FormatRule.of(List.of(new ToolTags("plan", "think", "result"))));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> FormatRule.of(List.of(new ToolTags("plan", "think", "result"))));
     assertEquals("tools: tool plan uses <think>, which is the response's own", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> FormatRule.of(List.of(ToolTags.SEARCH, new ToolTags("echo", "result", "echoed"))));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                FormatRule.of(List.of(ToolTags.SEARCH, new ToolTags("echo", "result", "echoed"))));
     assertEquals("tools: <result> is both a call and a result tag", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new ToolTags("Code", "code", "result"));
     assertTrue(e.getMessage().startsWith("tool name: must be lower-case"), e.getMessage());

@@ -47,8 +47,12 @@ class RewardTest {
     ReSearchReward.Score none = ReSearchReward.score(GOOD, true, List.of("Someone Else"), 0);
     assertEquals(ReSearchReward.FORMAT_ONLY, paper.reward(), 0);
     assertEquals(0, none.reward(), 0);
-    assertEquals(0.8, ReSearchReward.score(GOOD, true, List.of("Tolan Ressu Vey"), 0).reward(), 1e-12);
-    assertEquals(0, ReSearchReward.score(GOOD, false, List.of("Tolan Ressu"), 0.5).reward(), 0,
+    assertEquals(
+        0.8, ReSearchReward.score(GOOD, true, List.of("Tolan Ressu Vey"), 0).reward(), 1e-12);
+    assertEquals(
+        0,
+        ReSearchReward.score(GOOD, false, List.of("Tolan Ressu"), 0.5).reward(),
+        0,
         "a cut-off response earns nothing whatever the floor");
   }
 
@@ -69,17 +73,24 @@ class RewardTest {
   @Test
   void everyFormatViolationScoresZeroAndSaysWhy() {
     String[][] cases = {
-      {GOOD.replace("</think>\n<search>", "</think>\n<think>x</think><search>").replace("<result>", "<think>y</think><result>"),
-          "a search without its <result>"},
-      {GOOD.replace("<answer>", "<answer>\\boxed{x}</answer><answer>"), "<answer> after the answer"},
+      {
+        GOOD.replace("</think>\n<search>", "</think>\n<think>x</think><search>")
+            .replace("<result>", "<think>y</think><result>"),
+        "a search without its <result>"
+      },
+      {
+        GOOD.replace("<answer>", "<answer>\\boxed{x}</answer><answer>"), "<answer> after the answer"
+      },
       {GOOD.replace("\\boxed{Tolan Ressu}", "Tolan Ressu"), "no \\boxed{} in the answer"},
       {GOOD.replace("</think><answer>", "</think>"), "</answer> without <answer>"},
       {GOOD + " and more", "text after </answer>"},
       {"hello " + GOOD, "text outside a tag before <think>"},
-      {GOOD.replace("<think>Tolan Ressu.</think>", "<think>Tolan <search>x</search></think>"),
-          "<search> inside <think>"},
+      {
+        GOOD.replace("<think>Tolan Ressu.</think>", "<think>Tolan <search>x</search></think>"),
+        "<search> inside <think>"
+      },
       {GOOD.replace("</answer>", ""), "<answer> never closed"},
-      {GOOD.substring(0, GOOD.indexOf("<think>Tolan")) , "no <answer>"},
+      {GOOD.substring(0, GOOD.indexOf("<think>Tolan")), "no <answer>"},
     };
     for (String[] c : cases) {
       ReSearchReward.Score s = ReSearchReward.score(c[0], true, List.of("Tolan Ressu"));
@@ -102,24 +113,41 @@ class RewardTest {
   void theRetrievalBonusPaysTheShareOfHopAnswersTheResultsHeld() {
     // Two hops: "Tolan Ressu" is in GOOD's result, "Pailplim" is not; "Tolan" alone is not a hop
     // answer; "1812" would be, but it is the second hop's of another question.
-    QaExample q = new QaExample("q", "Where was the founder of Varemo born?", List.of("Pailplim"),
-        Map.of("hops", List.of(
-            Map.of("question", "Who founded Varemo?", "answer", "Tolan Ressu"),
-            Map.of("question", "Where was Tolan Ressu born?", "answer", "Pailplim"))));
+    QaExample q =
+        new QaExample(
+            "q",
+            "Where was the founder of Varemo born?",
+            List.of("Pailplim"),
+            Map.of(
+                "hops",
+                List.of(
+                    Map.of("question", "Who founded Varemo?", "answer", "Tolan Ressu"),
+                    Map.of("question", "Where was Tolan Ressu born?", "answer", "Pailplim"))));
     Rollout r = new Rollout(new int[0], new int[0], new boolean[0], GOOD, true, 1);
     Reward paper = Reward.research(0);
     assertEquals(0, paper.score(r, q).reward(), 0, "wrong answer, no floor");
-    assertEquals(0.25, paper.withRetrievalBonus(0.5).score(r, q).reward(), 1e-12,
-        "0.5 x one hop of two");
+    assertEquals(
+        0.25, paper.withRetrievalBonus(0.5).score(r, q).reward(), 1e-12, "0.5 x one hop of two");
     assertEquals(0, paper.withRetrievalBonus(0.5).score(r, q).f1(), 0, "F1 is not shaped");
     Rollout cut = new Rollout(new int[0], new int[0], new boolean[0], GOOD, false, 1);
-    assertEquals(0, paper.withRetrievalBonus(0.5).score(cut, q).reward(), 0,
+    assertEquals(
+        0,
+        paper.withRetrievalBonus(0.5).score(cut, q).reward(),
+        0,
         "a malformed response earns no bonus");
     QaExample plain = new QaExample("p", "Who founded Varemo?", List.of("Tolan Ressu"), Map.of());
-    assertEquals(1.0, paper.withRetrievalBonus(0.5).score(r, plain).reward(), 0,
+    assertEquals(
+        1.0,
+        paper.withRetrievalBonus(0.5).score(r, plain).reward(),
+        0,
         "no hops metadata: the base reward alone");
-    assertEquals(1.0 + 0.5 * 1.0 / 2, Reward.research(0.1).withRetrievalBonus(0.5)
-        .score(r, new QaExample("q2", "?", List.of("Tolan Ressu"), q.metadata())).reward(), 1e-12);
+    assertEquals(
+        1.0 + 0.5 * 1.0 / 2,
+        Reward.research(0.1)
+            .withRetrievalBonus(0.5)
+            .score(r, new QaExample("q2", "?", List.of("Tolan Ressu"), q.metadata()))
+            .reward(),
+        1e-12);
   }
 
   @Test

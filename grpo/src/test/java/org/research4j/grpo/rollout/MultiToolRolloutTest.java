@@ -36,12 +36,12 @@ import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
- * Three tools in one rollout: search, the code interpreter and a toy third tool that exists only
- * in this test (it upper-cases its input and answers in a result tag of its own). A tiny model
- * taught one trace that calls all three must, rolled out greedily, stop at each tool's closing tag,
- * have each call served by that tool, get each answer inserted and masked, and finish; the format
- * rule and the reward of the three tools accept the response. Neither the engine nor the reward
- * knows the third tool: it is registered and nothing else.
+ * Three tools in one rollout: search, the code interpreter and a toy third tool that exists only in
+ * this test (it upper-cases its input and answers in a result tag of its own). A tiny model taught
+ * one trace that calls all three must, rolled out greedily, stop at each tool's closing tag, have
+ * each call served by that tool, get each answer inserted and masked, and finish; the format rule
+ * and the reward of the three tools accept the response. Neither the engine nor the reward knows
+ * the third tool: it is registered and nothing else.
  */
 class MultiToolRolloutTest {
   private static final Kernels CPU = new CpuKernels();
@@ -50,10 +50,21 @@ class MultiToolRolloutTest {
   private static final class Search implements Tool {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    public String callOpen() { return "<search>"; }
-    public String callClose() { return "</search>"; }
-    public String resultOpen() { return "<result>"; }
-    public String resultClose() { return "</result>"; }
+    public String callOpen() {
+      return "<search>";
+    }
+
+    public String callClose() {
+      return "</search>";
+    }
+
+    public String resultOpen() {
+      return "<result>";
+    }
+
+    public String resultClose() {
+      return "</result>";
+    }
 
     public List<String> call(List<String> inputs) {
       calls.addAll(inputs);
@@ -65,10 +76,21 @@ class MultiToolRolloutTest {
   static final class Upper implements Tool {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
-    public String callOpen() { return "<upper>"; }
-    public String callClose() { return "</upper>"; }
-    public String resultOpen() { return "<output>"; }
-    public String resultClose() { return "</output>"; }
+    public String callOpen() {
+      return "<upper>";
+    }
+
+    public String callClose() {
+      return "</upper>";
+    }
+
+    public String resultOpen() {
+      return "<output>";
+    }
+
+    public String resultClose() {
+      return "</output>";
+    }
 
     public List<String> call(List<String> inputs) {
       calls.addAll(inputs);
@@ -83,10 +105,20 @@ class MultiToolRolloutTest {
     String model3 = "<upper>kesto</upper>";
     String model4 = "<answer>\\boxed{154}</answer>";
     String question = "How many years ago was Kesto founded?";
-    Tokenizer tok = BpeTrainer.research(340).train(List.of(
-        question + " " + model1 + " Kesto was founded in 1871 " + model2 + " 154 " + model3
-            + " KESTO " + model4,
-        "<|im_start|>user <|im_end|> assistant"));
+    Tokenizer tok =
+        BpeTrainer.research(340)
+            .train(
+                List.of(
+                    question
+                        + " "
+                        + model1
+                        + " Kesto was founded in 1871 "
+                        + model2
+                        + " 154 "
+                        + model3
+                        + " KESTO "
+                        + model4,
+                    "<|im_start|>user <|im_end|> assistant"));
     int eot = tok.idOf("<|im_end|>");
     Search search = new Search();
     Upper upper = new Upper();
@@ -108,8 +140,10 @@ class MultiToolRolloutTest {
         }
         if (i == answering.length) break;
         Tool t = answering[i];
-        for (int[] part : new int[][] {tok.encode(t.resultOpen()), tok.encode(answers[i], true),
-            tok.encode(t.resultClose())}) {
+        for (int[] part :
+            new int[][] {
+              tok.encode(t.resultOpen()), tok.encode(answers[i], true), tok.encode(t.resultClose())
+            }) {
           for (int id : part) {
             ids.add(id);
             trained.add(false);
@@ -120,27 +154,44 @@ class MultiToolRolloutTest {
       trained.add(true);
       SftExample trace = new SftExample(ids.toIntArray(), trained.toBooleanArray());
 
-      Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 256)
-          .withTokenIds(null, List.of(eot));
-      SftConfig sft = SftConfig.defaults().withSteps(200).withBatch(4, trace.length())
-          .withOptimizer(1e-2f, 10, 0f, 1f).withMinLrFraction(0.1f).withRun(5, 1000, 0);
-      SftTrainer trainer = new SftTrainer(CPU, sft, dir, CheckpointWriter.Options.defaults(), 0,
-          TrainingListener.NONE);
-      try (Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5),
-          List.of(trace), List.of()).model()) {
+      Qwen2Config cfg =
+          Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 256).withTokenIds(null, List.of(eot));
+      SftConfig sft =
+          SftConfig.defaults()
+              .withSteps(200)
+              .withBatch(4, trace.length())
+              .withOptimizer(1e-2f, 10, 0f, 1f)
+              .withMinLrFraction(0.1f)
+              .withRun(5, 1000, 0);
+      SftTrainer trainer =
+          new SftTrainer(
+              CPU, sft, dir, CheckpointWriter.Options.defaults(), 0, TrainingListener.NONE);
+      try (Qwen2Model model =
+          trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), List.of(trace), List.of()).model()) {
         RolloutEngine engine = new RolloutEngine(model, tok, tools, Set.of(eot));
-        Rollout r = engine.run(List.of(prompt),
-            new RolloutEngine.Config(160, 5, SamplingConfig.greedy())).getFirst();
+        Rollout r =
+            engine
+                .run(List.of(prompt), new RolloutEngine.Config(160, 5, SamplingConfig.greedy()))
+                .getFirst();
 
         assertEquals(List.of("Kesto"), search.calls, "search gets the text between its tags");
-        assertEquals(List.of("kesto"), upper.calls, "the third tool gets the text between its tags");
-        String expected = model1 + "<result>\nKesto was founded in 1871\n</result>" + model2
-            + "<result>\n154\n</result>" + model3 + "<output>KESTO</output>" + model4;
+        assertEquals(
+            List.of("kesto"), upper.calls, "the third tool gets the text between its tags");
+        String expected =
+            model1
+                + "<result>\nKesto was founded in 1871\n</result>"
+                + model2
+                + "<result>\n154\n</result>"
+                + model3
+                + "<output>KESTO</output>"
+                + model4;
         assertEquals(expected, r.text(), "the code tool ran the program: 2025 - 1871 = 154");
         assertTrue(r.finished());
         assertEquals(3, r.toolCalls());
         assertEquals(Map.of("search", 1, "code", 1, "upper", 1), r.callsByTool());
-        assertEquals(List.of("search", "code", "upper"), List.copyOf(r.callsByTool().keySet()),
+        assertEquals(
+            List.of("search", "code", "upper"),
+            List.copyOf(r.callsByTool().keySet()),
             "calls by tool in registration order");
         int p = prompt.length;
         assertEquals(trace.length() - p, r.response().length);
@@ -165,45 +216,62 @@ class MultiToolRolloutTest {
         List<List<String>> told = List.of(new ArrayList<>(), new ArrayList<>());
         List<List<String>> inputs = List.of(new ArrayList<>(), new ArrayList<>());
         int[] results = new int[2];
-        RolloutEngine.Listener listener = new RolloutEngine.Listener() {
-          @Override
-          public void generated(int seq, String text) {
-            told.get(seq).add(text);
-          }
+        RolloutEngine.Listener listener =
+            new RolloutEngine.Listener() {
+              @Override
+              public void generated(int seq, String text) {
+                told.get(seq).add(text);
+              }
 
-          @Override
-          public void toolResult(int seq, String input, String inserted) {
-            told.get(seq).add(inserted);
-            inputs.get(seq).add(input);
-            results[seq]++;
-          }
+              @Override
+              public void toolResult(int seq, String input, String inserted) {
+                told.get(seq).add(inserted);
+                inputs.get(seq).add(input);
+                results[seq]++;
+              }
 
-          @Override
-          public boolean cancelled(int seq) {
-            return seq == 1 && results[1] >= 2; // gone once the code tool has answered it
-          }
-        };
+              @Override
+              public boolean cancelled(int seq) {
+                return seq == 1 && results[1] >= 2; // gone once the code tool has answered it
+              }
+            };
         search.calls.clear();
         upper.calls.clear();
-        List<Rollout> both = engine.run(List.of(prompt, prompt),
-            List.of(SamplingConfig.greedy(), SamplingConfig.greedy().withSeed(7)),
-            new RolloutEngine.Config(160, 5, SamplingConfig.greedy()), listener);
+        List<Rollout> both =
+            engine.run(
+                List.of(prompt, prompt),
+                List.of(SamplingConfig.greedy(), SamplingConfig.greedy().withSeed(7)),
+                new RolloutEngine.Config(160, 5, SamplingConfig.greedy()),
+                listener);
         Rollout whole = both.get(0);
         assertEquals(expected, whole.text());
         assertTrue(whole.finished());
-        assertEquals(List.of("Kesto", "console.log(2025 - 1871)", "kesto"), inputs.get(0),
+        assertEquals(
+            List.of("Kesto", "console.log(2025 - 1871)", "kesto"),
+            inputs.get(0),
             "each tool's call is told with its input");
-        assertEquals(List.of("<result>\nKesto was founded in 1871\n</result>",
-            "<result>\n154\n</result>", "<output>KESTO</output>"),
-            told.get(0).stream().filter(t -> t.startsWith("<result>") || t.startsWith("<output>"))
-                .toList(), "each tool's result is told with its own tags");
+        assertEquals(
+            List.of(
+                "<result>\nKesto was founded in 1871\n</result>",
+                "<result>\n154\n</result>",
+                "<output>KESTO</output>"),
+            told.get(0).stream()
+                .filter(t -> t.startsWith("<result>") || t.startsWith("<output>"))
+                .toList(),
+            "each tool's result is told with its own tags");
         assertEquals(expected, String.join("", told.get(0)), "the told turns make the response");
 
         Rollout cut = both.get(1);
         assertFalse(cut.finished(), "a cancelled sequence ends unfinished");
         assertEquals(Map.of("search", 1, "code", 1, "upper", 0), cut.callsByTool());
-        assertTrue(cut.text().startsWith(model1 + "<result>\nKesto was founded in 1871\n</result>"
-            + model2 + "<result>\n154\n</result>"), cut.text());
+        assertTrue(
+            cut.text()
+                .startsWith(
+                    model1
+                        + "<result>\nKesto was founded in 1871\n</result>"
+                        + model2
+                        + "<result>\n154\n</result>"),
+            cut.text());
         assertTrue(cut.text().length() < expected.length(), "halted before its third call");
         assertEquals(List.of("kesto"), upper.calls, "only the uncancelled sequence calls upper");
       }

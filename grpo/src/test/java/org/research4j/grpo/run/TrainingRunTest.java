@@ -106,8 +106,8 @@ class TrainingRunTest {
   }
 
   private static TrainingRun run(Path dir, int steps, int every, TrainingListener listener) {
-    return new TrainingRun(CPU, dir, CheckpointWriter.Options.defaults(), "t", steps, every,
-        listener);
+    return new TrainingRun(
+        CPU, dir, CheckpointWriter.Options.defaults(), "t", steps, every, listener);
   }
 
   private static List<Integer> steps(Path metrics) throws IOException {
@@ -132,13 +132,21 @@ class TrainingRunTest {
     String result = run(dir, 5, 2, heard).run(5, () -> Qwen2Model.random(CPU, TINY, 3), ADAM, loop);
     assertEquals("took 5", result);
     assertEquals(List.of("begin 0..5 taken 0", "end", "close"), loop.calls);
-    assertEquals(List.of("started t 5 0", "step 1 loss 0.1", "step 2 loss 0.2", "step 3 loss 0.3",
-        "step 4 loss 0.4", "step 5 loss 0.5", "finished"), heard.events);
+    assertEquals(
+        List.of(
+            "started t 5 0",
+            "step 1 loss 0.1",
+            "step 2 loss 0.2",
+            "step 3 loss 0.3",
+            "step 4 loss 0.4",
+            "step 5 loss 0.5",
+            "finished"),
+        heard.events);
     assertEquals(List.of(1, 2, 3, 4, 5), steps(dir.resolve("metrics.jsonl")));
     // saved at 2, 4 and 5; the newest two are kept
     assertEquals(List.of("step-00000004", "step-00000005"), checkpoints(dir));
-    JsonNode state = JSON.readTree(
-        dir.resolve("checkpoints/step-00000005/trainer_state.json").toFile());
+    JsonNode state =
+        JSON.readTree(dir.resolve("checkpoints/step-00000005/trainer_state.json").toFile());
     assertEquals(5, state.get("step").asInt());
     assertEquals(5, state.get("taken").asInt());
     assertEquals(5, state.get("optimizer_step").asInt());
@@ -147,36 +155,52 @@ class TrainingRunTest {
   @Test
   void aSecondSessionResumesFromTheCheckpointWithItsState(@TempDir Path dir) throws IOException {
     Path metrics = dir.resolve("metrics.jsonl");
-    run(dir, 6, 2, TrainingListener.NONE).run(3, () -> Qwen2Model.random(CPU, TINY, 3), ADAM,
-        new Scripted(-1, 0));
+    run(dir, 6, 2, TrainingListener.NONE)
+        .run(3, () -> Qwen2Model.random(CPU, TINY, 3), ADAM, new Scripted(-1, 0));
     assertEquals(List.of(1, 2, 3), steps(metrics));
     assertEquals(List.of("step-00000002", "step-00000003"), checkpoints(dir));
     // lines written after the checkpoint of step 3 (a run killed before its next save) are dropped
-    Files.writeString(metrics, "{\"step\":4,\"loss\":9}\n{\"step\":5,\"lo",
-        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(
+        metrics,
+        "{\"step\":4,\"loss\":9}\n{\"step\":5,\"lo",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
     Recorder heard = new Recorder();
     Scripted loop = new Scripted(-1, 0);
-    String result = run(dir, 6, 2, heard).run(6, () -> {
-      throw new AssertionError("a resumed run loads its checkpoint");
-    }, ADAM, loop);
+    String result =
+        run(dir, 6, 2, heard)
+            .run(
+                6,
+                () -> {
+                  throw new AssertionError("a resumed run loads its checkpoint");
+                },
+                ADAM,
+                loop);
     assertEquals("took 6", result, "3 steps restored from the state, 3 taken");
     assertEquals(List.of("begin 3..6 taken 3", "end", "close"), loop.calls);
-    assertEquals("note resuming from " + dir.resolve("checkpoints/step-00000003")
-        + " (step 3 of 6)", heard.events.get(0));
+    assertEquals(
+        "note resuming from " + dir.resolve("checkpoints/step-00000003") + " (step 3 of 6)",
+        heard.events.get(0));
     assertEquals("started t 6 3", heard.events.get(1));
     assertEquals(List.of(1, 2, 3, 4, 5, 6), steps(metrics));
-    assertEquals(6, JSON.readTree(dir.resolve("checkpoints/step-00000006/trainer_state.json")
-        .toFile()).get("optimizer_step").asInt(), "the optimiser's step count continues");
+    assertEquals(
+        6,
+        JSON.readTree(dir.resolve("checkpoints/step-00000006/trainer_state.json").toFile())
+            .get("optimizer_step")
+            .asInt(),
+        "the optimiser's step count continues");
   }
 
   @Test
   void aFreshRunDropsAnOldLogStepZeroIncluded(@TempDir Path dir) throws IOException {
     Path metrics = dir.resolve("metrics.jsonl");
     Files.createDirectories(dir);
-    Files.writeString(metrics, "{\"step\":0,\"copy_acc\":0.5}\n{\"step\":1,\"loss\":1}\n",
+    Files.writeString(
+        metrics,
+        "{\"step\":0,\"copy_acc\":0.5}\n{\"step\":1,\"loss\":1}\n",
         StandardCharsets.UTF_8);
-    run(dir, 2, 10, TrainingListener.NONE).run(2, () -> Qwen2Model.random(CPU, TINY, 3), ADAM,
-        new Scripted(-1, 0));
+    run(dir, 2, 10, TrainingListener.NONE)
+        .run(2, () -> Qwen2Model.random(CPU, TINY, 3), ADAM, new Scripted(-1, 0));
     assertEquals(List.of(1, 2), steps(metrics));
   }
 
@@ -186,10 +210,16 @@ class TrainingRunTest {
       Path d = dir.resolve(Double.toString(bad));
       Recorder heard = new Recorder();
       Scripted loop = new Scripted(3, bad);
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> run(d, 5, 2, heard).run(5, () -> Qwen2Model.random(CPU, TINY, 3), ADAM, loop));
-      assertEquals("loss is " + bad + " at step 3; rerun with RESEARCH4J_DEBUG_NAN=1 to find the"
-          + " op, or lower the learning rate", e.getMessage());
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> run(d, 5, 2, heard).run(5, () -> Qwen2Model.random(CPU, TINY, 3), ADAM, loop));
+      assertEquals(
+          "loss is "
+              + bad
+              + " at step 3; rerun with RESEARCH4J_DEBUG_NAN=1 to find the"
+              + " op, or lower the learning rate",
+          e.getMessage());
       assertEquals(List.of(1, 2), steps(d.resolve("metrics.jsonl")));
       assertEquals(List.of("step-00000002"), checkpoints(d));
       assertEquals("finished", heard.events.get(heard.events.size() - 1));

@@ -34,28 +34,41 @@ import org.research4j.transformer.tokenizer.BpeTrainer;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
- * Models for the serving tests, built once per test JVM: a tiny random model (1,024 positions,
- * so a stream can run long enough to be cut), and a tiny model taught one search trace, which
- * rolls out that trace greedily (question {@link #QUESTION}, search "Kesto", answer "Varemo")
- * with the {@link Passages} tool.
+ * Models for the serving tests, built once per test JVM: a tiny random model (1,024 positions, so a
+ * stream can run long enough to be cut), and a tiny model taught one search trace, which rolls out
+ * that trace greedily (question {@link #QUESTION}, search "Kesto", answer "Varemo") with the {@link
+ * Passages} tool.
  */
 final class ServeFixtures {
   private ServeFixtures() {}
 
   static final Kernels CPU = new CpuKernels();
   static final String QUESTION = "What is the capital of Kesto?";
+
   /** The trace the taught model writes for {@link #QUESTION} with the {@link Passages} tool. */
-  static final String TRACE = "<think>Kesto</think><search>Kesto</search><result>\nthe capital of Kesto"
-      + " is Varemo\n</result><think> Varemo</think><answer>\\boxed{ Varemo}</answer>";
+  static final String TRACE =
+      "<think>Kesto</think><search>Kesto</search><result>\nthe capital of Kesto"
+          + " is Varemo\n</result><think> Varemo</think><answer>\\boxed{ Varemo}</answer>";
 
   /** Answers every query with one fixed sentence about it. */
   static final class Passages implements Tool {
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    public String callOpen() { return "<search>"; }
-    public String callClose() { return "</search>"; }
-    public String resultOpen() { return "<result>"; }
-    public String resultClose() { return "</result>"; }
+    public String callOpen() {
+      return "<search>";
+    }
+
+    public String callClose() {
+      return "</search>";
+    }
+
+    public String resultOpen() {
+      return "<result>";
+    }
+
+    public String resultClose() {
+      return "</result>";
+    }
 
     public List<String> call(List<String> inputs) {
       calls.addAll(inputs);
@@ -73,12 +86,15 @@ final class ServeFixtures {
     if (random == null) {
       try {
         Path dir = Files.createTempDirectory("serve-random");
-        Tokenizer tok = BpeTrainer.research(300).train(List.of(
-            "Kesto is a city in Oru. Varemo founded it. Oru is a country; its capital is Dask.",
-            "<|im_start|>user <|im_end|> assistant system"));
+        Tokenizer tok =
+            BpeTrainer.research(300)
+                .train(
+                    List.of(
+                        "Kesto is a city in Oru. Varemo founded it. Oru is a country; its capital is Dask.",
+                        "<|im_start|>user <|im_end|> assistant system"));
         int eos = tok.idOf("<|im_end|>");
-        Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 1024)
-            .withTokenIds(null, List.of(eos));
+        Qwen2Config cfg =
+            Qwen2Config.of(tok.vocabSize(), 32, 64, 1, 2, 1, 1024).withTokenIds(null, List.of(eos));
         random = save(dir, Qwen2Model.random(CPU, cfg, 7), tok, eos);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -91,21 +107,41 @@ final class ServeFixtures {
     if (taught == null) {
       try {
         Path dir = Files.createTempDirectory("serve-taught");
-        Tokenizer tok = BpeTrainer.research(320).train(List.of(
-            "What is the capital of Kesto? Where is Kesto? the capital of Kesto is Varemo",
-            "<|im_start|>user <|im_end|> assistant"));
+        Tokenizer tok =
+            BpeTrainer.research(320)
+                .train(
+                    List.of(
+                        "What is the capital of Kesto? Where is Kesto? the capital of Kesto is Varemo",
+                        "<|im_start|>user <|im_end|> assistant"));
         int eos = tok.idOf("<|im_end|>");
-        QaExample q = new QaExample("q0", QUESTION, List.of("Varemo"),
-            Map.of("hops", List.of(Map.of("question", "Kesto", "answer", "Varemo"))));
-        SftExample trace = SearchTraces.build(List.of(q), new Passages(), PromptTemplate.bare(), tok, eos)
-            .getFirst();
-        Qwen2Config cfg = Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 128)
-            .withTokenIds(null, List.of(eos));
-        SftConfig sft = SftConfig.defaults().withSteps(150).withBatch(4, trace.length())
-            .withOptimizer(1e-2f, 10, 0f, 1f).withMinLrFraction(0.1f).withRun(5, 1000, 0);
-        SftTrainer trainer = new SftTrainer(CPU, sft, dir.resolve("sft"), CheckpointWriter.Options.defaults(),
-            0, TrainingListener.NONE);
-        Qwen2Model model = trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), List.of(trace), List.of()).model();
+        QaExample q =
+            new QaExample(
+                "q0",
+                QUESTION,
+                List.of("Varemo"),
+                Map.of("hops", List.of(Map.of("question", "Kesto", "answer", "Varemo"))));
+        SftExample trace =
+            SearchTraces.build(List.of(q), new Passages(), PromptTemplate.bare(), tok, eos)
+                .getFirst();
+        Qwen2Config cfg =
+            Qwen2Config.of(tok.vocabSize(), 48, 96, 2, 2, 1, 128).withTokenIds(null, List.of(eos));
+        SftConfig sft =
+            SftConfig.defaults()
+                .withSteps(150)
+                .withBatch(4, trace.length())
+                .withOptimizer(1e-2f, 10, 0f, 1f)
+                .withMinLrFraction(0.1f)
+                .withRun(5, 1000, 0);
+        SftTrainer trainer =
+            new SftTrainer(
+                CPU,
+                sft,
+                dir.resolve("sft"),
+                CheckpointWriter.Options.defaults(),
+                0,
+                TrainingListener.NONE);
+        Qwen2Model model =
+            trainer.run(() -> Qwen2Model.random(CPU, cfg, 5), List.of(trace), List.of()).model();
         taught = save(dir.resolve("model"), model, tok, eos);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -114,18 +150,24 @@ final class ServeFixtures {
     return taught;
   }
 
-  private static Loaded save(Path dir, Qwen2Model model, Tokenizer tok, int eos) throws IOException {
+  private static Loaded save(Path dir, Qwen2Model model, Tokenizer tok, int eos)
+      throws IOException {
     Files.createDirectories(dir);
     tok.save(dir.resolve("tokenizer.json"));
-    model.save(dir, CheckpointWriter.Options.defaults().withTokenizerFile(dir.resolve("tokenizer.json")));
+    model.save(
+        dir, CheckpointWriter.Options.defaults().withTokenizerFile(dir.resolve("tokenizer.json")));
     return new Loaded(dir, model, tok, eos);
   }
 
   /** Greedy text of {@code model} after {@code prompt}, at most {@code maxTokens}, EOS left out. */
   static String greedy(Loaded m, String prompt, int maxTokens) {
     int[] ids = m.tokenizer().encode(prompt);
-    try (Session s = new Generator(m.model(), m.tokenizer()::decode).start(List.of(ids),
-        SamplingConfig.greedy().withStopTokenIds(Set.of(m.eos())), ids.length + maxTokens)) {
+    try (Session s =
+        new Generator(m.model(), m.tokenizer()::decode)
+            .start(
+                List.of(ids),
+                SamplingConfig.greedy().withStopTokenIds(Set.of(m.eos())),
+                ids.length + maxTokens)) {
       s.run(maxTokens);
       int[] all = s.tokens(0);
       int end = s.stop(0).reason() == StopReason.EOS ? all.length - 1 : all.length;
@@ -135,12 +177,19 @@ final class ServeFixtures {
 
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  static HttpResponse<String> post(String url, String body)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

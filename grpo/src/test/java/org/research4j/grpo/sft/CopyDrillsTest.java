@@ -10,7 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CopyDrillsTest {
-  private static final List<int[]> PIECES = List.of(new int[] {1}, new int[] {2, 3}, new int[] {4, 5, 6});
+  private static final List<int[]> PIECES =
+      List.of(new int[] {1}, new int[] {2, 3}, new int[] {4, 5, 6});
 
   @Test
   void eachDrillIsARunOfWholePiecesThenTheSameRun() {
@@ -33,7 +34,8 @@ class CopyDrillsTest {
       assertTrue(pieces >= 2 && pieces <= 4, "pieces " + pieces);
       seenLengths[pieces]++;
     }
-    for (int k = 2; k <= 4; k++) assertTrue(seenLengths[k] > 40, "run length " + k + " drawn " + seenLengths[k] + " of 200");
+    for (int k = 2; k <= 4; k++)
+      assertTrue(seenLengths[k] > 40, "run length " + k + " drawn " + seenLengths[k] + " of 200");
   }
 
   @Test
@@ -45,7 +47,8 @@ class CopyDrillsTest {
 
   @Test
   void badArgumentsAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> SftExample.copyDrills(List.of(), 1, 1, 1, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> SftExample.copyDrills(List.of(), 1, 1, 1, 0));
     assertThrows(IllegalArgumentException.class, () -> SftExample.copyDrills(PIECES, 1, 3, 2, 0));
     assertThrows(IllegalArgumentException.class, () -> SftExample.copyDrills(PIECES, -1, 1, 2, 0));
   }

@@ -75,9 +75,11 @@ class CopyProbeTest {
 
   @Test
   void refusesARangeSmallerThanTheSpan() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CopyProbe.random(1, 5, 0, 6, id -> id < 2, CopyProbe.NO_SEPARATOR, 0));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CopyProbe.random(1, 1, 0, 6, id -> false, CopyProbe.NO_SEPARATOR, 0));
   }
 
@@ -87,8 +89,8 @@ class CopyProbeTest {
     // sequence length 9: [7, a, b, c, d, a, b, c, d]; positions 5, 6, 7 predict b, c, d
     assertArrayEquals(new int[] {5, 6, 7, 14, 15, 16}, p.rows(2));
     int[][] s = p.sequences();
-    assertArrayEquals(new int[] {s[0][2], s[0][3], s[0][4], s[1][2], s[1][3], s[1][4]},
-        p.targets(0, 2));
+    assertArrayEquals(
+        new int[] {s[0][2], s[0][3], s[0][4], s[1][2], s[1][3], s[1][4]}, p.targets(0, 2));
     assertArrayEquals(new int[] {s[1][2], s[1][3], s[1][4]}, p.targets(1, 1));
   }
 
@@ -96,29 +98,31 @@ class CopyProbeTest {
   void accuracyIsTheShareOfRowsWhoseArgmaxIsTheTarget() {
     int vocab = 4;
     float[] logits = {
-        0, 3, 1, 2, // argmax 1, target 1: right
-        5, 3, 1, 2, // argmax 0, target 2: wrong
-        0, 0, 0, 9, // argmax 3, target 3: right
-        1, 1, 0, 0, // a tie: greedy takes the first (0); target 1: wrong
-        -1, -2, -0.5f, -3, // argmax 2, target 2: right
+      0, 3, 1, 2, // argmax 1, target 1: right
+      5, 3, 1, 2, // argmax 0, target 2: wrong
+      0, 0, 0, 9, // argmax 3, target 3: right
+      1, 1, 0, 0, // a tie: greedy takes the first (0); target 1: wrong
+      -1, -2, -0.5f, -3, // argmax 2, target 2: right
     };
     int[] targets = {1, 2, 3, 1, 2};
     assertEquals(3, CopyProbe.correct(logits, vocab, targets));
     assertEquals(0.6, CopyProbe.accuracy(logits, vocab, targets), 1e-12);
-    assertThrows(IllegalArgumentException.class,
-        () -> CopyProbe.correct(logits, vocab, new int[] {1, 2}));
+    assertThrows(
+        IllegalArgumentException.class, () -> CopyProbe.correct(logits, vocab, new int[] {1, 2}));
   }
 
   /**
    * The score of a real forward pass equals the accuracy computed by hand from the logits of every
-   * position: a vocabulary of 8 makes a random model right often enough for a misplaced row to show.
+   * position: a vocabulary of 8 makes a random model right often enough for a misplaced row to
+   * show.
    */
   @Test
   void scoreMatchesHandComputedArgmaxOverTheFullLogits() {
     // untied and widely initialised: tied small embeddings predict the current token everywhere,
     // which a span of distinct tokens never continues with
-    Qwen2Config cfg = new Qwen2Config(8, 32, 64, 2, 2, 1, 16, 64, 1e6, 1e-6, false, null,
-        List.of(0), "float32", 0.5);
+    Qwen2Config cfg =
+        new Qwen2Config(
+            8, 32, 64, 2, 2, 1, 16, 64, 1e6, 1e-6, false, null, List.of(0), "float32", 0.5);
     try (Qwen2Model m = Qwen2Model.random(CPU, cfg, 11)) {
       CopyProbe p = CopyProbe.random(30, 6, 0, 8, id -> false, CopyProbe.NO_SEPARATOR, 9);
       int[][] seqs = p.sequences();
@@ -127,7 +131,8 @@ class CopyProbeTest {
       for (int s = 0; s < seqs.length; s++) System.arraycopy(seqs[s], 0, ids, s * len, len);
       int correct = 0;
       int total = 0;
-      try (Tape tape = new Tape(CPU); var ng = tape.noGrad()) {
+      try (Tape tape = new Tape(CPU);
+          var ng = tape.noGrad()) {
         Tensor all = m.logits(tape.ops(), tape.ints(ids, seqs.length, len));
         float[] l = all.toFloatArray();
         for (int s = 0; s < seqs.length; s++) {
@@ -141,7 +146,8 @@ class CopyProbeTest {
         }
       }
       double byHand = (double) correct / total;
-      assertTrue(correct > 0 && correct < total, "the test needs some right and some wrong: " + correct);
+      assertTrue(
+          correct > 0 && correct < total, "the test needs some right and some wrong: " + correct);
       for (int batch : new int[] {1, 7, 30, 64}) {
         try (Tape tape = new Tape(CPU)) {
           assertEquals(byHand, p.score(tape, m, batch), 1e-12, "batch " + batch);
@@ -156,10 +162,13 @@ class CopyProbeTest {
   @Test
   void refusesSequencesLongerThanTheModelsPositionsOrIdsOutsideItsVocabulary() {
     try (Qwen2Model m = Qwen2Model.random(CPU, Qwen2Config.of(8, 32, 64, 1, 2, 1, 10), 1)) {
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> CopyProbe.random(1, 6, 0, 8, id -> false, CopyProbe.NO_SEPARATOR, 0).score(CPU, m));
-      assertThrows(IllegalArgumentException.class,
-          () -> CopyProbe.random(1, 4, 0, 9, id -> id < 3, CopyProbe.NO_SEPARATOR, 0).score(CPU, m));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              CopyProbe.random(1, 4, 0, 9, id -> id < 3, CopyProbe.NO_SEPARATOR, 0).score(CPU, m));
     }
   }
 
@@ -220,10 +229,11 @@ class CopyProbeTest {
     }
     assertTrue(repeats > 70 && repeats < 130, repeats + " of 200 repeated at p = 0.5");
     assertArrayEquals(half, stream(SftExample.packedWithRepeats(d, 0, 16, 0.5, 5)));
-    assertNotEquals(Arrays.hashCode(half),
+    assertNotEquals(
+        Arrays.hashCode(half),
         Arrays.hashCode(stream(SftExample.packedWithRepeats(d, 0, 16, 0.5, 6))));
-    assertThrows(IllegalArgumentException.class,
-        () -> SftExample.packedWithRepeats(d, 0, 16, 1.5, 5));
+    assertThrows(
+        IllegalArgumentException.class, () -> SftExample.packedWithRepeats(d, 0, 16, 1.5, 5));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -232,8 +242,12 @@ class CopyProbeTest {
   private static final Qwen2Config TINY = Qwen2Config.of(64, 32, 64, 2, 2, 1, 64);
 
   private static SftConfig config(int steps, int evalEvery) {
-    return SftConfig.defaults().withSteps(steps).withBatch(4, 16)
-        .withOptimizer(1e-2f, 2, 0.1f, 1.0f).withMinLrFraction(0.1f).withRun(7, 100, evalEvery);
+    return SftConfig.defaults()
+        .withSteps(steps)
+        .withBatch(4, 16)
+        .withOptimizer(1e-2f, 2, 0.1f, 1.0f)
+        .withMinLrFraction(0.1f)
+        .withRun(7, 100, evalEvery);
   }
 
   private static List<SftExample> text(long seed) {
@@ -259,13 +273,16 @@ class CopyProbeTest {
       throws IOException {
     CopyProbe probe = CopyProbe.random(8, 6, 1, 64, id -> false, 0, 3);
     float[] plain;
-    try (Qwen2Model m = new SftTrainer(CPU, config(9, 0), a, CheckpointWriter.Options.defaults(), 0,
-        QUIET).run(() -> Qwen2Model.random(CPU, TINY, 3), text(1), text(2)).model()) {
+    try (Qwen2Model m =
+        new SftTrainer(CPU, config(9, 0), a, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .run(() -> Qwen2Model.random(CPU, TINY, 3), text(1), text(2))
+            .model()) {
       plain = weights(m);
     }
-    SftTrainer.Result r = new SftTrainer(CPU, config(9, 0), b, CheckpointWriter.Options.defaults(),
-        0, QUIET).withCopyProbe(probe, 4)
-        .run(() -> Qwen2Model.random(CPU, TINY, 3), text(1), text(2));
+    SftTrainer.Result r =
+        new SftTrainer(CPU, config(9, 0), b, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .withCopyProbe(probe, 4)
+            .run(() -> Qwen2Model.random(CPU, TINY, 3), text(1), text(2));
     try (Qwen2Model m = r.model()) {
       // not bit for bit: two identical runs in one JVM can differ in the last bit already (the
       // JIT changes the order of vector sums), and AdamW grows that to ~1e-5 in 9 steps; an
@@ -298,8 +315,10 @@ class CopyProbeTest {
   @Test
   void withoutAnIntervalTheProbeRunsAtTheDevEvaluations(@TempDir Path dir) throws IOException {
     CopyProbe probe = CopyProbe.random(4, 5, 1, 64, id -> false, 0, 3);
-    SftTrainer.Result r = new SftTrainer(CPU, config(6, 3), dir, CheckpointWriter.Options.defaults(),
-        0, QUIET).withCopyProbe(probe, 0).run(() -> Qwen2Model.random(CPU, TINY, 4), text(1), text(2));
+    SftTrainer.Result r =
+        new SftTrainer(CPU, config(6, 3), dir, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .withCopyProbe(probe, 0)
+            .run(() -> Qwen2Model.random(CPU, TINY, 4), text(1), text(2));
     r.model().close();
     List<JsonNode> l = lines(dir);
     assertEquals(7, l.size());
@@ -308,9 +327,15 @@ class CopyProbeTest {
     }
     assertTrue(l.get(3).has("copy_acc") && l.get(6).has("copy_acc") && !l.get(4).has("copy_acc"));
 
-    SftTrainer.Result none = new SftTrainer(CPU, config(2, 1), dir.resolve("none"),
-        CheckpointWriter.Options.defaults(), 0, QUIET)
-        .run(() -> Qwen2Model.random(CPU, TINY, 4), text(1), text(2));
+    SftTrainer.Result none =
+        new SftTrainer(
+                CPU,
+                config(2, 1),
+                dir.resolve("none"),
+                CheckpointWriter.Options.defaults(),
+                0,
+                QUIET)
+            .run(() -> Qwen2Model.random(CPU, TINY, 4), text(1), text(2));
     none.model().close();
     assertTrue(Double.isNaN(none.copyBefore()) && Double.isNaN(none.copyAfter()));
   }
@@ -331,15 +356,23 @@ class CopyProbeTest {
     }
     CopyProbe probe = CopyProbe.random(32, span, 1, vocab, id -> false, 0, 7);
     Qwen2Config cfg = Qwen2Config.of(vocab, 32, 64, 2, 2, 1, 64);
-    SftConfig c = SftConfig.defaults().withSteps(400).withBatch(16, 2 * span + 1)
-        .withOptimizer(1e-2f, 20, 0f, 1f).withMinLrFraction(0.1f).withRun(7, 100_000, 0);
-    SftTrainer.Result r = new SftTrainer(CPU, c, dir, CheckpointWriter.Options.defaults(), 0, QUIET)
-        .withCopyProbe(probe, 20).run(() -> Qwen2Model.random(CPU, cfg, 3), train, List.of());
+    SftConfig c =
+        SftConfig.defaults()
+            .withSteps(400)
+            .withBatch(16, 2 * span + 1)
+            .withOptimizer(1e-2f, 20, 0f, 1f)
+            .withMinLrFraction(0.1f)
+            .withRun(7, 100_000, 0);
+    SftTrainer.Result r =
+        new SftTrainer(CPU, c, dir, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .withCopyProbe(probe, 20)
+            .run(() -> Qwen2Model.random(CPU, cfg, 3), train, List.of());
     r.model().close();
     assertTrue(r.copyBefore() < 0.1, "untrained copy score " + r.copyBefore());
     assertTrue(r.copyAfter() > 0.9, "copy score after 400 steps " + r.copyAfter());
     List<Double> curve = new ArrayList<>();
-    for (JsonNode line : lines(dir)) if (line.has("copy_acc")) curve.add(line.get("copy_acc").asDouble());
+    for (JsonNode line : lines(dir))
+      if (line.has("copy_acc")) curve.add(line.get("copy_acc").asDouble());
     assertEquals(21, curve.size()); // step 0 and every 20th step
     assertTrue(curve.get(2) < 0.2, "still near chance at step 40: " + curve);
   }

@@ -34,19 +34,39 @@ class NameSwapTest {
     pool.addAll(List.of("Mybous", "Flopom", "Mainsto", "Vremer"));
     NameSwap swap = new NameSwap(pool);
     String context = "Vremer Industries was founded by Mybous Flopom. Nameaa was born in Mainsto.";
-    Map<String, String> map = swap.renaming(List.of("Vremer Industries", "Mybous Flopom", "Mainsto"),
-        context, new Random(7));
-    assertEquals(Set.of("Vremer", "Mybous", "Flopom", "Mainsto"), map.keySet(), "Industries is not in the pool");
+    Map<String, String> map =
+        swap.renaming(
+            List.of("Vremer Industries", "Mybous Flopom", "Mainsto"), context, new Random(7));
+    assertEquals(
+        Set.of("Vremer", "Mybous", "Flopom", "Mainsto"),
+        map.keySet(),
+        "Industries is not in the pool");
     assertEquals(4, Set.copyOf(map.values()).size(), "four distinct names stay distinct");
-    assertFalse(map.containsValue("Nameaa"), "a replacement never names something already in the trace");
+    assertFalse(
+        map.containsValue("Nameaa"), "a replacement never names something already in the trace");
     String renamed = NameSwap.apply(context + " Mainstow and Mainsto.", map);
     String city = map.get("Mainsto");
-    assertEquals(map.get("Vremer") + " Industries was founded by " + map.get("Mybous") + " "
-        + map.get("Flopom") + ". Nameaa was born in " + city + ". Mainstow and " + city + ".", renamed);
-    assertEquals(map, swap.renaming(List.of("Vremer Industries", "Mybous Flopom", "Mainsto"),
-        context, new Random(7)), "same seed, same renaming");
-    assertNotEquals(map, swap.renaming(List.of("Vremer Industries", "Mybous Flopom", "Mainsto"),
-        context, new Random(8)));
+    assertEquals(
+        map.get("Vremer")
+            + " Industries was founded by "
+            + map.get("Mybous")
+            + " "
+            + map.get("Flopom")
+            + ". Nameaa was born in "
+            + city
+            + ". Mainstow and "
+            + city
+            + ".",
+        renamed);
+    assertEquals(
+        map,
+        swap.renaming(
+            List.of("Vremer Industries", "Mybous Flopom", "Mainsto"), context, new Random(7)),
+        "same seed, same renaming");
+    assertNotEquals(
+        map,
+        swap.renaming(
+            List.of("Vremer Industries", "Mybous Flopom", "Mainsto"), context, new Random(8)));
   }
 
   @Test

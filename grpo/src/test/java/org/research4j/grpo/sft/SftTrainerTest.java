@@ -43,8 +43,12 @@ class SftTrainerTest {
   }
 
   private static SftConfig config(int steps) {
-    return SftConfig.defaults().withSteps(steps).withBatch(4, 16)
-        .withOptimizer(1e-2f, 2, 0.1f, 1.0f).withMinLrFraction(0.1f).withRun(7, 3, 0);
+    return SftConfig.defaults()
+        .withSteps(steps)
+        .withBatch(4, 16)
+        .withOptimizer(1e-2f, 2, 0.1f, 1.0f)
+        .withMinLrFraction(0.1f)
+        .withRun(7, 3, 0);
   }
 
   private static float[] weights(Qwen2Model m) {
@@ -76,8 +80,13 @@ class SftTrainerTest {
 
   @Test
   void learningRateWarmsUpThenDecaysByCosine() {
-    SftConfig c = SftConfig.defaults().withSteps(12).withBatch(1, 2)
-        .withOptimizer(1f, 2, 0f, 1f).withMinLrFraction(0.1f).withRun(0, 1, 0);
+    SftConfig c =
+        SftConfig.defaults()
+            .withSteps(12)
+            .withBatch(1, 2)
+            .withOptimizer(1f, 2, 0f, 1f)
+            .withMinLrFraction(0.1f)
+            .withRun(0, 1, 0);
     assertEquals(0.5f, c.learningRateAt(1), 1e-7);
     assertEquals(1f, c.learningRateAt(2), 1e-7);
     // halfway through the 10 decay steps: 0.1 + 0.9 * 0.5 * (1 + cos(pi/2)) = 0.55
@@ -87,7 +96,8 @@ class SftTrainerTest {
 
   @Test
   void lossFallsOnALearnableRule(@TempDir Path dir) throws IOException {
-    SftTrainer t = new SftTrainer(CPU, config(60), dir, CheckpointWriter.Options.defaults(), 0, QUIET);
+    SftTrainer t =
+        new SftTrainer(CPU, config(60), dir, CheckpointWriter.Options.defaults(), 0, QUIET);
     SftTrainer.Result r = t.run(() -> Qwen2Model.random(CPU, TINY, 1), data(1), data(2));
     try (Qwen2Model m = r.model()) {
       // ln(64) = 4.16 at chance; the +1 rule is fully predictable from the previous token.
@@ -104,17 +114,26 @@ class SftTrainerTest {
   @Test
   void killedRunResumesToTheSameWeights(@TempDir Path a, @TempDir Path b) throws IOException {
     float[] straight;
-    try (Qwen2Model m = new SftTrainer(CPU, config(9), a, CheckpointWriter.Options.defaults(), 0,
-        QUIET).run(() -> Qwen2Model.random(CPU, TINY, 3), data(3), List.of()).model()) {
+    try (Qwen2Model m =
+        new SftTrainer(CPU, config(9), a, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .run(() -> Qwen2Model.random(CPU, TINY, 3), data(3), List.of())
+            .model()) {
       straight = weights(m);
     }
     new SftTrainer(CPU, config(9), b, CheckpointWriter.Options.defaults(), 0, QUIET)
-        .runUntil(5, () -> Qwen2Model.random(CPU, TINY, 3), data(3), List.of()).model().close();
+        .runUntil(5, () -> Qwen2Model.random(CPU, TINY, 3), data(3), List.of())
+        .model()
+        .close();
     // a save that died half-way leaves a partial directory, which must be ignored
     Files.createDirectories(b.resolve("checkpoints/.partial-step-9-x/model"));
-    SftTrainer.Result resumed = new SftTrainer(CPU, config(9), b,
-        CheckpointWriter.Options.defaults(), 0, QUIET)
-        .run(() -> { throw new AssertionError("must resume, not start fresh"); }, data(3), List.of());
+    SftTrainer.Result resumed =
+        new SftTrainer(CPU, config(9), b, CheckpointWriter.Options.defaults(), 0, QUIET)
+            .run(
+                () -> {
+                  throw new AssertionError("must resume, not start fresh");
+                },
+                data(3),
+                List.of());
     try (Qwen2Model m = resumed.model()) {
       assertEquals(5, resumed.resumedFrom());
       assertArrayEquals(straight, weights(m), 0f);

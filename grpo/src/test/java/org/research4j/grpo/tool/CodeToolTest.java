@@ -32,13 +32,15 @@ class CodeToolTest {
 
   @Test
   void arithmeticProgramsPrintTheirResult() {
-    List<String> out = tool.call(List.of(
-        "console.log(2025 - 1987)",
-        "let founded = [1871, 1936, 1602]; console.log(founded.reduce((a, b) => a + b, 0))",
-        "1936 - 1871",
-        "const born = 1904, event = 1950; console.log('age', event - born)",
-        "console.log(Math.abs(48210 - 51777))",
-        "console.log((7 / 2).toFixed(1))"));
+    List<String> out =
+        tool.call(
+            List.of(
+                "console.log(2025 - 1987)",
+                "let founded = [1871, 1936, 1602]; console.log(founded.reduce((a, b) => a + b, 0))",
+                "1936 - 1871",
+                "const born = 1904, event = 1950; console.log('age', event - born)",
+                "console.log(Math.abs(48210 - 51777))",
+                "console.log((7 / 2).toFixed(1))"));
     assertEquals(List.of("\n38\n", "\n5409\n", "\n65\n", "\nage 46\n", "\n3567\n", "\n3.5\n"), out);
   }
 
@@ -49,7 +51,8 @@ class CodeToolTest {
 
   @Test
   void anEndlessLoopIsStoppedByTheStatementLimit() {
-    assertEquals("\nError: statement limit of 100000 exceeded\n",
+    assertEquals(
+        "\nError: statement limit of 100000 exceeded\n",
         tool.call(List.of("let i = 0; while (true) { i++; }")).getFirst());
   }
 
@@ -57,53 +60,61 @@ class CodeToolTest {
   void aLoopWithoutStatementsIsStoppedByTheWallTime() {
     // The statement and allocation limits set beyond reach: only the wall time can stop this one
     // (the interpreter's loop allocates as it runs; on a fast machine 64 MiB went first).
-    try (CodeTool slow = new CodeTool(CodeTool.Limits.defaults().withStatements(Long.MAX_VALUE)
-        .withAllocationBytes(Long.MAX_VALUE).withWallTime(Duration.ofMillis(300)))) {
+    try (CodeTool slow =
+        new CodeTool(
+            CodeTool.Limits.defaults()
+                .withStatements(Long.MAX_VALUE)
+                .withAllocationBytes(Long.MAX_VALUE)
+                .withWallTime(Duration.ofMillis(300)))) {
       long t0 = System.nanoTime();
       String out = slow.run("let i = 0; while (true) { i++; }");
       double seconds = (System.nanoTime() - t0) / 1e9;
       assertEquals("Error: time limit of 300 ms exceeded", out);
-      assertTrue(seconds < 3.0, "stopped after " + seconds + " s, limit 0.3 s (+2.7 s slack for a"
-          + " loaded machine)");
+      assertTrue(
+          seconds < 3.0,
+          "stopped after " + seconds + " s, limit 0.3 s (+2.7 s slack for a" + " loaded machine)");
     }
   }
 
   @Test
   void unboundedAllocationIsStopped() {
     String out = tool.run("let a = []; for (;;) a.push(new Array(100000).fill(1));");
-    assertTrue(out.equals("Error: memory limit of 64 MiB exceeded")
-        || out.equals("Error: out of memory"), out);
+    assertTrue(
+        out.equals("Error: memory limit of 64 MiB exceeded") || out.equals("Error: out of memory"),
+        out);
     out = tool.run("new Array(2e8).fill(1.5).length");
-    assertTrue(out.equals("Error: memory limit of 64 MiB exceeded")
-        || out.equals("Error: out of memory"), out);
+    assertTrue(
+        out.equals("Error: memory limit of 64 MiB exceeded") || out.equals("Error: out of memory"),
+        out);
   }
 
   @Test
   void hostAccessIsRefused() {
     String[] programs = {
-        "Java.type('java.lang.System').exit(1)",
-        "Java.type('java.io.File')",
-        "load('/etc/passwd')",
-        "require('fs').readFileSync('/etc/passwd')",
-        "fetch('http://localhost:8000/health')",
-        "new XMLHttpRequest()",
-        "new Worker('x.js')",
-        "Polyglot.eval('python', '1')",
-        "Packages.java.lang.Runtime.getRuntime().exec('ls')",
-        "process.exit(1)",
-        "quit()",
-        "readline()",
+      "Java.type('java.lang.System').exit(1)",
+      "Java.type('java.io.File')",
+      "load('/etc/passwd')",
+      "require('fs').readFileSync('/etc/passwd')",
+      "fetch('http://localhost:8000/health')",
+      "new XMLHttpRequest()",
+      "new Worker('x.js')",
+      "Polyglot.eval('python', '1')",
+      "Packages.java.lang.Runtime.getRuntime().exec('ls')",
+      "process.exit(1)",
+      "quit()",
+      "readline()",
     };
     for (String p : programs) {
       String out = tool.run(p);
-      assertTrue(out.startsWith("Error: ") || out.matches("[A-Za-z]*Error: .*"),
-          p + " -> " + out);
+      assertTrue(out.startsWith("Error: ") || out.matches("[A-Za-z]*Error: .*"), p + " -> " + out);
       assertFalse(out.contains("\n"), "one line: " + out);
       assertFalse(out.contains("root:"), p + " read a file: " + out);
     }
-    assertEquals("TypeError: Access to host class java.io.File is not allowed or does not exist.",
+    assertEquals(
+        "TypeError: Access to host class java.io.File is not allowed or does not exist.",
         tool.run("Java.type('java.io.File')"));
-    assertEquals("Error: Operation is not allowed for: /etc/passwd", tool.run("load('/etc/passwd')"));
+    assertEquals(
+        "Error: Operation is not allowed for: /etc/passwd", tool.run("load('/etc/passwd')"));
     assertEquals("ReferenceError: require is not defined", tool.run("require('fs')"));
   }
 
@@ -121,12 +132,14 @@ class CodeToolTest {
 
   @Test
   void errorsComeBackAsOneLineAfterWhatWasPrinted() {
-    assertEquals("partial\nError: boom", tool.run("console.log('partial'); throw new Error('boom')"));
+    assertEquals(
+        "partial\nError: boom", tool.run("console.log('partial'); throw new Error('boom')"));
     assertEquals("ReferenceError: x is not defined", tool.run("x + 1"));
     String syntax = tool.run("let = = 2");
     assertTrue(syntax.startsWith("SyntaxError: "), syntax);
     assertFalse(syntax.contains("\n"), syntax);
-    assertEquals("RangeError: Maximum call stack size exceeded",
+    assertEquals(
+        "RangeError: Maximum call stack size exceeded",
         tool.run("function f(n) { return f(n + 1) + 1; } f(0)"));
   }
 
@@ -149,11 +162,14 @@ class CodeToolTest {
 
   @Test
   void badLimitsAreRefusedByName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> CodeTool.Limits.defaults().withStatements(0));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> CodeTool.Limits.defaults().withStatements(0));
     assertTrue(e.getMessage().contains("statement limit"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> CodeTool.Limits.defaults().withWallTime(Duration.ZERO));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CodeTool.Limits.defaults().withWallTime(Duration.ZERO));
     assertTrue(e.getMessage().contains("wall time"), e.getMessage());
   }
 
@@ -163,9 +179,11 @@ class CodeToolTest {
     // start plus the first program, the warm call a fresh context on the running engine.
     int n = 20;
     long t0 = System.nanoTime();
-    for (int i = 0; i < n; i++) tool.run("let s = 0; for (let k = 0; k < 100; k++) s += k; console.log(s)");
+    for (int i = 0; i < n; i++)
+      tool.run("let s = 0; for (let k = 0; k < 100; k++) s += k; console.log(s)");
     double warmMs = (System.nanoTime() - t0) / 1e6 / n;
-    System.out.printf("code tool: cold start %.0f ms, warm call %.1f ms (mean of %d)%n",
+    System.out.printf(
+        "code tool: cold start %.0f ms, warm call %.1f ms (mean of %d)%n",
         tool.warmUpNanos() / 1e6, warmMs, n);
     assertTrue(warmMs > 0);
   }

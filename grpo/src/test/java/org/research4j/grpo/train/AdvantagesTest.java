@@ -19,12 +19,13 @@ class AdvantagesTest {
     assertThrows(IllegalArgumentException.class, () -> Advantages.grouped(r, 2, true));
     double[] r2 = {1, 0, 0.1, 0.1};
     double s = Math.sqrt(0.5) + 1e-6;
-    assertArrayEquals(new double[] {0.5 / s, -0.5 / s, 0, 0}, Advantages.grouped(r2, 2, true), 1e-12);
+    assertArrayEquals(
+        new double[] {0.5 / s, -0.5 / s, 0, 0}, Advantages.grouped(r2, 2, true), 1e-12);
     assertArrayEquals(new double[] {0.5, -0.5, 0, 0}, Advantages.grouped(r2, 2, false), 1e-12);
     double[] r3 = {0.9, 0, 0.3};
     double s3 = Math.sqrt(0.21) + 1e-6;
-    assertArrayEquals(new double[] {0.5 / s3, -0.4 / s3, -0.1 / s3},
-        Advantages.grouped(r3, 3, true), 1e-12);
+    assertArrayEquals(
+        new double[] {0.5 / s3, -0.4 / s3, -0.1 / s3}, Advantages.grouped(r3, 3, true), 1e-12);
     assertEquals(0.5, Advantages.flatGroups(r2, 2), 0);
   }
 
@@ -44,10 +45,17 @@ class AdvantagesTest {
   @Test
   void policyBatchRowsPredictTheTrainedResponseTokens() {
     // prompt [5 6], response [7 8 9 10] with 8 and 9 inserted by the tool
-    Rollout a = new Rollout(new int[] {5, 6}, new int[] {7, 8, 9, 10},
-        new boolean[] {true, false, false, true}, "", true, 1);
+    Rollout a =
+        new Rollout(
+            new int[] {5, 6},
+            new int[] {7, 8, 9, 10},
+            new boolean[] {true, false, false, true},
+            "",
+            true,
+            1);
     Rollout b = new Rollout(new int[] {4}, new int[] {3}, new boolean[] {true}, "", true, 0);
-    PolicyBatch p = PolicyBatch.of(List.of(a, b), new double[] {1.5, -2}, new double[] {0.25, 0.5}, 0);
+    PolicyBatch p =
+        PolicyBatch.of(List.of(a, b), new double[] {1.5, -2}, new double[] {0.25, 0.5}, 0);
     assertEquals(6, p.seqLen());
     assertArrayEquals(new int[] {5, 6, 7, 8, 9, 10, 4, 3, 0, 0, 0, 0}, p.ids());
     // token 7 is predicted at position 1, token 10 at position 4; sequence b's 3 at 6 + 0

@@ -55,27 +55,52 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 class GrpoTrainerSignalTest {
   private static final Kernels CPU = new CpuKernels();
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-  private static final Tokenizer TOK = BpeTrainer.research(300).train(List.of(
-      "What is the capital of Kesto? Where is Varemo? who founded Dredrais in 1812",
-      "<|im_start|>user <|im_end|> assistant <search> </search> <result> </result>"));
+  private static final Tokenizer TOK =
+      BpeTrainer.research(300)
+          .train(
+              List.of(
+                  "What is the capital of Kesto? Where is Varemo? who founded Dredrais in 1812",
+                  "<|im_start|>user <|im_end|> assistant <search> </search> <result> </result>"));
   private static final int EOT = TOK.idOf("<|im_end|>");
-  private static final Qwen2Config CONFIG = Qwen2Config.of(TOK.vocabSize(), 32, 64, 2, 2, 1, 128)
-      .withTokenIds(null, List.of(EOT));
+  private static final Qwen2Config CONFIG =
+      Qwen2Config.of(TOK.vocabSize(), 32, 64, 2, 2, 1, 128).withTokenIds(null, List.of(EOT));
   private static final ResponseFormat.Verdict NO_FORMAT = ResponseFormat.check("", false);
 
   private static final class FixedTool implements Tool {
-    public String callOpen() { return "<search>"; }
-    public String callClose() { return "</search>"; }
-    public String resultOpen() { return "<result>"; }
-    public String resultClose() { return "</result>"; }
+    public String callOpen() {
+      return "<search>";
+    }
+
+    public String callClose() {
+      return "</search>";
+    }
+
+    public String resultOpen() {
+      return "<result>";
+    }
+
+    public String resultClose() {
+      return "</result>";
+    }
+
     public List<String> call(List<String> inputs) {
       return inputs.stream().map(q -> " Varemo ").toList();
     }
   }
 
   private static GrpoTrainer trainer(GrpoConfig c, Path dir, Reward reward, PrintStream log) {
-    return new GrpoTrainer(CPU, c, dir, TOK, new FixedTool(), PromptTemplate.bare(), Set.of(EOT),
-        reward, CheckpointWriter.Options.defaults(), 0, TrainingListener.printing(log));
+    return new GrpoTrainer(
+        CPU,
+        c,
+        dir,
+        TOK,
+        new FixedTool(),
+        PromptTemplate.bare(),
+        Set.of(EOT),
+        reward,
+        CheckpointWriter.Options.defaults(),
+        0,
+        TrainingListener.printing(log));
   }
 
   private static List<QaExample> questions(int n) {
@@ -88,9 +113,13 @@ class GrpoTrainerSignalTest {
 
   /** A small, fast run: G = 2, 4 response tokens, β = 0, μ = 1. */
   private static GrpoConfig small(int steps, int questions) {
-    return GrpoConfig.paper().withSteps(steps).withBatch(questions, 2)
-        .withOptimizer(1e-2f, 0, 0f, 1f).withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
-        .withRollout(1.0, 4, 1, 16).withRun(3, 1, 0);
+    return GrpoConfig.paper()
+        .withSteps(steps)
+        .withBatch(questions, 2)
+        .withOptimizer(1e-2f, 0, 0f, 1f)
+        .withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+        .withRollout(1.0, 4, 1, 16)
+        .withRun(3, 1, 0);
   }
 
   /**
@@ -190,8 +219,10 @@ class GrpoTrainerSignalTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
     Reward reward = scripted(2, false, false, false, true, true, false);
-    trainer(c, dir, reward, log).run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(5),
-        List.of()).model().close();
+    trainer(c, dir, reward, log)
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(5), List.of())
+        .model()
+        .close();
     List<JsonNode> lines = lines(dir.resolve("metrics.jsonl"));
     assertEquals(2, lines.size());
     JsonNode s1 = lines.get(0);
@@ -201,7 +232,10 @@ class GrpoTrainerSignalTest {
     assertEquals(1, s1.get("extra_rollout_rounds").asInt());
     assertEquals(4, s1.get("groups_trained").asInt());
     assertEquals(2.0 / 6, s1.get("flat_groups").asDouble(), 1e-12);
-    assertEquals((4 * 0.25 + 8 * 0.5) / 12, s1.get("reward").asDouble(), 1e-12,
+    assertEquals(
+        (4 * 0.25 + 8 * 0.5) / 12,
+        s1.get("reward").asDouble(),
+        1e-12,
         "reward averages every rollout of the step, dropped ones included");
     assertTrue(s1.get("grad_norm").asDouble() > 0, "step 1 trains on 4 groups with variance");
     JsonNode s2 = lines.get(1);
@@ -215,8 +249,11 @@ class GrpoTrainerSignalTest {
     assertEquals(4, state(dir, 2).get("groups_with_variance").asLong());
     String text = out.toString(StandardCharsets.UTF_8);
     assertFalse(text.contains("step 1: every group"), text);
-    assertTrue(text.contains("step 2: every group had equal rewards (12 groups in 3 rollout rounds);"
-        + " no gradient this step, update skipped"), text);
+    assertTrue(
+        text.contains(
+            "step 2: every group had equal rewards (12 groups in 3 rollout rounds);"
+                + " no gradient this step, update skipped"),
+        text);
     assertFalse(text.contains("every group of every step"), text);
     // The skipped update left the weights as they were after step 1, exactly.
     try (Qwen2Model w1 = Qwen2Model.load(CPU, dir.resolve("checkpoints/step-00000001/model"));
@@ -234,7 +271,9 @@ class GrpoTrainerSignalTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
     trainer(small(2, 3), dir, scripted(2), log)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(5), List.of()).model().close();
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(5), List.of())
+        .model()
+        .close();
     for (JsonNode l : lines(dir.resolve("metrics.jsonl"))) {
       assertEquals(3, l.get("groups_seen").asInt());
       assertEquals(3, l.get("flat_groups_seen").asInt());
@@ -247,8 +286,13 @@ class GrpoTrainerSignalTest {
     }
     String text = out.toString(StandardCharsets.UTF_8);
     for (int step = 1; step <= 2; step++) {
-      assertTrue(text.contains("step " + step + ": every group had equal rewards (3 groups); no"
-          + " policy-gradient signal this step"), text);
+      assertTrue(
+          text.contains(
+              "step "
+                  + step
+                  + ": every group had equal rewards (3 groups); no"
+                  + " policy-gradient signal this step"),
+          text);
     }
     assertTrue(text.contains("steps 1-2: every group of every step had equal rewards"), text);
     assertEquals(6, state(dir, 2).get("question_cursor").asLong());
@@ -261,8 +305,10 @@ class GrpoTrainerSignalTest {
     // 2; step 4 the rest of pass 2; step 5 skips pass 3 whole again.
     Reward solved = (r, golden) -> new ReSearchReward.Score(1, 1, 1, NO_FORMAT);
     GrpoConfig c = small(5, 2).withPassRateFilter(true);
-    trainer(c, dir, solved, QUIET).run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(4),
-        List.of()).model().close();
+    trainer(c, dir, solved, QUIET)
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(4), List.of())
+        .model()
+        .close();
     List<JsonNode> lines = lines(dir.resolve("metrics.jsonl"));
     int[] skipped = new int[5];
     for (int i = 0; i < 5; i++) {
@@ -283,27 +329,40 @@ class GrpoTrainerSignalTest {
   void aResumedRunWithDynamicSamplingAndTheFilterIsTheUninterruptedOne(@TempDir Path dir)
       throws IOException {
     // Rewards 0/1 by the majority of even token ids (often flat in groups of 3), passing at 1.
-    Reward majority = (r, golden) -> {
-      int even = 0, n = 0;
-      for (int i = 0; i < r.response().length; i++) {
-        if (!r.trained()[i]) continue;
-        n++;
-        even += r.response()[i] % 2 == 0 ? 1 : 0;
-      }
-      double v = 2 * even > n ? 1 : 0;
-      return new ReSearchReward.Score(v, v, v, NO_FORMAT);
-    };
-    GrpoConfig c = GrpoConfig.paper().withSteps(4).withBatch(2, 3)
-        .withOptimizer(3e-3f, 0, 0f, 1f).withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
-        .withRollout(1.0, 5, 1, 8).withRun(5, 1, 0).withDynamicSampling(true)
-        .withMaxNumGenBatches(3).withPassRateFilter(true);
+    Reward majority =
+        (r, golden) -> {
+          int even = 0, n = 0;
+          for (int i = 0; i < r.response().length; i++) {
+            if (!r.trained()[i]) continue;
+            n++;
+            even += r.response()[i] % 2 == 0 ? 1 : 0;
+          }
+          double v = 2 * even > n ? 1 : 0;
+          return new ReSearchReward.Score(v, v, v, NO_FORMAT);
+        };
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withSteps(4)
+            .withBatch(2, 3)
+            .withOptimizer(3e-3f, 0, 0f, 1f)
+            .withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+            .withRollout(1.0, 5, 1, 8)
+            .withRun(5, 1, 0)
+            .withDynamicSampling(true)
+            .withMaxNumGenBatches(3)
+            .withPassRateFilter(true);
     List<QaExample> train = questions(5);
     trainer(c, dir.resolve("a"), majority, QUIET)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of()).model().close();
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of())
+        .model()
+        .close();
     trainer(c, dir.resolve("b"), majority, QUIET)
-        .runUntil(2, () -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of()).model().close();
-    GrpoTrainer.Result resumed = trainer(c, dir.resolve("b"), majority, QUIET)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of());
+        .runUntil(2, () -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of())
+        .model()
+        .close();
+    GrpoTrainer.Result resumed =
+        trainer(c, dir.resolve("b"), majority, QUIET)
+            .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of());
     resumed.model().close();
     assertEquals(2, resumed.resumedFrom());
     List<JsonNode> a = lines(dir.resolve("a/metrics.jsonl"));
@@ -311,9 +370,16 @@ class GrpoTrainerSignalTest {
     assertEquals(4, b.size());
     int dropped = 0;
     for (int i = 0; i < 4; i++) {
-      for (String key : List.of("groups_seen", "flat_groups_seen", "groups_dropped",
-          "extra_rollout_rounds", "groups_trained", "questions_skipped")) {
-        assertEquals(a.get(i).get(key).asInt(), b.get(i).get(key).asInt(), key + " at step " + (i + 1));
+      for (String key :
+          List.of(
+              "groups_seen",
+              "flat_groups_seen",
+              "groups_dropped",
+              "extra_rollout_rounds",
+              "groups_trained",
+              "questions_skipped")) {
+        assertEquals(
+            a.get(i).get(key).asInt(), b.get(i).get(key).asInt(), key + " at step " + (i + 1));
       }
       for (String key : List.of("reward", "pass_rate", "loss", "grad_norm")) {
         double want = a.get(i).get(key).asDouble();
@@ -332,13 +398,17 @@ class GrpoTrainerSignalTest {
   void logProbsAreOfTheTemperatureScaledDistribution() {
     double temperature = 2;
     GrpoConfig c = GrpoConfig.paper().withBatch(2, 2).withRollout(temperature, 6, 1, 4);
-    try (Qwen2Model model = Qwen2Model.random(CPU, CONFIG, 21); Tape tape = new Tape(CPU)) {
+    try (Qwen2Model model = Qwen2Model.random(CPU, CONFIG, 21);
+        Tape tape = new Tape(CPU)) {
       List<int[]> prompts = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         prompts.add(TOK.encode(PromptTemplate.bare().render("Where is Varemo " + (i / 2) + "?")));
       }
-      List<Rollout> rollouts = new RolloutEngine(model, TOK, new FixedTool(), Set.of(EOT))
-          .run(prompts, new RolloutEngine.Config(6, 1, SamplingConfig.sampling(temperature, 77)));
+      List<Rollout> rollouts =
+          new RolloutEngine(model, TOK, new FixedTool(), Set.of(EOT))
+              .run(
+                  prompts,
+                  new RolloutEngine.Config(6, 1, SamplingConfig.sampling(temperature, 77)));
       double[] zeros = new double[4];
       double[] ones = new double[4];
       Arrays.fill(ones, 1);
@@ -350,8 +420,10 @@ class GrpoTrainerSignalTest {
       }
       tape.reset();
       try (var ignored = tape.noGrad()) {
-        atOne = new PolicyUpdate(c.withRollout(1.0, 6, 1, 4), 0).logProbs(tape, model, b)
-            .toFloatArray();
+        atOne =
+            new PolicyUpdate(c.withRollout(1.0, 6, 1, 4), 0)
+                .logProbs(tape, model, b)
+                .toFloatArray();
       }
       // Independently: whole sequences one at a time, log softmax(logits / T) in double, and the
       // sampler's own probability of the token at T.
@@ -380,7 +452,10 @@ class GrpoTrainerSignalTest {
           for (float x : row) z += Math.exp(x / temperature - max);
           double want = row[r.response()[i]] / temperature - max - Math.log(z);
           assertEquals(want, got[k], 1e-5, "token " + k);
-          assertEquals(Math.log(sampler.distribution(row)[r.response()[i]]), got[k], 1e-5,
+          assertEquals(
+              Math.log(sampler.distribution(row)[r.response()[i]]),
+              got[k],
+              1e-5,
               "the sampler's probability of token " + k);
           differs = Math.max(differs, Math.abs(atOne[k] - got[k]));
           k++;
@@ -393,8 +468,9 @@ class GrpoTrainerSignalTest {
   }
 
   private static JsonNode state(Path dir, int step) throws IOException {
-    return new ObjectMapper().readTree(
-        dir.resolve(String.format("checkpoints/step-%08d/trainer_state.json", step)).toFile());
+    return new ObjectMapper()
+        .readTree(
+            dir.resolve(String.format("checkpoints/step-%08d/trainer_state.json", step)).toFile());
   }
 
   private static int[] permutation(int n, long seed) {

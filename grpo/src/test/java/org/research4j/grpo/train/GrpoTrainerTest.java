@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.research4j.grpo.reward.ResponseFormat;
 import org.research4j.grpo.reward.ReSearchReward;
+import org.research4j.grpo.reward.ResponseFormat;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -48,39 +48,65 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 class GrpoTrainerTest {
   private static final Kernels CPU = new CpuKernels();
   private static final TrainingListener QUIET = TrainingListener.NONE;
-  private static final Tokenizer TOK = BpeTrainer.research(300).train(List.of(
-      "What is the capital of Kesto? Where is Varemo? who founded Dredrais in 1812",
-      "<|im_start|>user <|im_end|> assistant <search> </search> <result> </result>"));
+  private static final Tokenizer TOK =
+      BpeTrainer.research(300)
+          .train(
+              List.of(
+                  "What is the capital of Kesto? Where is Varemo? who founded Dredrais in 1812",
+                  "<|im_start|>user <|im_end|> assistant <search> </search> <result> </result>"));
   private static final int EOT = TOK.idOf("<|im_end|>");
-  private static final Qwen2Config CONFIG = Qwen2Config.of(TOK.vocabSize(), 32, 64, 2, 2, 1, 128)
-      .withTokenIds(null, List.of(EOT));
+  private static final Qwen2Config CONFIG =
+      Qwen2Config.of(TOK.vocabSize(), 32, 64, 2, 2, 1, 128).withTokenIds(null, List.of(EOT));
 
   /** Answers every search with a fixed passage. */
   private static final class FixedTool implements Tool {
-    public String callOpen() { return "<search>"; }
-    public String callClose() { return "</search>"; }
-    public String resultOpen() { return "<result>"; }
-    public String resultClose() { return "</result>"; }
+    public String callOpen() {
+      return "<search>";
+    }
+
+    public String callClose() {
+      return "</search>";
+    }
+
+    public String resultOpen() {
+      return "<result>";
+    }
+
+    public String resultClose() {
+      return "</result>";
+    }
+
     public List<String> call(List<String> inputs) {
       return inputs.stream().map(q -> " Varemo ").toList();
     }
   }
 
   /** The fraction of a response's trained tokens whose id is even: reachable from any policy. */
-  private static final Reward EVEN_TOKENS = (r, golden) -> {
-    int even = 0, n = 0;
-    for (int i = 0; i < r.response().length; i++) {
-      if (!r.trained()[i]) continue;
-      n++;
-      even += r.response()[i] % 2 == 0 ? 1 : 0;
-    }
-    double v = n == 0 ? 0 : (double) even / n;
-    return new ReSearchReward.Score(v, 0, 0, ResponseFormat.check(r.text(), r.finished()));
-  };
+  private static final Reward EVEN_TOKENS =
+      (r, golden) -> {
+        int even = 0, n = 0;
+        for (int i = 0; i < r.response().length; i++) {
+          if (!r.trained()[i]) continue;
+          n++;
+          even += r.response()[i] % 2 == 0 ? 1 : 0;
+        }
+        double v = n == 0 ? 0 : (double) even / n;
+        return new ReSearchReward.Score(v, 0, 0, ResponseFormat.check(r.text(), r.finished()));
+      };
 
   private static GrpoTrainer trainer(GrpoConfig c, Path dir, Reward reward) {
-    return new GrpoTrainer(CPU, c, dir, TOK, new FixedTool(), PromptTemplate.bare(), Set.of(EOT),
-        reward, CheckpointWriter.Options.defaults(), 0, QUIET);
+    return new GrpoTrainer(
+        CPU,
+        c,
+        dir,
+        TOK,
+        new FixedTool(),
+        PromptTemplate.bare(),
+        Set.of(EOT),
+        reward,
+        CheckpointWriter.Options.defaults(),
+        0,
+        QUIET);
   }
 
   private static List<QaExample> questions(int n) {
@@ -114,8 +140,11 @@ class GrpoTrainerTest {
       rollouts.add(new Rollout(prompt, resp, trained, "", true, 0));
     }
     double[] rewards = {1, 0.1, 0, 0.5, 0.2, 0.2};
-    GrpoConfig c = GrpoConfig.paper().withBatch(2, g)
-        .withObjective(0.04f, 0.2f, 0.2f, lossType, true, 1).withRollout(1.0, 16, 2, 2);
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withBatch(2, g)
+            .withObjective(0.04f, 0.2f, 0.2f, lossType, true, 1)
+            .withRollout(1.0, 16, 2, 2);
     double[] adv = Advantages.grouped(rewards, g, true);
     int total = 0;
     for (Rollout r : rollouts) total += PolicyBatch.trainedTokens(r);
@@ -125,8 +154,9 @@ class GrpoTrainerTest {
         Qwen2Model twin = Qwen2Model.random(CPU, CONFIG, 7);
         Tape tape = new Tape(CPU);
         AdamW opt = new AdamW(policy.parameters(), AdamW.Config.of(1e-3f))) {
-      PolicyUpdate.Result u = trainer(c, null, Reward.RESEARCH)
-          .update(1, policy, reference, tape, opt, rollouts, rewards);
+      PolicyUpdate.Result u =
+          trainer(c, null, Reward.RESEARCH)
+              .update(1, policy, reference, tape, opt, rollouts, rewards);
 
       double expectedLoss = 0;
       Tape t2 = new Tape(CPU);
@@ -149,8 +179,9 @@ class GrpoTrainerTest {
         }
         t2.reset();
         Ops ops = t2.ops();
-        Tensor logp = ops.tokenLogProbs(twin.logits(ops, t2.ints(ids, 1, len)),
-            t2.ints(targets, len), Ops.IGNORE_INDEX);
+        Tensor logp =
+            ops.tokenLogProbs(
+                twin.logits(ops, t2.ints(ids, 1, len)), t2.ints(targets, len), Ops.IGNORE_INDEX);
         t2.backward(ops.sum(ops.mul(logp, t2.tensor(coef, len))));
       }
       t2.close();
@@ -168,20 +199,34 @@ class GrpoTrainerTest {
         for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]));
       }
       assertTrue(scale > 0, "the reference gradient is not zero");
-      assertTrue(worst <= 2e-5 * scale,
-          "worst gradient difference " + worst + " vs largest gradient " + scale + " (seed " + seed + ")");
+      assertTrue(
+          worst <= 2e-5 * scale,
+          "worst gradient difference "
+              + worst
+              + " vs largest gradient "
+              + scale
+              + " (seed "
+              + seed
+              + ")");
     }
   }
 
   @Test
   void learnsARewardItCanReach(@TempDir Path dir) throws IOException {
     // A random policy writes even token ids half the time; GRPO must push that well above 0.5.
-    GrpoConfig c = GrpoConfig.paper().withSteps(30).withBatch(4, 4)
-        .withOptimizer(1e-2f, 0, 0f, 1f).withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
-        .withRollout(1.0, 6, 1, 16).withRun(3, 100, 0);
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withSteps(30)
+            .withBatch(4, 4)
+            .withOptimizer(1e-2f, 0, 0f, 1f)
+            .withObjective(0f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+            .withRollout(1.0, 6, 1, 16)
+            .withRun(3, 100, 0);
     GrpoTrainer.Result r;
-    try (Qwen2Model m = trainer(c, dir, EVEN_TOKENS)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(8), List.of()).model()) {
+    try (Qwen2Model m =
+        trainer(c, dir, EVEN_TOKENS)
+            .run(() -> Qwen2Model.random(CPU, CONFIG, 11), questions(8), List.of())
+            .model()) {
       List<JsonNode> lines = lines(dir.resolve("metrics.jsonl"));
       assertEquals(30, lines.size());
       double early = 0, late = 0;
@@ -190,25 +235,36 @@ class GrpoTrainerTest {
         late += lines.get(lines.size() - 1 - i).get("reward").asDouble() / 5;
       }
       assertTrue(early < 0.7, "a random policy starts near 0.5, got " + early);
-      assertTrue(late > early + 0.2, "reward of the first 5 steps " + early + ", of the last 5 " + late);
+      assertTrue(
+          late > early + 0.2, "reward of the first 5 steps " + early + ", of the last 5 " + late);
     }
   }
 
   @Test
   void aResumedRunIsTheUninterruptedOne(@TempDir Path dir) throws IOException {
-    GrpoConfig c = GrpoConfig.paper().withSteps(3).withBatch(2, 3)
-        .withOptimizer(3e-3f, 1, 0.01f, 1f).withObjective(0.01f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2)
-        .withRollout(1.0, 8, 1, 4).withRun(5, 1, 0);
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withSteps(3)
+            .withBatch(2, 3)
+            .withOptimizer(3e-3f, 1, 0.01f, 1f)
+            .withObjective(0.01f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2)
+            .withRollout(1.0, 8, 1, 4)
+            .withRun(5, 1, 0);
     List<QaExample> train = questions(5);
     float[][] straight;
-    try (Qwen2Model m = trainer(c, dir.resolve("a"), EVEN_TOKENS)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of()).model()) {
+    try (Qwen2Model m =
+        trainer(c, dir.resolve("a"), EVEN_TOKENS)
+            .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of())
+            .model()) {
       straight = weights(m);
     }
     trainer(c, dir.resolve("b"), EVEN_TOKENS)
-        .runUntil(2, () -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of()).model().close();
-    GrpoTrainer.Result resumed = trainer(c, dir.resolve("b"), EVEN_TOKENS)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of());
+        .runUntil(2, () -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of())
+        .model()
+        .close();
+    GrpoTrainer.Result resumed =
+        trainer(c, dir.resolve("b"), EVEN_TOKENS)
+            .run(() -> Qwen2Model.random(CPU, CONFIG, 13), train, List.of());
     assertEquals(2, resumed.resumedFrom());
     float[][] after = weights(resumed.model());
     resumed.model().close();
@@ -228,7 +284,9 @@ class GrpoTrainerTest {
       double want = a.get(2).get(key).asDouble();
       assertEquals(want, b.get(2).get(key).asDouble(), 1e-4 * Math.abs(want) + 1e-9, key);
     }
-    assertTrue(a.get(2).get("kl").asDouble() > 0, "μ = 2 and a few steps move the policy off the reference");
+    assertTrue(
+        a.get(2).get("kl").asDouble() > 0,
+        "μ = 2 and a few steps move the policy off the reference");
   }
 
   @Test
@@ -236,19 +294,29 @@ class GrpoTrainerTest {
     // Step 1 updates the initial policy itself: against a float32 reference its KL is exactly 0;
     // against the same weights rounded to bfloat16 it is the rounding's KL, small but not 0. The
     // rollouts come before the update and do not depend on the reference: same reward.
-    GrpoConfig c = GrpoConfig.paper().withSteps(1).withBatch(2, 3)
-        .withOptimizer(1e-3f, 0, 0f, 1f).withObjective(0.01f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
-        .withRollout(1.0, 8, 1, 8).withRun(7, 100, 0);
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withSteps(1)
+            .withBatch(2, 3)
+            .withOptimizer(1e-3f, 0, 0f, 1f)
+            .withObjective(0.01f, 0.2f, 0.2f, LossType.TOKEN_MEAN, true, 1)
+            .withRollout(1.0, 8, 1, 8)
+            .withRun(7, 100, 0);
     List<QaExample> train = questions(4);
     trainer(c, dir.resolve("f32"), EVEN_TOKENS)
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of()).model().close();
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of())
+        .model()
+        .close();
     trainer(c, dir.resolve("bf16"), EVEN_TOKENS)
-        .withReference(() -> {
-          try (Qwen2Model f32 = Qwen2Model.random(CPU, CONFIG, 17)) {
-            return Qwen2Model.copyOf(f32, WeightPrecision.BF16);
-          }
-        })
-        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of()).model().close();
+        .withReference(
+            () -> {
+              try (Qwen2Model f32 = Qwen2Model.random(CPU, CONFIG, 17)) {
+                return Qwen2Model.copyOf(f32, WeightPrecision.BF16);
+              }
+            })
+        .run(() -> Qwen2Model.random(CPU, CONFIG, 17), train, List.of())
+        .model()
+        .close();
     JsonNode a = lines(dir.resolve("f32/metrics.jsonl")).getFirst();
     JsonNode b = lines(dir.resolve("bf16/metrics.jsonl")).getFirst();
     assertEquals(a.get("reward").asDouble(), b.get("reward").asDouble(), 0.0);

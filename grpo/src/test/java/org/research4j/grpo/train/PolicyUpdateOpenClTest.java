@@ -22,8 +22,8 @@ import org.research4j.transformer.model.Qwen2Model;
 /**
  * The GRPO policy update on OpenCL (PoCL in CI) against the same update on the CPU kernels: two
  * updates per batch (μ = 2, so the second runs off ratio 1 with old log-probs fixed before the
- * first), a reference model, masked tool spans and micro-batches. Loss, KL, gradient norm and
- * every parameter gradient of the last update must agree.
+ * first), a reference model, masked tool spans and micro-batches. Loss, KL, gradient norm and every
+ * parameter gradient of the last update must agree.
  */
 class PolicyUpdateOpenClTest {
   private static final long SEED = 424242L;
@@ -46,8 +46,12 @@ class PolicyUpdateOpenClTest {
       rollouts.add(new Rollout(prompt, resp, trained, "", true, 0));
     }
     double[] rewards = {1, 0.1, 0, 0.5, 0.2, 0.9};
-    GrpoConfig c = GrpoConfig.paper().withBatch(2, 3).withOptimizer(5e-2f, 0, 0f, 1f)
-        .withObjective(0.04f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2).withRollout(1.0, 16, 2, 4);
+    GrpoConfig c =
+        GrpoConfig.paper()
+            .withBatch(2, 3)
+            .withOptimizer(5e-2f, 0, 0f, 1f)
+            .withObjective(0.04f, 0.2f, 0.28f, LossType.TOKEN_MEAN, true, 2)
+            .withRollout(1.0, 16, 2, 4);
     Map<String, float[]> want = new HashMap<>();
     PolicyUpdate.Result r1 = update(new CpuKernels(), c, rollouts, rewards, want);
     Map<String, float[]> got = new HashMap<>();
@@ -65,17 +69,22 @@ class PolicyUpdateOpenClTest {
       float[] a = e.getValue(), b = got.get(e.getKey());
       for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     }
-    assertTrue(worst <= 1e-4 * scale, "worst gradient difference " + worst + " of " + scale + where);
+    assertTrue(
+        worst <= 1e-4 * scale, "worst gradient difference " + worst + " of " + scale + where);
   }
 
-  private static PolicyUpdate.Result update(Kernels k, GrpoConfig c, List<Rollout> rollouts,
-      double[] rewards, Map<String, float[]> grads) {
+  private static PolicyUpdate.Result update(
+      Kernels k,
+      GrpoConfig c,
+      List<Rollout> rollouts,
+      double[] rewards,
+      Map<String, float[]> grads) {
     try (Qwen2Model policy = Qwen2Model.random(k, CONFIG, 3);
         Qwen2Model reference = Qwen2Model.random(k, CONFIG, 3);
         Tape tape = new Tape(k);
         AdamW opt = new AdamW(policy.parameters(), AdamW.Config.of(c.learningRate()))) {
-      PolicyUpdate.Result r = new PolicyUpdate(c, 0).apply(1, policy, reference, tape, opt,
-          rollouts, rewards);
+      PolicyUpdate.Result r =
+          new PolicyUpdate(c, 0).apply(1, policy, reference, tape, opt, rollouts, rewards);
       for (Parameter p : policy.parameters()) grads.put(p.name(), p.gradToFloatArray());
       return r;
     }

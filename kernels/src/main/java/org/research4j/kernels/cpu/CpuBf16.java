@@ -137,7 +137,8 @@ final class CpuBf16 {
 
   /** VL bfloat16 values at {@code src[at..]} widened to float32. */
   private static FloatVector widen(short[] src, int at) {
-    return ((IntVector) ShortVector.fromArray(H, src, at).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
+    return ((IntVector)
+            ShortVector.fromArray(H, src, at).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
         .lanewise(VectorOperators.LSHL, 16)
         .reinterpretAsFloats();
   }
@@ -372,7 +373,8 @@ final class CpuBf16 {
   }
 
   /** A {@code rows x cols} window at {@code off} with row stride {@code ld} must fit. */
-  private static void window(String kn, String arg, int length, int off, int rows, int cols, int ld) {
+  private static void window(
+      String kn, String arg, int length, int off, int rows, int cols, int ld) {
     if (off < 0) throw new IllegalArgumentException(kn + ": " + arg + "Off = " + off + " < 0");
     if (rows > 0 && ld < cols) {
       throw new IllegalArgumentException(
@@ -381,8 +383,21 @@ final class CpuBf16 {
     long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
     if (length < need) {
       throw new IllegalArgumentException(
-          kn + ": " + arg + " has " + length + " elements, its " + rows + " x " + cols
-              + " window at offset " + off + " with stride " + ld + " needs " + need);
+          kn
+              + ": "
+              + arg
+              + " has "
+              + length
+              + " elements, its "
+              + rows
+              + " x "
+              + cols
+              + " window at offset "
+              + off
+              + " with stride "
+              + ld
+              + " needs "
+              + need);
     }
   }
 
@@ -411,7 +426,15 @@ final class CpuBf16 {
   static void range(String kn, String arg, int length, int off, int n) {
     if (off < 0 || n < 0 || (long) off + n > length) {
       throw new IllegalArgumentException(
-          kn + ": " + arg + " has " + length + " elements, offset " + off + " + n " + n
+          kn
+              + ": "
+              + arg
+              + " has "
+              + length
+              + " elements, offset "
+              + off
+              + " + n "
+              + n
               + " does not fit");
     }
   }

@@ -17,9 +17,8 @@ import org.research4j.kernels.Kernels;
  *
  * <p>Each primitive first checks its arguments with the {@link KernelContract} every kernel set
  * shares (and, since the CPU can read them for free, the values inside its index buffers), then
- * runs on the backing arrays. The larger kernels live in their own classes: {@link
- * CpuAttention}, {@link CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and
- * {@code CpuSgemm}.
+ * runs on the backing arrays. The larger kernels live in their own classes: {@link CpuAttention},
+ * {@link CpuSoftmax} (softmax family and cross-entropy), {@link CpuRope} and {@code CpuSgemm}.
  */
 public final class CpuKernels implements Kernels {
 
@@ -458,8 +457,8 @@ public final class CpuKernels implements Kernels {
       float epsLow,
       float epsHigh,
       float beta) {
-    CONTRACT.grpoLoss("grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl",
-        kl, n);
+    CONTRACT.grpoLoss(
+        "grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl", kl, n);
     float[] lp = f(logp);
     float[] old = f(oldLogp);
     float[] ref = f(refLogp);
@@ -490,8 +489,8 @@ public final class CpuKernels implements Kernels {
       float epsLow,
       float epsHigh,
       float beta) {
-    CONTRACT.grpoLoss("grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss,
-        "dlogp", dlogp, n);
+    CONTRACT.grpoLoss(
+        "grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss, "dlogp", dlogp, n);
     float[] lp = f(logp);
     float[] old = f(oldLogp);
     float[] ref = f(refLogp);
@@ -575,9 +574,7 @@ public final class CpuKernels implements Kernels {
 
   private static float[][] three(String kn, Buf a, Buf b, Buf out, int n) {
     CONTRACT.binary(kn, a, b, out, n);
-    return new float[][] {
-      f(a), f(b), f(out)
-    };
+    return new float[][] {f(a), f(b), f(out)};
   }
 
   @Override

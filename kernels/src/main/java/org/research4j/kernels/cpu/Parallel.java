@@ -5,8 +5,8 @@ import java.util.concurrent.RecursiveAction;
 
 /**
  * The CPU kernels' thread pool and parallel-for. One pool for the process, sized by the system
- * property {@code research4j.threads} or the environment variable {@code RESEARCH4J_THREADS},
- * else the number of available processors.
+ * property {@code research4j.threads} or the environment variable {@code RESEARCH4J_THREADS}, else
+ * the number of available processors.
  */
 public final class Parallel {
   private static final int THREADS = configuredThreads();

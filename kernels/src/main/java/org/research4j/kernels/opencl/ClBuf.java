@@ -5,8 +5,8 @@ import org.research4j.kernels.Buf;
 
 /**
  * A buffer in OpenCL device memory: a {@code cl_mem} from the pool of the {@link ClKernels} that
- * made it, possibly larger than {@link #length()} (pool size classes). Closing returns the memory to
- * that pool.
+ * made it, possibly larger than {@link #length()} (pool size classes). Closing returns the memory
+ * to that pool.
  */
 public final class ClBuf implements Buf {
   final ClKernels owner;

@@ -47,20 +47,27 @@ final class ClBufferPool implements AutoCloseable {
       return list.pop();
     }
     if (cls > device.maxAllocSize()) {
-      throw new ClException(String.format(
-          "cannot allocate %s on %s: requested %d bytes (size class %d), but the largest single"
-              + " buffer the device allows is CL_DEVICE_MAX_MEM_ALLOC_SIZE = %d bytes;"
-              + " use smaller batches or sequences",
-          what, device.describe(), bytes, cls, device.maxAllocSize()));
+      throw new ClException(
+          String.format(
+              "cannot allocate %s on %s: requested %d bytes (size class %d), but the largest single"
+                  + " buffer the device allows is CL_DEVICE_MAX_MEM_ALLOC_SIZE = %d bytes;"
+                  + " use smaller batches or sequences",
+              what, device.describe(), bytes, cls, device.maxAllocSize()));
     }
     if (liveBytes + freeBytes + cls > device.globalMemSize()) trim();
     if (liveBytes + cls > device.globalMemSize()) {
-      throw new ClException(String.format(
-          "cannot allocate %s on %s: requested %d bytes (size class %d), available %d of"
-              + " CL_DEVICE_GLOBAL_MEM_SIZE = %d bytes (%d in live buffers);"
-              + " use smaller batches or sequences, or close unused buffers",
-          what, device.describe(), bytes, cls, device.globalMemSize() - liveBytes,
-          device.globalMemSize(), liveBytes));
+      throw new ClException(
+          String.format(
+              "cannot allocate %s on %s: requested %d bytes (size class %d), available %d of"
+                  + " CL_DEVICE_GLOBAL_MEM_SIZE = %d bytes (%d in live buffers);"
+                  + " use smaller batches or sequences, or close unused buffers",
+              what,
+              device.describe(),
+              bytes,
+              cls,
+              device.globalMemSize() - liveBytes,
+              device.globalMemSize(),
+              liveBytes));
     }
     cl_mem mem;
     try {
@@ -70,10 +77,12 @@ final class ClBufferPool implements AutoCloseable {
       try {
         mem = clCreateBuffer(context, CL_MEM_READ_WRITE, cls, null, null);
       } catch (CLException e) {
-        throw new ClException(String.format(
-            "cannot allocate %s on %s: requested %d bytes (size class %d) with %d bytes in live"
-                + " buffers of CL_DEVICE_GLOBAL_MEM_SIZE = %d",
-            what, device.describe(), bytes, cls, liveBytes, device.globalMemSize()), e);
+        throw new ClException(
+            String.format(
+                "cannot allocate %s on %s: requested %d bytes (size class %d) with %d bytes in live"
+                    + " buffers of CL_DEVICE_GLOBAL_MEM_SIZE = %d",
+                what, device.describe(), bytes, cls, liveBytes, device.globalMemSize()),
+            e);
       }
     }
     liveBytes += cls;

@@ -66,7 +66,9 @@ public record ClDevice(
     return name + " (" + version + ")";
   }
 
-  /** Short lower-case vendor key used by the tuning table: nvidia, amd, intel, apple, arm or other. */
+  /**
+   * Short lower-case vendor key used by the tuning table: nvidia, amd, intel, apple, arm or other.
+   */
   public String vendorKey() {
     String v = (vendor + " " + platformName).toLowerCase(java.util.Locale.ROOT);
     if (v.contains("nvidia")) return "nvidia";
@@ -95,7 +97,9 @@ public record ClDevice(
       if (count[0] > 0) clGetPlatformIDs(count[0], platforms, null);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       throw new OpenClUnavailableException(
-          "no OpenCL runtime: JOCL could not load libOpenCL.so (" + e.getMessage() + "); "
+          "no OpenCL runtime: JOCL could not load libOpenCL.so ("
+              + e.getMessage()
+              + "); "
               + INSTALL_HINT,
           e);
     } catch (CLException e) {

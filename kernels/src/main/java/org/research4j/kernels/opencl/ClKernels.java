@@ -24,10 +24,10 @@ import org.research4j.kernels.Kernels;
 /**
  * The kernel set on one OpenCL device, through JOCL. Buffers live on the device ({@link ClBuf});
  * every primitive enqueues kernels on one in-order command queue and returns, so data crosses the
- * bus only in {@code upload}/{@code download} (and the few scalars of {@code sumSquares} and
- * {@code countNonFinite}). The kernels are the {@code .cl} resources of this package: {@code
- * ops.cl} (one program), {@code attention.cl} (one program per head dimension) and {@code
- * sgemm.cl} (one program per tiling, see {@link SgemmTuning}).
+ * bus only in {@code upload}/{@code download} (and the few scalars of {@code sumSquares} and {@code
+ * countNonFinite}). The kernels are the {@code .cl} resources of this package: {@code ops.cl} (one
+ * program), {@code attention.cl} (one program per head dimension) and {@code sgemm.cl} (one program
+ * per tiling, see {@link SgemmTuning}).
  *
  * <p>Arguments are checked on the host as the CPU kernels check them (buffer kinds and lengths
  * against the shapes) before anything is enqueued. Values inside device buffers (token ids,
@@ -47,22 +47,28 @@ public final class ClKernels implements Kernels {
   private static final int COL_X = 32;
   private static final int COL_Y = RED_WG / COL_X;
   private static final int ELEMENTWISE_WG = 64;
+
   /** Query (or key) rows per attention work-group, each held by a few lanes (attention.cl). */
   private static final int ATTENTION_ROWS = 32;
+
   /**
    * Most floats of a row one attention work-item keeps in registers on a GPU (of q, or of an
    * accumulator): a few such rows per work-item fit NVIDIA's 255 registers without spilling.
    */
   static final int ATTENTION_GPU_LANE_COLS = 32;
+
   /** Most work-items of an attention work-group. */
   private static final int ATTENTION_MAX_WG = 256;
+
   /**
-   * Local memory an attention work-group may use: 48 KiB, what NVIDIA GPUs grant a work-group
-   * (more only through CUDA's opt-in), and well inside the 64 KiB of AMD and Intel GPUs.
+   * Local memory an attention work-group may use: 48 KiB, what NVIDIA GPUs grant a work-group (more
+   * only through CUDA's opt-in), and well inside the 64 KiB of AMD and Intel GPUs.
    */
   private static final long ATTENTION_LOCAL_BYTES = 48 * 1024;
+
   /** Most work-groups of a scalar reduction; each then sums n / (1024 * 256) elements. */
   private static final int MAX_PARTIALS = 1024;
+
   private static final String OPS = "ops.cl";
   private static final String ATTENTION = "attention.cl";
   private static final String SGEMM = "sgemm.cl";
@@ -79,18 +85,27 @@ public final class ClKernels implements Kernels {
   private final ClBuf noF32;
   private final ClBuf noI32;
   private SgemmTuning.Choice gemm;
+
   /** See {@link #attentionLaneColumns()}. */
   private int attentionLaneCols;
+
   private boolean closed;
 
   /** Opens {@code device} with the sgemm tiling of the tuning table. */
   public ClKernels(ClDevice device) {
     this.device = device;
-    this.contract = new KernelContract(description(),
-        b -> b instanceof ClBuf c && c.owner == this, b -> ((ClBuf) b).isClosed());
+    this.contract =
+        new KernelContract(
+            description(),
+            b -> b instanceof ClBuf c && c.owner == this,
+            b -> ((ClBuf) b).isClosed());
     if (device.maxWorkGroupSize() < RED_WG) {
-      throw new ClException(device.describe() + " allows work-groups of only "
-          + device.maxWorkGroupSize() + " threads; the research4j OpenCL kernels need " + RED_WG);
+      throw new ClException(
+          device.describe()
+              + " allows work-groups of only "
+              + device.maxWorkGroupSize()
+              + " threads; the research4j OpenCL kernels need "
+              + RED_WG);
     }
     CL.setExceptionsEnabled(true);
     try {
@@ -126,8 +141,8 @@ public final class ClKernels implements Kernels {
     for (GemmConfig c : List.of(choice.large(), choice.small())) {
       String problem = c.problemOn(device);
       if (problem != null) {
-        throw new IllegalArgumentException("sgemm tiling " + c + " cannot run on "
-            + device.describe() + ": " + problem);
+        throw new IllegalArgumentException(
+            "sgemm tiling " + c + " cannot run on " + device.describe() + ": " + problem);
       }
     }
     gemm = choice;
@@ -150,13 +165,17 @@ public final class ClKernels implements Kernels {
     open();
     contract.alloc("alloc" + type, n);
     long bytes = 4L * Math.max(n, 1);
-    ClBuf buf = new ClBuf(this, pool.take(bytes, type + " buffer of " + n + " elements"),
-        ClBufferPool.sizeClass(bytes), type, n);
+    ClBuf buf =
+        new ClBuf(
+            this,
+            pool.take(bytes, type + " buffer of " + n + " elements"),
+            ClBufferPool.sizeClass(bytes),
+            type,
+            n);
     live.add(buf);
     if (n > 0) {
       try {
-        clEnqueueFillBuffer(queue, buf.mem, Pointer.to(new int[] {0}), 4, 0, 4L * n, 0, null,
-            null);
+        clEnqueueFillBuffer(queue, buf.mem, Pointer.to(new int[] {0}), 4, 0, 4L * n, 0, null, null);
       } catch (CLException e) {
         throw fail("zero-filling a new buffer of " + n + " elements", e);
       }
@@ -191,28 +210,58 @@ public final class ClKernels implements Kernels {
   }
 
   /** Blocking host-to-device copy of {@code n} 4-byte elements (floats and ints alike). */
-  private void write(Pointer host, int hostLength, int hostOff, Buf dst, Buf.Type type, int dstOff,
-      int n, String what) {
+  private void write(
+      Pointer host,
+      int hostLength,
+      int hostOff,
+      Buf dst,
+      Buf.Type type,
+      int dstOff,
+      int n,
+      String what) {
     contract.upload(hostLength, hostOff, dst, type, dstOff, n);
     ClBuf d = cl(dst);
     if (n == 0) return;
     try {
-      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 4L * dstOff, 4L * n,
-          host.withByteOffset(4L * hostOff), 0, null, null);
+      clEnqueueWriteBuffer(
+          queue,
+          d.mem,
+          CL_TRUE,
+          4L * dstOff,
+          4L * n,
+          host.withByteOffset(4L * hostOff),
+          0,
+          null,
+          null);
     } catch (CLException e) {
       throw fail("upload of " + n + " " + what, e);
     }
   }
 
   /** Blocking device-to-host copy; it also surfaces errors of kernels enqueued before it. */
-  private void read(Buf src, Buf.Type type, int srcOff, Pointer host, int hostLength, int hostOff,
-      int n, String what) {
+  private void read(
+      Buf src,
+      Buf.Type type,
+      int srcOff,
+      Pointer host,
+      int hostLength,
+      int hostOff,
+      int n,
+      String what) {
     contract.download(src, type, srcOff, hostLength, hostOff, n);
     ClBuf s = cl(src);
     if (n == 0) return;
     try {
-      clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 4L * srcOff, 4L * n,
-          host.withByteOffset(4L * hostOff), 0, null, null);
+      clEnqueueReadBuffer(
+          queue,
+          s.mem,
+          CL_TRUE,
+          4L * srcOff,
+          4L * n,
+          host.withByteOffset(4L * hostOff),
+          0,
+          null,
+          null);
     } catch (CLException e) {
       throw fail("download of " + n + " " + what + " (or a kernel enqueued before it)", e);
     }
@@ -245,8 +294,8 @@ public final class ClKernels implements Kernels {
     ClBuf b = cl(x);
     if (n == 0) return;
     try {
-      clEnqueueFillBuffer(queue, b.mem, Pointer.to(new float[] {value}), 4, 4L * off, 4L * n, 0,
-          null, null);
+      clEnqueueFillBuffer(
+          queue, b.mem, Pointer.to(new float[] {value}), 4, 4L * off, 4L * n, 0, null, null);
     } catch (CLException e) {
       throw fail("fill of " + n + " floats", e);
     }
@@ -283,15 +332,44 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void sgemm(
-      boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, int aOff, int lda,
-      Buf b, int bOff, int ldb, float beta, Buf c, int cOff, int ldc) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf b,
+      int bOff,
+      int ldb,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
     sgemm(null, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   }
 
   /** {@link #sgemm} with a given tiling, or the current choice when {@code config} is null. */
   void sgemm(
-      GemmConfig config, boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a,
-      int aOff, int lda, Buf b, int bOff, int ldb, float beta, Buf c, int cOff, int ldc) {
+      GemmConfig config,
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf b,
+      int bOff,
+      int ldb,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
     contract.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     ClBuf ab = cl(a);
     ClBuf bb = cl(b);
@@ -301,10 +379,26 @@ public final class ClKernels implements Kernels {
     String name = "sgemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
     long groupsN = (n + g.nwg() - 1) / g.nwg();
     long groupsM = (m + g.mwg() - 1) / g.mwg();
-    launch(SGEMM, g.defines(), name,
+    launch(
+        SGEMM,
+        g.defines(),
+        name,
         new long[] {groupsN * g.ndimc(), groupsM * g.mdimc()},
         new long[] {g.ndimc(), g.mdimc()},
-        m, n, k, alpha, ab, aOff, lda, bb, bOff, ldb, beta, cb, cOff, ldc);
+        m,
+        n,
+        k,
+        alpha,
+        ab,
+        aOff,
+        lda,
+        bb,
+        bOff,
+        ldb,
+        beta,
+        cb,
+        cOff,
+        ldc);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -312,8 +406,19 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void attentionForward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf start, int b, int tq, int tk, int hq, int hkv,
-      int d, float scale) {
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     contract.attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d);
     ClBuf qb = cl(q);
     ClBuf kb = cl(k);
@@ -323,15 +428,44 @@ public final class ClKernels implements Kernels {
     ClBuf sb = start == null ? noI32 : cl(start);
     if (b == 0 || tq == 0) return;
     AttentionPlan plan = attentionPlan(d);
-    launch(ATTENTION, plan.options(), "attention_forward", plan.global(tq, hq, b), plan.local(),
-        qb, kb, vb, ob, lb, sb, lse == null ? 0 : 1, start == null ? 0 : 1, tq, tk, hq, hkv,
+    launch(
+        ATTENTION,
+        plan.options(),
+        "attention_forward",
+        plan.global(tq, hq, b),
+        plan.local(),
+        qb,
+        kb,
+        vb,
+        ob,
+        lb,
+        sb,
+        lse == null ? 0 : 1,
+        start == null ? 0 : 1,
+        tq,
+        tk,
+        hq,
+        hkv,
         scale);
   }
 
   @Override
   public void attentionBackward(
-      Buf q, Buf k, Buf v, Buf out, Buf lse, Buf dOut, Buf dq, Buf dk, Buf dv, int b, int t,
-      int hq, int hkv, int d, float scale) {
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf dOut,
+      Buf dq,
+      Buf dk,
+      Buf dv,
+      int b,
+      int t,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     contract.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, b, t, hq, hkv, d);
     ClBuf qb = cl(q);
     ClBuf kb = cl(k);
@@ -345,13 +479,52 @@ public final class ClKernels implements Kernels {
     if (b == 0 || t == 0) return;
     AttentionPlan plan = attentionPlan(d);
     try (ClBuf delta = allocF32(Math.toIntExact((long) b * hq * t))) {
-      launch(ATTENTION, plan.options(), "attention_backward_delta",
-          new long[] {roundUp(t, ELEMENTWISE_WG), hq, b}, new long[] {ELEMENTWISE_WG, 1, 1},
-          ob, gob, delta, t, hq);
-      launch(ATTENTION, plan.options(), "attention_backward_dq", plan.global(t, hq, b),
-          plan.local(), qb, kb, vb, lb, gob, delta, dqb, t, hq, hkv, scale);
-      launch(ATTENTION, plan.options(), "attention_backward_dkdv", plan.global(t, hkv, b),
-          plan.local(), qb, kb, vb, lb, gob, delta, dkb, dvb, t, hq, hkv, scale);
+      launch(
+          ATTENTION,
+          plan.options(),
+          "attention_backward_delta",
+          new long[] {roundUp(t, ELEMENTWISE_WG), hq, b},
+          new long[] {ELEMENTWISE_WG, 1, 1},
+          ob,
+          gob,
+          delta,
+          t,
+          hq);
+      launch(
+          ATTENTION,
+          plan.options(),
+          "attention_backward_dq",
+          plan.global(t, hq, b),
+          plan.local(),
+          qb,
+          kb,
+          vb,
+          lb,
+          gob,
+          delta,
+          dqb,
+          t,
+          hq,
+          hkv,
+          scale);
+      launch(
+          ATTENTION,
+          plan.options(),
+          "attention_backward_dkdv",
+          plan.global(t, hkv, b),
+          plan.local(),
+          qb,
+          kb,
+          vb,
+          lb,
+          gob,
+          delta,
+          dkb,
+          dvb,
+          t,
+          hq,
+          hkv,
+          scale);
     }
   }
 
@@ -378,10 +551,9 @@ public final class ClKernels implements Kernels {
   }
 
   /**
-   * The most floats of a head row one attention work-item holds: {@value
-   * #ATTENTION_GPU_LANE_COLS} on GPUs, a whole row on CPU devices, where splitting rows across
-   * work-items only defeats the compiler's vectorisation across them (PoCL, d = 64: forward 2.5x,
-   * decode 6x slower).
+   * The most floats of a head row one attention work-item holds: {@value #ATTENTION_GPU_LANE_COLS}
+   * on GPUs, a whole row on CPU devices, where splitting rows across work-items only defeats the
+   * compiler's vectorisation across them (PoCL, d = 64: forward 2.5x, decode 6x slower).
    */
   public int attentionLaneColumns() {
     return attentionLaneCols;
@@ -412,8 +584,19 @@ public final class ClKernels implements Kernels {
     ClBuf cb = cl(cache);
     ClBuf st = cl(start);
     if (b == 0 || tn == 0 || rowSize == 0) return;
-    launch(OPS, "", "write_cache", new long[] {roundUp(rowSize, ELEMENTWISE_WG), tn, b},
-        new long[] {ELEMENTWISE_WG, 1, 1}, sb, cb, st, b, tn, tmax, rowSize);
+    launch(
+        OPS,
+        "",
+        "write_cache",
+        new long[] {roundUp(rowSize, ELEMENTWISE_WG), tn, b},
+        new long[] {ELEMENTWISE_WG, 1, 1},
+        sb,
+        cb,
+        st,
+        b,
+        tn,
+        tmax,
+        rowSize);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -454,8 +637,7 @@ public final class ClKernels implements Kernels {
     rope("rope_backward", dy, dx, pos, n, h, d, theta);
   }
 
-  private void rope(String kernel, Buf in, Buf outBuf, Buf pos, int n, int h, int d,
-      float theta) {
+  private void rope(String kernel, Buf in, Buf outBuf, Buf pos, int n, int h, int d, float theta) {
     long len = (long) n * h * d;
     ClBuf ib = cl(in);
     ClBuf ob = cl(outBuf);
@@ -487,16 +669,13 @@ public final class ClKernels implements Kernels {
   @Override
   public void swigluForward(Buf gate, Buf up, Buf y, int n) {
     contract.swigluForward(gate, up, y, n);
-    launch1d("swiglu_forward", n, cl(gate),
-        cl(up), cl(y), n);
+    launch1d("swiglu_forward", n, cl(gate), cl(up), cl(y), n);
   }
 
   @Override
   public void swigluBackward(Buf gate, Buf up, Buf dy, Buf dgate, Buf dup, int n) {
     contract.swigluBackward(gate, up, dy, dgate, dup, n);
-    launch1d("swiglu_backward", n, cl(gate),
-        cl(up), cl(dy),
-        cl(dgate), cl(dup), n);
+    launch1d("swiglu_backward", n, cl(gate), cl(up), cl(dy), cl(dgate), cl(dup), n);
   }
 
   @Override
@@ -550,17 +729,13 @@ public final class ClKernels implements Kernels {
   public void crossEntropyForward(
       Buf logits, Buf targets, Buf loss, Buf lse, int rows, int v, int ignoreIndex) {
     contract.crossEntropyForward(logits, targets, loss, lse, rows, v);
-    launchRows("cross_entropy_forward", rows,
-        cl(logits),
-        cl(targets),
-        cl(loss),
-        cl(lse), v, ignoreIndex);
+    launchRows(
+        "cross_entropy_forward", rows, cl(logits), cl(targets), cl(loss), cl(lse), v, ignoreIndex);
   }
 
   @Override
   public void crossEntropyBackward(
-      Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v,
-      int ignoreIndex) {
+      Buf logits, Buf targets, Buf lse, Buf dloss, Buf dlogits, int rows, int v, int ignoreIndex) {
     contract.crossEntropyBackward(logits, targets, lse, dloss, dlogits, rows, v);
     long n = (long) rows * v;
     ClBuf lg = cl(logits);
@@ -569,34 +744,82 @@ public final class ClKernels implements Kernels {
     ClBuf dl = cl(dloss);
     ClBuf dg = cl(dlogits);
     if (n == 0) return;
-    launch(OPS, "", "cross_entropy_backward", new long[] {roundUp(v, RED_WG), rows},
-        new long[] {RED_WG, 1}, lg, tg, ls, dl, dg, rows, v, ignoreIndex);
+    launch(
+        OPS,
+        "",
+        "cross_entropy_backward",
+        new long[] {roundUp(v, RED_WG), rows},
+        new long[] {RED_WG, 1},
+        lg,
+        tg,
+        ls,
+        dl,
+        dg,
+        rows,
+        v,
+        ignoreIndex);
   }
 
   @Override
   public void grpoLossForward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf loss, Buf kl, int n,
-      float epsLow, float epsHigh, float beta) {
-    contract.grpoLoss("grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl",
-        kl, n);
-    launch1d("grpo_loss_forward", n, cl(logp),
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf loss,
+      Buf kl,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta) {
+    contract.grpoLoss(
+        "grpoLossForward", logp, oldLogp, refLogp, adv, weight, "loss", loss, "kl", kl, n);
+    launch1d(
+        "grpo_loss_forward",
+        n,
+        cl(logp),
         cl(oldLogp),
-        cl(refLogp), cl(adv),
-        cl(weight), cl(loss),
-        cl(kl), n, epsLow, epsHigh, beta);
+        cl(refLogp),
+        cl(adv),
+        cl(weight),
+        cl(loss),
+        cl(kl),
+        n,
+        epsLow,
+        epsHigh,
+        beta);
   }
 
   @Override
   public void grpoLossBackward(
-      Buf logp, Buf oldLogp, Buf refLogp, Buf adv, Buf weight, Buf dloss, Buf dlogp, int n,
-      float epsLow, float epsHigh, float beta) {
-    contract.grpoLoss("grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss,
-        "dlogp", dlogp, n);
-    launch1d("grpo_loss_backward", n, cl(logp),
+      Buf logp,
+      Buf oldLogp,
+      Buf refLogp,
+      Buf adv,
+      Buf weight,
+      Buf dloss,
+      Buf dlogp,
+      int n,
+      float epsLow,
+      float epsHigh,
+      float beta) {
+    contract.grpoLoss(
+        "grpoLossBackward", logp, oldLogp, refLogp, adv, weight, "dloss", dloss, "dlogp", dlogp, n);
+    launch1d(
+        "grpo_loss_backward",
+        n,
+        cl(logp),
         cl(oldLogp),
-        cl(refLogp), cl(adv),
-        cl(weight), cl(dloss),
-        cl(dlogp), n, epsLow, epsHigh, beta);
+        cl(refLogp),
+        cl(adv),
+        cl(weight),
+        cl(dloss),
+        cl(dlogp),
+        n,
+        epsLow,
+        epsHigh,
+        beta);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -619,15 +842,13 @@ public final class ClKernels implements Kernels {
 
   private void binary(String op, String kernel, Buf a, Buf b, Buf out, int n) {
     contract.binary(op, a, b, out, n);
-    launch1d(kernel, n, cl(a), cl(b),
-        cl(out), n);
+    launch1d(kernel, n, cl(a), cl(b), cl(out), n);
   }
 
   @Override
   public void axpy(float alpha, Buf x, Buf y, int n) {
     contract.axpy(x, y, n);
-    launch1d("axpy", n, alpha, cl(x),
-        cl(y), n);
+    launch1d("axpy", n, alpha, cl(x), cl(y), n);
   }
 
   @Override
@@ -639,16 +860,13 @@ public final class ClKernels implements Kernels {
   @Override
   public void addBias(Buf x, Buf bias, int rows, int cols) {
     contract.columns("addBias", x, "bias", bias, rows, cols);
-    launch1d("add_bias", (long) rows * cols,
-        cl(x),
-        cl(bias), rows, cols);
+    launch1d("add_bias", (long) rows * cols, cl(x), cl(bias), rows, cols);
   }
 
   @Override
   public void sumRowsAcc(Buf x, Buf out, int rows, int cols) {
     contract.columns("sumRowsAcc", x, "out", out, rows, cols);
-    launchCols("sum_rows_acc", cols, cl(x),
-        cl(out), rows, cols);
+    launchCols("sum_rows_acc", cols, cl(x), cl(out), rows, cols);
   }
 
   @Override
@@ -658,8 +876,15 @@ public final class ClKernels implements Kernels {
     ClBuf ob = cl(out);
     int groups = partialGroups(n);
     try (ClBuf partial = allocF32(groups)) {
-      launch(OPS, "", "sum_partial", new long[] {(long) groups * RED_WG}, new long[] {RED_WG},
-          xb, n, partial);
+      launch(
+          OPS,
+          "",
+          "sum_partial",
+          new long[] {(long) groups * RED_WG},
+          new long[] {RED_WG},
+          xb,
+          n,
+          partial);
       launch(OPS, "", "sum_final", new long[] {RED_WG}, new long[] {RED_WG}, partial, groups, ob);
     }
   }
@@ -667,8 +892,7 @@ public final class ClKernels implements Kernels {
   @Override
   public void reduceSumBackward(Buf dout, Buf dx, int n) {
     contract.reduceSumBackward(dout, dx, n);
-    launch1d("reduce_sum_backward", n, cl(dout),
-        cl(dx), n);
+    launch1d("reduce_sum_backward", n, cl(dout), cl(dx), n);
   }
 
   /**
@@ -682,8 +906,15 @@ public final class ClKernels implements Kernels {
     int groups = partialGroups(n);
     float[] partials = new float[groups];
     try (ClBuf partial = allocF32(groups)) {
-      launch(OPS, "", "sum_squares_partial", new long[] {(long) groups * RED_WG},
-          new long[] {RED_WG}, xb, n, partial);
+      launch(
+          OPS,
+          "",
+          "sum_squares_partial",
+          new long[] {(long) groups * RED_WG},
+          new long[] {RED_WG},
+          xb,
+          n,
+          partial);
       download(partial, 0, partials, 0, groups);
     }
     double sum = 0;
@@ -698,8 +929,15 @@ public final class ClKernels implements Kernels {
     int groups = partialGroups(n);
     int[] partials = new int[groups];
     try (ClBuf partial = allocI32(groups)) {
-      launch(OPS, "", "count_nonfinite_partial", new long[] {(long) groups * RED_WG},
-          new long[] {RED_WG}, xb, n, partial);
+      launch(
+          OPS,
+          "",
+          "count_nonfinite_partial",
+          new long[] {(long) groups * RED_WG},
+          new long[] {RED_WG},
+          xb,
+          n,
+          partial);
       download(partial, 0, partials, 0, groups);
     }
     int count = 0;
@@ -716,15 +954,36 @@ public final class ClKernels implements Kernels {
 
   @Override
   public void adamw(
-      Buf p, Buf g, Buf m, Buf v, int n, float lr, float beta1, float beta2, float eps,
-      float weightDecay, float gradScale, int step) {
+      Buf p,
+      Buf g,
+      Buf m,
+      Buf v,
+      int n,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay,
+      float gradScale,
+      int step) {
     contract.adamw(p, g, m, v, n, step);
     // Bias corrections in double on the host, as torch.optim.AdamW computes them in Python.
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
-    launch1d("adamw", n, cl(p), cl(g),
-        cl(m), cl(v), n, beta1, beta2, eps,
-        gradScale, (float) (1.0 - (double) lr * weightDecay), (float) (lr / bc1),
+    launch1d(
+        "adamw",
+        n,
+        cl(p),
+        cl(g),
+        cl(m),
+        cl(v),
+        n,
+        beta1,
+        beta2,
+        eps,
+        gradScale,
+        (float) (1.0 - (double) lr * weightDecay),
+        (float) (lr / bc1),
         (float) Math.sqrt(bc2));
   }
 
@@ -733,7 +992,12 @@ public final class ClKernels implements Kernels {
 
   private void launch1d(String kernel, long n, Object... args) {
     if (n == 0) return;
-    launch(OPS, "", kernel, new long[] {roundUp(n, ELEMENTWISE_WG)}, new long[] {ELEMENTWISE_WG},
+    launch(
+        OPS,
+        "",
+        kernel,
+        new long[] {roundUp(n, ELEMENTWISE_WG)},
+        new long[] {ELEMENTWISE_WG},
         args);
   }
 
@@ -746,8 +1010,8 @@ public final class ClKernels implements Kernels {
   /** Work-groups of {@code COL_X x COL_Y} threads, one per {@code COL_X} columns. */
   private void launchCols(String kernel, int cols, Object... args) {
     if (cols == 0) return;
-    launch(OPS, "", kernel, new long[] {roundUp(cols, COL_X), COL_Y}, new long[] {COL_X, COL_Y},
-        args);
+    launch(
+        OPS, "", kernel, new long[] {roundUp(cols, COL_X), COL_Y}, new long[] {COL_X, COL_Y}, args);
   }
 
   /**
@@ -756,8 +1020,8 @@ public final class ClKernels implements Kernels {
    * order. Setting arguments and enqueueing happen under this object's lock: a cl_kernel's
    * arguments are shared state.
    */
-  synchronized void launch(String file, String options, String name, long[] global, long[] local,
-      Object... args) {
+  synchronized void launch(
+      String file, String options, String name, long[] global, long[] local, Object... args) {
     open();
     cl_kernel kernel = programs.kernel(file, options, name);
     try {
@@ -766,14 +1030,24 @@ public final class ClKernels implements Kernels {
           case ClBuf b -> clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(b.mem));
           case Integer v -> clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
           case Float v -> clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
-          default -> throw new IllegalArgumentException(
-              "kernel " + name + ": unsupported argument " + i + ": " + args[i]);
+          default ->
+              throw new IllegalArgumentException(
+                  "kernel " + name + ": unsupported argument " + i + ": " + args[i]);
         }
       }
       clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
     } catch (CLException e) {
-      throw fail("kernel " + name + " of " + file + " (global " + Arrays.toString(global)
-          + ", local " + Arrays.toString(local) + ")", e);
+      throw fail(
+          "kernel "
+              + name
+              + " of "
+              + file
+              + " (global "
+              + Arrays.toString(global)
+              + ", local "
+              + Arrays.toString(local)
+              + ")",
+          e);
     }
   }
 
@@ -791,8 +1065,8 @@ public final class ClKernels implements Kernels {
   }
 
   private void open() {
-    if (closed) throw new IllegalStateException("OpenCL kernels on " + device.describe()
-        + " were closed");
+    if (closed)
+      throw new IllegalStateException("OpenCL kernels on " + device.describe() + " were closed");
   }
 
   private static long roundUp(long n, long m) {
@@ -807,13 +1081,18 @@ public final class ClKernels implements Kernels {
     open();
     contract.alloc("allocBf16", n);
     long bytes = 2L * Math.max(n, 2);
-    ClBuf buf = new ClBuf(this, pool.take(bytes, "BF16 buffer of " + n + " elements"),
-        ClBufferPool.sizeClass(bytes), Buf.Type.BF16, n);
+    ClBuf buf =
+        new ClBuf(
+            this,
+            pool.take(bytes, "BF16 buffer of " + n + " elements"),
+            ClBufferPool.sizeClass(bytes),
+            Buf.Type.BF16,
+            n);
     live.add(buf);
     if (n > 0) {
       try {
-        clEnqueueFillBuffer(queue, buf.mem, Pointer.to(new short[] {0}), 2, 0, 2L * n, 0, null,
-            null);
+        clEnqueueFillBuffer(
+            queue, buf.mem, Pointer.to(new short[] {0}), 2, 0, 2L * n, 0, null, null);
       } catch (CLException e) {
         throw fail("zero-filling a new BF16 buffer of " + n + " elements", e);
       }
@@ -830,8 +1109,16 @@ public final class ClKernels implements Kernels {
     ClBuf d = cl(dst);
     if (n == 0) return;
     try {
-      clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 2L * dstOff, 2L * n,
-          Pointer.to(src).withByteOffset(2L * srcOff), 0, null, null);
+      clEnqueueWriteBuffer(
+          queue,
+          d.mem,
+          CL_TRUE,
+          2L * dstOff,
+          2L * n,
+          Pointer.to(src).withByteOffset(2L * srcOff),
+          0,
+          null,
+          null);
     } catch (CLException e) {
       throw fail("upload of " + n + " bfloat16 values", e);
     }
@@ -846,16 +1133,37 @@ public final class ClKernels implements Kernels {
     ClBuf s = cl(src);
     if (n == 0) return;
     try {
-      clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 2L * srcOff, 2L * n,
-          Pointer.to(dst).withByteOffset(2L * dstOff), 0, null, null);
+      clEnqueueReadBuffer(
+          queue,
+          s.mem,
+          CL_TRUE,
+          2L * srcOff,
+          2L * n,
+          Pointer.to(dst).withByteOffset(2L * dstOff),
+          0,
+          null,
+          null);
     } catch (CLException e) {
       throw fail("download of " + n + " bfloat16 values (or a kernel enqueued before it)", e);
     }
   }
 
   @Override
-  public void sgemmBf16(int m, int n, int k, float alpha, Buf a, int aOff, int lda, Buf w,
-      int wOff, int ldw, float beta, Buf c, int cOff, int ldc) {
+  public void sgemmBf16(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
     String op = "sgemmBf16";
     KernelContract.nonNegative(op, "m", m);
     KernelContract.nonNegative(op, "n", n);
@@ -865,8 +1173,26 @@ public final class ClKernels implements Kernels {
     ClBuf cb = matrix(op, "c", c, Buf.Type.F32, cOff, ldc, m, n);
     if (m == 0 || n == 0) return;
     int ts = 16;
-    launch(BF16, "", "sgemm_bf16", new long[] {roundUp(n, ts), roundUp(m, ts)},
-        new long[] {ts, ts}, m, n, k, alpha, ab, aOff, lda, wb, wOff, ldw, beta, cb, cOff, ldc);
+    launch(
+        BF16,
+        "",
+        "sgemm_bf16",
+        new long[] {roundUp(n, ts), roundUp(m, ts)},
+        new long[] {ts, ts},
+        m,
+        n,
+        k,
+        alpha,
+        ab,
+        aOff,
+        lda,
+        wb,
+        wOff,
+        ldw,
+        beta,
+        cb,
+        cOff,
+        ldc);
   }
 
   @Override
@@ -881,28 +1207,42 @@ public final class ClKernels implements Kernels {
     ClBuf ib = cl(ids);
     ClBuf ob = cl(out);
     if (dim == 0 || n == 0) return;
-    launch(BF16, "", "embedding_forward_bf16", new long[] {roundUp((long) n * dim, ELEMENTWISE_WG)},
-        new long[] {ELEMENTWISE_WG}, tb, ib, ob, n, dim, tb.length() / dim);
+    launch(
+        BF16,
+        "",
+        "embedding_forward_bf16",
+        new long[] {roundUp((long) n * dim, ELEMENTWISE_WG)},
+        new long[] {ELEMENTWISE_WG},
+        tb,
+        ib,
+        ob,
+        n,
+        dim,
+        tb.length() / dim);
   }
 
   /**
    * A {@code rows x cols} operand of {@link #sgemmBf16} at {@code off} with row stride {@code ld}:
    * a usable buffer of {@code type} (the contract's check) that the window fits.
    */
-  private ClBuf matrix(String op, String name, Buf b, Buf.Type type, int off, int ld, int rows,
-      int cols) {
+  private ClBuf matrix(
+      String op, String name, Buf b, Buf.Type type, int off, int ld, int rows, int cols) {
     contract.buffer(op, name, b, type, 0, "0");
     if (off < 0) throw new IllegalArgumentException(op + ": negative offset of " + name);
     if (ld < Math.max(1, cols)) {
-      throw new IllegalArgumentException(String.format(
-          "%s: leading dimension of %s is %d, smaller than its %d columns", op, name, ld, cols));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s: leading dimension of %s is %d, smaller than its %d columns",
+              op, name, ld, cols));
     }
     if (rows > 0 && cols > 0) {
       long need = off + (long) (rows - 1) * ld + cols;
       if (need > b.length()) {
-        throw new IllegalArgumentException(String.format(
-            "%s: %s is %d x %d with offset %d and leading dimension %d, needs %d elements, the"
-                + " buffer has %d", op, name, rows, cols, off, ld, need, b.length()));
+        throw new IllegalArgumentException(
+            String.format(
+                "%s: %s is %d x %d with offset %d and leading dimension %d, needs %d elements, the"
+                    + " buffer has %d",
+                op, name, rows, cols, off, ld, need, b.length()));
       }
     }
     return cl(b);

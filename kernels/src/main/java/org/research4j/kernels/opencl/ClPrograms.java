@@ -47,8 +47,8 @@ final class ClPrograms implements AutoCloseable {
     try {
       k = clCreateKernel(program, name, null);
     } catch (CLException e) {
-      throw new ClException("kernel '" + name + "' not found in " + file + " on "
-          + device.describe(), e);
+      throw new ClException(
+          "kernel '" + name + "' not found in " + file + " on " + device.describe(), e);
     }
     kernels.put(programKey + " " + name, k);
     return k;
@@ -59,8 +59,7 @@ final class ClPrograms implements AutoCloseable {
    * compiler's log, which says file, line and what is wrong.
    */
   cl_program build(String name, String source, String options) {
-    cl_program program =
-        clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
+    cl_program program = clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
     String opts = BASE_OPTIONS + (options.isEmpty() ? "" : " " + options);
     try {
       clBuildProgram(program, 1, new cl_device_id[] {device.id()}, opts, null, null);
@@ -68,10 +67,18 @@ final class ClPrograms implements AutoCloseable {
       String log = buildLog(program);
       clReleaseProgram(program);
       throw new ClException(
-          "OpenCL program '" + name + "' failed to build ("
-              + org.jocl.CL.stringFor_errorCode(e.getStatus()) + ") on " + device.describe()
-              + " with options '" + opts + "'; compiler log:\n" + log.strip(),
-          e, e.getStatus());
+          "OpenCL program '"
+              + name
+              + "' failed to build ("
+              + org.jocl.CL.stringFor_errorCode(e.getStatus())
+              + ") on "
+              + device.describe()
+              + " with options '"
+              + opts
+              + "'; compiler log:\n"
+              + log.strip(),
+          e,
+          e.getStatus());
     }
     return program;
   }
@@ -80,8 +87,8 @@ final class ClPrograms implements AutoCloseable {
     long[] size = new long[1];
     clGetProgramBuildInfo(program, device.id(), CL_PROGRAM_BUILD_LOG, 0, null, size);
     byte[] buf = new byte[(int) size[0]];
-    clGetProgramBuildInfo(program, device.id(), CL_PROGRAM_BUILD_LOG, buf.length,
-        Pointer.to(buf), null);
+    clGetProgramBuildInfo(
+        program, device.id(), CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null);
     int n = buf.length;
     while (n > 0 && buf[n - 1] == 0) n--;
     return new String(buf, 0, n, StandardCharsets.UTF_8);
@@ -90,8 +97,13 @@ final class ClPrograms implements AutoCloseable {
   private static String source(String file) {
     try (InputStream in = ClPrograms.class.getResourceAsStream(file)) {
       if (in == null) {
-        throw new IllegalStateException("OpenCL source " + file + " missing from the classpath"
-            + " (expected next to " + ClPrograms.class.getName() + ")");
+        throw new IllegalStateException(
+            "OpenCL source "
+                + file
+                + " missing from the classpath"
+                + " (expected next to "
+                + ClPrograms.class.getName()
+                + ")");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -11,11 +11,15 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vw
 
   public GemmConfig {
     if (!(vwm == 1 || vwm == 2 || vwm == 4) || !(vwn == 1 || vwn == 2 || vwn == 4)) {
-      throw new IllegalArgumentException("vector widths must be 1, 2 or 4: " + describe(mwg, nwg,
-          kwg, mdimc, ndimc, vwm, vwn));
+      throw new IllegalArgumentException(
+          "vector widths must be 1, 2 or 4: " + describe(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn));
     }
     int threads = mdimc * ndimc;
-    if (mwg <= 0 || nwg <= 0 || kwg <= 0 || mdimc <= 0 || ndimc <= 0
+    if (mwg <= 0
+        || nwg <= 0
+        || kwg <= 0
+        || mdimc <= 0
+        || ndimc <= 0
         || mwg % (mdimc * vwm) != 0
         || nwg % (ndimc * vwn) != 0
         || (mwg * kwg) % threads != 0
@@ -39,14 +43,27 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vw
 
   /** The build options that select this tiling in {@code sgemm.cl}. */
   String defines() {
-    return "-D MWG=" + mwg + " -D NWG=" + nwg + " -D KWG=" + kwg + " -D MDIMC=" + mdimc
-        + " -D NDIMC=" + ndimc + " -D VWM=" + vwm + " -D VWN=" + vwn;
+    return "-D MWG="
+        + mwg
+        + " -D NWG="
+        + nwg
+        + " -D KWG="
+        + kwg
+        + " -D MDIMC="
+        + mdimc
+        + " -D NDIMC="
+        + ndimc
+        + " -D VWM="
+        + vwm
+        + " -D VWN="
+        + vwn;
   }
 
   /** Why this tiling cannot run on {@code device}, or null when it can. */
   public String problemOn(ClDevice device) {
     if (threads() > device.maxWorkGroupSize()) {
-      return threads() + " threads per work-group exceed the device's maximum "
+      return threads()
+          + " threads per work-group exceed the device's maximum "
           + device.maxWorkGroupSize();
     }
     if (localBytes() > device.localMemSize()) {
@@ -60,8 +77,8 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vw
     return describe(mwg, nwg, kwg, mdimc, ndimc, vwm, vwn);
   }
 
-  private static String describe(int mwg, int nwg, int kwg, int mdimc, int ndimc, int vwm,
-      int vwn) {
+  private static String describe(
+      int mwg, int nwg, int kwg, int mdimc, int ndimc, int vwm, int vwn) {
     return "MWG=" + mwg + " NWG=" + nwg + " KWG=" + kwg + " MDIMC=" + mdimc + " NDIMC=" + ndimc
         + " VWM=" + vwm + " VWN=" + vwn;
   }

@@ -26,16 +26,25 @@ public final class ListDevices {
       System.exit(1);
     }
     for (ClDevice d : devices) {
-      System.out.printf("%d:%d %s [%s, %s, vendor %s]%n", d.platformIndex(), d.deviceIndex(),
-          d.describe(), d.isGpu() ? "GPU" : d.isCpu() ? "CPU" : "other", d.platformName(),
+      System.out.printf(
+          "%d:%d %s [%s, %s, vendor %s]%n",
+          d.platformIndex(),
+          d.deviceIndex(),
+          d.describe(),
+          d.isGpu() ? "GPU" : d.isCpu() ? "CPU" : "other",
+          d.platformName(),
           d.vendor());
-      System.out.printf("    %d compute units, work-groups up to %d, local memory %d KiB,"
-              + " global memory %d MiB, largest buffer %d MiB%n", d.computeUnits(),
-          d.maxWorkGroupSize(), d.localMemSize() / 1024, d.globalMemSize() >> 20,
+      System.out.printf(
+          "    %d compute units, work-groups up to %d, local memory %d KiB,"
+              + " global memory %d MiB, largest buffer %d MiB%n",
+          d.computeUnits(),
+          d.maxWorkGroupSize(),
+          d.localMemSize() / 1024,
+          d.globalMemSize() >> 20,
           d.maxAllocSize() >> 20);
       SgemmTuning.Choice gemm = SgemmTuning.defaults(d);
-      System.out.println("    sgemm tilings (table): large " + gemm.large() + ", small "
-          + gemm.small());
+      System.out.println(
+          "    sgemm tilings (table): large " + gemm.large() + ", small " + gemm.small());
     }
   }
 }

@@ -29,8 +29,8 @@ public final class SgemmTuning {
    */
   public record Choice(GemmConfig large, GemmConfig small) {
     GemmConfig pick(int m, int n, ClDevice device) {
-      long tiles = ((long) m + large.mwg() - 1) / large.mwg()
-          * (((long) n + large.nwg() - 1) / large.nwg());
+      long tiles =
+          ((long) m + large.mwg() - 1) / large.mwg() * (((long) n + large.nwg() - 1) / large.nwg());
       return tiles < 2L * device.computeUnits() ? small : large;
     }
   }
@@ -39,12 +39,13 @@ public final class SgemmTuning {
   public static Choice defaults(ClDevice device) {
     GemmConfig large;
     if (device.isGpu()) {
-      large = switch (device.vendorKey()) {
-        case "nvidia" -> new GemmConfig(128, 128, 16, 16, 16, 4, 4);
-        case "amd", "apple" -> new GemmConfig(64, 64, 16, 16, 16, 2, 2);
-        case "intel", "arm" -> new GemmConfig(64, 64, 16, 8, 8, 4, 4);
-        default -> new GemmConfig(64, 64, 16, 16, 16, 1, 1);
-      };
+      large =
+          switch (device.vendorKey()) {
+            case "nvidia" -> new GemmConfig(128, 128, 16, 16, 16, 4, 4);
+            case "amd", "apple" -> new GemmConfig(64, 64, 16, 16, 16, 2, 2);
+            case "intel", "arm" -> new GemmConfig(64, 64, 16, 8, 8, 4, 4);
+            default -> new GemmConfig(64, 64, 16, 16, 16, 1, 1);
+          };
     } else {
       large = new GemmConfig(64, 64, 16, 8, 8, 4, 4);
     }
@@ -89,10 +90,10 @@ public final class SgemmTuning {
   }
 
   /**
-   * Times every candidate that fits the device on a {@code size}-cubed product, checks each
-   * result against the first candidate's, installs the fastest as the large tiling of {@code
-   * kernels}, and returns all results fastest first. Each candidate costs one program build;
-   * {@code listener} hears each one.
+   * Times every candidate that fits the device on a {@code size}-cubed product, checks each result
+   * against the first candidate's, installs the fastest as the large tiling of {@code kernels}, and
+   * returns all results fastest first. Each candidate costs one program build; {@code listener}
+   * hears each one.
    */
   public static List<Result> tune(ClKernels kernels, int size, Listener listener) {
     ClDevice device = kernels.device();
@@ -136,8 +137,8 @@ public final class SgemmTuning {
       }
     }
     if (results.isEmpty()) {
-      throw new ClException("sgemm tune: no candidate tiling runs correctly on "
-          + device.describe());
+      throw new ClException(
+          "sgemm tune: no candidate tiling runs correctly on " + device.describe());
     }
     results.sort(Comparator.comparingDouble(Result::gflops).reversed());
     kernels.useGemm(new Choice(results.get(0).config(), kernels.gemmChoice().small()));

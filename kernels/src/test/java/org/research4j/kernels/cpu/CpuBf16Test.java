@@ -11,13 +11,13 @@ import org.research4j.kernels.Bf16;
 import org.research4j.kernels.Buf;
 
 /**
- * {@code sgemmBf16} and {@code embeddingForwardBf16} on the CPU against a triple loop in double over
- * the exactly widened weights. The bf16 kernels accumulate in float32, so the tolerance is the fp32
- * GEMM's ({@link CpuSgemmTest}): {@code |got - ref| <= (k + 4) * 2^-23 * (|alpha| * sum_p |a_ip
- * w_jp| + |beta * c_ij|)}; a weight read from the wrong row or a dropped chunk fails it. Shapes
- * cover every path: one row (widening in the k loop), 2..16 rows (chunks of four W rows widened
- * into scratch; k above the 1,024 chunk, k not a multiple of the vector length), more rows (blocks
- * of W widened for the packed GEMM, several blocks when n * k * 4 exceeds 4 MiB), offsets,
+ * {@code sgemmBf16} and {@code embeddingForwardBf16} on the CPU against a triple loop in double
+ * over the exactly widened weights. The bf16 kernels accumulate in float32, so the tolerance is the
+ * fp32 GEMM's ({@link CpuSgemmTest}): {@code |got - ref| <= (k + 4) * 2^-23 * (|alpha| * sum_p
+ * |a_ip w_jp| + |beta * c_ij|)}; a weight read from the wrong row or a dropped chunk fails it.
+ * Shapes cover every path: one row (widening in the k loop), 2..16 rows (chunks of four W rows
+ * widened into scratch; k above the 1,024 chunk, k not a multiple of the vector length), more rows
+ * (blocks of W widened for the packed GEMM, several blocks when n * k * 4 exceeds 4 MiB), offsets,
  * strides, alpha, beta, and NaN in C where beta is 0.
  */
 class CpuBf16Test {
@@ -26,8 +26,17 @@ class CpuBf16Test {
   @Test
   void everyPathMatchesDoubleReference() {
     int[][] shapes = {
-      {1, 5, 7}, {1, 64, 896}, {1, 130, 1100}, {2, 9, 33}, {3, 64, 1100}, {16, 67, 2051},
-      {5, 4, 4096}, {17, 65, 129}, {40, 130, 300}, {20, 300, 4096}, {64, 1, 64}
+      {1, 5, 7},
+      {1, 64, 896},
+      {1, 130, 1100},
+      {2, 9, 33},
+      {3, 64, 1100},
+      {16, 67, 2051},
+      {5, 4, 4096},
+      {17, 65, 129},
+      {40, 130, 300},
+      {20, 300, 4096},
+      {64, 1, 64}
     };
     SplittableRandom rnd = new SplittableRandom(5);
     float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {0.75f, 0f}};
@@ -79,9 +88,7 @@ class CpuBf16Test {
     assertTrue(e.getMessage().startsWith("sgemmBf16: w has 16 elements"), e.getMessage());
     Buf ids = k.allocI32(1);
     k.upload(new int[] {4}, 0, ids, 0, 1);
-    e =
-        assertThrows(
-            IllegalArgumentException.class, () -> k.embeddingForwardBf16(h, ids, f, 1, 4));
+    e = assertThrows(IllegalArgumentException.class, () -> k.embeddingForwardBf16(h, ids, f, 1, 4));
     assertTrue(e.getMessage().contains("ids[0] = 4 is outside the table's 4 rows"), e.getMessage());
   }
 

@@ -12,8 +12,8 @@ import org.research4j.kernels.cpu.CpuKernels;
 
 /**
  * The OpenCL bfloat16-weight kernels ({@code bf16.cl}) against the CPU ones on the same inputs:
- * {@code sgemmBf16} over decode, prefill and odd shapes with offsets, strides, alpha and beta
- * (beta 0 over a C full of NaN), and the widening embedding gather, which must be exact. Both sides
+ * {@code sgemmBf16} over decode, prefill and odd shapes with offsets, strides, alpha and beta (beta
+ * 0 over a C full of NaN), and the widening embedding gather, which must be exact. Both sides
  * accumulate in float32 in different orders, so the GEMM tolerance is twice the float32 bound of
  * each: {@code 2 (k + 4) 2^-23 (|alpha| sum_p |a w| + |beta c|)}, with the magnitude from a double
  * loop.
@@ -29,7 +29,9 @@ class ClBf16Test {
 
   @Test
   void sgemmBf16MatchesCpu() {
-    int[][] shapes = {{1, 64, 128}, {1, 33, 100}, {4, 70, 64}, {16, 96, 300}, {37, 50, 17}, {1, 1, 1}};
+    int[][] shapes = {
+      {1, 64, 128}, {1, 33, 100}, {4, 70, 64}, {16, 96, 300}, {37, 50, 17}, {1, 1, 1}
+    };
     SplittableRandom rnd = new SplittableRandom(77);
     for (int[] s : shapes) {
       int m = s[0], n = s[1], kk = s[2];
@@ -56,9 +58,24 @@ class ClBf16Test {
         }
         double cTerm = beta == 0f ? 0 : Math.abs(beta * c[x]);
         double tol = 2 * (kk + 4) * 0x1p-23 * (Math.abs(alpha) * mag + cTerm);
-        assertTrue(Math.abs(got[x] - want[x]) <= tol,
-            "m=" + m + " n=" + n + " k=" + kk + " at (" + i + ", " + j + "): OpenCL " + got[x]
-                + ", CPU " + want[x] + " +- " + tol);
+        assertTrue(
+            Math.abs(got[x] - want[x]) <= tol,
+            "m="
+                + m
+                + " n="
+                + n
+                + " k="
+                + kk
+                + " at ("
+                + i
+                + ", "
+                + j
+                + "): OpenCL "
+                + got[x]
+                + ", CPU "
+                + want[x]
+                + " +- "
+                + tol);
       }
     }
   }
@@ -90,8 +107,20 @@ class ClBf16Test {
     assertArrayEquals(out[0], out[1], 0f);
   }
 
-  private static float[] run(org.research4j.kernels.Kernels k, int m, int n, int kk, float alpha,
-      float[] a, int off, int lda, short[] w, int ldw, float beta, float[] c, int ldc) {
+  private static float[] run(
+      org.research4j.kernels.Kernels k,
+      int m,
+      int n,
+      int kk,
+      float alpha,
+      float[] a,
+      int off,
+      int lda,
+      short[] w,
+      int ldw,
+      float beta,
+      float[] c,
+      int ldc) {
     Buf ab = k.allocF32(a.length);
     Buf wb = k.allocBf16(w.length);
     Buf cb = k.allocF32(c.length);

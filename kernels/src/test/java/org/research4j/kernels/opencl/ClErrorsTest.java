@@ -23,11 +23,12 @@ class ClErrorsTest {
 
   @Test
   void buildFailureReportsProgramNameAndCompilerLog() {
-    String broken = "__kernel void broken_kernel(__global float *x) {\n"
-        + "  x[get_global_id(0)] = no_such_variable * 2.0f;\n"
-        + "}\n";
-    ClException e = assertThrows(ClException.class,
-        () -> cl.programs().build("broken.cl", broken, ""));
+    String broken =
+        "__kernel void broken_kernel(__global float *x) {\n"
+            + "  x[get_global_id(0)] = no_such_variable * 2.0f;\n"
+            + "}\n";
+    ClException e =
+        assertThrows(ClException.class, () -> cl.programs().build("broken.cl", broken, ""));
     String msg = e.getMessage();
     assertTrue(msg.contains("'broken.cl'"), msg);
     assertTrue(msg.contains("CL_BUILD_PROGRAM_FAILURE"), msg);
@@ -39,7 +40,8 @@ class ClErrorsTest {
   @Test
   void oversizedAllocationReportsRequestedAndAllowedSizes() {
     long maxAlloc = cl.device().maxAllocSize();
-    assumeTrue(maxAlloc * 3 / 2 < 4L * Integer.MAX_VALUE,
+    assumeTrue(
+        maxAlloc * 3 / 2 < 4L * Integer.MAX_VALUE,
         "the device allows single buffers larger than any Java-sized request");
     int n = (int) (maxAlloc / 4 + (maxAlloc / 4) / 2 + 1);
     ClException e = assertThrows(ClException.class, () -> cl.allocF32(n));
@@ -52,9 +54,22 @@ class ClErrorsTest {
   void allocationBeyondGlobalMemoryReportsAvailableBytes() {
     ClDevice real = cl.device();
     // The same device, pretending to have 1 MiB: four 256 KiB buffers fit, a fifth does not.
-    ClDevice tiny = new ClDevice(real.platformIndex(), real.deviceIndex(), real.platform(),
-        real.id(), real.platformName(), real.name(), real.vendor(), real.version(), real.type(),
-        real.computeUnits(), real.maxWorkGroupSize(), real.localMemSize(), 1 << 20, 1 << 19);
+    ClDevice tiny =
+        new ClDevice(
+            real.platformIndex(),
+            real.deviceIndex(),
+            real.platform(),
+            real.id(),
+            real.platformName(),
+            real.name(),
+            real.vendor(),
+            real.version(),
+            real.type(),
+            real.computeUnits(),
+            real.maxWorkGroupSize(),
+            real.localMemSize(),
+            1 << 20,
+            1 << 19);
     try (ClBufferPool pool = new ClBufferPool(cl.context(), tiny)) {
       cl_mem[] held = new cl_mem[4];
       for (int i = 0; i < 4; i++) held[i] = pool.take(1 << 18, "test buffer");
@@ -75,8 +90,19 @@ class ClErrorsTest {
   void enqueueErrorThrowsWithKernelName() {
     long tooMany = 2 * cl.device().maxWorkGroupSize();
     try (ClBuf x = cl.allocF32(16)) {
-      ClException e = assertThrows(ClException.class, () -> cl.launch("ops.cl", "", "scale",
-          new long[] {tooMany}, new long[] {tooMany}, x, 2f, 16));
+      ClException e =
+          assertThrows(
+              ClException.class,
+              () ->
+                  cl.launch(
+                      "ops.cl",
+                      "",
+                      "scale",
+                      new long[] {tooMany},
+                      new long[] {tooMany},
+                      x,
+                      2f,
+                      16));
       String msg = e.getMessage();
       assertTrue(msg.contains("kernel scale"), msg);
       assertTrue(msg.contains("CL_INVALID_WORK_GROUP_SIZE"), msg);
@@ -87,8 +113,8 @@ class ClErrorsTest {
   void sizeClassesWasteAtMostAQuarter() {
     for (long bytes = 1; bytes < 1L << 34; bytes = bytes * 3 / 2 + 1) {
       long cls = ClBufferPool.sizeClass(bytes);
-      assertTrue(cls >= bytes && cls <= Math.max(256, bytes * 1.25 + 1),
-          bytes + " bytes -> class " + cls);
+      assertTrue(
+          cls >= bytes && cls <= Math.max(256, bytes * 1.25 + 1), bytes + " bytes -> class " + cls);
     }
   }
 }

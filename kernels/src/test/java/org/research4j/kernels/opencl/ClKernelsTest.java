@@ -111,9 +111,28 @@ class ClKernelsTest {
         Pair a = t.floats("a", m * k, 1);
         Pair b = t.floats("b", k * n, 1);
         Pair c = t.floats("c", m * n, 1);
-        t.both(x -> x.sgemm(ta, tb, m, n, k, 0.7f, a.of(x), 0, ta ? m : k, b.of(x), 0,
-            tb ? k : n, 0.5f, c.of(x), 0, n));
-        t.assertClose(c, 1e-5 * Math.max(1, Math.sqrt(k)),
+        t.both(
+            x ->
+                x.sgemm(
+                    ta,
+                    tb,
+                    m,
+                    n,
+                    k,
+                    0.7f,
+                    a.of(x),
+                    0,
+                    ta ? m : k,
+                    b.of(x),
+                    0,
+                    tb ? k : n,
+                    0.5f,
+                    c.of(x),
+                    0,
+                    n));
+        t.assertClose(
+            c,
+            1e-5 * Math.max(1, Math.sqrt(k)),
             "m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb);
       }
     }
@@ -188,14 +207,17 @@ class ClKernelsTest {
         float[] bad = t.clValues(x);
         int planted = 0;
         for (int i = 0; i < n; i += 1 + t.rnd.nextInt(97)) {
-          bad[i] = switch (planted++ % 3) {
-            case 0 -> Float.NaN;
-            case 1 -> Float.POSITIVE_INFINITY;
-            default -> Float.NEGATIVE_INFINITY;
-          };
+          bad[i] =
+              switch (planted++ % 3) {
+                case 0 -> Float.NaN;
+                case 1 -> Float.POSITIVE_INFINITY;
+                default -> Float.NEGATIVE_INFINITY;
+              };
         }
         Pair y = t.floats("bad", bad);
-        assertEquals(cpu.countNonFinite(y.cpuBuf(), n), cl.countNonFinite(y.clBuf(), n),
+        assertEquals(
+            cpu.countNonFinite(y.cpuBuf(), n),
+            cl.countNonFinite(y.clBuf(), n),
             "countNonFinite " + shape + " seed " + t.seed);
         assertEquals(planted, cl.countNonFinite(y.clBuf(), n), "planted non-finite values");
       }
@@ -221,8 +243,10 @@ class ClKernelsTest {
         Pair dy = t.floats("dy", rows * dim, 1);
         Pair dx = t.floats("dx", rows * dim, 1);
         Pair dw = t.floats("dw", dim, 1);
-        t.both(k -> k.rmsnormBackward(x.of(k), w.of(k), rstd.of(k), dy.of(k), dx.of(k), dw.of(k),
-            rows, dim));
+        t.both(
+            k ->
+                k.rmsnormBackward(
+                    x.of(k), w.of(k), rstd.of(k), dy.of(k), dx.of(k), dw.of(k), rows, dim));
         t.assertClose(dx, 1e-5, shape);
         t.assertClose(dw, 1e-5, shape);
       }
@@ -332,14 +356,25 @@ class ClKernelsTest {
         Pair targets = t.ints("targets", tg);
         Pair loss = t.floats("loss", rows, 1);
         Pair lse = t.floats("lse", rows, 1);
-        t.both(k -> k.crossEntropyForward(logits.of(k), targets.of(k), loss.of(k), lse.of(k),
-            rows, v, ignore));
+        t.both(
+            k ->
+                k.crossEntropyForward(
+                    logits.of(k), targets.of(k), loss.of(k), lse.of(k), rows, v, ignore));
         t.assertClose(loss, 1e-5, shape);
         t.assertClose(lse, 1e-5, shape);
         Pair dloss = t.floats("dloss", rows, 1);
         Pair dlogits = t.floats("dlogits", rows * v, 1);
-        t.both(k -> k.crossEntropyBackward(logits.of(k), targets.of(k), lse.of(k), dloss.of(k),
-            dlogits.of(k), rows, v, ignore));
+        t.both(
+            k ->
+                k.crossEntropyBackward(
+                    logits.of(k),
+                    targets.of(k),
+                    lse.of(k),
+                    dloss.of(k),
+                    dlogits.of(k),
+                    rows,
+                    v,
+                    ignore));
         t.assertClose(dlogits, 1e-6, shape);
       }
     }
@@ -366,14 +401,38 @@ class ClKernelsTest {
         Pair weight = t.floats("weight", n, 1);
         Pair loss = t.floats("loss", n, 1);
         Pair kl = t.floats("kl", n, 1);
-        t.both(k -> k.grpoLossForward(logp.of(k), oldLogp.of(k), refLogp.of(k), adv.of(k),
-            weight.of(k), loss.of(k), kl.of(k), n, 0.2f, 0.28f, 0.04f));
+        t.both(
+            k ->
+                k.grpoLossForward(
+                    logp.of(k),
+                    oldLogp.of(k),
+                    refLogp.of(k),
+                    adv.of(k),
+                    weight.of(k),
+                    loss.of(k),
+                    kl.of(k),
+                    n,
+                    0.2f,
+                    0.28f,
+                    0.04f));
         t.assertClose(loss, 1e-5, shape);
         t.assertClose(kl, 1e-5, shape);
         Pair dloss = t.floats("dloss", n, 1);
         Pair dlogp = t.floats("dlogp", n, 1);
-        t.both(k -> k.grpoLossBackward(logp.of(k), oldLogp.of(k), refLogp.of(k), adv.of(k),
-            weight.of(k), dloss.of(k), dlogp.of(k), n, 0.2f, 0.28f, 0.04f));
+        t.both(
+            k ->
+                k.grpoLossBackward(
+                    logp.of(k),
+                    oldLogp.of(k),
+                    refLogp.of(k),
+                    adv.of(k),
+                    weight.of(k),
+                    dloss.of(k),
+                    dlogp.of(k),
+                    n,
+                    0.2f,
+                    0.28f,
+                    0.04f));
         t.assertClose(dlogp, 1e-5, shape);
       }
     }
@@ -392,8 +451,11 @@ class ClKernelsTest {
       for (int step = 1; step <= 4; step++) {
         Pair g = t.floats("g", n, 0.1);
         int s = step;
-        t.both(k -> k.adamw(p.of(k), g.of(k), m.of(k), v.of(k), n, 1e-3f, 0.9f, 0.999f, 1e-8f,
-            0.01f, 0.7f, s));
+        t.both(
+            k ->
+                k.adamw(
+                    p.of(k), g.of(k), m.of(k), v.of(k), n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.7f,
+                    s));
       }
       t.assertClose(p, 1e-6, "n=" + n + " after 4 steps");
       t.assertClose(m, 1e-6, "n=" + n);
@@ -425,29 +487,60 @@ class ClKernelsTest {
       {2, 13, 4, 2, 16}, {1, 70, 2, 2, 16}, {3, 33, 6, 2, 5}, {1, 1, 3, 1, 16},
       // Head dimensions split across several work-items (d > 32), an uneven split (33), GQA, and
       // odd lengths that end inside a key tile; 128 is Qwen2's real head dimension.
-      {1, 37, 4, 2, 64}, {2, 37, 6, 2, 128}, {1, 45, 3, 3, 33}, {1, 70, 2, 1, 128}};
+      {1, 37, 4, 2, 64}, {2, 37, 6, 2, 128}, {1, 45, 3, 3, 33}, {1, 70, 2, 1, 128}
+    };
     for (int i = 0; i < shapes.length; i++) {
       int b = shapes[i][0], tt = shapes[i][1], hq = shapes[i][2], hkv = shapes[i][3];
       int d = shapes[i][4];
       try (Twin t = new Twin(cpu, cl, 1300 + i)) {
-        String shape = "b=" + b + " t=" + tt + " hq=" + hq + " hkv=" + hkv + " d=" + d
-            + " lane columns " + laneCols;
+        String shape =
+            "b="
+                + b
+                + " t="
+                + tt
+                + " hq="
+                + hq
+                + " hkv="
+                + hkv
+                + " d="
+                + d
+                + " lane columns "
+                + laneCols;
         float scale = (float) (1 / Math.sqrt(d));
         Pair q = t.floats("q", b * tt * hq * d, 2);
         Pair k = t.floats("k", b * tt * hkv * d, 2);
         Pair v = t.floats("v", b * tt * hkv * d, 1);
         Pair out = t.floats("out", b * tt * hq * d, 1);
         Pair lse = t.floats("lse", b * hq * tt, 1);
-        t.both(x -> x.attentionForward(q.of(x), k.of(x), v.of(x), out.of(x), lse.of(x), null, b,
-            tt, tt, hq, hkv, d, scale));
+        t.both(
+            x ->
+                x.attentionForward(
+                    q.of(x), k.of(x), v.of(x), out.of(x), lse.of(x), null, b, tt, tt, hq, hkv, d,
+                    scale));
         t.assertClose(out, 1e-5, shape);
         t.assertClose(lse, 1e-5, shape);
         Pair dOut = t.floats("dOut", b * tt * hq * d, 1);
         Pair dq = t.floats("dq", b * tt * hq * d, 1);
         Pair dk = t.floats("dk", b * tt * hkv * d, 1);
         Pair dv = t.floats("dv", b * tt * hkv * d, 1);
-        t.both(x -> x.attentionBackward(q.of(x), k.of(x), v.of(x), out.of(x), lse.of(x),
-            dOut.of(x), dq.of(x), dk.of(x), dv.of(x), b, tt, hq, hkv, d, scale));
+        t.both(
+            x ->
+                x.attentionBackward(
+                    q.of(x),
+                    k.of(x),
+                    v.of(x),
+                    out.of(x),
+                    lse.of(x),
+                    dOut.of(x),
+                    dq.of(x),
+                    dk.of(x),
+                    dv.of(x),
+                    b,
+                    tt,
+                    hq,
+                    hkv,
+                    d,
+                    scale));
         t.assertClose(dq, 5e-5, shape);
         t.assertClose(dk, 5e-5, shape);
         t.assertClose(dv, 5e-5, shape);
@@ -474,22 +567,64 @@ class ClKernelsTest {
         int b = 3, tq = cases[i][0], tk = 90, hq = 4, hkv = 1, d = cases[i][1];
         int[] st = new int[b];
         for (int s = 0; s < b; s++) st[s] = t.rnd.nextInt(tk - tq + 1);
-        String shape = "b=" + b + " tq=" + tq + " tk=" + tk + " d=" + d + " lane columns "
-            + laneCols + " starts " + st[0] + "," + st[1]
-            + "," + st[2];
+        String shape =
+            "b="
+                + b
+                + " tq="
+                + tq
+                + " tk="
+                + tk
+                + " d="
+                + d
+                + " lane columns "
+                + laneCols
+                + " starts "
+                + st[0]
+                + ","
+                + st[1]
+                + ","
+                + st[2];
         Pair q = t.floats("q", b * tq * hq * d, 2);
         Pair k = t.floats("k", b * tk * hkv * d, 2);
         Pair v = t.floats("v", b * tk * hkv * d, 1);
         Pair start = t.ints("start", st);
         Pair out = t.floats("out", b * tq * hq * d, 1);
         Pair lse = t.floats("lse", b * hq * tq, 1);
-        t.both(x -> x.attentionForward(q.of(x), k.of(x), v.of(x), out.of(x), lse.of(x),
-            start.of(x), b, tq, tk, hq, hkv, d, 0.25f));
+        t.both(
+            x ->
+                x.attentionForward(
+                    q.of(x),
+                    k.of(x),
+                    v.of(x),
+                    out.of(x),
+                    lse.of(x),
+                    start.of(x),
+                    b,
+                    tq,
+                    tk,
+                    hq,
+                    hkv,
+                    d,
+                    0.25f));
         t.assertClose(out, 1e-5, shape);
         t.assertClose(lse, 1e-5, shape);
         Pair out2 = t.floats("out without lse", b * tq * hq * d, 1);
-        t.both(x -> x.attentionForward(q.of(x), k.of(x), v.of(x), out2.of(x), null, start.of(x),
-            b, tq, tk, hq, hkv, d, 0.25f));
+        t.both(
+            x ->
+                x.attentionForward(
+                    q.of(x),
+                    k.of(x),
+                    v.of(x),
+                    out2.of(x),
+                    null,
+                    start.of(x),
+                    b,
+                    tq,
+                    tk,
+                    hq,
+                    hkv,
+                    d,
+                    0.25f));
         t.assertClose(out2, 1e-5, shape);
       }
     }
@@ -512,25 +647,29 @@ class ClKernelsTest {
     try (ClBuf small = cl.allocF32(10);
         ClBuf big = cl.allocF32(100);
         ClBuf ints = cl.allocI32(10)) {
-      var e = assertThrows(IllegalArgumentException.class,
-          () -> cl.rmsnormForward(small, big, big, big, 4, 4, 1e-6f));
-      assertTrue(e.getMessage().contains("rmsnormForward") && e.getMessage().contains("x")
-          && e.getMessage().contains("16"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> cl.sgemm(false, false, 4, 4, 4, 1, big, 0, 3, big, 0, 4, 0, big, 0, 4));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> cl.rmsnormForward(small, big, big, big, 4, 4, 1e-6f));
+      assertTrue(
+          e.getMessage().contains("rmsnormForward")
+              && e.getMessage().contains("x")
+              && e.getMessage().contains("16"),
+          e.getMessage());
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> cl.sgemm(false, false, 4, 4, 4, 1, big, 0, 3, big, 0, 4, 0, big, 0, 4));
       assertTrue(e.getMessage().contains("leading dimension of a"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class,
-          () -> cl.add(ints, big, big, 5));
+      e = assertThrows(IllegalArgumentException.class, () -> cl.add(ints, big, big, 5));
       assertTrue(e.getMessage().contains("must be F32"), e.getMessage());
       Buf cpuBuf = cpu.allocF32(10);
-      e = assertThrows(IllegalArgumentException.class,
-          () -> cl.add(cpuBuf, big, big, 5));
+      e = assertThrows(IllegalArgumentException.class, () -> cl.add(cpuBuf, big, big, 5));
       assertTrue(e.getMessage().contains("not a buffer of opencl"), e.getMessage());
       ClBuf closed = cl.allocF32(10);
       closed.close();
       closed.close();
-      e = assertThrows(IllegalArgumentException.class,
-          () -> cl.scale(closed, 2, 5));
+      e = assertThrows(IllegalArgumentException.class, () -> cl.scale(closed, 2, 5));
       assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
   }

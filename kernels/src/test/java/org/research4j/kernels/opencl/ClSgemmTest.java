@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * The OpenCL sgemm against a plain triple loop in double: every transpose pair, offsets, padded
  * leading dimensions, sizes that are not multiples of any tile, alpha/beta, and beta == 0 over a C
  * full of NaN. Run with every tiling of the tuning table, so the GPU tilings are checked here on
- * PoCL even though no GPU is at hand. Tolerance per element: {@code 1e-6 * (k + 1) * |alpha|}
- * on values in [-1, 1] (float accumulation error grows at most linearly in k).
+ * PoCL even though no GPU is at hand. Tolerance per element: {@code 1e-6 * (k + 1) * |alpha|} on
+ * values in [-1, 1] (float accumulation error grows at most linearly in k).
  */
 class ClSgemmTest {
   private static final long SEED = 20250611L;
@@ -36,12 +36,14 @@ class ClSgemmTest {
 
   @Test
   void everyTableTilingMatchesReference() {
-    List<GemmConfig> tilings = new ArrayList<>(List.of(
-        SgemmTuning.SMALL,
-        new GemmConfig(128, 128, 16, 16, 16, 4, 4),
-        new GemmConfig(64, 64, 16, 16, 16, 2, 2),
-        new GemmConfig(64, 64, 16, 8, 8, 4, 4),
-        new GemmConfig(64, 64, 16, 16, 16, 1, 1)));
+    List<GemmConfig> tilings =
+        new ArrayList<>(
+            List.of(
+                SgemmTuning.SMALL,
+                new GemmConfig(128, 128, 16, 16, 16, 4, 4),
+                new GemmConfig(64, 64, 16, 16, 16, 2, 2),
+                new GemmConfig(64, 64, 16, 8, 8, 4, 4),
+                new GemmConfig(64, 64, 16, 16, 16, 1, 1)));
     tilings.add(SgemmTuning.defaults(k.device()).large());
     for (GemmConfig cfg : tilings) {
       SplittableRandom rnd = new SplittableRandom(SEED + cfg.hashCode());
@@ -52,8 +54,7 @@ class ClSgemmTest {
     }
   }
 
-  private static void check(GemmConfig cfg, SplittableRandom rnd, int trial, int m, int n,
-      int kk) {
+  private static void check(GemmConfig cfg, SplittableRandom rnd, int trial, int m, int n, int kk) {
     boolean ta = rnd.nextBoolean(), tb = rnd.nextBoolean();
     int aRows = ta ? kk : m, aCols = ta ? m : kk;
     int bRows = tb ? n : kk, bCols = tb ? kk : n;
@@ -61,11 +62,12 @@ class ClSgemmTest {
     int ldc = n + rnd.nextInt(3);
     int aOff = rnd.nextInt(5), bOff = rnd.nextInt(5), cOff = rnd.nextInt(5);
     float alpha = rnd.nextBoolean() ? 1f : (float) rnd.nextDouble(-2, 2);
-    float beta = switch (rnd.nextInt(3)) {
-      case 0 -> 0f;
-      case 1 -> 1f;
-      default -> (float) rnd.nextDouble(-1, 1);
-    };
+    float beta =
+        switch (rnd.nextInt(3)) {
+          case 0 -> 0f;
+          case 1 -> 1f;
+          default -> (float) rnd.nextDouble(-1, 1);
+        };
     float[] a = random(rnd, aOff + aRows * lda);
     float[] b = random(rnd, bOff + bRows * ldb);
     float[] c = random(rnd, cOff + m * ldc);
@@ -83,16 +85,32 @@ class ClSgemmTest {
       k.download(cb, 0, got, 0, got.length);
     }
     double tol = 1e-6 * (kk + 1) * Math.abs(alpha) + 1e-6;
-    String where = String.format("seed %d trial %d tiling %s: transA=%b transB=%b m=%d n=%d k=%d"
-        + " alpha=%s beta=%s lda=%d ldb=%d ldc=%d offsets %d/%d/%d", SEED, trial,
-        cfg == null ? "default" : cfg, ta, tb, m, n, kk, alpha, beta, lda, ldb, ldc, aOff, bOff,
-        cOff);
+    String where =
+        String.format(
+            "seed %d trial %d tiling %s: transA=%b transB=%b m=%d n=%d k=%d"
+                + " alpha=%s beta=%s lda=%d ldb=%d ldc=%d offsets %d/%d/%d",
+            SEED,
+            trial,
+            cfg == null ? "default" : cfg,
+            ta,
+            tb,
+            m,
+            n,
+            kk,
+            alpha,
+            beta,
+            lda,
+            ldb,
+            ldc,
+            aOff,
+            bOff,
+            cOff);
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < ldc; j++) {
         int ci = cOff + i * ldc + j;
         if (j >= n) {
-          assertTrue(Float.compare(got[ci], c[ci]) == 0, where + ": wrote outside C at " + i
-              + "," + j);
+          assertTrue(
+              Float.compare(got[ci], c[ci]) == 0, where + ": wrote outside C at " + i + "," + j);
           continue;
         }
         double acc = 0;
@@ -102,7 +120,8 @@ class ClSgemmTest {
           acc += av * bv;
         }
         double want = alpha * acc + (beta == 0f ? 0 : beta * (double) c[ci]);
-        assertTrue(Math.abs(got[ci] - want) <= tol + 1e-6 * Math.abs(want),
+        assertTrue(
+            Math.abs(got[ci] - want) <= tol + 1e-6 * Math.abs(want),
             where + ": C[" + i + "," + j + "] = " + got[ci] + ", expected " + want);
       }
     }

@@ -33,9 +33,11 @@ public final class ClTestDevice {
     if (Boolean.getBoolean("research4j.opencl.optional")) {
       Assumptions.abort("OpenCL tests skipped (research4j.opencl.optional=true): " + problem);
     }
-    return fail(problem + ". The OpenCL kernel tests must run: install PoCL and the OpenCL"
-        + " loader (apt-get install pocl-opencl-icd ocl-icd-libopencl1 ocl-icd-opencl-dev), or run"
-        + " with -Dresearch4j.opencl.optional=true to skip them");
+    return fail(
+        problem
+            + ". The OpenCL kernel tests must run: install PoCL and the OpenCL"
+            + " loader (apt-get install pocl-opencl-icd ocl-icd-libopencl1 ocl-icd-opencl-dev), or run"
+            + " with -Dresearch4j.opencl.optional=true to skip them");
   }
 
   private static void open() {
@@ -54,15 +56,26 @@ public final class ClTestDevice {
     ClDevice pick = devices.stream().filter(ClDevice::isPocl).findFirst().orElse(devices.get(0));
     if (wanted != null && !wanted.isBlank()) {
       String w = wanted.trim();
-      Predicate<ClDevice> match = switch (w) {
-        case "gpu" -> ClDevice::isGpu;
-        case "pocl" -> ClDevice::isPocl;
-        default -> d -> (d.platformIndex() + ":" + d.deviceIndex()).equals(w);
-      };
-      pick = devices.stream().filter(match).findFirst().orElseThrow(() ->
-          new IllegalArgumentException("OpenCL test device '" + w + "' (research4j.opencl.test"
-              + ".device or " + ENV + ": gpu, pocl or platform:device) matches none of: "
-              + Devices.list(devices)));
+      Predicate<ClDevice> match =
+          switch (w) {
+            case "gpu" -> ClDevice::isGpu;
+            case "pocl" -> ClDevice::isPocl;
+            default -> d -> (d.platformIndex() + ":" + d.deviceIndex()).equals(w);
+          };
+      pick =
+          devices.stream()
+              .filter(match)
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "OpenCL test device '"
+                              + w
+                              + "' (research4j.opencl.test"
+                              + ".device or "
+                              + ENV
+                              + ": gpu, pocl or platform:device) matches none of: "
+                              + Devices.list(devices)));
     }
     kernels = new ClKernels(pick);
     System.err.println("OpenCL tests on " + kernels.description());

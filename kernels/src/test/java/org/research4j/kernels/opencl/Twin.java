@@ -105,8 +105,10 @@ final class Twin implements AutoCloseable {
     for (int i = 0; i < want.length; i++) {
       if (!Float.isFinite(want[i]) || !Float.isFinite(got[i])) {
         if (Float.compare(want[i], got[i]) != 0) {
-          fail(String.format("%s (seed %d, %s): [%d] cpu %s, opencl %s", p.name(), seed, shape,
-              i, want[i], got[i]));
+          fail(
+              String.format(
+                  "%s (seed %d, %s): [%d] cpu %s, opencl %s",
+                  p.name(), seed, shape, i, want[i], got[i]));
         }
         continue;
       }
@@ -117,9 +119,11 @@ final class Twin implements AutoCloseable {
       }
     }
     if (worst > tol * scale) {
-      fail(String.format("%s (seed %d, %s): worst difference %.3g at [%d] (cpu %.9g, opencl"
-              + " %.9g) exceeds %.1g x %.3g", p.name(), seed, shape, worst, at, want[at],
-          got[at], tol, scale));
+      fail(
+          String.format(
+              "%s (seed %d, %s): worst difference %.3g at [%d] (cpu %.9g, opencl"
+                  + " %.9g) exceeds %.1g x %.3g",
+              p.name(), seed, shape, worst, at, want[at], got[at], tol, scale));
     }
   }
 

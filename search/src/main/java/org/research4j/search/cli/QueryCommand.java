@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "query", mixinStandardHelpOptions = true,
+@Command(
+    name = "query",
+    mixinStandardHelpOptions = true,
     description = "Searches an index and prints the top passages of each query.")
 public final class QueryCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -25,11 +27,17 @@ public final class QueryCommand implements Callable<Integer> {
   @Option(names = "--index", required = true, description = "Index directory.")
   Path index;
 
-  @Option(names = "-k", defaultValue = "5", description = "Passages per query (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "-k",
+      defaultValue = "5",
+      description = "Passages per query (default: ${DEFAULT-VALUE}).")
   int k;
 
-  @Option(names = "--format", defaultValue = "SEARCH_R1", description = "How to print the"
-      + " passages: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "SEARCH_R1",
+      description =
+          "How to print the" + " passages: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   PassageFormat format;
 
   @Option(names = "--scores", description = "Print id and score of each hit before the passages.")

@@ -16,10 +16,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "recall", mixinStandardHelpOptions = true,
+@Command(
+    name = "recall",
+    mixinStandardHelpOptions = true,
     description = {
-        "Measures retrieval recall@k on a FlashRAG QA file whose metadata names supporting"
-            + " passages (as the generated world's do), by question type, as Markdown tables."})
+      "Measures retrieval recall@k on a FlashRAG QA file whose metadata names supporting"
+          + " passages (as the generated world's do), by question type, as Markdown tables."
+    })
 public final class RecallCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -33,8 +36,11 @@ public final class RecallCommand implements Callable<Integer> {
   @Option(names = "--qa", required = true, description = "QA file, e.g. WORLD/test.jsonl.")
   Path qa;
 
-  @Option(names = "-k", split = ",", defaultValue = "1,3,5", description = "Cut-offs"
-      + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "-k",
+      split = ",",
+      defaultValue = "1,3,5",
+      description = "Cut-offs" + " (default: ${DEFAULT-VALUE}).")
   int[] ks;
 
   @Override

@@ -13,10 +13,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
     description = {
-        "Serves an index over HTTP: Search-R1's POST /retrieve, ReSearch's POST /search and"
-            + " POST /batch_search, and GET /health. Runs until interrupted."})
+      "Serves an index over HTTP: Search-R1's POST /retrieve, ReSearch's POST /search and"
+          + " POST /batch_search, and GET /health. Runs until interrupted."
+    })
 public final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -27,20 +30,28 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--index", required = true, description = "Index directory.")
   Path index;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind"
-      + " (default: ${DEFAULT-VALUE}, this machine only).")
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description = "Address to bind" + " (default: ${DEFAULT-VALUE}, this machine only).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE};"
-      + " 0 picks a free one).")
+  @Option(
+      names = "--port",
+      defaultValue = "8000",
+      description = "Port (default: ${DEFAULT-VALUE};" + " 0 picks a free one).")
   int port;
 
-  @Option(names = "--threads", description = "Threads sharing out a batch's queries (default:"
-      + " all processors).")
+  @Option(
+      names = "--threads",
+      description = "Threads sharing out a batch's queries (default:" + " all processors).")
   Integer threads;
 
-  @Option(names = "--cache", defaultValue = "10000", description = "Cached (query, k) results;"
-      + " 0 turns the cache off (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--cache",
+      defaultValue = "10000",
+      description =
+          "Cached (query, k) results;" + " 0 turns the cache off (default: ${DEFAULT-VALUE}).")
   int cache;
 
   @Option(names = "--k1", description = "BM25 k1 (default: the index's).")
@@ -49,8 +60,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--b", description = "BM25 b (default: the index's).")
   Float b;
 
-  @Option(names = "--max-body", defaultValue = "1048576", description = "Largest request body in"
-      + " bytes (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-body",
+      defaultValue = "1048576",
+      description = "Largest request body in" + " bytes (default: ${DEFAULT-VALUE}).")
   int maxBody;
 
   @Override
@@ -60,20 +73,26 @@ public final class ServeCommand implements Callable<Integer> {
       options = options.withThreads(threads);
     }
     Searcher searcher = Searcher.open(index, options);
-    RetrievalServer server = RetrievalServer.start(searcher,
-        ServerOptions.defaults().withAddress(host, port).withMaxBodyBytes(maxBody));
+    RetrievalServer server =
+        RetrievalServer.start(
+            searcher, ServerOptions.defaults().withAddress(host, port).withMaxBodyBytes(maxBody));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      try {
-        searcher.close();
-      } catch (Exception e) {
-        System.err.println("closing the index: " + e.getMessage());
-      }
-      stopped.countDown();
-    }));
-    out().printf("serving %d passages from %s on %s (BM25 k1=%s b=%s)%n", searcher.size(),
-        index, server.url(), searcher.k1(), searcher.b());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  try {
+                    searcher.close();
+                  } catch (Exception e) {
+                    System.err.println("closing the index: " + e.getMessage());
+                  }
+                  stopped.countDown();
+                }));
+    out()
+        .printf(
+            "serving %d passages from %s on %s (BM25 k1=%s b=%s)%n",
+            searcher.size(), index, server.url(), searcher.k1(), searcher.b());
     out().flush();
     stopped.await();
     return 0;

@@ -15,9 +15,9 @@ import org.research4j.search.index.Searcher;
  * <p>Two measurements, each broken down by question type and in total:
  *
  * <ul>
- *   <li>question → first hop: the question text is the query, the first hop's passage the
- *       target (for one-hop questions, their only passage). Questions with no supporting
- *       passages are left out.
+ *   <li>question → first hop: the question text is the query, the first hop's passage the target
+ *       (for one-hop questions, their only passage). Questions with no supporting passages are left
+ *       out.
  *   <li>sub-question → hop: each hop's own question ({@code metadata.hops[i].question}) is the
  *       query and its passage the target; only for data sets that record hops.
  * </ul>
@@ -54,7 +54,8 @@ public final class RetrievalRecall {
       String type = qa.type().isEmpty() ? "untyped" : qa.type();
       List<Map<?, ?>> hops = hops(qa);
       queries.add(qa.question());
-      targets.add(hops.isEmpty() ? support.getFirst() : String.valueOf(hops.getFirst().get("passage")));
+      targets.add(
+          hops.isEmpty() ? support.getFirst() : String.valueOf(hops.getFirst().get("passage")));
       groups.add(type);
       for (Map<?, ?> hop : hops) {
         if (hop.get("question") instanceof String q && hop.get("passage") != null) {
@@ -64,7 +65,8 @@ public final class RetrievalRecall {
         }
       }
     }
-    return new Report(ks.clone(),
+    return new Report(
+        ks.clone(),
         rows(searcher.search(queries, maxK), targets, groups, ks),
         rows(searcher.search(hopQueries, maxK), hopTargets, hopGroups, ks));
   }
@@ -81,8 +83,8 @@ public final class RetrievalRecall {
     return out;
   }
 
-  private static List<Row> rows(List<List<Hit>> results, List<String> targets, List<String> groups,
-      int[] ks) {
+  private static List<Row> rows(
+      List<List<Hit>> results, List<String> targets, List<String> groups, int[] ks) {
     Map<String, long[]> found = new LinkedHashMap<>();
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (int i = 0; i < results.size(); i++) {

@@ -18,9 +18,10 @@ public final class Chunker {
   public static final int DEFAULT_WORDS = 100;
 
   /** Words ending in a period that do not end a sentence. */
-  private static final Set<String> ABBREVIATIONS = Set.of(
-      "mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "vs.", "etc.", "e.g.", "i.e.",
-      "no.", "mt.", "inc.", "ltd.", "co.");
+  private static final Set<String> ABBREVIATIONS =
+      Set.of(
+          "mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "vs.", "etc.", "e.g.", "i.e.",
+          "no.", "mt.", "inc.", "ltd.", "co.");
 
   private final int maxWords;
 

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 /**
  * The FlashRAG corpus line: {@code {"id": "0", "contents": "\"Title\"\ntext"}}.
  *
- * <p>Ids may be JSON strings or integers (both occur in published corpora) and are kept as
- * strings. A line with {@code "title"} and {@code "text"} instead of {@code "contents"} (the
- * DPR/KILT layout) is accepted and converted. Other fields are ignored.
+ * <p>Ids may be JSON strings or integers (both occur in published corpora) and are kept as strings.
+ * A line with {@code "title"} and {@code "text"} instead of {@code "contents"} (the DPR/KILT
+ * layout) is accepted and converted. Other fields are ignored.
  */
 public final class CorpusFormat {
   private CorpusFormat() {}
@@ -60,18 +60,24 @@ public final class CorpusFormat {
       }
       return new Passage(id, contents);
     } catch (JsonProcessingException e) {
-      throw new JsonlReader.BadLine("invalid JSON: " + e.getOriginalMessage()
-          + " (column " + e.getLocation().getColumnNr() + ")");
+      throw new JsonlReader.BadLine(
+          "invalid JSON: "
+              + e.getOriginalMessage()
+              + " (column "
+              + e.getLocation().getColumnNr()
+              + ")");
     } catch (IOException e) {
       throw new JsonlReader.BadLine("unreadable line: " + e.getMessage());
     }
   }
 
-  private static String idText(JsonParser p, JsonToken value) throws IOException, JsonlReader.BadLine {
+  private static String idText(JsonParser p, JsonToken value)
+      throws IOException, JsonlReader.BadLine {
     if (value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NUMBER_INT) {
       return p.getText();
     }
-    throw new JsonlReader.BadLine("field \"id\" must be a string or an integer, got " + describe(p));
+    throw new JsonlReader.BadLine(
+        "field \"id\" must be a string or an integer, got " + describe(p));
   }
 
   private static String stringField(JsonParser p, JsonToken value, String name)

@@ -14,8 +14,11 @@ public final class CorpusWriter implements Closeable {
   private long written;
 
   public CorpusWriter(Path file) throws IOException {
-    this.out = Json.MAPPER.getFactory().createGenerator(
-        new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), JsonEncoding.UTF8);
+    this.out =
+        Json.MAPPER
+            .getFactory()
+            .createGenerator(
+                new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), JsonEncoding.UTF8);
   }
 
   public void write(Passage passage) throws IOException {

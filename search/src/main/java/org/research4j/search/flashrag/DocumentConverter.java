@@ -17,8 +17,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>a {@code .jsonl} file of {@code {"title", "text"}} objects (the Wikipedia/DPR layout);
  *   <li>a text file, whose first non-blank line is the title and the rest the body;
- *   <li>a directory, whose {@code .txt} and {@code .md} files are read as text files, in path
- *       order so that passage ids do not depend on the file system.
+ *   <li>a directory, whose {@code .txt} and {@code .md} files are read as text files, in path order
+ *       so that passage ids do not depend on the file system.
  * </ul>
  *
  * Passage ids are "0", "1", … in output order, as in FlashRAG's own corpora.
@@ -57,7 +57,8 @@ public final class DocumentConverter {
 
   private static List<Path> textFiles(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile)
+      return files
+          .filter(Files::isRegularFile)
           .filter(p -> p.toString().endsWith(".txt") || p.toString().endsWith(".md"))
           .sorted()
           .toList();
@@ -75,7 +76,8 @@ public final class DocumentConverter {
   }
 
   private void convertJsonl(Path file, CorpusWriter out, Counts counts) throws IOException {
-    try (JsonlReader<String[]> in = new JsonlReader<>(file, onMalformed, DocumentConverter::parse)) {
+    try (JsonlReader<String[]> in =
+        new JsonlReader<>(file, onMalformed, DocumentConverter::parse)) {
       for (String[] doc = in.next(); doc != null; doc = in.next()) {
         emit(doc[0], doc[1], out, counts);
       }

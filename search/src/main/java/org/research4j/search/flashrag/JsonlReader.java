@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Reads a JSONL file one record at a time, turning each non-blank line into a value with a
- * {@link LineParser}. A line the parser rejects either stops the read with a
- * {@link MalformedLineException} that names {@code file:line}, or is skipped and counted,
- * according to {@link OnMalformed}. Blank lines are not records and are passed over silently.
+ * Reads a JSONL file one record at a time, turning each non-blank line into a value with a {@link
+ * LineParser}. A line the parser rejects either stops the read with a {@link
+ * MalformedLineException} that names {@code file:line}, or is skipped and counted, according to
+ * {@link OnMalformed}. Blank lines are not records and are passed over silently.
  */
 public final class JsonlReader<T> implements Closeable {
 

@@ -10,8 +10,13 @@ public final class MalformedLineException extends IOException {
   private final String reason;
 
   public MalformedLineException(Path file, long line, String reason) {
-    super(file + ":" + line + ": " + reason
-        + " (fix the line, or skip malformed lines with --skip-malformed)");
+    super(
+        file
+            + ":"
+            + line
+            + ": "
+            + reason
+            + " (fix the line, or skip malformed lines with --skip-malformed)");
     this.file = file;
     this.line = line;
     this.reason = reason;

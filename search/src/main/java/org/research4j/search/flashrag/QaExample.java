@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One FlashRAG QA item: {@code {"id", "question", "golden_answers": [...], "metadata": {...}}}.
- * Any answer in {@code goldenAnswers} counts as correct; metadata is free-form and kept as read
- * (maps in field order, lists, strings, numbers, booleans).
+ * One FlashRAG QA item: {@code {"id", "question", "golden_answers": [...], "metadata": {...}}}. Any
+ * answer in {@code goldenAnswers} counts as correct; metadata is free-form and kept as read (maps
+ * in field order, lists, strings, numbers, booleans).
  */
 public record QaExample(
     String id, String question, List<String> goldenAnswers, Map<String, Object> metadata) {
@@ -19,9 +19,8 @@ public record QaExample(
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(question, "question");
     goldenAnswers = List.copyOf(goldenAnswers);
-    metadata = metadata == null
-        ? Map.of()
-        : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    metadata =
+        metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   /** {@code metadata.type}, or "" when absent. */
@@ -31,9 +30,9 @@ public record QaExample(
 
   /**
    * One step of a multi-hop question, as {@code metadata.hops} records it: the sub-question, its
-   * answer and the id of the passage that holds it (null when not recorded); {@code tool}, the
-   * tool the step needs ({@code search} or {@code code}; null when not recorded, a search), and
-   * for a computation the {@code program} that gives its answer (else null).
+   * answer and the id of the passage that holds it (null when not recorded); {@code tool}, the tool
+   * the step needs ({@code search} or {@code code}; null when not recorded, a search), and for a
+   * computation the {@code program} that gives its answer (else null).
    */
   public record Hop(String question, String answer, String passage, String tool, String program) {
 
@@ -56,10 +55,13 @@ public record QaExample(
     if (metadata.get("hops") instanceof List<?> list) {
       for (Object o : list) {
         if (o instanceof Map<?, ?> m && m.get("question") != null && m.get("answer") != null) {
-          out.add(new Hop(String.valueOf(m.get("question")), String.valueOf(m.get("answer")),
-              m.get("passage") == null ? null : String.valueOf(m.get("passage")),
-              m.get("tool") == null ? null : String.valueOf(m.get("tool")),
-              m.get("program") == null ? null : String.valueOf(m.get("program"))));
+          out.add(
+              new Hop(
+                  String.valueOf(m.get("question")),
+                  String.valueOf(m.get("answer")),
+                  m.get("passage") == null ? null : String.valueOf(m.get("passage")),
+                  m.get("tool") == null ? null : String.valueOf(m.get("tool")),
+                  m.get("program") == null ? null : String.valueOf(m.get("program"))));
         }
       }
     }
@@ -75,8 +77,8 @@ public record QaExample(
   }
 
   /**
-   * The ids of the passages that support the answer, in hop order, from
-   * {@code metadata.supporting_passages}; empty when the data set does not record them.
+   * The ids of the passages that support the answer, in hop order, from {@code
+   * metadata.supporting_passages}; empty when the data set does not record them.
    */
   public List<String> supportingPassages() {
     if (metadata.get("supporting_passages") instanceof List<?> ids) {

@@ -36,8 +36,12 @@ public final class QaFormat {
     try {
       node = Json.MAPPER.readTree(line);
     } catch (JsonProcessingException e) {
-      throw new JsonlReader.BadLine("invalid JSON: " + e.getOriginalMessage()
-          + " (column " + e.getLocation().getColumnNr() + ")");
+      throw new JsonlReader.BadLine(
+          "invalid JSON: "
+              + e.getOriginalMessage()
+              + " (column "
+              + e.getLocation().getColumnNr()
+              + ")");
     }
     if (node == null || !node.isObject()) {
       throw new JsonlReader.BadLine(
@@ -58,7 +62,8 @@ public final class QaFormat {
     List<String> golden = new ArrayList<>(answers.size());
     for (JsonNode a : answers) {
       if (!a.isValueNode() || a.isNull()) {
-        throw new JsonlReader.BadLine("\"golden_answers\" must hold strings, got " + a.getNodeType());
+        throw new JsonlReader.BadLine(
+            "\"golden_answers\" must hold strings, got " + a.getNodeType());
       }
       golden.add(a.asText());
     }

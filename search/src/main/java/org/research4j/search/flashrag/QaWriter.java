@@ -13,8 +13,11 @@ public final class QaWriter implements Closeable {
   private final JsonGenerator out;
 
   public QaWriter(Path file) throws IOException {
-    this.out = Json.MAPPER.getFactory().createGenerator(
-        new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), JsonEncoding.UTF8);
+    this.out =
+        Json.MAPPER
+            .getFactory()
+            .createGenerator(
+                new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), JsonEncoding.UTF8);
   }
 
   public void write(QaExample qa) throws IOException {

@@ -1,8 +1,8 @@
 package org.research4j.search.index;
 
 /**
- * Hears how far an index build has got, so a command line can draw a progress bar while the
- * library stays free of terminal code. Called from the reading thread only.
+ * Hears how far an index build has got, so a command line can draw a progress bar while the library
+ * stays free of terminal code. Called from the reading thread only.
  */
 public interface BuildListener {
   BuildListener NONE = new BuildListener() {};

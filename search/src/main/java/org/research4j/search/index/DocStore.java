@@ -18,9 +18,9 @@ import org.research4j.search.flashrag.Passage;
  * decompress a whole block to return one document, and every search returns k documents.
  *
  * <p>Layout: {@code docstore.dat} holds, per passage, a big-endian int length and the UTF-8 id,
- * then an int length and the UTF-8 contents; {@code docstore.idx} holds n + 1 big-endian longs,
- * the start of each record and the end of the last. The id-to-ordinal map is built on first use
- * only, because searching never needs it.
+ * then an int length and the UTF-8 contents; {@code docstore.idx} holds n + 1 big-endian longs, the
+ * start of each record and the end of the last. The id-to-ordinal map is built on first use only,
+ * because searching never needs it.
  */
 public final class DocStore implements Closeable {
   static final String DATA_FILE = "docstore.dat";
@@ -50,14 +50,21 @@ public final class DocStore implements Closeable {
       MemorySegment data = map(dir.resolve(DATA_FILE), arena);
       MemorySegment offsets = map(dir.resolve(OFFSETS_FILE), arena);
       if (offsets.byteSize() % 8 != 0 || offsets.byteSize() < 8) {
-        throw new IOException(dir.resolve(OFFSETS_FILE) + " has " + offsets.byteSize()
-            + " bytes, not a whole number of offsets; the index is damaged: rebuild it");
+        throw new IOException(
+            dir.resolve(OFFSETS_FILE)
+                + " has "
+                + offsets.byteSize()
+                + " bytes, not a whole number of offsets; the index is damaged: rebuild it");
       }
       long n = offsets.byteSize() / 8 - 1;
       if (offsets.get(LONG, n * 8) != data.byteSize()) {
-        throw new IOException(dir.resolve(DATA_FILE) + " is " + data.byteSize()
-            + " bytes but its offsets end at " + offsets.get(LONG, n * 8)
-            + "; the index is damaged: rebuild it");
+        throw new IOException(
+            dir.resolve(DATA_FILE)
+                + " is "
+                + data.byteSize()
+                + " bytes but its offsets end at "
+                + offsets.get(LONG, n * 8)
+                + "; the index is damaged: rebuild it");
       }
       return new DocStore(arena, data, offsets, Math.toIntExact(n));
     } catch (IOException | RuntimeException e) {
@@ -110,13 +117,15 @@ public final class DocStore implements Closeable {
 
   private int checkOrdinal(int ordinal) {
     if (ordinal < 0 || ordinal >= size) {
-      throw new IndexOutOfBoundsException("passage ordinal " + ordinal + " outside [0, " + size + ")");
+      throw new IndexOutOfBoundsException(
+          "passage ordinal " + ordinal + " outside [0, " + size + ")");
     }
     return ordinal;
   }
 
   private String utf8(long at, int length) {
-    return new String(data.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    return new String(
+        data.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
   }
 
   @Override

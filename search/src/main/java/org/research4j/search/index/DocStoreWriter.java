@@ -11,8 +11,8 @@ import org.apache.lucene.util.IOUtils;
 import org.research4j.search.flashrag.Passage;
 
 /**
- * Appends passages to a document store in corpus order; the n-th passage added gets ordinal n.
- * See {@link DocStore} for the layout.
+ * Appends passages to a document store in corpus order; the n-th passage added gets ordinal n. See
+ * {@link DocStore} for the layout.
  */
 final class DocStoreWriter implements Closeable {
   private final Path dataFile;
@@ -25,8 +25,10 @@ final class DocStoreWriter implements Closeable {
   DocStoreWriter(Path dir) throws IOException {
     this.dataFile = dir.resolve(DocStore.DATA_FILE);
     this.offsetsFile = dir.resolve(DocStore.OFFSETS_FILE);
-    this.data = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(dataFile), 1 << 16));
-    this.offsets = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(offsetsFile), 1 << 16));
+    this.data =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(dataFile), 1 << 16));
+    this.offsets =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(offsetsFile), 1 << 16));
   }
 
   /** Stores a passage and returns its ordinal. */

@@ -38,11 +38,11 @@ import org.research4j.search.flashrag.Passage;
  * The on-disk index: its layout, its atomic build and the check made before it is opened.
  *
  * <p>Atomicity: the build writes into a hidden sibling {@code .NAME.building-XXXX}, syncs every
- * file, writes {@code index.json} last, then renames the directory onto the target in one
- * {@link StandardCopyOption#ATOMIC_MOVE}. A build that dies leaves only the hidden directory,
- * which the next build of the same target removes once it sees that no live process holds its
- * Lucene write lock. Replacing an existing index moves the old one aside first, so the target is
- * at every moment either absent, the old index or the new one, never a mixture.
+ * file, writes {@code index.json} last, then renames the directory onto the target in one {@link
+ * StandardCopyOption#ATOMIC_MOVE}. A build that dies leaves only the hidden directory, which the
+ * next build of the same target removes once it sees that no live process holds its Lucene write
+ * lock. Replacing an existing index moves the old one aside first, so the target is at every moment
+ * either absent, the old index or the new one, never a mixture.
  */
 public final class Index {
   static final String LUCENE_DIR = "lucene";
@@ -69,17 +69,19 @@ public final class Index {
    * Builds an index of a FlashRAG corpus at {@code target}, atomically.
    *
    * @throws FileAlreadyExistsException if {@code target} exists and the options do not overwrite
-   * @throws MalformedLineException for a bad corpus line or a repeated id, under
-   *     {@link OnMalformed#FAIL}; nothing is left at the target
+   * @throws MalformedLineException for a bad corpus line or a repeated id, under {@link
+   *     OnMalformed#FAIL}; nothing is left at the target
    */
-  public static IndexMeta build(Path corpus, Path target, IndexOptions options,
-      BuildListener listener) throws IOException {
+  public static IndexMeta build(
+      Path corpus, Path target, IndexOptions options, BuildListener listener) throws IOException {
     Path absolute = target.toAbsolutePath().normalize();
     if (!Files.isRegularFile(corpus)) {
       throw new NoSuchFileException(corpus.toString(), null, "no corpus file to index");
     }
     if (Files.exists(absolute) && !options.overwrite()) {
-      throw new FileAlreadyExistsException(absolute.toString(), null,
+      throw new FileAlreadyExistsException(
+          absolute.toString(),
+          null,
           "an index (or something else) is already there; pass --overwrite to replace it");
     }
     Path parent = absolute.getParent();
@@ -105,15 +107,21 @@ public final class Index {
    */
   public static IndexMeta check(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(dir.toString(), null,
+      throw new NoSuchFileException(
+          dir.toString(),
+          null,
           "no index here; build one with: index --corpus CORPUS.jsonl --index " + dir);
     }
     Path meta = dir.resolve(META_FILE);
     if (!Files.isRegularFile(meta)) {
-      throw new IncompleteIndexException(dir + " is not a complete index: it has no " + META_FILE
-          + ", the mark a finished build writes last. It may be an interrupted build or another"
-          + " directory; rebuild it with: index --corpus CORPUS.jsonl --index " + dir
-          + " --overwrite");
+      throw new IncompleteIndexException(
+          dir
+              + " is not a complete index: it has no "
+              + META_FILE
+              + ", the mark a finished build writes last. It may be an interrupted build or another"
+              + " directory; rebuild it with: index --corpus CORPUS.jsonl --index "
+              + dir
+              + " --overwrite");
     }
     return IndexMeta.read(meta);
   }
@@ -126,8 +134,9 @@ public final class Index {
   static void removeStaleBuilds(Path target) throws IOException {
     String prefix = buildingPrefix(target);
     List<Path> stale = new ArrayList<>();
-    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(target.getParent(),
-        p -> p.getFileName().toString().startsWith(prefix))) {
+    try (DirectoryStream<Path> siblings =
+        Files.newDirectoryStream(
+            target.getParent(), p -> p.getFileName().toString().startsWith(prefix))) {
       for (Path p : siblings) {
         stale.add(p);
       }
@@ -175,16 +184,16 @@ public final class Index {
     }
   }
 
-  private static IndexMeta write(Path corpus, Path dir,
-      IndexOptions options, BuildListener listener)
-      throws IOException {
-    IndexWriterConfig config = new IndexWriterConfig(new PassageAnalyzer())
-        .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
-        .setSimilarity(new BM25Similarity(options.k1(), options.b()))
-        .setRAMBufferSizeMB(options.ramBufferMb())
-        .setUseCompoundFile(false)
-        .setCommitOnClose(false)
-        .setIndexSort(new Sort(new SortField(ORDINAL_FIELD, SortField.Type.INT)));
+  private static IndexMeta write(
+      Path corpus, Path dir, IndexOptions options, BuildListener listener) throws IOException {
+    IndexWriterConfig config =
+        new IndexWriterConfig(new PassageAnalyzer())
+            .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+            .setSimilarity(new BM25Similarity(options.k1(), options.b()))
+            .setRAMBufferSizeMB(options.ramBufferMb())
+            .setUseCompoundFile(false)
+            .setCommitOnClose(false)
+            .setIndexSort(new Sort(new SortField(ORDINAL_FIELD, SortField.Type.INT)));
     long skipped;
     int passages;
     try (FSDirectory luceneDir = FSDirectory.open(dir.resolve(LUCENE_DIR));
@@ -196,10 +205,16 @@ public final class Index {
       passages = store.count();
       skipped = in.skipped() + duplicates;
       if (passages == 0) {
-        throw new IOException(corpus + " holds no passages" + (skipped > 0
-            ? " that could be read (" + skipped + " malformed lines skipped, first: "
-                + in.skippedExamples() + ")"
-            : ""));
+        throw new IOException(
+            corpus
+                + " holds no passages"
+                + (skipped > 0
+                    ? " that could be read ("
+                        + skipped
+                        + " malformed lines skipped, first: "
+                        + in.skippedExamples()
+                        + ")"
+                    : ""));
       }
       listener.merging();
       if (options.forceMerge()) {
@@ -208,8 +223,15 @@ public final class Index {
       writer.commit();
       store.finish();
     }
-    IndexMeta meta = new IndexMeta(IndexMeta.FORMAT, passages, options.k1(), options.b(),
-        PassageAnalyzer.NAME, corpus.toString(), skipped);
+    IndexMeta meta =
+        new IndexMeta(
+            IndexMeta.FORMAT,
+            passages,
+            options.k1(),
+            options.b(),
+            PassageAnalyzer.NAME,
+            corpus.toString(),
+            skipped);
     Path metaFile = dir.resolve(META_FILE);
     meta.write(metaFile);
     IOUtils.fsync(metaFile, false);
@@ -226,14 +248,22 @@ public final class Index {
    * Reads the corpus on this thread (parsing, id checks, document store) and hands batches to
    * {@code options.threads()} indexing threads; returns the number of repeated ids skipped.
    */
-  private static long feed(JsonlReader<Passage> in, DocStoreWriter store, IndexWriter writer,
-      IndexOptions options, BuildListener listener) throws IOException {
+  private static long feed(
+      JsonlReader<Passage> in,
+      DocStoreWriter store,
+      IndexWriter writer,
+      IndexOptions options,
+      BuildListener listener)
+      throws IOException {
     BlockingQueue<List<Pending>> queue = new ArrayBlockingQueue<>(4 * options.threads());
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < options.threads(); t++) {
-      workers.add(Thread.ofPlatform().name("index-" + t).daemon()
-          .start(() -> indexBatches(queue, writer, failure)));
+      workers.add(
+          Thread.ofPlatform()
+              .name("index-" + t)
+              .daemon()
+              .start(() -> indexBatches(queue, writer, failure)));
     }
     Object2LongOpenHashMap<String> firstLine = new Object2LongOpenHashMap<>();
     firstLine.defaultReturnValue(-1);
@@ -272,8 +302,9 @@ public final class Index {
   }
 
   /** Puts a batch on the queue; stops the read as soon as an indexing thread has failed. */
-  private static void hand(BlockingQueue<List<Pending>> queue, List<Pending> batch,
-      AtomicReference<Throwable> failure) throws IOException {
+  private static void hand(
+      BlockingQueue<List<Pending>> queue, List<Pending> batch, AtomicReference<Throwable> failure)
+      throws IOException {
     try {
       while (!queue.offer(batch, 100, TimeUnit.MILLISECONDS)) {
         if (failure.get() != null) {
@@ -310,8 +341,8 @@ public final class Index {
    * An indexing thread, with one reused Document as Lucene recommends for bulk indexing. After a
    * failure it keeps draining (without indexing) so that the reader never blocks on a full queue.
    */
-  private static void indexBatches(BlockingQueue<List<Pending>> queue, IndexWriter writer,
-      AtomicReference<Throwable> failure) {
+  private static void indexBatches(
+      BlockingQueue<List<Pending>> queue, IndexWriter writer, AtomicReference<Throwable> failure) {
     Field contents = new Field(CONTENTS_FIELD, "", CONTENTS_TYPE);
     NumericDocValuesField ordinal = new NumericDocValuesField(ORDINAL_FIELD, 0);
     Document doc = new Document();

@@ -9,19 +9,25 @@ import org.research4j.search.flashrag.OnMalformed;
  * @param k1 BM25 term-frequency saturation, recorded in {@code index.json} as the default for
  *     searching (Lucene's norms do not depend on it, so a searcher may override it)
  * @param b BM25 length normalisation, recorded the same way
- * @param forceMerge merge to one segment at the end: slower to build, faster to search, and
- *     with the index sorted by corpus order it makes Lucene's doc ids equal passage ordinals so
- *     that ties in score break the same way on every build
+ * @param forceMerge merge to one segment at the end: slower to build, faster to search, and with
+ *     the index sorted by corpus order it makes Lucene's doc ids equal passage ordinals so that
+ *     ties in score break the same way on every build
  * @param ramBufferMb memory for buffered documents before a flush, shared by all threads
  * @param onMalformed what to do with a corpus line that cannot be read, or a repeated id
  * @param overwrite replace an existing index at the target
  */
 public record IndexOptions(
-    int threads, float k1, float b, boolean forceMerge, double ramBufferMb,
-    OnMalformed onMalformed, boolean overwrite) {
+    int threads,
+    float k1,
+    float b,
+    boolean forceMerge,
+    double ramBufferMb,
+    OnMalformed onMalformed,
+    boolean overwrite) {
 
   /** Anserini's BM25 defaults for passage retrieval (k1 = 0.9, b = 0.4). */
   public static final float DEFAULT_K1 = 0.9f;
+
   public static final float DEFAULT_B = 0.4f;
 
   public IndexOptions {
@@ -35,8 +41,14 @@ public record IndexOptions(
   }
 
   public static IndexOptions defaults() {
-    return new IndexOptions(Runtime.getRuntime().availableProcessors(), DEFAULT_K1, DEFAULT_B,
-        true, 256, OnMalformed.FAIL, false);
+    return new IndexOptions(
+        Runtime.getRuntime().availableProcessors(),
+        DEFAULT_K1,
+        DEFAULT_B,
+        true,
+        256,
+        OnMalformed.FAIL,
+        false);
   }
 
   public IndexOptions withThreads(int threads) {

@@ -25,8 +25,13 @@ public enum PassageFormat {
       StringBuilder out = new StringBuilder();
       for (int i = 0; i < hits.size(); i++) {
         Hit h = hits.get(i);
-        out.append("Doc ").append(i + 1).append("(Title: ").append(h.title()).append(") ")
-            .append(h.text()).append('\n');
+        out.append("Doc ")
+            .append(i + 1)
+            .append("(Title: ")
+            .append(h.title())
+            .append(") ")
+            .append(h.text())
+            .append('\n');
       }
       return out.toString();
     }

@@ -34,13 +34,13 @@ import org.apache.lucene.util.IOUtils;
 import org.research4j.search.flashrag.Passage;
 
 /**
- * BM25 search over one index, shared by every thread of a process: the rollout engine's batches
- * and the HTTP server's requests go through the same instance.
+ * BM25 search over one index, shared by every thread of a process: the rollout engine's batches and
+ * the HTTP server's requests go through the same instance.
  *
  * <p>A query is analysed like the passages and becomes a disjunction of its distinct terms, each
- * boosted by how often it occurs in the query: Anserini's bag-of-words query. Lucene's
- * {@link IndexSearcher} is thread-safe; the only shared mutable state here is the query cache,
- * which locks per shard.
+ * boosted by how often it occurs in the query: Anserini's bag-of-words query. Lucene's {@link
+ * IndexSearcher} is thread-safe; the only shared mutable state here is the query cache, which locks
+ * per shard.
  */
 public final class Searcher implements AutoCloseable {
   /**
@@ -62,8 +62,14 @@ public final class Searcher implements AutoCloseable {
   private final int threads;
   private final ExecutorService pool;
 
-  private Searcher(Path dir, IndexMeta meta, FSDirectory luceneDir, DirectoryReader reader,
-      DocStore store, SearcherOptions options) throws IOException {
+  private Searcher(
+      Path dir,
+      IndexMeta meta,
+      FSDirectory luceneDir,
+      DirectoryReader reader,
+      DocStore store,
+      SearcherOptions options)
+      throws IOException {
     this.dir = dir;
     this.meta = meta;
     this.luceneDir = luceneDir;
@@ -79,10 +85,11 @@ public final class Searcher implements AutoCloseable {
     this.docToOrdinal = ordinals(reader, dir);
     this.cache = new QueryCache(options.cacheEntries());
     this.threads = options.threads();
-    this.pool = threads > 1
-        ? Executors.newFixedThreadPool(threads - 1,
-            Thread.ofPlatform().name("search-", 0).daemon().factory())
-        : null;
+    this.pool =
+        threads > 1
+            ? Executors.newFixedThreadPool(
+                threads - 1, Thread.ofPlatform().name("search-", 0).daemon().factory())
+            : null;
   }
 
   public static Searcher open(Path dir) throws IOException {
@@ -103,9 +110,17 @@ public final class Searcher implements AutoCloseable {
       luceneDir = FSDirectory.open(dir.resolve(Index.LUCENE_DIR));
       reader = DirectoryReader.open(luceneDir);
       if (reader.numDocs() != store.size() || store.size() != meta.passages()) {
-        throw new IOException(dir + " is inconsistent: " + meta.passages() + " passages in "
-            + Index.META_FILE + ", " + reader.numDocs() + " in Lucene, " + store.size()
-            + " in the document store; rebuild it");
+        throw new IOException(
+            dir
+                + " is inconsistent: "
+                + meta.passages()
+                + " passages in "
+                + Index.META_FILE
+                + ", "
+                + reader.numDocs()
+                + " in Lucene, "
+                + store.size()
+                + " in the document store; rebuild it");
       }
       return new Searcher(dir, meta, luceneDir, reader, store, options);
     } catch (IOException | RuntimeException e) {
@@ -122,7 +137,8 @@ public final class Searcher implements AutoCloseable {
       if (values == null) {
         throw new IOException(dir + ": a segment lacks passage ordinals; rebuild the index");
       }
-      for (int doc = values.nextDoc(); doc != NumericDocValues.NO_MORE_DOCS;
+      for (int doc = values.nextDoc();
+          doc != NumericDocValues.NO_MORE_DOCS;
           doc = values.nextDoc()) {
         map[leaf.docBase + doc] = (int) values.longValue();
       }
@@ -163,11 +179,12 @@ public final class Searcher implements AutoCloseable {
       return List.of(results);
     }
     AtomicInteger next = new AtomicInteger();
-    Runnable work = () -> {
-      for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-        results[i] = search(queries.get(i), k);
-      }
-    };
+    Runnable work =
+        () -> {
+          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+            results[i] = search(queries.get(i), k);
+          }
+        };
     List<Future<?>> running = new ArrayList<>(helpers);
     for (int h = 0; h < helpers; h++) {
       running.add(pool.submit(work));

@@ -22,8 +22,8 @@ public record SearcherOptions(Float k1, Float b, int threads, int cacheEntries) 
   }
 
   public static SearcherOptions defaults() {
-    return new SearcherOptions(null, null, Runtime.getRuntime().availableProcessors(),
-        DEFAULT_CACHE_ENTRIES);
+    return new SearcherOptions(
+        null, null, Runtime.getRuntime().availableProcessors(), DEFAULT_CACHE_ENTRIES);
   }
 
   public SearcherOptions withBm25(Float k1, Float b) {

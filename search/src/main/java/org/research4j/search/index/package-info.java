@@ -1,8 +1,8 @@
 /**
  * Lucene BM25 over a FlashRAG corpus: the English analysis chain (Anserini's default), the
  * multi-threaded, atomic index build, the memory-mapped document store that holds passage text
- * outside Lucene, and the thread-safe {@link org.research4j.search.index.Searcher} that the
- * rollout engine and the HTTP server share.
+ * outside Lucene, and the thread-safe {@link org.research4j.search.index.Searcher} that the rollout
+ * engine and the HTTP server share.
  *
  * <p>An index is a directory: {@code lucene/} (the inverted index, one segment sorted by corpus
  * order after a default build), {@code docstore.dat} and {@code docstore.idx} (the passages), and

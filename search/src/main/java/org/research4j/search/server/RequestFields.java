@@ -25,15 +25,21 @@ final class RequestFields {
       throw ApiError.invalid("missing field \"" + field + "\": a list of query strings");
     }
     if (!node.isArray()) {
-      throw ApiError.invalid("field \"" + field + "\" must be a list of strings, got "
-          + kind(node));
+      throw ApiError.invalid(
+          "field \"" + field + "\" must be a list of strings, got " + kind(node));
     }
     if (node.isEmpty()) {
       throw ApiError.invalid("field \"" + field + "\" is an empty list; send at least one query");
     }
     if (node.size() > limits.maxQueries()) {
-      throw ApiError.invalid("field \"" + field + "\" holds " + node.size()
-          + " queries; at most " + limits.maxQueries() + " per request");
+      throw ApiError.invalid(
+          "field \""
+              + field
+              + "\" holds "
+              + node.size()
+              + " queries; at most "
+              + limits.maxQueries()
+              + " per request");
     }
     List<String> queries = new ArrayList<>(node.size());
     for (int i = 0; i < node.size(); i++) {
@@ -60,8 +66,8 @@ final class RequestFields {
       throw ApiError.invalid("\"" + where + "\" is empty; a query needs at least one word");
     }
     if (q.length() > limits.maxQueryChars()) {
-      throw ApiError.invalid("\"" + where + "\" is " + q.length() + " characters; at most "
-          + limits.maxQueryChars());
+      throw ApiError.invalid(
+          "\"" + where + "\" is " + q.length() + " characters; at most " + limits.maxQueryChars());
     }
     return q;
   }
@@ -73,13 +79,18 @@ final class RequestFields {
       return fallback;
     }
     if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-      throw ApiError.invalid("field \"" + field + "\" must be an integer between 1 and "
-          + limits.maxTopk() + ", got " + node);
+      throw ApiError.invalid(
+          "field \""
+              + field
+              + "\" must be an integer between 1 and "
+              + limits.maxTopk()
+              + ", got "
+              + node);
     }
     int k = node.intValue();
     if (k < 1 || k > limits.maxTopk()) {
-      throw ApiError.invalid("field \"" + field + "\" is " + k + "; it must lie between 1 and "
-          + limits.maxTopk());
+      throw ApiError.invalid(
+          "field \"" + field + "\" is " + k + "; it must lie between 1 and " + limits.maxTopk());
     }
     return k;
   }

@@ -28,18 +28,19 @@ import org.research4j.search.index.Searcher;
  *       {@code {"result": [[{"document": {"id", "contents"}, "score": s}, ...], ...]}}; without
  *       scores each element is the document itself, as in Search-R1's server.
  *   <li>ReSearch (FlashRAG's serving script): {@code POST /search {"query", "top_n": 10,
- *       "return_score": false}} → {@code [{"id", "contents"}, ...]}, or {@code [docs, scores]}
- *       with scores; {@code POST /batch_search {"query": [...], ...}} → a list of those lists, or
- *       {@code [lists, score lists]}; {@code GET /health} → {@code {"status": "healthy", ...}}.
+ *       "return_score": false}} → {@code [{"id", "contents"}, ...]}, or {@code [docs, scores]} with
+ *       scores; {@code POST /batch_search {"query": [...], ...}} → a list of those lists, or {@code
+ *       [lists, score lists]}; {@code GET /health} → {@code {"status": "healthy", ...}}.
  * </ul>
  *
- * Errors are JSON {@code {"error": code, "detail": sentence}}: 400 for a body that is not JSON,
- * 413 for one over the size limit, 422 for JSON that does not fit the endpoint (as FastAPI
- * answers), 404 and 405 for unknown paths and methods, 500 for a fault of the server's own.
+ * Errors are JSON {@code {"error": code, "detail": sentence}}: 400 for a body that is not JSON, 413
+ * for one over the size limit, 422 for JSON that does not fit the endpoint (as FastAPI answers),
+ * 404 and 405 for unknown paths and methods, 500 for a fault of the server's own.
  */
 public final class RetrievalServer implements AutoCloseable {
   /** Search-R1's default when a request gives no topk. */
   static final int RETRIEVE_DEFAULT_TOPK = 3;
+
   /** FlashRAG's serving script's default when a request gives no top_n. */
   static final int SEARCH_DEFAULT_TOP_N = 10;
 
@@ -67,8 +68,8 @@ public final class RetrievalServer implements AutoCloseable {
   private RetrievalServer(Searcher searcher, ServerOptions options) throws IOException {
     this.searcher = searcher;
     this.options = options;
-    this.server = HttpServer.create(
-        new InetSocketAddress(options.host(), options.port()), options.backlog());
+    this.server =
+        HttpServer.create(new InetSocketAddress(options.host(), options.port()), options.backlog());
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(executor);
     server.createContext("/", this::handle);
@@ -100,14 +101,14 @@ public final class RetrievalServer implements AutoCloseable {
         status = e.status;
         body = error(e.code, e.getMessage());
         if (e.status == 405) {
-          ex.getResponseHeaders().set("Allow", ex.getRequestURI().getPath().equals("/health")
-              ? "GET, HEAD" : "POST");
+          ex.getResponseHeaders()
+              .set("Allow", ex.getRequestURI().getPath().equals("/health") ? "GET, HEAD" : "POST");
         }
       } catch (RuntimeException | IOException e) {
         status = 500;
         body = error("internal_error", "the server failed on this request: " + e);
-        System.err.println("retrieval server: " + ex.getRequestMethod() + " "
-            + ex.getRequestURI() + " failed");
+        System.err.println(
+            "retrieval server: " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed");
         e.printStackTrace();
       }
       send(ex, status, body);
@@ -139,8 +140,12 @@ public final class RetrievalServer implements AutoCloseable {
           default -> batchSearch(fields);
         };
       }
-      default -> throw ApiError.notFound("no endpoint " + path + "; this server has POST /retrieve,"
-          + " POST /search, POST /batch_search and GET /health");
+      default ->
+          throw ApiError.notFound(
+              "no endpoint "
+                  + path
+                  + "; this server has POST /retrieve,"
+                  + " POST /search, POST /batch_search and GET /health");
     }
   }
 
@@ -169,19 +174,32 @@ public final class RetrievalServer implements AutoCloseable {
     try {
       node = Json.MAPPER.readTree(bytes);
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("invalid JSON: " + e.getOriginalMessage() + " (line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+      throw ApiError.badRequest(
+          "invalid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ")");
     }
     if (node == null || !node.isObject()) {
-      throw ApiError.badRequest("the body must be a JSON object, got "
-          + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
+      throw ApiError.badRequest(
+          "the body must be a JSON object, got "
+              + (node == null
+                  ? "nothing"
+                  : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
     }
     return node;
   }
 
   private ApiError tooLarge(String size) {
-    return ApiError.tooLarge("body of " + size + " bytes; this server reads at most "
-        + options.maxBodyBytes() + " (split the batch, or start it with a larger --max-body)");
+    return ApiError.tooLarge(
+        "body of "
+            + size
+            + " bytes; this server reads at most "
+            + options.maxBodyBytes()
+            + " (split the batch, or start it with a larger --max-body)");
   }
 
   private byte[] retrieve(RequestFields fields) throws ApiError, IOException {
@@ -189,27 +207,28 @@ public final class RetrievalServer implements AutoCloseable {
     int k = fields.topk("topk", RETRIEVE_DEFAULT_TOPK);
     boolean scores = fields.flag("return_scores");
     List<List<Hit>> results = searcher.search(queries, k);
-    return json(g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("result");
-      for (List<Hit> hits : results) {
-        g.writeStartArray();
-        for (Hit h : hits) {
-          if (scores) {
-            g.writeStartObject();
-            g.writeFieldName("document");
-            document(g, h);
-            g.writeNumberField("score", h.score());
-            g.writeEndObject();
-          } else {
-            document(g, h);
+    return json(
+        g -> {
+          g.writeStartObject();
+          g.writeArrayFieldStart("result");
+          for (List<Hit> hits : results) {
+            g.writeStartArray();
+            for (Hit h : hits) {
+              if (scores) {
+                g.writeStartObject();
+                g.writeFieldName("document");
+                document(g, h);
+                g.writeNumberField("score", h.score());
+                g.writeEndObject();
+              } else {
+                document(g, h);
+              }
+            }
+            g.writeEndArray();
           }
-        }
-        g.writeEndArray();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   private byte[] search(RequestFields fields) throws ApiError, IOException {
@@ -217,16 +236,17 @@ public final class RetrievalServer implements AutoCloseable {
     int k = fields.topk("top_n", SEARCH_DEFAULT_TOP_N);
     boolean scores = fields.flag("return_score");
     List<Hit> hits = searcher.search(query, k);
-    return json(g -> {
-      if (scores) {
-        g.writeStartArray();
-      }
-      documents(g, hits);
-      if (scores) {
-        scoreList(g, hits);
-        g.writeEndArray();
-      }
-    });
+    return json(
+        g -> {
+          if (scores) {
+            g.writeStartArray();
+          }
+          documents(g, hits);
+          if (scores) {
+            scoreList(g, hits);
+            g.writeEndArray();
+          }
+        });
   }
 
   private byte[] batchSearch(RequestFields fields) throws ApiError, IOException {
@@ -234,45 +254,47 @@ public final class RetrievalServer implements AutoCloseable {
     int k = fields.topk("top_n", SEARCH_DEFAULT_TOP_N);
     boolean scores = fields.flag("return_score");
     List<List<Hit>> results = searcher.search(queries, k);
-    return json(g -> {
-      if (scores) {
-        g.writeStartArray();
-      }
-      g.writeStartArray();
-      for (List<Hit> hits : results) {
-        documents(g, hits);
-      }
-      g.writeEndArray();
-      if (scores) {
-        g.writeStartArray();
-        for (List<Hit> hits : results) {
-          scoreList(g, hits);
-        }
-        g.writeEndArray();
-        g.writeEndArray();
-      }
-    });
+    return json(
+        g -> {
+          if (scores) {
+            g.writeStartArray();
+          }
+          g.writeStartArray();
+          for (List<Hit> hits : results) {
+            documents(g, hits);
+          }
+          g.writeEndArray();
+          if (scores) {
+            g.writeStartArray();
+            for (List<Hit> hits : results) {
+              scoreList(g, hits);
+            }
+            g.writeEndArray();
+            g.writeEndArray();
+          }
+        });
   }
 
   private byte[] health() throws IOException {
     CacheStats cache = searcher.cacheStats();
-    return json(g -> {
-      g.writeStartObject();
-      g.writeStringField("status", "healthy");
-      g.writeNumberField("passages", searcher.size());
-      g.writeNumberField("k1", searcher.k1());
-      g.writeNumberField("b", searcher.b());
-      g.writeObjectFieldStart("retrievers");
-      g.writeNumberField("total", 1);
-      g.writeNumberField("available", 1);
-      g.writeEndObject();
-      g.writeObjectFieldStart("cache");
-      g.writeNumberField("entries", cache.entries());
-      g.writeNumberField("hits", cache.hits());
-      g.writeNumberField("misses", cache.misses());
-      g.writeEndObject();
-      g.writeEndObject();
-    });
+    return json(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("status", "healthy");
+          g.writeNumberField("passages", searcher.size());
+          g.writeNumberField("k1", searcher.k1());
+          g.writeNumberField("b", searcher.b());
+          g.writeObjectFieldStart("retrievers");
+          g.writeNumberField("total", 1);
+          g.writeNumberField("available", 1);
+          g.writeEndObject();
+          g.writeObjectFieldStart("cache");
+          g.writeNumberField("entries", cache.entries());
+          g.writeNumberField("hits", cache.hits());
+          g.writeNumberField("misses", cache.misses());
+          g.writeEndObject();
+          g.writeEndObject();
+        });
   }
 
   private static void document(JsonGenerator g, Hit h) throws IOException {
@@ -300,12 +322,13 @@ public final class RetrievalServer implements AutoCloseable {
 
   private static byte[] error(String code, String detail) {
     try {
-      return json(g -> {
-        g.writeStartObject();
-        g.writeStringField("error", code);
-        g.writeStringField("detail", detail);
-        g.writeEndObject();
-      });
+      return json(
+          g -> {
+            g.writeStartObject();
+            g.writeStringField("error", code);
+            g.writeStringField("detail", detail);
+            g.writeEndObject();
+          });
     } catch (IOException e) {
       throw new IllegalStateException("writing JSON to memory cannot fail", e);
     }

@@ -14,7 +14,12 @@ package org.research4j.search.server;
  * @param maxQueryChars the longest query accepted, in characters
  */
 public record ServerOptions(
-    String host, int port, int backlog, int maxBodyBytes, int maxTopk, int maxQueries,
+    String host,
+    int port,
+    int backlog,
+    int maxBodyBytes,
+    int maxTopk,
+    int maxQueries,
     int maxQueryChars) {
 
   /** Search-R1's retrieval server listens on 8000; clients written for it work unchanged. */

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * An encyclopedia article before chunking: a title and sentences, some of which state a fact
- * that questions ask about. Such a sentence carries a callback that learns which passage the
- * chunker put it in, which is how every question knows its supporting passages.
+ * An encyclopedia article before chunking: a title and sentences, some of which state a fact that
+ * questions ask about. Such a sentence carries a callback that learns which passage the chunker put
+ * it in, which is how every question knows its supporting passages.
  */
 final class Article {
   final String title;

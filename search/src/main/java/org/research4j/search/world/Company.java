@@ -5,19 +5,29 @@ import java.util.List;
 final class Company extends Entity {
   /** The distinctive word, "Karvell" in "Karvell Works"; also an alias of the full name. */
   final String root;
+
   final String suffix;
   final String industry;
   final int founded;
   final Person founder;
   final City headquarters;
+
   /** A second office opened later: a distractor for headquarters and founding questions. */
   final City office;
+
   final int officeYear;
   int foundingPassage = -1;
   int headquartersPassage = -1;
 
-  Company(String root, String suffix, String industry, int founded, Person founder,
-      City headquarters, City office, int officeYear) {
+  Company(
+      String root,
+      String suffix,
+      String industry,
+      int founded,
+      Person founder,
+      City headquarters,
+      City office,
+      int officeYear) {
     this.root = root;
     this.suffix = suffix;
     this.industry = industry;

@@ -32,8 +32,12 @@ final class Encyclopedia {
 
   /** Writes every article; {@code progress} hears the number of passages written so far. */
   void write(CorpusWriter out, Random order, LongConsumer progress) throws IOException {
-    List<Entity> all = new ArrayList<>(
-        world.countries.size() + world.cities.size() + world.companies.size() + world.people.size());
+    List<Entity> all =
+        new ArrayList<>(
+            world.countries.size()
+                + world.cities.size()
+                + world.companies.size()
+                + world.people.size());
     all.addAll(world.countries);
     all.addAll(world.cities);
     all.addAll(world.companies);
@@ -41,12 +45,13 @@ final class Encyclopedia {
     Collections.shuffle(all, order);
     long next = 0;
     for (Entity e : all) {
-      Article article = switch (e) {
-        case Country c -> article(c);
-        case City c -> article(c);
-        case Company c -> article(c);
-        case Person p -> article(p);
-      };
+      Article article =
+          switch (e) {
+            case Country c -> article(c);
+            case City c -> article(c);
+            case Company c -> article(c);
+            case Person p -> article(p);
+          };
       writeChunks(article, out);
       if (out.written() - next >= 10_000) {
         next = out.written();
@@ -69,8 +74,12 @@ final class Encyclopedia {
       out.write(Passage.of(Integer.toString(ordinal), a.title, String.join(" ", group)));
     }
     if (sentence != a.sentences.size()) {
-      throw new IllegalStateException("a sentence of \"" + a.title + "\" is longer than the "
-          + chunker.maxWords() + "-word passage limit; raise the limit");
+      throw new IllegalStateException(
+          "a sentence of \""
+              + a.title
+              + "\" is longer than the "
+              + chunker.maxWords()
+              + "-word passage limit; raise the limit");
     }
   }
 
@@ -84,40 +93,92 @@ final class Encyclopedia {
     String c = p.birthplace.name;
     int y = p.born;
     String o = p.occupation;
-    a.state(pick(
-        f + " was " + aOrAn(o) + " " + o + " born in " + c + " in " + y + ".",
-        f + " (born " + y + " in " + c + ") was " + aOrAn(o) + " " + o + ".",
-        "Born in " + c + " in " + y + ", " + f + " became " + aOrAn(o) + " " + o + ".",
-        f + " was born in " + y + " in the city of " + c + " and worked as " + aOrAn(o) + " "
-            + o + "."), ord -> p.birthPassage = ord);
+    a.state(
+        pick(
+            f + " was " + aOrAn(o) + " " + o + " born in " + c + " in " + y + ".",
+            f + " (born " + y + " in " + c + ") was " + aOrAn(o) + " " + o + ".",
+            "Born in " + c + " in " + y + ", " + f + " became " + aOrAn(o) + " " + o + ".",
+            f
+                + " was born in "
+                + y
+                + " in the city of "
+                + c
+                + " and worked as "
+                + aOrAn(o)
+                + " "
+                + o
+                + "."),
+        ord -> p.birthPassage = ord);
     String n = p.name();
     if (p.mayorTerm != null) {
       City city = p.mayorOf;
-      a.say(pick(
-          n + " served as mayor of " + city.name + " from " + p.mayorTerm.from + " to "
-              + p.mayorTerm.to + ".",
-          "From " + p.mayorTerm.from + " to " + p.mayorTerm.to + ", " + n + " was the mayor of "
-              + city.name + "."));
+      a.say(
+          pick(
+              n
+                  + " served as mayor of "
+                  + city.name
+                  + " from "
+                  + p.mayorTerm.from
+                  + " to "
+                  + p.mayorTerm.to
+                  + ".",
+              "From "
+                  + p.mayorTerm.from
+                  + " to "
+                  + p.mayorTerm.to
+                  + ", "
+                  + n
+                  + " was the mayor of "
+                  + city.name
+                  + "."));
     }
     if (p.leaderTerm != null) {
       String title = p.ledCountry.form.leaderTitle;
-      a.say(pick(
-          n + " was " + title + " of " + p.ledCountry.name + " from " + p.leaderTerm.from + " to "
-              + p.leaderTerm.to + ".",
-          n + " served as " + title + " of " + p.ledCountry.name + " between " + p.leaderTerm.from
-              + " and " + p.leaderTerm.to + "."));
+      a.say(
+          pick(
+              n
+                  + " was "
+                  + title
+                  + " of "
+                  + p.ledCountry.name
+                  + " from "
+                  + p.leaderTerm.from
+                  + " to "
+                  + p.leaderTerm.to
+                  + ".",
+              n
+                  + " served as "
+                  + title
+                  + " of "
+                  + p.ledCountry.name
+                  + " between "
+                  + p.leaderTerm.from
+                  + " and "
+                  + p.leaderTerm.to
+                  + "."));
     }
     for (Company co : p.founded) {
-      a.say(pick(
-          n + " founded " + co.name() + " in " + co.founded + ".",
-          "In " + co.founded + ", " + n + " founded " + co.name() + ", " + aOrAn(co.industry)
-              + " " + co.industry + " company."));
+      a.say(
+          pick(
+              n + " founded " + co.name() + " in " + co.founded + ".",
+              "In "
+                  + co.founded
+                  + ", "
+                  + n
+                  + " founded "
+                  + co.name()
+                  + ", "
+                  + aOrAn(co.industry)
+                  + " "
+                  + co.industry
+                  + " company."));
     }
     if (p.movedTo != null) {
-      a.say(pick(
-          n + " moved to " + p.movedTo.name + " in " + p.movedYear + ".",
-          "In " + p.movedYear + ", " + n + " settled in " + p.movedTo.name + ".",
-          n + " later lived in " + p.movedTo.name + "."));
+      a.say(
+          pick(
+              n + " moved to " + p.movedTo.name + " in " + p.movedYear + ".",
+              "In " + p.movedYear + ", " + n + " settled in " + p.movedTo.name + ".",
+              n + " later lived in " + p.movedTo.name + "."));
     }
     return a;
   }
@@ -127,45 +188,77 @@ final class Encyclopedia {
     String n = co.name();
     String f = co.founder.name();
     String ind = co.industry;
-    a.state(pick(
-        n + " is " + aOrAn(ind) + " " + ind + " company founded in " + co.founded + " by " + f + ".",
-        f + " founded " + n + " in " + co.founded + ".",
-        n + " was established in " + co.founded + " by " + f + ".",
-        "Founded by " + f + " in " + co.founded + ", " + n + " is " + aOrAn(ind) + " " + ind
-            + " company."), ord -> co.foundingPassage = ord);
-    a.state(pick(
-        n + " is headquartered in " + co.headquarters.name + ".",
-        "The headquarters of " + n + " are in " + co.headquarters.name + ".",
-        co.root + " has its headquarters in " + co.headquarters.name + "."),
+    a.state(
+        pick(
+            n
+                + " is "
+                + aOrAn(ind)
+                + " "
+                + ind
+                + " company founded in "
+                + co.founded
+                + " by "
+                + f
+                + ".",
+            f + " founded " + n + " in " + co.founded + ".",
+            n + " was established in " + co.founded + " by " + f + ".",
+            "Founded by "
+                + f
+                + " in "
+                + co.founded
+                + ", "
+                + n
+                + " is "
+                + aOrAn(ind)
+                + " "
+                + ind
+                + " company."),
+        ord -> co.foundingPassage = ord);
+    a.state(
+        pick(
+            n + " is headquartered in " + co.headquarters.name + ".",
+            "The headquarters of " + n + " are in " + co.headquarters.name + ".",
+            co.root + " has its headquarters in " + co.headquarters.name + "."),
         ord -> co.headquartersPassage = ord);
-    a.say(pick(
-        co.root + " is known for its " + ind + " business.",
-        "The company works in the " + ind + " trade."));
-    a.say(pick(
-        "In " + co.officeYear + ", " + co.root + " opened an office in " + co.office.name + ".",
-        co.root + " opened a second office in " + co.office.name + " in " + co.officeYear + "."));
+    a.say(
+        pick(
+            co.root + " is known for its " + ind + " business.",
+            "The company works in the " + ind + " trade."));
+    a.say(
+        pick(
+            "In " + co.officeYear + ", " + co.root + " opened an office in " + co.office.name + ".",
+            co.root
+                + " opened a second office in "
+                + co.office.name
+                + " in "
+                + co.officeYear
+                + "."));
     return a;
   }
 
   private Article article(City c) {
     Article a = new Article(c.name);
-    a.state(pick(
-        c.name + " is a city in " + c.country.name + ".",
-        c.name + " is a town in the " + c.country.formalName() + ".",
-        c.name + " lies in " + c.country.name + "."), ord -> c.countryPassage = ord);
-    a.state(pick(
-        c.name + " was founded in " + c.founded + ".",
-        "The city of " + c.name + " was founded in " + c.founded + ".",
-        c.name + " dates from " + c.founded + ", when it was founded."),
+    a.state(
+        pick(
+            c.name + " is a city in " + c.country.name + ".",
+            c.name + " is a town in the " + c.country.formalName() + ".",
+            c.name + " lies in " + c.country.name + "."),
+        ord -> c.countryPassage = ord);
+    a.state(
+        pick(
+            c.name + " was founded in " + c.founded + ".",
+            "The city of " + c.name + " was founded in " + c.founded + ".",
+            c.name + " dates from " + c.founded + ", when it was founded."),
         ord -> c.foundedPassage = ord);
     a.say(c.name + " is known for its " + c.landmark + ".");
     for (Term t : c.mayors) {
       String m = t.holder.name();
-      a.state(pick(
-          m + " was mayor of " + c.name + " from " + t.from + " to " + t.to + ".",
-          "From " + t.from + " to " + t.to + ", the mayor of " + c.name + " was " + m + ".",
-          m + " served as mayor of " + c.name + " from " + t.from + " to " + t.to + ".",
-          m + " governed " + c.name + " as mayor from " + t.from + " to " + t.to + "."),
+      a.state(
+          pick(
+              m + " was mayor of " + c.name + " from " + t.from + " to " + t.to + ".",
+              "From " + t.from + " to " + t.to + ", the mayor of " + c.name + " was " + m + ".",
+              m + " served as mayor of " + c.name + " from " + t.from + " to " + t.to + ".",
+              m + " governed " + c.name + " as mayor from " + t.from + " to " + t.to + "."),
           ord -> t.passage = ord);
     }
     return a;
@@ -174,24 +267,44 @@ final class Encyclopedia {
   private Article article(Country k) {
     Article a = new Article(k.name);
     String cap = k.capital.name;
-    a.state(pick(
-        "The capital of " + k.name + " is " + cap + ".",
-        "The " + k.formalName() + " is a country whose capital is " + cap + ".",
-        cap + " is the capital of " + k.name + "."), ord -> k.capitalPassage = ord);
-    a.state(pick(
-        k.name + " was founded in " + k.founded + ".",
-        "The " + k.formalName() + " was established in " + k.founded + "."),
+    a.state(
+        pick(
+            "The capital of " + k.name + " is " + cap + ".",
+            "The " + k.formalName() + " is a country whose capital is " + cap + ".",
+            cap + " is the capital of " + k.name + "."),
+        ord -> k.capitalPassage = ord);
+    a.state(
+        pick(
+            k.name + " was founded in " + k.founded + ".",
+            "The " + k.formalName() + " was established in " + k.founded + "."),
         ord -> k.foundedPassage = ord);
     List<String> some = k.cities.stream().limit(5).map(c -> c.name).toList();
-    a.say("Cities of " + k.name + " include " + String.join(", ", some.subList(0, some.size() - 1))
-        + " and " + some.getLast() + ".");
+    a.say(
+        "Cities of "
+            + k.name
+            + " include "
+            + String.join(", ", some.subList(0, some.size() - 1))
+            + " and "
+            + some.getLast()
+            + ".");
     String title = k.form.leaderTitle;
     for (Term t : k.leaders) {
       String l = t.holder.name();
-      a.state(pick(
-          l + " was " + title + " of " + k.name + " from " + t.from + " to " + t.to + ".",
-          "From " + t.from + " to " + t.to + ", the " + title + " of " + k.name + " was " + l + ".",
-          l + " served as " + title + " of " + k.name + " from " + t.from + " to " + t.to + "."),
+      a.state(
+          pick(
+              l + " was " + title + " of " + k.name + " from " + t.from + " to " + t.to + ".",
+              "From " + t.from + " to " + t.to + ", the " + title + " of " + k.name + " was " + l
+                  + ".",
+              l
+                  + " served as "
+                  + title
+                  + " of "
+                  + k.name
+                  + " from "
+                  + t.from
+                  + " to "
+                  + t.to
+                  + "."),
           ord -> t.passage = ord);
     }
     return a;

@@ -7,20 +7,25 @@ import java.util.Set;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 
 /**
- * Invents pronounceable names from syllables and keeps every name it hands out distinct, across
- * all kinds of entity, so that a name in a question points at one entity only. Also makes the
+ * Invents pronounceable names from syllables and keeps every name it hands out distinct, across all
+ * kinds of entity, so that a name in a question points at one entity only. Also makes the
  * near-twins used as distractors: a new name one vowel away from an existing one.
  */
 final class NameRegistry {
   private static final String[] ONSETS = {
-      "b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
-      "br", "dr", "gr", "kr", "tr", "st", "th", "sh", "ch", "vr", "fl", "pl", "sk"};
+    "b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "gr",
+    "kr", "tr", "st", "th", "sh", "ch", "vr", "fl", "pl", "sk"
+  };
   private static final String[] NUCLEI = {
-      "a", "e", "i", "o", "u", "a", "e", "o", "a", "e", "i", "o", "ai", "ei", "ou", "y"};
+    "a", "e", "i", "o", "u", "a", "e", "o", "a", "e", "i", "o", "ai", "ei", "ou", "y"
+  };
+
   /** Inside a name only light codas, so that names stay short enough to read and to tokenise. */
   private static final String[] INNER_CODAS = {"", "", "", "", "", "", "n", "r", "l", "s"};
+
   private static final String[] CODAS = {
-      "", "", "", "n", "r", "l", "s", "th", "m", "nd", "rk", "lt", "st", "v"};
+    "", "", "", "n", "r", "l", "s", "th", "m", "nd", "rk", "lt", "st", "v"
+  };
   private static final String VOWELS = "aeiouy";
 
   private final Random rnd;
@@ -38,7 +43,8 @@ final class NameRegistry {
     while (true) {
       String name = candidate(rnd.nextInt(8) == 0 ? 3 : 2);
       String lower = name.toLowerCase(Locale.ROOT);
-      if (name.length() >= 4 && !EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.contains(lower)
+      if (name.length() >= 4
+          && !EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.contains(lower)
           && used.add(lower)) {
         return name;
       }
@@ -46,9 +52,9 @@ final class NameRegistry {
   }
 
   /**
-   * A new name one inner vowel away from {@code like} ("Belmara" → "Belmora"), or a fresh one
-   * when every such variant is taken. The last letter stays, so the two differ in more than an
-   * English suffix the stemmer would strip.
+   * A new name one inner vowel away from {@code like} ("Belmara" → "Belmora"), or a fresh one when
+   * every such variant is taken. The last letter stays, so the two differ in more than an English
+   * suffix the stemmer would strip.
    */
   String twin(String like) {
     for (int attempt = 0; attempt < 20; attempt++) {

@@ -6,14 +6,18 @@ import java.util.List;
 final class Person extends Entity {
   final String first;
   final String last;
+
   /** A middle initial, or 0; the formal name "First M. Last" is then an alias. */
   final char middle;
+
   final int born;
   final City birthplace;
   final String occupation;
   final List<Company> founded = new ArrayList<>();
+
   /** A later city in the person's life: a distractor for birthplace questions. */
   City movedTo;
+
   int movedYear;
   City mayorOf;
   Term mayorTerm;

@@ -7,29 +7,59 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The facts of a world: who and what exists, when, where and in which office. Generated before
- * any text is written. Offices are held in unbroken successions of terms, so "who was mayor of Z
- * in year Y" always has exactly one answer once Y is covered.
+ * The facts of a world: who and what exists, when, where and in which office. Generated before any
+ * text is written. Offices are held in unbroken successions of terms, so "who was mayor of Z in
+ * year Y" always has exactly one answer once Y is covered.
  */
 final class Population {
   static final int LAST_YEAR = 2024;
 
   private static final String[] COMPANY_SUFFIXES = {
-      "Works", "Industries", "Group", "Company", "Mills", "Foundry", "Press", "Holdings",
-      "Brothers", "Manufacturing", "Trading", "Laboratories"};
+    "Works",
+    "Industries",
+    "Group",
+    "Company",
+    "Mills",
+    "Foundry",
+    "Press",
+    "Holdings",
+    "Brothers",
+    "Manufacturing",
+    "Trading",
+    "Laboratories"
+  };
   private static final String[] INDUSTRIES = {
-      "shipbuilding", "textile", "railway", "brewing", "publishing", "mining", "glassmaking",
-      "software", "pharmaceutical", "insurance", "aviation", "chocolate", "steel", "clockmaking",
-      "printing", "shipping", "telegraph", "porcelain", "automobile", "banking"};
+    "shipbuilding", "textile", "railway", "brewing", "publishing", "mining", "glassmaking",
+    "software", "pharmaceutical", "insurance", "aviation", "chocolate", "steel", "clockmaking",
+    "printing", "shipping", "telegraph", "porcelain", "automobile", "banking"
+  };
   private static final String[] OCCUPATIONS = {
-      "painter", "poet", "engineer", "physician", "architect", "composer", "chemist", "lawyer",
-      "astronomer", "sculptor", "historian", "botanist", "novelist", "mathematician", "actor",
-      "photographer", "cartographer", "philosopher"};
+    "painter",
+    "poet",
+    "engineer",
+    "physician",
+    "architect",
+    "composer",
+    "chemist",
+    "lawyer",
+    "astronomer",
+    "sculptor",
+    "historian",
+    "botanist",
+    "novelist",
+    "mathematician",
+    "actor",
+    "photographer",
+    "cartographer",
+    "philosopher"
+  };
   private static final String[] FOUNDER_OCCUPATIONS = {
-      "industrialist", "merchant", "engineer", "entrepreneur", "inventor", "banker"};
+    "industrialist", "merchant", "engineer", "entrepreneur", "inventor", "banker"
+  };
   private static final String[] LANDMARKS = {
-      "harbour", "old stone bridge", "cathedral", "covered market", "university", "botanical garden",
-      "clock tower", "city walls", "opera house", "lighthouse", "river port", "town hall"};
+    "harbour", "old stone bridge", "cathedral", "covered market", "university", "botanical garden",
+    "clock tower", "city walls", "opera house", "lighthouse", "river port", "town hall"
+  };
   private static final String INITIALS = "ABCDEFGHJKLMNPRSTVW";
 
   final List<Country> countries = new ArrayList<>();
@@ -50,8 +80,10 @@ final class Population {
   }
 
   static Population generate(WorldConfig config) {
-    Population p = new Population(Streams.of(config.seed(), "facts"),
-        new NameRegistry(Streams.of(config.seed(), "names")));
+    Population p =
+        new Population(
+            Streams.of(config.seed(), "facts"),
+            new NameRegistry(Streams.of(config.seed(), "names")));
     p.populate(config.scale());
     p.assignSplits(Streams.of(config.seed(), "splits"));
     return p;
@@ -76,9 +108,10 @@ final class Population {
     }
     for (Country country : countries) {
       for (int i = 0; i < 6; i++) {
-        String name = !cities.isEmpty() && rnd.nextInt(10) == 0
-            ? names.twin(pick(cities).name)
-            : names.fresh();
+        String name =
+            !cities.isEmpty() && rnd.nextInt(10) == 0
+                ? names.twin(pick(cities).name)
+                : names.fresh();
         City city = new City(name, country, 1450 + rnd.nextInt(450), pick(LANDMARKS));
         cities.add(city);
         country.cities.add(city);
@@ -137,8 +170,10 @@ final class Population {
       Company like = pick(companies);
       root = names.twin(like.root);
       industry = like.industry;
-      founded = Math.max(earliest, Math.min(2015, like.founded + (rnd.nextBoolean() ? 1 : -1)
-          * (1 + rnd.nextInt(3))));
+      founded =
+          Math.max(
+              earliest,
+              Math.min(2015, like.founded + (rnd.nextBoolean() ? 1 : -1) * (1 + rnd.nextInt(3))));
     } else {
       root = names.fresh();
       industry = pick(INDUSTRIES);
@@ -165,8 +200,9 @@ final class Population {
       office = pick(cities);
     } while (office == hq);
     int officeYear = Math.min(LAST_YEAR, founded + 3 + rnd.nextInt(40));
-    Company c = new Company(root, pick(COMPANY_SUFFIXES), industry, founded, founder, hq, office,
-        officeYear);
+    Company c =
+        new Company(
+            root, pick(COMPANY_SUFFIXES), industry, founded, founder, hq, office, officeYear);
     founder.founded.add(c);
     return c;
   }
@@ -179,13 +215,13 @@ final class Population {
       first = pick(firstNames);
       last = pick(surnames);
     } while (!fullNames.add(first + " " + last));
-    return add(new Person(first, last, middleInitial(), born, existingAt(born, birthplace),
-        occupation));
+    return add(
+        new Person(first, last, middleInitial(), born, existingAt(born, birthplace), occupation));
   }
 
   /**
-   * The preferred city if it was founded by then, else another that was: no one is born in a
-   * city before it exists.
+   * The preferred city if it was founded by then, else another that was: no one is born in a city
+   * before it exists.
    */
   private City existingAt(int year, City preferred) {
     if (preferred.founded <= year) {

@@ -11,24 +11,30 @@ import org.research4j.search.flashrag.QaExample;
  *
  * @param text the question
  * @param answers the canonical answer first, then aliases
- * @param type which kind it is: one of the five MuSiQue-like ones, or with arithmetic on one
- *     of {@link QuestionType#ARITHMETIC}
+ * @param type which kind it is: one of the five MuSiQue-like ones, or with arithmetic on one of
+ *     {@link QuestionType#ARITHMETIC}
  * @param template which template made it, for per-template analysis
  * @param hops the reasoning chain, one single-fact sub-question per hop
  * @param entities the canonical names the question text names, all from one split
  */
-record Question(String text, List<String> answers, QuestionType type, String template, List<Hop> hops,
+record Question(
+    String text,
+    List<String> answers,
+    QuestionType type,
+    String template,
+    List<Hop> hops,
     List<String> entities) {
 
   /** A hop answered by a search ({@link Hop#tool}). */
   static final String SEARCH = "search";
+
   /** A hop answered by running a program ({@link Hop#tool}). */
   static final String CODE = "code";
 
   /**
-   * One step: a question a single passage answers, so that a reader (or a warm-start trace) can
-   * use it as the search query for that step; or, in an arithmetic question, a computation over
-   * the earlier hops' answers, with the program that does it ({@code passage} -1).
+   * One step: a question a single passage answers, so that a reader (or a warm-start trace) can use
+   * it as the search query for that step; or, in an arithmetic question, a computation over the
+   * earlier hops' answers, with the program that does it ({@code passage} -1).
    *
    * @param tool null in the five MuSiQue-like types (every hop a search, written without the key,
    *     as always); in arithmetic questions {@link #SEARCH} or {@link #CODE}, written as {@code

@@ -7,10 +7,10 @@ import java.util.Optional;
 /**
  * The kinds of question the generated world asks. The first five are MuSiQue-like ({@link
  * #MUSIQUE}), the only ones of the default world, in the order the generator draws them from
- * (uniformly, then a template of the kind). The last three ({@link #ARITHMETIC}) need a
- * computation over retrieved facts and join the draw, after the five, only with {@link
- * WorldConfig#arithmetic} on. {@link #id} is the name written as {@code metadata.type} of the QA
- * JSONL files and read back by whoever groups questions by type.
+ * (uniformly, then a template of the kind). The last three ({@link #ARITHMETIC}) need a computation
+ * over retrieved facts and join the draw, after the five, only with {@link WorldConfig#arithmetic}
+ * on. {@link #id} is the name written as {@code metadata.type} of the QA JSONL files and read back
+ * by whoever groups questions by type.
  */
 public enum QuestionType {
   /** One passage holds the answer. */

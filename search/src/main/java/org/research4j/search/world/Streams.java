@@ -3,8 +3,8 @@ package org.research4j.search.world;
 import java.util.Random;
 
 /**
- * Independent random streams per purpose, so that changing how questions are drawn does not
- * change the facts, and the facts do not change with the article phrasings.
+ * Independent random streams per purpose, so that changing how questions are drawn does not change
+ * the facts, and the facts do not change with the article phrasings.
  */
 final class Streams {
   private Streams() {}

@@ -8,6 +8,7 @@ final class Term {
   final Person holder;
   final int from;
   final int to;
+
   /** The passage stating this term, set when the article is written. */
   int passage = -1;
 

@@ -9,13 +9,18 @@ package org.research4j.search.world;
  * @param devQuestions questions wanted in dev.jsonl
  * @param testQuestions questions wanted in test.jsonl
  * @param passageWords the chunker's word limit per passage
- * @param arithmetic whether questions that need arithmetic over retrieved facts (years between
- *     two foundings, an age at an event, a sum of founding years) are drawn beside the five
+ * @param arithmetic whether questions that need arithmetic over retrieved facts (years between two
+ *     foundings, an age at an event, a sum of founding years) are drawn beside the five
  *     MuSiQue-like types; off by default, and off leaves every file byte for byte as without it
  */
 public record WorldConfig(
-    long seed, double scale, int trainQuestions, int devQuestions, int testQuestions,
-    int passageWords, boolean arithmetic) {
+    long seed,
+    double scale,
+    int trainQuestions,
+    int devQuestions,
+    int testQuestions,
+    int passageWords,
+    boolean arithmetic) {
 
   public static final long DEFAULT_SEED = 42;
 
@@ -35,8 +40,13 @@ public record WorldConfig(
   }
 
   /** A world without arithmetic questions. */
-  public WorldConfig(long seed, double scale, int trainQuestions, int devQuestions,
-      int testQuestions, int passageWords) {
+  public WorldConfig(
+      long seed,
+      double scale,
+      int trainQuestions,
+      int devQuestions,
+      int testQuestions,
+      int passageWords) {
     this(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords, false);
   }
 
@@ -45,19 +55,19 @@ public record WorldConfig(
   }
 
   public WorldConfig withSeed(long seed) {
-    return new WorldConfig(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords,
-        arithmetic);
+    return new WorldConfig(
+        seed, scale, trainQuestions, devQuestions, testQuestions, passageWords, arithmetic);
   }
 
   public WorldConfig withScale(double scale) {
-    return new WorldConfig(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords,
-        arithmetic);
+    return new WorldConfig(
+        seed, scale, trainQuestions, devQuestions, testQuestions, passageWords, arithmetic);
   }
 
   /** With or without the questions that need arithmetic over retrieved facts. */
   public WorldConfig withArithmetic(boolean arithmetic) {
-    return new WorldConfig(seed, scale, trainQuestions, devQuestions, testQuestions, passageWords,
-        arithmetic);
+    return new WorldConfig(
+        seed, scale, trainQuestions, devQuestions, testQuestions, passageWords, arithmetic);
   }
 
   /** The scale whose world holds about {@code passages} passages (within a few per cent). */

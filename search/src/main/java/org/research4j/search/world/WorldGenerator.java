@@ -13,17 +13,18 @@ import org.research4j.search.flashrag.Json;
 import org.research4j.search.flashrag.QaWriter;
 
 /**
- * Generates a world into a directory: {@code corpus.jsonl} (FlashRAG passages),
- * {@code train.jsonl}, {@code dev.jsonl}, {@code test.jsonl} (FlashRAG QA, with per-hop
- * sub-questions and supporting passage ids in the metadata) and {@code world.json} (the summary).
- * With {@link WorldConfig#arithmetic} on, the splits also hold questions that need arithmetic over
- * retrieved facts, whose hops say which are searches and which computations; the corpus is the
- * same either way.
+ * Generates a world into a directory: {@code corpus.jsonl} (FlashRAG passages), {@code
+ * train.jsonl}, {@code dev.jsonl}, {@code test.jsonl} (FlashRAG QA, with per-hop sub-questions and
+ * supporting passage ids in the metadata) and {@code world.json} (the summary). With {@link
+ * WorldConfig#arithmetic} on, the splits also hold questions that need arithmetic over retrieved
+ * facts, whose hops say which are searches and which computations; the corpus is the same either
+ * way.
  */
 public final class WorldGenerator {
   public static final String CORPUS = "corpus.jsonl";
   public static final List<String> SPLITS = List.of("train", "dev", "test");
   public static final String SUMMARY = "world.json";
+
   /** Identifies the generator's output; bumped whenever the same seed would write other bytes. */
   public static final String VERSION = "research4j-world-1";
 
@@ -53,8 +54,10 @@ public final class WorldGenerator {
     Map<String, Map<String, Integer>> types = new LinkedHashMap<>();
     for (int split = 0; split < SPLITS.size(); split++) {
       String name = SPLITS.get(split);
-      List<Question> drawn = new QuestionFactory(world, split,
-          Streams.of(config.seed(), "questions-" + name), config.arithmetic()).draw(wanted[split]);
+      List<Question> drawn =
+          new QuestionFactory(
+                  world, split, Streams.of(config.seed(), "questions-" + name), config.arithmetic())
+              .draw(wanted[split]);
       Map<String, Integer> byType = new LinkedHashMap<>();
       for (QuestionType t : QuestionType.drawn(config.arithmetic())) byType.put(t.id(), 0);
       try (QaWriter out = new QaWriter(dir.resolve(name + ".jsonl"))) {
@@ -92,7 +95,7 @@ public final class WorldGenerator {
     for (String split : SPLITS) {
       files.put(split, split + ".jsonl");
     }
-    Files.writeString(file,
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
+    Files.writeString(
+        file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
   }
 }

@@ -12,5 +12,10 @@ import java.util.Map;
  * @param questions question counts by split
  * @param types question counts by split, then by type
  */
-public record WorldSummary(long seed, double scale, long passages, Map<String, Integer> entities,
-    Map<String, Integer> questions, Map<String, Map<String, Integer>> types) {}
+public record WorldSummary(
+    long seed,
+    double scale,
+    long passages,
+    Map<String, Integer> entities,
+    Map<String, Integer> questions,
+    Map<String, Map<String, Integer>> types) {}

@@ -27,7 +27,10 @@ class RetrievalRecallTest {
       hops.add(Map.of("question", hopPairs[i], "answer", "x", "passage", hopPairs[i + 1]));
       support.add(hopPairs[i + 1]);
     }
-    return new QaExample(id, question, List.of("x"),
+    return new QaExample(
+        id,
+        question,
+        List.of("x"),
         Map.of("type", type, "supporting_passages", support, "hops", hops));
   }
 
@@ -43,16 +46,19 @@ class RetrievalRecallTest {
       out.write(new Passage("p3", "omega"));
     }
     Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
-    List<QaExample> qas = List.of(
-        qa("a", "zeta", "one_hop", "zeta", "p2"),              // rank 1
-        qa("b", "zeta", "one_hop", "zeta", "p0"),              // rank 3
-        qa("c", "zeta", "two_hop", "omega", "p1", "omega", "p3"), // question finds p1 at rank 2
-        qa("d", "nothing matches", "two_hop", "zeta", "p0"),   // not found
-        new QaExample("e", "no support", List.of("x"), Map.of()));
+    List<QaExample> qas =
+        List.of(
+            qa("a", "zeta", "one_hop", "zeta", "p2"), // rank 1
+            qa("b", "zeta", "one_hop", "zeta", "p0"), // rank 3
+            qa("c", "zeta", "two_hop", "omega", "p1", "omega", "p3"), // question finds p1 at rank 2
+            qa("d", "nothing matches", "two_hop", "zeta", "p0"), // not found
+            new QaExample("e", "no support", List.of("x"), Map.of()));
     try (Searcher s = Searcher.open(tmp.resolve("idx"))) {
       RetrievalRecall.Report r = RetrievalRecall.measure(s, qas, new int[] {1, 2, 3});
       List<RetrievalRecall.Row> q = r.questionToFirstHop();
-      assertEquals(List.of("one_hop", "two_hop", "all"), q.stream().map(RetrievalRecall.Row::group).toList());
+      assertEquals(
+          List.of("one_hop", "two_hop", "all"),
+          q.stream().map(RetrievalRecall.Row::group).toList());
       assertArrayEquals(new double[] {0.5, 0.5, 1.0}, q.get(0).recall(), 1e-12);
       assertArrayEquals(new double[] {0.0, 0.5, 0.5}, q.get(1).recall(), 1e-12);
       assertArrayEquals(new double[] {0.25, 0.5, 0.75}, q.get(2).recall(), 1e-12);

@@ -44,7 +44,8 @@ class ChunkerTest {
         assertTrue(words <= max, "seed " + seed + ": group " + g + " has " + words + " > " + max);
         if (g + 1 < groups.size()) {
           int next = Chunker.wordCount(groups.get(g + 1).getFirst());
-          assertTrue(words + next > max,
+          assertTrue(
+              words + next > max,
               "seed " + seed + ": group " + g + " (" + words + ") could have taken " + next);
         }
         for (String piece : groups.get(g)) {
@@ -62,13 +63,14 @@ class ChunkerTest {
       sb.append("w").append(i).append(' ');
     }
     List<String> passages = new Chunker(100).chunk(sb.toString());
-    assertArrayEquals(new int[] {83, 83, 84},
-        passages.stream().mapToInt(Chunker::wordCount).toArray());
+    assertArrayEquals(
+        new int[] {83, 83, 84}, passages.stream().mapToInt(Chunker::wordCount).toArray());
   }
 
   @Test
   void sentencesEndAtStopsButNotAtInitialsOrAbbreviations() {
-    assertEquals(List.of("Orlen T. Vasko met Dr. Quell in St. Avra.", "Why?", "\"Done!\"", "tail"),
+    assertEquals(
+        List.of("Orlen T. Vasko met Dr. Quell in St. Avra.", "Why?", "\"Done!\"", "tail"),
         Chunker.sentences("Orlen T. Vasko met Dr. Quell in St. Avra. Why? \"Done!\" tail"));
   }
 
@@ -84,8 +86,12 @@ class ChunkerTest {
     for (int i = 0; i < 30; i++) {
       longText.append("Sentence number ").append(i).append(" has six words. ");
     }
-    Files.writeString(docs, "{\"title\": \"First\", \"text\": \"" + longText + "\"}\n"
-        + "{\"title\": \"Second\", \"text\": \"Short one.\"}\n");
+    Files.writeString(
+        docs,
+        "{\"title\": \"First\", \"text\": \""
+            + longText
+            + "\"}\n"
+            + "{\"title\": \"Second\", \"text\": \"Short one.\"}\n");
     Path corpus = tmp.resolve("corpus.jsonl");
     DocumentConverter.Result r =
         new DocumentConverter(new Chunker(100), OnMalformed.FAIL).convert(docs, corpus);
@@ -110,11 +116,13 @@ class ChunkerTest {
     Path docs = tmp.resolve("docs.jsonl");
     Files.writeString(docs, "{\"title\": \"A\", \"text\": \"a.\"}\n{\"title\": \"B\"}\n");
     DocumentConverter failing = new DocumentConverter(new Chunker(100), OnMalformed.FAIL);
-    MalformedLineException e = assertThrows(MalformedLineException.class,
-        () -> failing.convert(docs, tmp.resolve("c.jsonl")));
+    MalformedLineException e =
+        assertThrows(
+            MalformedLineException.class, () -> failing.convert(docs, tmp.resolve("c.jsonl")));
     assertEquals(2, e.line());
-    DocumentConverter.Result r = new DocumentConverter(new Chunker(100), OnMalformed.SKIP)
-        .convert(docs, tmp.resolve("c2.jsonl"));
+    DocumentConverter.Result r =
+        new DocumentConverter(new Chunker(100), OnMalformed.SKIP)
+            .convert(docs, tmp.resolve("c2.jsonl"));
     assertEquals(1, r.skipped());
     assertEquals(1, r.passages());
   }

@@ -29,11 +29,15 @@ class CorpusFormatTest {
 
   @Test
   void writtenPassagesReadBackIdentically() throws IOException {
-    List<Passage> passages = List.of(
-        Passage.of("0", "Belmara", "Belmara is a city in Velor. It was founded in 1712."),
-        Passage.of("1", "Quote \"inside\" title", "Text with\ttab, \\ backslash and \u00e9\u4e2d\ud83d\ude00."),
-        Passage.of("2", "Multi", "line one\nline two"),
-        new Passage("3", "no title line at all"));
+    List<Passage> passages =
+        List.of(
+            Passage.of("0", "Belmara", "Belmara is a city in Velor. It was founded in 1712."),
+            Passage.of(
+                "1",
+                "Quote \"inside\" title",
+                "Text with\ttab, \\ backslash and \u00e9\u4e2d\ud83d\ude00."),
+            Passage.of("2", "Multi", "line one\nline two"),
+            new Passage("3", "no title line at all"));
     Path file = tmp.resolve("corpus.jsonl");
     try (CorpusWriter out = new CorpusWriter(file)) {
       for (Passage p : passages) {
@@ -43,8 +47,11 @@ class CorpusFormatTest {
     }
     assertEquals(4, Files.readAllLines(file).size(), "one line per passage");
     assertEquals(passages, readAll(file, OnMalformed.FAIL));
-    assertEquals("{\"id\":\"0\",\"contents\":\"\\\"Belmara\\\"\\nBelmara is a city in Velor. It was"
-        + " founded in 1712.\"}", Files.readAllLines(file).get(0), "FlashRAG layout, byte for byte");
+    assertEquals(
+        "{\"id\":\"0\",\"contents\":\"\\\"Belmara\\\"\\nBelmara is a city in Velor. It was"
+            + " founded in 1712.\"}",
+        Files.readAllLines(file).get(0),
+        "FlashRAG layout, byte for byte");
   }
 
   @Test
@@ -60,14 +67,18 @@ class CorpusFormatTest {
   @Test
   void integerIdsAndTitleTextLayoutAreAccepted() throws Exception {
     assertEquals(new Passage("12", "x"), CorpusFormat.parse("{\"id\": 12, \"contents\": \"x\"}"));
-    assertEquals(Passage.of("a", "T", "body"),
-        CorpusFormat.parse("{\"id\": \"a\", \"title\": \"T\", \"text\": \"body\", \"extra\": [1,{}]}"));
+    assertEquals(
+        Passage.of("a", "T", "body"),
+        CorpusFormat.parse(
+            "{\"id\": \"a\", \"title\": \"T\", \"text\": \"body\", \"extra\": [1,{}]}"));
   }
 
   @Test
   void malformedLineStopsTheReadWithFileAndLine() throws IOException {
     Path file = tmp.resolve("bad.jsonl");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         {"id": "0", "contents": "\\"A\\"\\na"}
 
         {"id": "1", "contents": 5}
@@ -77,7 +88,8 @@ class CorpusFormatTest {
         assertThrows(MalformedLineException.class, () -> readAll(file, OnMalformed.FAIL));
     assertEquals(3, e.line(), "blank line 2 still counts as a line");
     assertEquals(file, e.file());
-    assertTrue(e.getMessage().startsWith(file + ":3: field \"contents\" must be a string, got a number"),
+    assertTrue(
+        e.getMessage().startsWith(file + ":3: field \"contents\" must be a string, got a number"),
         e.getMessage());
     assertTrue(e.getMessage().contains("--skip-malformed"), "says what to do: " + e.getMessage());
   }
@@ -85,16 +97,20 @@ class CorpusFormatTest {
   @Test
   void skipModeCountsAndReportsEachBadLine() throws IOException {
     Path file = tmp.resolve("mixed.jsonl");
-    Files.writeString(file, String.join("\n",
-        "{\"id\": \"0\", \"contents\": \"ok\"}",
-        "not json",
-        "[1, 2]",
-        "{\"contents\": \"no id\"}",
-        "{\"id\": \"\", \"contents\": \"empty id\"}",
-        "{\"id\": \"5\"}",
-        "{\"id\": true, \"contents\": \"x\"}",
-        "{\"id\": \"7\", \"contents\": \"x\"} {}",
-        "{\"id\": \"8\", \"contents\": \"fine\"}") + "\n");
+    Files.writeString(
+        file,
+        String.join(
+                "\n",
+                "{\"id\": \"0\", \"contents\": \"ok\"}",
+                "not json",
+                "[1, 2]",
+                "{\"contents\": \"no id\"}",
+                "{\"id\": \"\", \"contents\": \"empty id\"}",
+                "{\"id\": \"5\"}",
+                "{\"id\": true, \"contents\": \"x\"}",
+                "{\"id\": \"7\", \"contents\": \"x\"} {}",
+                "{\"id\": \"8\", \"contents\": \"fine\"}")
+            + "\n");
     try (JsonlReader<Passage> in = CorpusFormat.reader(file, OnMalformed.SKIP)) {
       assertEquals("0", in.next().id());
       assertEquals("8", in.next().id());
@@ -116,9 +132,11 @@ class CorpusFormatTest {
     meta.put("type", "two_hop_bridge");
     meta.put("supporting_passages", List.of("4", "17"));
     meta.put("hops", List.of(Map.of("question", "Who founded X?", "answer", "Y", "passage", "4")));
-    List<QaExample> qas = List.of(
-        new QaExample("train-0", "Where was the founder of X born?", List.of("Z", "Z City"), meta),
-        new QaExample("train-1", "Q?", List.of(), Map.of()));
+    List<QaExample> qas =
+        List.of(
+            new QaExample(
+                "train-0", "Where was the founder of X born?", List.of("Z", "Z City"), meta),
+            new QaExample("train-1", "Q?", List.of(), Map.of()));
     Path file = tmp.resolve("train.jsonl");
     try (QaWriter out = new QaWriter(file)) {
       for (QaExample qa : qas) {
@@ -130,9 +148,10 @@ class CorpusFormatTest {
     assertEquals(List.of("4", "17"), back.get(0).supportingPassages());
     assertEquals("two_hop_bridge", back.get(0).type());
     Files.writeString(file, "{\"id\": 1, \"question\": \"q\"}\n");
-    MalformedLineException e = assertThrows(MalformedLineException.class,
-        () -> QaFormat.readAll(file, OnMalformed.FAIL));
-    assertTrue(e.getMessage().startsWith(file + ":1: missing array field \"golden_answers\""),
+    MalformedLineException e =
+        assertThrows(MalformedLineException.class, () -> QaFormat.readAll(file, OnMalformed.FAIL));
+    assertTrue(
+        e.getMessage().startsWith(file + ":1: missing array field \"golden_answers\""),
         e.getMessage());
   }
 }

@@ -14,15 +14,29 @@ class QaExampleTest {
     Map<String, Object> noPassage = new HashMap<>();
     noPassage.put("question", "Where was Mybous Flopom born?");
     noPassage.put("answer", "Mainsto");
-    QaExample q = new QaExample("q", "?", List.of("Mainsto"), Map.of(
-        "entities", List.of("Vremer Industries"),
-        "hops", List.of(
-            Map.of("question", "Who founded Vremer Industries?", "answer", "Mybous Flopom", "passage", 7),
-            Map.of("question", "a hop without its answer"),
-            noPassage)));
-    assertEquals(List.of(
-        new QaExample.Hop("Who founded Vremer Industries?", "Mybous Flopom", "7"),
-        new QaExample.Hop("Where was Mybous Flopom born?", "Mainsto", null)), q.hops());
+    QaExample q =
+        new QaExample(
+            "q",
+            "?",
+            List.of("Mainsto"),
+            Map.of(
+                "entities", List.of("Vremer Industries"),
+                "hops",
+                    List.of(
+                        Map.of(
+                            "question",
+                            "Who founded Vremer Industries?",
+                            "answer",
+                            "Mybous Flopom",
+                            "passage",
+                            7),
+                        Map.of("question", "a hop without its answer"),
+                        noPassage)));
+    assertEquals(
+        List.of(
+            new QaExample.Hop("Who founded Vremer Industries?", "Mybous Flopom", "7"),
+            new QaExample.Hop("Where was Mybous Flopom born?", "Mainsto", null)),
+        q.hops());
     assertEquals(List.of("Vremer Industries"), q.entities());
   }
 

@@ -13,24 +13,25 @@ import org.junit.jupiter.api.io.TempDir;
 import org.research4j.search.flashrag.Passage;
 
 /**
- * Scores from the index against BM25 computed by hand, in Lucene's form:
- * idf = ln(1 + (N - n + 0.5) / (n + 0.5)), score = Σ boost · idf · tf / (tf + k1 · (1 - b + b ·
- * dl / avgdl)). Document lengths stay below 24 tokens, which Lucene's one-byte norm encodes
- * exactly, so the only difference is float arithmetic: relative tolerance 1e-5.
+ * Scores from the index against BM25 computed by hand, in Lucene's form: idf = ln(1 + (N - n + 0.5)
+ * / (n + 0.5)), score = Σ boost · idf · tf / (tf + k1 · (1 - b + b · dl / avgdl)). Document lengths
+ * stay below 24 tokens, which Lucene's one-byte norm encodes exactly, so the only difference is
+ * float arithmetic: relative tolerance 1e-5.
  */
 class Bm25ScoreTest {
   @TempDir Path tmp;
 
   /** Contents without a title line: every token is a body token. All words survive analysis. */
-  private static final List<Passage> DOCS = List.of(
-      new Passage("d0", "red blue red"),
-      new Passage("d1", "blue green"),
-      new Passage("d2", "red red red green fox"),
-      new Passage("d3", "cat dog"),
-      new Passage("d4", "red cat dog fox blue green cat"));
+  private static final List<Passage> DOCS =
+      List.of(
+          new Passage("d0", "red blue red"),
+          new Passage("d1", "blue green"),
+          new Passage("d2", "red red red green fox"),
+          new Passage("d3", "cat dog"),
+          new Passage("d4", "red cat dog fox blue green cat"));
 
-  private static double expected(List<String> query, List<String> doc, List<List<String>> all,
-      double k1, double b) {
+  private static double expected(
+      List<String> query, List<String> doc, List<List<String>> all, double k1, double b) {
     double avgdl = all.stream().mapToInt(List::size).sum() / (double) all.size();
     Map<String, Integer> boost = new HashMap<>();
     for (String t : query) {
@@ -65,8 +66,8 @@ class Bm25ScoreTest {
       }
       matching++;
       assertTrue(hit != null, query + ": " + id + " missing from " + hits);
-      assertEquals(want, hit.score(), want * 1e-5,
-          query + " k1=" + k1 + " b=" + b + ": score of " + id);
+      assertEquals(
+          want, hit.score(), want * 1e-5, query + " k1=" + k1 + " b=" + b + ": score of " + id);
       assertEquals(DOCS.get(d).contents(), hit.contents());
     }
     assertEquals(matching, hits.size());
@@ -78,10 +79,12 @@ class Bm25ScoreTest {
   @Test
   void scoresMatchTheHandComputedFormulaWithDefaults() throws IOException {
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), DOCS);
-    IndexMeta meta = Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
+    IndexMeta meta =
+        Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
     assertEquals(0.9f, meta.k1());
     assertEquals(0.4f, meta.b());
-    try (Searcher s = Searcher.open(tmp.resolve("idx"), SearcherOptions.defaults().withCacheEntries(0))) {
+    try (Searcher s =
+        Searcher.open(tmp.resolve("idx"), SearcherOptions.defaults().withCacheEntries(0))) {
       check(s, "red fox", 0.9, 0.4);
       check(s, "cat", 0.9, 0.4);
       check(s, "green blue dog", 0.9, 0.4);
@@ -93,16 +96,20 @@ class Bm25ScoreTest {
   @Test
   void k1AndBAreTakenFromTheIndexOrOverriddenAtSearchTime() throws IOException {
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), DOCS);
-    IndexMeta meta = Index.build(corpus, tmp.resolve("idx"),
-        IndexOptions.defaults().withBm25(1.2f, 0.75f).withThreads(3), BuildListener.NONE);
+    IndexMeta meta =
+        Index.build(
+            corpus,
+            tmp.resolve("idx"),
+            IndexOptions.defaults().withBm25(1.2f, 0.75f).withThreads(3),
+            BuildListener.NONE);
     assertEquals(1.2f, meta.k1());
     try (Searcher s = Searcher.open(tmp.resolve("idx"))) {
       assertEquals(1.2f, s.k1());
       assertEquals(0.75f, s.b());
       check(s, "red fox", 1.2, 0.75);
     }
-    try (Searcher s = Searcher.open(tmp.resolve("idx"),
-        SearcherOptions.defaults().withBm25(2.0f, 1.0f))) {
+    try (Searcher s =
+        Searcher.open(tmp.resolve("idx"), SearcherOptions.defaults().withBm25(2.0f, 1.0f))) {
       check(s, "red fox cat", 2.0, 1.0);
     }
   }

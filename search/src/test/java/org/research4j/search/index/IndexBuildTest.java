@@ -25,7 +25,8 @@ class IndexBuildTest {
   private static List<Passage> passages(int n, String tag) {
     List<Passage> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(Passage.of("p" + i, "Title " + i, tag + " passage number w" + i + " about w" + (i % 7)));
+      out.add(
+          Passage.of("p" + i, "Title " + i, tag + " passage number w" + i + " about w" + (i % 7)));
     }
     return out;
   }
@@ -39,8 +40,9 @@ class IndexBuildTest {
   @Test
   void aBuildPublishesACompleteIndexAndLeavesNoTemporaryDirectory() throws IOException {
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), passages(1000, "alpha"));
-    IndexMeta meta = Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults().withThreads(2),
-        BuildListener.NONE);
+    IndexMeta meta =
+        Index.build(
+            corpus, tmp.resolve("idx"), IndexOptions.defaults().withThreads(2), BuildListener.NONE);
     assertEquals(1000, meta.passages());
     assertEquals(List.of("c.jsonl", "idx"), siblings());
     assertTrue(Files.isRegularFile(tmp.resolve("idx/index.json")));
@@ -57,10 +59,13 @@ class IndexBuildTest {
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), passages(10, "alpha"));
     Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
     Files.delete(tmp.resolve("idx/index.json"));
-    Index.IncompleteIndexException e = assertThrows(Index.IncompleteIndexException.class,
-        () -> Searcher.open(tmp.resolve("idx")));
-    assertTrue(e.getMessage().contains("not a complete index")
-        && e.getMessage().contains("index.json") && e.getMessage().contains("rebuild"), e.getMessage());
+    Index.IncompleteIndexException e =
+        assertThrows(Index.IncompleteIndexException.class, () -> Searcher.open(tmp.resolve("idx")));
+    assertTrue(
+        e.getMessage().contains("not a complete index")
+            && e.getMessage().contains("index.json")
+            && e.getMessage().contains("rebuild"),
+        e.getMessage());
     assertThrows(IOException.class, () -> Searcher.open(tmp.resolve("missing")));
   }
 
@@ -83,13 +88,21 @@ class IndexBuildTest {
     }
     lines.set(1500, "{\"id\": \"1500\", \"contents\": ");
     Path corpus = Files.write(tmp.resolve("c.jsonl"), lines);
-    MalformedLineException e = assertThrows(MalformedLineException.class,
-        () -> Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE));
+    MalformedLineException e =
+        assertThrows(
+            MalformedLineException.class,
+            () ->
+                Index.build(
+                    corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE));
     assertEquals(1501, e.line());
     assertEquals(List.of("c.jsonl"), siblings(), "no index and no temporary directory left");
 
-    IndexMeta meta = Index.build(corpus, tmp.resolve("idx"),
-        IndexOptions.defaults().withOnMalformed(OnMalformed.SKIP), BuildListener.NONE);
+    IndexMeta meta =
+        Index.build(
+            corpus,
+            tmp.resolve("idx"),
+            IndexOptions.defaults().withOnMalformed(OnMalformed.SKIP),
+            BuildListener.NONE);
     assertEquals(1999, meta.passages());
     assertEquals(1, meta.skippedLines());
   }
@@ -99,10 +112,15 @@ class IndexBuildTest {
     List<Passage> ps = new ArrayList<>(passages(5, "alpha"));
     ps.add(Passage.of("p2", "again", "duplicate"));
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), ps);
-    MalformedLineException e = assertThrows(MalformedLineException.class,
-        () -> Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE));
+    MalformedLineException e =
+        assertThrows(
+            MalformedLineException.class,
+            () ->
+                Index.build(
+                    corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE));
     assertEquals(6, e.line());
-    assertTrue(e.getMessage().contains("repeated passage id \"p2\" (first at line 3)"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("repeated passage id \"p2\" (first at line 3)"), e.getMessage());
   }
 
   @Test
@@ -110,9 +128,13 @@ class IndexBuildTest {
     Path first = IndexTestSupport.corpus(tmp.resolve("a.jsonl"), passages(10, "alpha"));
     Path second = IndexTestSupport.corpus(tmp.resolve("b.jsonl"), passages(20, "beta"));
     Index.build(first, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
-    assertThrows(FileAlreadyExistsException.class,
+    assertThrows(
+        FileAlreadyExistsException.class,
         () -> Index.build(second, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE));
-    Index.build(second, tmp.resolve("idx"), IndexOptions.defaults().withOverwrite(true),
+    Index.build(
+        second,
+        tmp.resolve("idx"),
+        IndexOptions.defaults().withOverwrite(true),
         BuildListener.NONE);
     try (Searcher s = Searcher.open(tmp.resolve("idx"))) {
       assertEquals(20, s.size());

@@ -20,8 +20,8 @@ class PassageAnalyzerTest {
     assertEquals(
         List.of("compani", "were", "found", "1812", "orlen", "t", "vasko", "mayor", "belmara"),
         analyzer.terms("The Companies were founded in 1812 by Orlen T. Vasko, mayor of Belmara."));
-    assertEquals(List.of("run", "gener", "connect"),
-        analyzer.terms("RUNNING generalization's connections"));
+    assertEquals(
+        List.of("run", "gener", "connect"), analyzer.terms("RUNNING generalization's connections"));
   }
 
   @Test

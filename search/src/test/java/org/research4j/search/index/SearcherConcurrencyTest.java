@@ -31,45 +31,58 @@ class SearcherConcurrencyTest {
       StringBuilder sb = new StringBuilder();
       int len = 5 + rnd.nextInt(60);
       for (int w = 0; w < len; w++) {
-        sb.append(vocab[(int) Math.min(vocab.length - 1, Math.abs(rnd.nextGaussian()) * 60)]).append(' ');
+        sb.append(vocab[(int) Math.min(vocab.length - 1, Math.abs(rnd.nextGaussian()) * 60)])
+            .append(' ');
       }
       docs.add(Passage.of(Integer.toString(d), "doc " + d, sb.toString()));
     }
     List<String> queries = new ArrayList<>();
     for (int q = 0; q < 400; q++) {
-      queries.add(vocab[rnd.nextInt(vocab.length)] + " " + vocab[rnd.nextInt(vocab.length)] + " "
-          + vocab[rnd.nextInt(80)]);
+      queries.add(
+          vocab[rnd.nextInt(vocab.length)]
+              + " "
+              + vocab[rnd.nextInt(vocab.length)]
+              + " "
+              + vocab[rnd.nextInt(80)]);
     }
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), docs);
     Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
     List<List<Hit>> reference;
-    try (Searcher one = Searcher.open(tmp.resolve("idx"),
-        SearcherOptions.defaults().withThreads(1).withCacheEntries(0))) {
+    try (Searcher one =
+        Searcher.open(
+            tmp.resolve("idx"), SearcherOptions.defaults().withThreads(1).withCacheEntries(0))) {
       reference = new ArrayList<>();
       for (String q : queries) {
         reference.add(one.search(q, 5));
       }
     }
     for (int cache : new int[] {0, 50}) {
-      try (Searcher shared = Searcher.open(tmp.resolve("idx"),
-          SearcherOptions.defaults().withThreads(4).withCacheEntries(cache))) {
-        assertEquals(reference, shared.search(queries, 5), "seed " + seed + ", batch, cache " + cache);
+      try (Searcher shared =
+          Searcher.open(
+              tmp.resolve("idx"),
+              SearcherOptions.defaults().withThreads(4).withCacheEntries(cache))) {
+        assertEquals(
+            reference, shared.search(queries, 5), "seed " + seed + ", batch, cache " + cache);
         ExecutorService callers = Executors.newFixedThreadPool(8);
         List<Future<List<List<Hit>>>> results = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
           int offset = t * 50;
-          results.add(callers.submit(() -> {
-            List<List<Hit>> mine = new ArrayList<>();
-            for (int i = 0; i < queries.size(); i++) {
-              mine.add(shared.search(queries.get((i + offset) % queries.size()), 5));
-            }
-            return mine;
-          }));
+          results.add(
+              callers.submit(
+                  () -> {
+                    List<List<Hit>> mine = new ArrayList<>();
+                    for (int i = 0; i < queries.size(); i++) {
+                      mine.add(shared.search(queries.get((i + offset) % queries.size()), 5));
+                    }
+                    return mine;
+                  }));
         }
         for (int t = 0; t < 8; t++) {
           List<List<Hit>> mine = results.get(t).get();
           for (int i = 0; i < queries.size(); i++) {
-            assertEquals(reference.get((i + t * 50) % queries.size()), mine.get(i),
+            assertEquals(
+                reference.get((i + t * 50) % queries.size()),
+                mine.get(i),
                 "seed " + seed + ", thread " + t + ", query " + i + ", cache " + cache);
           }
         }
@@ -88,8 +101,8 @@ class SearcherConcurrencyTest {
     Path corpus = IndexTestSupport.corpus(tmp.resolve("c.jsonl"), List.of(new Passage("a", "x")));
     Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
     try (Searcher s = Searcher.open(tmp.resolve("idx"))) {
-      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> s.search("x", 0));
+      org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> s.search("x", 0));
     }
   }
 }

@@ -42,14 +42,19 @@ class RetrievalServerTest {
     Path corpus = tmp.resolve("corpus.jsonl");
     try (CorpusWriter out = new CorpusWriter(corpus)) {
       for (int i = 0; i < 40; i++) {
-        out.write(Passage.of("p" + i, "City " + i,
-            "City " + i + " is a city in Velor. Its mayor was person" + i + "."));
+        out.write(
+            Passage.of(
+                "p" + i,
+                "City " + i,
+                "City " + i + " is a city in Velor. Its mayor was person" + i + "."));
       }
     }
     Index.build(corpus, tmp.resolve("idx"), IndexOptions.defaults(), BuildListener.NONE);
     searcher = Searcher.open(tmp.resolve("idx"));
-    server = RetrievalServer.start(searcher,
-        ServerOptions.defaults().withAddress("127.0.0.1", 0).withMaxBodyBytes(MAX_BODY));
+    server =
+        RetrievalServer.start(
+            searcher,
+            ServerOptions.defaults().withAddress("127.0.0.1", 0).withMaxBodyBytes(MAX_BODY));
   }
 
   @AfterAll
@@ -61,15 +66,21 @@ class RetrievalServerTest {
   private record Reply(int status, JsonNode json, HttpResponse<String> raw) {}
 
   private static Reply post(String path, String body) throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url() + path))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(URI.create(server.url() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
   }
 
   private static Reply get(String path) throws Exception {
-    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url() + path))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        client.send(
+            HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), Json.MAPPER.readTree(r.body()), r);
   }
 
@@ -81,8 +92,10 @@ class RetrievalServerTest {
 
   @Test
   void retrieveAnswersInSearchR1Shape() throws Exception {
-    Reply r = post("/retrieve",
-        "{\"queries\": [\"mayor person7\", \"City 12 Velor\"], \"topk\": 2, \"return_scores\": true}");
+    Reply r =
+        post(
+            "/retrieve",
+            "{\"queries\": [\"mayor person7\", \"City 12 Velor\"], \"topk\": 2, \"return_scores\": true}");
     assertEquals(200, r.status());
     assertEquals("application/json", r.raw().headers().firstValue("Content-Type").orElse(""));
     JsonNode result = r.json().get("result");
@@ -117,20 +130,26 @@ class RetrievalServerTest {
     for (int i = 0; i < 10; i++) {
       assertDocument(one.json().get(i), want.get(i));
     }
-    Reply scored = post("/search", "{\"query\": \"person5\", \"top_n\": 3, \"return_score\": true}");
+    Reply scored =
+        post("/search", "{\"query\": \"person5\", \"top_n\": 3, \"return_score\": true}");
     assertEquals(2, scored.json().size(), "[documents, scores]");
     assertEquals(1, scored.json().get(0).size());
     assertEquals("p5", scored.json().get(0).get(0).get("id").asText());
-    assertEquals(searcher.search("person5", 3).getFirst().score(),
-        scored.json().get(1).get(0).floatValue(), 0f);
+    assertEquals(
+        searcher.search("person5", 3).getFirst().score(),
+        scored.json().get(1).get(0).floatValue(),
+        0f);
 
-    Reply batch = post("/batch_search", "{\"query\": [\"person1\", \"person2\", \"city\"], \"top_n\": 4}");
+    Reply batch =
+        post("/batch_search", "{\"query\": [\"person1\", \"person2\", \"city\"], \"top_n\": 4}");
     assertEquals(3, batch.json().size());
     assertEquals("p1", batch.json().get(0).get(0).get("id").asText());
     assertEquals("p2", batch.json().get(1).get(0).get("id").asText());
     assertEquals(4, batch.json().get(2).size());
-    Reply batchScored = post("/batch_search",
-        "{\"query\": [\"person1\", \"city\"], \"top_n\": 4, \"return_score\": true}");
+    Reply batchScored =
+        post(
+            "/batch_search",
+            "{\"query\": [\"person1\", \"city\"], \"top_n\": 4, \"return_score\": true}");
     assertEquals(2, batchScored.json().size(), "[document lists, score lists]");
     assertEquals(2, batchScored.json().get(1).size());
     assertEquals(4, batchScored.json().get(1).get(1).size());
@@ -161,41 +180,81 @@ class RetrievalServerTest {
     assertError(post("/retrieve", ""), 400, "bad_request", "empty body");
     assertError(post("/retrieve", "[\"q\"]"), 400, "bad_request", "JSON object");
     assertError(post("/retrieve", "{}"), 422, "invalid_request", "missing field \"queries\"");
-    assertError(post("/retrieve", "{\"queries\": \"q\"}"), 422, "invalid_request", "\"queries\"", "list");
+    assertError(
+        post("/retrieve", "{\"queries\": \"q\"}"), 422, "invalid_request", "\"queries\"", "list");
     assertError(post("/retrieve", "{\"queries\": []}"), 422, "invalid_request", "empty list");
-    assertError(post("/retrieve", "{\"queries\": [\"ok\", \"  \"]}"), 422, "invalid_request",
-        "queries[1]", "empty");
-    assertError(post("/retrieve", "{\"queries\": [\"ok\", 7]}"), 422, "invalid_request",
-        "queries[1]", "string");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 0}"), 422, "invalid_request",
-        "topk", "between 1 and 100");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 101}"), 422, "invalid_request", "topk");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"topk\": \"3\"}"), 422, "invalid_request", "topk");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 2.5}"), 422, "invalid_request", "topk");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 1e30}"), 422, "invalid_request", "topk");
-    assertError(post("/retrieve", "{\"queries\": [\"q\"], \"return_scores\": \"yes\"}"), 422,
-        "invalid_request", "return_scores");
-    assertError(post("/search", "{\"top_n\": 3}"), 422, "invalid_request", "missing field \"query\"");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"ok\", \"  \"]}"),
+        422,
+        "invalid_request",
+        "queries[1]",
+        "empty");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"ok\", 7]}"),
+        422,
+        "invalid_request",
+        "queries[1]",
+        "string");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 0}"),
+        422,
+        "invalid_request",
+        "topk",
+        "between 1 and 100");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 101}"), 422, "invalid_request", "topk");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"topk\": \"3\"}"),
+        422,
+        "invalid_request",
+        "topk");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 2.5}"), 422, "invalid_request", "topk");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"topk\": 1e30}"),
+        422,
+        "invalid_request",
+        "topk");
+    assertError(
+        post("/retrieve", "{\"queries\": [\"q\"], \"return_scores\": \"yes\"}"),
+        422,
+        "invalid_request",
+        "return_scores");
+    assertError(
+        post("/search", "{\"top_n\": 3}"), 422, "invalid_request", "missing field \"query\"");
     assertError(post("/search", "{\"query\": \"\"}"), 422, "invalid_request", "empty");
-    assertError(post("/search", "{\"query\": \"" + "w ".repeat(6000) + "\"}"), 413,
-        "payload_too_large", "at most " + MAX_BODY);
-    assertError(post("/batch_search", "{\"query\": \"not a list\"}"), 422, "invalid_request", "list");
+    assertError(
+        post("/search", "{\"query\": \"" + "w ".repeat(6000) + "\"}"),
+        413,
+        "payload_too_large",
+        "at most " + MAX_BODY);
+    assertError(
+        post("/batch_search", "{\"query\": \"not a list\"}"), 422, "invalid_request", "list");
     assertError(get("/retrieve"), 405, "method_not_allowed", "POST");
     assertEquals("POST", get("/retrieve").raw().headers().firstValue("Allow").orElse(""));
     assertError(post("/health", "{}"), 405, "method_not_allowed", "GET");
     assertError(get("/nope"), 404, "not_found", "/retrieve", "/batch_search");
 
     assertEquals(200, get("/health").status());
-    assertEquals("p9", post("/retrieve", "{\"queries\": [\"person9\"]}").json()
-        .get("result").get(0).get(0).get("id").asText());
+    assertEquals(
+        "p9",
+        post("/retrieve", "{\"queries\": [\"person9\"]}")
+            .json()
+            .get("result")
+            .get(0)
+            .get(0)
+            .get("id")
+            .asText());
   }
 
   @Test
   void aBodyLargerThanTheLimitIsRefusedBeforeItIsRead() throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.port())) {
       OutputStream out = s.getOutputStream();
-      out.write(("POST /retrieve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 1000000000\r\n\r\n{\"queries\": [").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /retrieve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: 1000000000\r\n\r\n{\"queries\": [")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = s.getInputStream();
       String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
@@ -208,14 +267,20 @@ class RetrievalServerTest {
   void concurrentRequestsAllSucceed() throws Exception {
     List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
-      inFlight.add(client.sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "/retrieve"))
-          .POST(HttpRequest.BodyPublishers.ofString("{\"queries\": [\"person" + (i % 40) + "\"]}"))
-          .build(), HttpResponse.BodyHandlers.ofString()));
+      inFlight.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(URI.create(server.url() + "/retrieve"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"queries\": [\"person" + (i % 40) + "\"]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
     }
     for (int i = 0; i < 64; i++) {
       HttpResponse<String> r = inFlight.get(i).join();
       assertEquals(200, r.statusCode());
-      assertEquals("p" + (i % 40),
+      assertEquals(
+          "p" + (i % 40),
           Json.MAPPER.readTree(r.body()).get("result").get(0).get(0).get("id").asText());
     }
   }

@@ -43,10 +43,11 @@ class ArithmeticWorldTest {
   @BeforeAll
   static void generate() throws IOException {
     world = tmp.resolve("world");
-    WorldGenerator.generate(WorldConfig.defaults().withQuestions(1500, 300, 300)
-        .withArithmetic(true), world, n -> {});
+    WorldGenerator.generate(
+        WorldConfig.defaults().withQuestions(1500, 300, 300).withArithmetic(true), world, n -> {});
     corpus = new HashMap<>();
-    try (JsonlReader<Passage> in = CorpusFormat.reader(world.resolve("corpus.jsonl"), OnMalformed.FAIL)) {
+    try (JsonlReader<Passage> in =
+        CorpusFormat.reader(world.resolve("corpus.jsonl"), OnMalformed.FAIL)) {
       for (Passage p = in.next(); p != null; p = in.next()) {
         corpus.put(p.id(), p);
       }
@@ -59,7 +60,8 @@ class ArithmeticWorldTest {
 
   @Test
   void theCorpusIsTheDefaultWorlds() throws IOException {
-    assertEquals(WorldGeneratorTest.DEFAULT_WORLD_SHA256.get("corpus.jsonl"),
+    assertEquals(
+        WorldGeneratorTest.DEFAULT_WORLD_SHA256.get("corpus.jsonl"),
         WorldGeneratorTest.sha256(world.resolve("corpus.jsonl")));
   }
 
@@ -76,7 +78,8 @@ class ArithmeticWorldTest {
         int n = byType.getOrDefault(t, 0);
         int total = splits.get(split).size();
         assertTrue(n > total / 16, split + ": " + n + " " + t + " questions of " + total);
-        assertEquals(n, summary.path("question_types").path(split).path(t).asInt(), split + " " + t);
+        assertEquals(
+            n, summary.path("question_types").path(split).path(t).asInt(), split + " " + t);
       }
     }
   }
@@ -102,7 +105,8 @@ class ArithmeticWorldTest {
           assertEquals("search", hop.get("tool"), q.id() + ": every other hop searches");
           Passage p = corpus.get(hop.get("passage"));
           assertTrue(p != null && q.supportingPassages().contains(p.id()), q.id());
-          assertTrue(p.contents().contains(hop.get("answer")),
+          assertTrue(
+              p.contents().contains(hop.get("answer")),
               q.id() + ": \"" + hop.get("answer") + "\" not in passage " + p.id());
           retrieved.add(hop.get("answer"));
         }
@@ -111,7 +115,8 @@ class ArithmeticWorldTest {
         long a = Long.parseLong(m.group(1));
         long b = Long.parseLong(m.group(3));
         long value = m.group(2).equals("-") ? a - b : a + b;
-        assertTrue(retrieved.contains(m.group(1)) && retrieved.contains(m.group(3)),
+        assertTrue(
+            retrieved.contains(m.group(1)) && retrieved.contains(m.group(3)),
             q.id() + ": operands " + a + ", " + b + " not among the retrieved " + retrieved);
         assertEquals(Long.toString(value), last.get("answer"), q.id());
         assertEquals(List.of(Long.toString(value)), q.goldenAnswers(), q.id());
@@ -137,8 +142,9 @@ class ArithmeticWorldTest {
     for (String split : List.of("dev", "test")) {
       for (QaExample q : splits.get(split)) {
         for (String e : entities(q)) {
-          assertFalse(trained.contains(e), q.id() + " (" + q.type() + ") names " + e
-              + ", which a training question names");
+          assertFalse(
+              trained.contains(e),
+              q.id() + " (" + q.type() + ") names " + e + ", which a training question names");
         }
       }
     }

@@ -14,12 +14,16 @@ class QuestionTypeTest {
 
   @Test
   void idsAreTheJsonlNamesInDrawingOrder() {
-    assertEquals(List.of("one_hop", "two_hop_bridge", "two_hop_temporal", "comparison",
-        "three_hop"), QuestionType.MUSIQUE.stream().map(QuestionType::id).toList());
+    assertEquals(
+        List.of("one_hop", "two_hop_bridge", "two_hop_temporal", "comparison", "three_hop"),
+        QuestionType.MUSIQUE.stream().map(QuestionType::id).toList());
     assertEquals(QuestionType.MUSIQUE, QuestionType.drawn(false), "the default world's draw");
-    assertEquals(List.of("years_between", "age_at_event", "year_sum"),
+    assertEquals(
+        List.of("years_between", "age_at_event", "year_sum"),
         QuestionType.ARITHMETIC.stream().map(QuestionType::id).toList());
-    assertEquals(Arrays.asList(QuestionType.values()), QuestionType.drawn(true),
+    assertEquals(
+        Arrays.asList(QuestionType.values()),
+        QuestionType.drawn(true),
         "with arithmetic: the five, then the three");
     assertTrue(QuestionType.ARITHMETIC.stream().allMatch(QuestionType::arithmetic));
     assertFalse(QuestionType.MUSIQUE.stream().anyMatch(QuestionType::arithmetic));
@@ -30,9 +34,14 @@ class QuestionTypeTest {
 
   @Test
   void aQuestionWritesItsTypeByName() {
-    Question q = new Question("Where is Kesto?", List.of("Varemo"), QuestionType.ONE_HOP,
-        "city_country", List.of(new Question.Hop("Where is Kesto?", "Varemo", 7)),
-        List.of("Kesto"));
+    Question q =
+        new Question(
+            "Where is Kesto?",
+            List.of("Varemo"),
+            QuestionType.ONE_HOP,
+            "city_country",
+            List.of(new Question.Hop("Where is Kesto?", "Varemo", 7)),
+            List.of("Kesto"));
     assertEquals("one_hop", q.toQa("train_0").type());
   }
 }

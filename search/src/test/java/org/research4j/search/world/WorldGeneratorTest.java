@@ -44,7 +44,8 @@ class WorldGeneratorTest {
     world = tmp.resolve("world");
     summary = WorldGenerator.generate(WorldConfig.defaults(), world, n -> {});
     corpus = new HashMap<>();
-    try (JsonlReader<Passage> in = CorpusFormat.reader(world.resolve("corpus.jsonl"), OnMalformed.FAIL)) {
+    try (JsonlReader<Passage> in =
+        CorpusFormat.reader(world.resolve("corpus.jsonl"), OnMalformed.FAIL)) {
       for (Passage p = in.next(); p != null; p = in.next()) {
         corpus.put(p.id(), p);
       }
@@ -72,7 +73,8 @@ class WorldGeneratorTest {
   void theSameSeedWritesTheSameBytesAndAnotherSeedDoesNot() throws IOException {
     Path again = tmp.resolve("again");
     WorldGenerator.generate(WorldConfig.defaults(), again, n -> {});
-    for (String file : List.of("corpus.jsonl", "train.jsonl", "dev.jsonl", "test.jsonl", "world.json")) {
+    for (String file :
+        List.of("corpus.jsonl", "train.jsonl", "dev.jsonl", "test.jsonl", "world.json")) {
       assertEquals(sha256(world.resolve(file)), sha256(again.resolve(file)), file + " differs");
     }
     Path other = tmp.resolve("other");
@@ -85,12 +87,13 @@ class WorldGeneratorTest {
    * questions existed: the option that adds them is off by default and must leave every byte (and
    * so every demo result) as it was.
    */
-  static final Map<String, String> DEFAULT_WORLD_SHA256 = Map.of(
-      "corpus.jsonl", "b06c808e36fbca928eef22f092173cb9fd08fd0df0a81ffd55286e09bdb0c41e",
-      "train.jsonl", "967267d9f2c96fc10ea0f043dc71583fce799f102c2209c96eb263c3422d8835",
-      "dev.jsonl", "4a00172c4f4af32a89ee30a1c56aa2d73919709f9921c958306fecd02a6c3143",
-      "test.jsonl", "16c8580115eb44bc45fc5f6c5114b88c3160c59de30a65501029f2b2b9de8450",
-      "world.json", "e935b4d1573755c2a179a00866c9a6a4354f8a199df8cefeaf038604a72e43a7");
+  static final Map<String, String> DEFAULT_WORLD_SHA256 =
+      Map.of(
+          "corpus.jsonl", "b06c808e36fbca928eef22f092173cb9fd08fd0df0a81ffd55286e09bdb0c41e",
+          "train.jsonl", "967267d9f2c96fc10ea0f043dc71583fce799f102c2209c96eb263c3422d8835",
+          "dev.jsonl", "4a00172c4f4af32a89ee30a1c56aa2d73919709f9921c958306fecd02a6c3143",
+          "test.jsonl", "16c8580115eb44bc45fc5f6c5114b88c3160c59de30a65501029f2b2b9de8450",
+          "world.json", "e935b4d1573755c2a179a00866c9a6a4354f8a199df8cefeaf038604a72e43a7");
 
   @Test
   void theDefaultWorldIsByteForByteTheOneBeforeArithmeticQuestions() throws IOException {
@@ -102,7 +105,9 @@ class WorldGeneratorTest {
   @Test
   void theDefaultWorldIsAFewThousandPassagesWithEveryQuestionTypeInEverySplit() {
     assertEquals(corpus.size(), summary.passages());
-    assertTrue(summary.passages() >= 2000 && summary.passages() <= 5000, "passages: " + summary.passages());
+    assertTrue(
+        summary.passages() >= 2000 && summary.passages() <= 5000,
+        "passages: " + summary.passages());
     assertEquals(5000, splits.get("train").size());
     assertEquals(500, splits.get("dev").size());
     assertEquals(500, splits.get("test").size());
@@ -130,8 +135,9 @@ class WorldGeneratorTest {
         for (String e : entities) {
           assertTrue(q.question().contains(e), q.id() + ": entity " + e + " not in its question");
           Matcher m = Pattern.compile("\\b" + Pattern.quote(e) + "\\b").matcher(all);
-          assertFalse(m.find(), split + " entity \"" + e + "\" (" + q.id() + ") appears in a train"
-              + " question");
+          assertFalse(
+              m.find(),
+              split + " entity \"" + e + "\" (" + q.id() + ") appears in a train" + " question");
           checked++;
         }
       }
@@ -156,8 +162,15 @@ class WorldGeneratorTest {
           assertTrue(support.contains(p.id()), q.id() + ": hop passage not among supporting ones");
           String answer = hop.get("answer");
           hopAnswers.add(answer);
-          assertTrue(p.contents().contains(answer),
-              q.id() + ": hop answer \"" + answer + "\" not in passage " + p.id() + ": " + p.contents());
+          assertTrue(
+              p.contents().contains(answer),
+              q.id()
+                  + ": hop answer \""
+                  + answer
+                  + "\" not in passage "
+                  + p.id()
+                  + ": "
+                  + p.contents());
           Matcher year = asksYear.matcher(hop.get("question"));
           if (year.find()) {
             // "Who was mayor of Z in Y?": the answer's sentence must state a span holding Y.
@@ -165,22 +178,27 @@ class WorldGeneratorTest {
             String sentence = sentenceWith(p.text(), answer);
             Matcher s = span.matcher(sentence);
             assertTrue(s.find(), q.id() + ": no term in \"" + sentence + "\"");
-            assertTrue(Integer.parseInt(s.group(1)) <= y && y <= Integer.parseInt(s.group(2)),
+            assertTrue(
+                Integer.parseInt(s.group(1)) <= y && y <= Integer.parseInt(s.group(2)),
                 q.id() + ": " + y + " outside \"" + sentence + "\"");
           }
         }
         if (q.type().equals(QuestionType.COMPARISON.id())) {
           @SuppressWarnings("unchecked")
           List<String> named = (List<String>) q.metadata().get("entities");
-          int earlier = Integer.parseInt(hopAnswers.get(0)) < Integer.parseInt(hopAnswers.get(1)) ? 0 : 1;
+          int earlier =
+              Integer.parseInt(hopAnswers.get(0)) < Integer.parseInt(hopAnswers.get(1)) ? 0 : 1;
           assertEquals(named.get(earlier), q.goldenAnswers().getFirst(), q.id() + ": wrong winner");
         } else {
-          assertEquals(hopAnswers.getLast(), q.goldenAnswers().getFirst(),
+          assertEquals(
+              hopAnswers.getLast(),
+              q.goldenAnswers().getFirst(),
               q.id() + ": the last hop's answer is the question's answer");
         }
         for (int h = 1; h < hops.size() && !q.type().equals(QuestionType.COMPARISON.id()); h++) {
           String previous = hopAnswers.get(h - 1);
-          assertTrue(hops.get(h).get("question").contains(previous),
+          assertTrue(
+              hops.get(h).get("question").contains(previous),
               q.id() + ": hop " + h + " does not use the answer of hop " + (h - 1));
         }
         boolean found = false;
@@ -205,8 +223,12 @@ class WorldGeneratorTest {
 
   @Test
   void aPassageTargetScalesTheCorpus() throws IOException {
-    WorldSummary s = WorldGenerator.generate(
-        WorldConfig.defaults().withPassages(12_000).withQuestions(10, 10, 10), tmp.resolve("big"), n -> {});
-    assertTrue(Math.abs(s.passages() - 12_000) < 1_200, "asked 12000 passages, got " + s.passages());
+    WorldSummary s =
+        WorldGenerator.generate(
+            WorldConfig.defaults().withPassages(12_000).withQuestions(10, 10, 10),
+            tmp.resolve("big"),
+            n -> {});
+    assertTrue(
+        Math.abs(s.passages() - 12_000) < 1_200, "asked 12000 passages, got " + s.passages());
   }
 }

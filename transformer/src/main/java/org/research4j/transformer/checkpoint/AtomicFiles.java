@@ -11,13 +11,17 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 /**
- * Writing files and directories so that a crash leaves either the old version or the new one,
- * never a half-written file under the final name: write beside the target under a hidden temporary
- * name, fsync, then rename.
+ * Writing files and directories so that a crash leaves either the old version or the new one, never
+ * a half-written file under the final name: write beside the target under a hidden temporary name,
+ * fsync, then rename.
  */
 public final class AtomicFiles {
-  /** Marks a directory being written; {@link Checkpoint} names leftovers when a save was interrupted. */
+  /**
+   * Marks a directory being written; {@link Checkpoint} names leftovers when a save was
+   * interrupted.
+   */
   static final String TMP_MARK = ".tmp-";
+
   /** Marks a previous version moved aside while the new one is renamed in. */
   static final String OLD_MARK = ".old-";
 
@@ -40,8 +44,12 @@ public final class AtomicFiles {
 
   /** Writes and fsyncs one file (inside a directory that is renamed into place later). */
   public static void writeSynced(Path file, byte[] content) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -54,14 +62,16 @@ public final class AtomicFiles {
   static Path tempDirectoryBeside(Path target) throws IOException {
     Path abs = target.toAbsolutePath();
     Files.createDirectories(abs.getParent());
-    return Files.createDirectory(abs.getParent().resolve("." + abs.getFileName() + TMP_MARK + UUID.randomUUID()));
+    return Files.createDirectory(
+        abs.getParent().resolve("." + abs.getFileName() + TMP_MARK + UUID.randomUUID()));
   }
 
   /**
    * Puts the fully written and synced directory {@code fresh} at {@code target}. With no previous
    * version that is one rename. Otherwise the old directory is renamed aside first, the new one
    * renamed in, and only then the old one deleted: at every instant {@code target} is either the
-   * complete old checkpoint, absent (with both versions complete beside it), or the complete new one.
+   * complete old checkpoint, absent (with both versions complete beside it), or the complete new
+   * one.
    */
   static void replaceDirectory(Path fresh, Path target) throws IOException {
     Path abs = target.toAbsolutePath();
@@ -83,12 +93,22 @@ public final class AtomicFiles {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot rename " + from + " to " + to + " atomically (" + e.getMessage()
-          + "); save checkpoints on a local file system", e);
+      throw new IOException(
+          "cannot rename "
+              + from
+              + " to "
+              + to
+              + " atomically ("
+              + e.getMessage()
+              + "); save checkpoints on a local file system",
+          e);
     }
   }
 
-  /** Makes renames and new entries of a directory durable; a no-op where directories cannot be opened. */
+  /**
+   * Makes renames and new entries of a directory durable; a no-op where directories cannot be
+   * opened.
+   */
   static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);

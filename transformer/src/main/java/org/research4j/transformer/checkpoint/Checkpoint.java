@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A Hugging Face model directory opened for reading: its {@link Qwen2Config}, its generation
- * config and tokenizer file if present, and every tensor across the safetensors shards, by HF name.
+ * A Hugging Face model directory opened for reading: its {@link Qwen2Config}, its generation config
+ * and tokenizer file if present, and every tensor across the safetensors shards, by HF name.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(Path.of("models/qwen2.5-0.5b"))) {
@@ -37,7 +37,11 @@ public final class Checkpoint implements TensorStore {
   private final List<SafetensorsFile> files;
   private final Map<String, SafetensorsFile> byName;
 
-  private Checkpoint(Path dir, Qwen2Config config, GenerationConfig generationConfig, List<SafetensorsFile> files,
+  private Checkpoint(
+      Path dir,
+      Qwen2Config config,
+      GenerationConfig generationConfig,
+      List<SafetensorsFile> files,
       Map<String, SafetensorsFile> byName) {
     this.dir = dir;
     this.config = config;
@@ -49,7 +53,8 @@ public final class Checkpoint implements TensorStore {
   /** Opens a model directory: reads the configs and maps the weight files. */
   public static Checkpoint open(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new CheckpointException("checkpoint " + dir + " is not a directory" + interruptedSaveHint(dir));
+      throw new CheckpointException(
+          "checkpoint " + dir + " is not a directory" + interruptedSaveHint(dir));
     }
     Qwen2Config config = Qwen2Config.read(dir.resolve(CONFIG));
     Path gen = dir.resolve(GENERATION_CONFIG);
@@ -65,7 +70,8 @@ public final class Checkpoint implements TensorStore {
         files.add(f);
         f.names().forEach(n -> byName.put(n, f));
       } else {
-        throw new CheckpointException("checkpoint " + dir + " has neither " + WEIGHTS + " nor " + WEIGHTS_INDEX);
+        throw new CheckpointException(
+            "checkpoint " + dir + " has neither " + WEIGHTS + " nor " + WEIGHTS_INDEX);
       }
     } catch (IOException | RuntimeException e) {
       files.forEach(SafetensorsFile::close);
@@ -74,11 +80,13 @@ public final class Checkpoint implements TensorStore {
     return new Checkpoint(dir, config, generationConfig, List.copyOf(files), byName);
   }
 
-  private static void openShards(Path dir, Path index, List<SafetensorsFile> files, Map<String, SafetensorsFile> byName)
+  private static void openShards(
+      Path dir, Path index, List<SafetensorsFile> files, Map<String, SafetensorsFile> byName)
       throws IOException {
     JsonNode map = JsonFiles.readObject(index).get("weight_map");
     if (map == null || !map.isObject()) {
-      throw new CheckpointException(index + ": no \"weight_map\" object mapping tensor names to shard files");
+      throw new CheckpointException(
+          index + ": no \"weight_map\" object mapping tensor names to shard files");
     }
     Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
@@ -86,22 +94,39 @@ public final class Checkpoint implements TensorStore {
       String shardName = e.getValue().asText();
       Path shardPath = dir.resolve(shardName).normalize();
       if (shardName.isEmpty() || !dir.normalize().equals(shardPath.getParent())) {
-        throw new CheckpointException(index + ": tensor " + e.getKey() + " maps to \"" + shardName
-            + "\", which is not a file name inside " + dir);
+        throw new CheckpointException(
+            index
+                + ": tensor "
+                + e.getKey()
+                + " maps to \""
+                + shardName
+                + "\", which is not a file name inside "
+                + dir);
       }
       SafetensorsFile shard = shards.get(shardName);
       if (shard == null) {
         if (!Files.exists(shardPath)) {
-          throw new CheckpointException(index + ": tensor " + e.getKey() + " is in shard " + shardName
-              + ", which does not exist in " + dir);
+          throw new CheckpointException(
+              index
+                  + ": tensor "
+                  + e.getKey()
+                  + " is in shard "
+                  + shardName
+                  + ", which does not exist in "
+                  + dir);
         }
         shard = SafetensorsFile.open(shardPath);
         shards.put(shardName, shard);
         files.add(shard);
       }
       if (!shard.contains(e.getKey())) {
-        throw new CheckpointException(index + ": tensor " + e.getKey() + " should be in " + shardPath
-            + " but that file does not have it");
+        throw new CheckpointException(
+            index
+                + ": tensor "
+                + e.getKey()
+                + " should be in "
+                + shardPath
+                + " but that file does not have it");
       }
       byName.put(e.getKey(), shard);
     }
@@ -115,7 +140,8 @@ public final class Checkpoint implements TensorStore {
       return "";
     }
     List<String> leftovers = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, "." + abs.getFileName() + ".*")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(parent, "." + abs.getFileName() + ".*")) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
         if (n.contains(AtomicFiles.OLD_MARK) || n.contains(AtomicFiles.TMP_MARK)) {
@@ -127,9 +153,17 @@ public final class Checkpoint implements TensorStore {
       return "";
     }
     leftovers.sort(null);
-    return "; a save into it was interrupted: " + leftovers + " in " + parent + " hold the previous ("
-        + AtomicFiles.OLD_MARK + ") or the unfinished (" + AtomicFiles.TMP_MARK + ") checkpoint; an "
-        + AtomicFiles.OLD_MARK + " one is complete and can be renamed back";
+    return "; a save into it was interrupted: "
+        + leftovers
+        + " in "
+        + parent
+        + " hold the previous ("
+        + AtomicFiles.OLD_MARK
+        + ") or the unfinished ("
+        + AtomicFiles.TMP_MARK
+        + ") checkpoint; an "
+        + AtomicFiles.OLD_MARK
+        + " one is complete and can be renamed back";
   }
 
   /** The directory. */

@@ -34,7 +34,8 @@ public final class CheckpointWriter {
    * @param tokenizerJson the bytes of {@code tokenizer.json}, or null for none
    * @param generationConfig the {@code generation_config.json}, or null for none
    */
-  public record Options(DType dtype, long maxShardBytes, byte[] tokenizerJson, GenerationConfig generationConfig) {
+  public record Options(
+      DType dtype, long maxShardBytes, byte[] tokenizerJson, GenerationConfig generationConfig) {
     public Options {
       DType.fromTorchDtype(dtype.torchDtype());
       if (maxShardBytes <= 0) {
@@ -59,7 +60,9 @@ public final class CheckpointWriter {
       return new Options(dtype, maxShardBytes, json, generationConfig);
     }
 
-    /** Copies an existing tokenizer.json (read now, so a later change of that file is not saved). */
+    /**
+     * Copies an existing tokenizer.json (read now, so a later change of that file is not saved).
+     */
     public Options withTokenizerFile(Path file) throws IOException {
       return withTokenizerJson(Files.readAllBytes(file));
     }
@@ -70,12 +73,14 @@ public final class CheckpointWriter {
   }
 
   /** Saves config and float32 weights only. */
-  public static void write(Path dir, Qwen2Config config, Map<String, NamedTensor> tensors) throws IOException {
+  public static void write(Path dir, Qwen2Config config, Map<String, NamedTensor> tensors)
+      throws IOException {
     write(dir, config, tensors, Options.defaults());
   }
 
   /** Saves a model directory atomically; {@code tensors} maps HF names to float32 tensors. */
-  public static void write(Path dir, Qwen2Config config, Map<String, NamedTensor> tensors, Options options)
+  public static void write(
+      Path dir, Qwen2Config config, Map<String, NamedTensor> tensors, Options options)
       throws IOException {
     Path tmp = AtomicFiles.tempDirectoryBeside(dir);
     boolean done = false;
@@ -83,7 +88,8 @@ public final class CheckpointWriter {
       Qwen2Config saved = config.withTorchDtype(options.dtype().torchDtype());
       AtomicFiles.writeSynced(tmp.resolve(Checkpoint.CONFIG), utf8(saved.toJsonString()));
       if (options.generationConfig() != null) {
-        AtomicFiles.writeSynced(tmp.resolve(Checkpoint.GENERATION_CONFIG),
+        AtomicFiles.writeSynced(
+            tmp.resolve(Checkpoint.GENERATION_CONFIG),
             utf8(options.generationConfig().toJsonString()));
       }
       if (options.tokenizerJson() != null) {
@@ -122,7 +128,8 @@ public final class CheckpointWriter {
     shards.add(current);
     Map<String, String> meta = Map.of("format", "pt");
     if (shards.size() == 1) {
-      SafetensorsWriter.write(dir.resolve(Checkpoint.WEIGHTS), shards.getFirst(), tensors::get, options.dtype(), meta);
+      SafetensorsWriter.write(
+          dir.resolve(Checkpoint.WEIGHTS), shards.getFirst(), tensors::get, options.dtype(), meta);
       return;
     }
     ObjectNode index = JsonFiles.MAPPER.createObjectNode();
@@ -130,7 +137,8 @@ public final class CheckpointWriter {
     ObjectNode weightMap = index.putObject("weight_map");
     for (int i = 0; i < shards.size(); i++) {
       String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-      SafetensorsWriter.write(dir.resolve(file), shards.get(i), tensors::get, options.dtype(), meta);
+      SafetensorsWriter.write(
+          dir.resolve(file), shards.get(i), tensors::get, options.dtype(), meta);
       for (String name : shards.get(i)) {
         weightMap.put(name, file);
       }

@@ -35,8 +35,16 @@ public record GenerationConfig(
   public GenerationConfig {
     eosTokenIds = List.copyOf(eosTokenIds);
     if (!(temperature >= 0) || !(topP > 0 && topP <= 1) || topK < 0 || !(repetitionPenalty > 0)) {
-      throw new IllegalArgumentException("invalid generation config: temperature " + temperature + " (>= 0), top_p "
-          + topP + " (in (0, 1]), top_k " + topK + " (>= 0), repetition_penalty " + repetitionPenalty + " (> 0)");
+      throw new IllegalArgumentException(
+          "invalid generation config: temperature "
+              + temperature
+              + " (>= 0), top_p "
+              + topP
+              + " (in (0, 1]), top_k "
+              + topK
+              + " (>= 0), repetition_penalty "
+              + repetitionPenalty
+              + " (> 0)");
     }
   }
 

@@ -15,17 +15,21 @@ final class JsonFiles {
 
   private JsonFiles() {}
 
-  /** The JSON object in {@code file}; a missing file, bad JSON or a non-object is a CheckpointException. */
+  /**
+   * The JSON object in {@code file}; a missing file, bad JSON or a non-object is a
+   * CheckpointException.
+   */
   static JsonNode readObject(Path file) throws IOException {
     JsonNode root;
     try {
       root = MAPPER.readTree(Files.readString(file));
     } catch (NoSuchFileException e) {
-      throw new CheckpointException(file + ": no such file; a Hugging Face model directory needs "
-          + file.getFileName());
+      throw new CheckpointException(
+          file + ": no such file; a Hugging Face model directory needs " + file.getFileName());
     } catch (JsonProcessingException e) {
-      throw new CheckpointException(file + ":" + e.getLocation().getLineNr() + ": not valid JSON: "
-          + e.getOriginalMessage(), e);
+      throw new CheckpointException(
+          file + ":" + e.getLocation().getLineNr() + ": not valid JSON: " + e.getOriginalMessage(),
+          e);
     }
     if (root == null || !root.isObject()) {
       throw new CheckpointException(file + ": expected a JSON object");

@@ -10,8 +10,13 @@ public record NamedTensor(float[] data, int[] shape) {
   public NamedTensor {
     long n = numel(shape);
     if (n != data.length) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
-          + " elements but the data has " + data.length);
+      throw new IllegalArgumentException(
+          "shape "
+              + Arrays.toString(shape)
+              + " holds "
+              + n
+              + " elements but the data has "
+              + data.length);
     }
   }
 
@@ -29,7 +34,9 @@ public record NamedTensor(float[] data, int[] shape) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NamedTensor t && Arrays.equals(data, t.data) && Arrays.equals(shape, t.shape);
+    return o instanceof NamedTensor t
+        && Arrays.equals(data, t.data)
+        && Arrays.equals(shape, t.shape);
   }
 
   @Override

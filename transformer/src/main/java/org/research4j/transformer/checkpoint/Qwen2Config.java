@@ -16,12 +16,14 @@ import java.util.List;
  * rather than silently mis-loaded: another architecture (Llama has no q/k/v bias, Qwen3 adds
  * q_norm/k_norm), an activation other than SiLU, RoPE scaling, and sliding-window attention.
  *
- * @param vocabSize {@code vocab_size}: rows of the embedding (may exceed the tokenizer's vocabulary)
+ * @param vocabSize {@code vocab_size}: rows of the embedding (may exceed the tokenizer's
+ *     vocabulary)
  * @param hiddenSize {@code hidden_size}
  * @param intermediateSize {@code intermediate_size}: width of the SwiGLU MLP
  * @param numHiddenLayers {@code num_hidden_layers}
  * @param numAttentionHeads {@code num_attention_heads}
- * @param numKeyValueHeads {@code num_key_value_heads}: grouped-query attention when fewer than heads
+ * @param numKeyValueHeads {@code num_key_value_heads}: grouped-query attention when fewer than
+ *     heads
  * @param headDim {@code head_dim}; absent means {@code hidden_size / num_attention_heads}
  * @param maxPositionEmbeddings {@code max_position_embeddings}
  * @param ropeTheta {@code rope_theta}: RoPE base
@@ -29,7 +31,8 @@ import java.util.List;
  * @param tieWordEmbeddings {@code tie_word_embeddings}: lm_head shares the embedding matrix
  * @param bosTokenId {@code bos_token_id}, or null
  * @param eosTokenIds {@code eos_token_id}: one id or a list in the file
- * @param torchDtype {@code torch_dtype} (or the newer {@code dtype}): the dtype the weights are saved in
+ * @param torchDtype {@code torch_dtype} (or the newer {@code dtype}): the dtype the weights are
+ *     saved in
  * @param initializerRange {@code initializer_range}: std of the normal init of a fresh model
  */
 public record Qwen2Config(
@@ -51,6 +54,7 @@ public record Qwen2Config(
 
   /** The {@code architectures} entries this project runs. */
   public static final List<String> SUPPORTED_ARCHITECTURES = List.of("Qwen2ForCausalLM");
+
   /** The {@code model_type} this project runs. */
   public static final String MODEL_TYPE = "qwen2";
 
@@ -59,20 +63,39 @@ public record Qwen2Config(
   public Qwen2Config {
     eosTokenIds = List.copyOf(eosTokenIds);
     String problem = null;
-    if (vocabSize <= 0 || hiddenSize <= 0 || intermediateSize <= 0 || numHiddenLayers <= 0
-        || numAttentionHeads <= 0 || numKeyValueHeads <= 0 || headDim <= 0 || maxPositionEmbeddings <= 0) {
+    if (vocabSize <= 0
+        || hiddenSize <= 0
+        || intermediateSize <= 0
+        || numHiddenLayers <= 0
+        || numAttentionHeads <= 0
+        || numKeyValueHeads <= 0
+        || headDim <= 0
+        || maxPositionEmbeddings <= 0) {
       problem = "sizes must be positive";
     } else if (numAttentionHeads % numKeyValueHeads != 0) {
-      problem = "num_attention_heads " + numAttentionHeads + " is not a multiple of num_key_value_heads "
-          + numKeyValueHeads;
+      problem =
+          "num_attention_heads "
+              + numAttentionHeads
+              + " is not a multiple of num_key_value_heads "
+              + numKeyValueHeads;
     } else if (headDim % 2 != 0) {
       problem = "head_dim " + headDim + " is odd; RoPE rotates pairs of dimensions";
     } else if (!(ropeTheta > 0) || !(rmsNormEps > 0) || !(initializerRange >= 0)) {
       problem = "rope_theta and rms_norm_eps must be positive, initializer_range non-negative";
     }
     if (problem != null) {
-      throw new IllegalArgumentException("invalid Qwen2 config: " + problem + " (" + summary(vocabSize, hiddenSize,
-          numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim) + ")");
+      throw new IllegalArgumentException(
+          "invalid Qwen2 config: "
+              + problem
+              + " ("
+              + summary(
+                  vocabSize,
+                  hiddenSize,
+                  numHiddenLayers,
+                  numAttentionHeads,
+                  numKeyValueHeads,
+                  headDim)
+              + ")");
     }
   }
 
@@ -81,29 +104,77 @@ public record Qwen2Config(
    * rms_norm_eps 1e-6, tied embeddings, float32, initializer_range 0.02, no bos, eos 0 — set the
    * special-token ids with {@link #withTokenIds} once a tokenizer exists.
    */
-  public static Qwen2Config of(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
-      int numAttentionHeads, int numKeyValueHeads, int maxPositionEmbeddings) {
+  public static Qwen2Config of(
+      int vocabSize,
+      int hiddenSize,
+      int intermediateSize,
+      int numHiddenLayers,
+      int numAttentionHeads,
+      int numKeyValueHeads,
+      int maxPositionEmbeddings) {
     if (numAttentionHeads <= 0 || hiddenSize % numAttentionHeads != 0) {
-      throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads "
-          + numAttentionHeads);
+      throw new IllegalArgumentException(
+          "hidden_size "
+              + hiddenSize
+              + " is not a multiple of num_attention_heads "
+              + numAttentionHeads);
     }
-    return new Qwen2Config(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, hiddenSize / numAttentionHeads, maxPositionEmbeddings, 1_000_000.0, 1e-6, true,
-        null, List.of(0), "float32", 0.02);
+    return new Qwen2Config(
+        vocabSize,
+        hiddenSize,
+        intermediateSize,
+        numHiddenLayers,
+        numAttentionHeads,
+        numKeyValueHeads,
+        hiddenSize / numAttentionHeads,
+        maxPositionEmbeddings,
+        1_000_000.0,
+        1e-6,
+        true,
+        null,
+        List.of(0),
+        "float32",
+        0.02);
   }
 
   /** This config with other special-token ids. */
   public Qwen2Config withTokenIds(Integer bos, List<Integer> eos) {
-    return new Qwen2Config(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, bos, eos,
-        torchDtype, initializerRange);
+    return new Qwen2Config(
+        vocabSize,
+        hiddenSize,
+        intermediateSize,
+        numHiddenLayers,
+        numAttentionHeads,
+        numKeyValueHeads,
+        headDim,
+        maxPositionEmbeddings,
+        ropeTheta,
+        rmsNormEps,
+        tieWordEmbeddings,
+        bos,
+        eos,
+        torchDtype,
+        initializerRange);
   }
 
   /** This config with another {@code torch_dtype}. */
   public Qwen2Config withTorchDtype(String dtype) {
-    return new Qwen2Config(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, bosTokenId,
-        eosTokenIds, dtype, initializerRange);
+    return new Qwen2Config(
+        vocabSize,
+        hiddenSize,
+        intermediateSize,
+        numHiddenLayers,
+        numAttentionHeads,
+        numKeyValueHeads,
+        headDim,
+        maxPositionEmbeddings,
+        ropeTheta,
+        rmsNormEps,
+        tieWordEmbeddings,
+        bosTokenId,
+        eosTokenIds,
+        dtype,
+        initializerRange);
   }
 
   /** Width of the query projection output: heads × head_dim. */
@@ -126,33 +197,51 @@ public record Qwen2Config(
     if (root == null || !root.isObject()) {
       throw new CheckpointException(where + ": config.json is not a JSON object");
     }
-    List<String> archs = root.has("architectures")
-        ? JSON.convertValue(root.get("architectures"), JSON.getTypeFactory().constructCollectionType(List.class,
-            String.class))
-        : List.of();
+    List<String> archs =
+        root.has("architectures")
+            ? JSON.convertValue(
+                root.get("architectures"),
+                JSON.getTypeFactory().constructCollectionType(List.class, String.class))
+            : List.of();
     String modelType = root.path("model_type").asText("");
     boolean archOk = !archs.isEmpty() && archs.stream().allMatch(SUPPORTED_ARCHITECTURES::contains);
     if (!archOk || !modelType.equals(MODEL_TYPE)) {
-      throw new CheckpointException(where + ": architectures " + archs + " with model_type \"" + modelType
-          + "\" is not supported; supported: architectures " + SUPPORTED_ARCHITECTURES + " with model_type \""
-          + MODEL_TYPE + "\" (Qwen2/Qwen2.5 decoders: q/k/v bias, no q/k norm)");
+      throw new CheckpointException(
+          where
+              + ": architectures "
+              + archs
+              + " with model_type \""
+              + modelType
+              + "\" is not supported; supported: architectures "
+              + SUPPORTED_ARCHITECTURES
+              + " with model_type \""
+              + MODEL_TYPE
+              + "\" (Qwen2/Qwen2.5 decoders: q/k/v bias, no q/k norm)");
     }
     String act = root.path("hidden_act").asText("silu");
     if (!act.equals("silu")) {
-      throw new CheckpointException(where + ": hidden_act \"" + act + "\" is not supported; only \"silu\" (SwiGLU)");
+      throw new CheckpointException(
+          where + ": hidden_act \"" + act + "\" is not supported; only \"silu\" (SwiGLU)");
     }
     if (root.hasNonNull("rope_scaling")) {
-      throw new CheckpointException(where + ": rope_scaling " + root.get("rope_scaling")
-          + " is not supported; only plain RoPE (rope_scaling null)");
+      throw new CheckpointException(
+          where
+              + ": rope_scaling "
+              + root.get("rope_scaling")
+              + " is not supported; only plain RoPE (rope_scaling null)");
     }
     if (root.path("use_sliding_window").asBoolean(false)) {
-      throw new CheckpointException(where + ": use_sliding_window true is not supported; only full attention");
+      throw new CheckpointException(
+          where + ": use_sliding_window true is not supported; only full attention");
     }
     int hidden = requireInt(root, "hidden_size", where);
     int heads = requireInt(root, "num_attention_heads", where);
-    int headDim = root.hasNonNull("head_dim") ? requireInt(root, "head_dim", where) : hidden / heads;
-    String dtype = root.hasNonNull("torch_dtype") ? root.get("torch_dtype").asText()
-        : root.path("dtype").asText("float32");
+    int headDim =
+        root.hasNonNull("head_dim") ? requireInt(root, "head_dim", where) : hidden / heads;
+    String dtype =
+        root.hasNonNull("torch_dtype")
+            ? root.get("torch_dtype").asText()
+            : root.path("dtype").asText("float32");
     try {
       return new Qwen2Config(
           requireInt(root, "vocab_size", where),
@@ -160,7 +249,9 @@ public record Qwen2Config(
           requireInt(root, "intermediate_size", where),
           requireInt(root, "num_hidden_layers", where),
           heads,
-          root.hasNonNull("num_key_value_heads") ? requireInt(root, "num_key_value_heads", where) : heads,
+          root.hasNonNull("num_key_value_heads")
+              ? requireInt(root, "num_key_value_heads", where)
+              : heads,
           headDim,
           requireInt(root, "max_position_embeddings", where),
           root.path("rope_theta").asDouble(10000.0),
@@ -225,13 +316,17 @@ public record Qwen2Config(
     return n.asInt();
   }
 
-  /** An id field that HF writes as a number or a list of numbers; absent or null gives an empty list. */
+  /**
+   * An id field that HF writes as a number or a list of numbers; absent or null gives an empty
+   * list.
+   */
   static List<Integer> idList(JsonNode n) {
     if (n == null || n.isNull()) {
       return List.of();
     }
     if (n.isArray()) {
-      return JSON.convertValue(n, JSON.getTypeFactory().constructCollectionType(List.class, Integer.class));
+      return JSON.convertValue(
+          n, JSON.getTypeFactory().constructCollectionType(List.class, Integer.class));
     }
     return List.of(n.asInt());
   }
@@ -246,8 +341,19 @@ public record Qwen2Config(
     }
   }
 
-  private static String summary(int vocab, int hidden, int layers, int heads, int kvHeads, int headDim) {
-    return "vocab_size=" + vocab + ", hidden_size=" + hidden + ", num_hidden_layers=" + layers
-        + ", num_attention_heads=" + heads + ", num_key_value_heads=" + kvHeads + ", head_dim=" + headDim;
+  private static String summary(
+      int vocab, int hidden, int layers, int heads, int kvHeads, int headDim) {
+    return "vocab_size="
+        + vocab
+        + ", hidden_size="
+        + hidden
+        + ", num_hidden_layers="
+        + layers
+        + ", num_attention_heads="
+        + heads
+        + ", num_key_value_heads="
+        + kvHeads
+        + ", head_dim="
+        + headDim;
   }
 }

@@ -51,7 +51,11 @@ public final class SafetensorsFile implements TensorStore {
   private final Map<String, Entry> entries;
   private final Map<String, String> metadata;
 
-  private SafetensorsFile(Path path, Arena arena, MemorySegment segment, Map<String, Entry> entries,
+  private SafetensorsFile(
+      Path path,
+      Arena arena,
+      MemorySegment segment,
+      Map<String, Entry> entries,
       Map<String, String> metadata) {
     this.path = path;
     this.arena = arena;
@@ -66,18 +70,32 @@ public final class SafetensorsFile implements TensorStore {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {
-        throw new CheckpointException(path + ": truncated safetensors file (" + size
-            + " bytes, less than the 8-byte header length)");
+        throw new CheckpointException(
+            path
+                + ": truncated safetensors file ("
+                + size
+                + " bytes, less than the 8-byte header length)");
       }
       MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-      long headerLen = seg.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+      long headerLen =
+          seg.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
       if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
-        throw new CheckpointException(path + ": bad safetensors header length " + headerLen
-            + " (must be 1.." + MAX_HEADER_BYTES + "); the file is not safetensors or is corrupt");
+        throw new CheckpointException(
+            path
+                + ": bad safetensors header length "
+                + headerLen
+                + " (must be 1.."
+                + MAX_HEADER_BYTES
+                + "); the file is not safetensors or is corrupt");
       }
       if (8 + headerLen > size) {
-        throw new CheckpointException(path + ": truncated safetensors file: header says " + headerLen
-            + " header bytes but the file has only " + (size - 8) + " after the length");
+        throw new CheckpointException(
+            path
+                + ": truncated safetensors file: header says "
+                + headerLen
+                + " header bytes but the file has only "
+                + (size - 8)
+                + " after the length");
       }
       byte[] header = seg.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
       long dataStart = 8 + headerLen;
@@ -90,13 +108,14 @@ public final class SafetensorsFile implements TensorStore {
     }
   }
 
-  private static Map<String, Entry> parseHeader(Path path, byte[] header, long dataStart, long fileSize,
-      Map<String, String> metadata) {
+  private static Map<String, Entry> parseHeader(
+      Path path, byte[] header, long dataStart, long fileSize, Map<String, String> metadata) {
     JsonNode root;
     try {
       root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
     } catch (JsonProcessingException e) {
-      throw new CheckpointException(path + ": safetensors header is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new CheckpointException(
+          path + ": safetensors header is not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new CheckpointException(path + ": safetensors header is not a JSON object");
@@ -121,24 +140,47 @@ public final class SafetensorsFile implements TensorStore {
       for (int i = 0; i < shape.length; i++) {
         long d = shapeNode.get(i).asLong(-1);
         if (d < 0 || d > Integer.MAX_VALUE) {
-          throw new CheckpointException(where + ": bad dimension " + shapeNode.get(i) + " in shape " + shapeNode);
+          throw new CheckpointException(
+              where + ": bad dimension " + shapeNode.get(i) + " in shape " + shapeNode);
         }
         shape[i] = (int) d;
       }
       JsonNode off = v.get("data_offsets");
-      if (!off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
+      if (!off.isArray()
+          || off.size() != 2
+          || !off.get(0).canConvertToLong()
+          || !off.get(1).canConvertToLong()) {
         throw new CheckpointException(where + ": data_offsets must be [begin, end], got " + off);
       }
       long begin = off.get(0).asLong();
       long end = off.get(1).asLong();
       if (begin < 0 || end < begin || end > dataSize) {
-        throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end
-            + "] out of range: the data section has " + dataSize + " bytes (file truncated or header corrupt)");
+        throw new CheckpointException(
+            where
+                + ": data_offsets ["
+                + begin
+                + ", "
+                + end
+                + "] out of range: the data section has "
+                + dataSize
+                + " bytes (file truncated or header corrupt)");
       }
       long expected = NamedTensor.numel(shape) * dtype.bytes();
       if (end - begin != expected) {
-        throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end + "] span "
-            + (end - begin) + " bytes but " + dtype + " shape " + shapeNode + " needs " + expected);
+        throw new CheckpointException(
+            where
+                + ": data_offsets ["
+                + begin
+                + ", "
+                + end
+                + "] span "
+                + (end - begin)
+                + " bytes but "
+                + dtype
+                + " shape "
+                + shapeNode
+                + " needs "
+                + expected);
       }
       entries.put(name, new Entry(dtype, shape, dataStart + begin, dataStart + end));
     }
@@ -185,16 +227,29 @@ public final class SafetensorsFile implements TensorStore {
     Entry e = entry(name);
     long n = NamedTensor.numel(e.shape());
     if (n > Integer.MAX_VALUE - 8) {
-      throw new CheckpointException("tensor " + name + " in " + path + " has " + n
-          + " elements, more than one Java array holds");
+      throw new CheckpointException(
+          "tensor "
+              + name
+              + " in "
+              + path
+              + " has "
+              + n
+              + " elements, more than one Java array holds");
     }
     float[] out = new float[(int) n];
     switch (e.dtype()) {
       case F32 -> MemorySegment.copy(segment, F32_LE, e.begin(), out, 0, out.length);
       case BF16 -> convertHalf(e.begin(), out, true);
       case F16 -> convertHalf(e.begin(), out, false);
-      default -> throw new CheckpointException("tensor " + name + " in " + path + " is " + e.dtype()
-          + "; only F32, BF16 and F16 tensors can be read as float32");
+      default ->
+          throw new CheckpointException(
+              "tensor "
+                  + name
+                  + " in "
+                  + path
+                  + " is "
+                  + e.dtype()
+                  + "; only F32, BF16 and F16 tensors can be read as float32");
     }
     return out;
   }
@@ -209,8 +264,14 @@ public final class SafetensorsFile implements TensorStore {
     }
     long n = NamedTensor.numel(e.shape());
     if (n > Integer.MAX_VALUE - 8) {
-      throw new CheckpointException("tensor " + name + " in " + path + " has " + n
-          + " elements, more than one Java array holds");
+      throw new CheckpointException(
+          "tensor "
+              + name
+              + " in "
+              + path
+              + " has "
+              + n
+              + " elements, more than one Java array holds");
     }
     short[] out = new short[(int) n];
     MemorySegment.copy(segment, I16_LE, e.begin(), out, 0, out.length);

@@ -16,8 +16,8 @@ import java.util.function.Function;
 
 /**
  * Writes one {@code .safetensors} file from float32 tensors, stored as F32, BF16 or F16. Tensors
- * are laid out in the order of the given names; the header is padded with spaces to a multiple of
- * 8 bytes (as the reference implementation does) so the data starts aligned. The file is fsynced
+ * are laid out in the order of the given names; the header is padded with spaces to a multiple of 8
+ * bytes (as the reference implementation does) so the data starts aligned. The file is fsynced
  * before this returns.
  */
 public final class SafetensorsWriter {
@@ -31,10 +31,16 @@ public final class SafetensorsWriter {
    * {@code metadata} as the header's {@code __metadata__} (Hugging Face loaders want {@code
    * "format": "pt"}).
    */
-  public static void write(Path file, List<String> names, Function<String, NamedTensor> tensors, DType dtype,
-      Map<String, String> metadata) throws IOException {
+  public static void write(
+      Path file,
+      List<String> names,
+      Function<String, NamedTensor> tensors,
+      DType dtype,
+      Map<String, String> metadata)
+      throws IOException {
     if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
-      throw new IllegalArgumentException("safetensors are written as F32, BF16 or F16, not " + dtype);
+      throw new IllegalArgumentException(
+          "safetensors are written as F32, BF16 or F16, not " + dtype);
     }
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
@@ -57,8 +63,12 @@ public final class SafetensorsWriter {
     byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
     int padded = (json.length + 7) & ~7;
 
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       buf.putLong(padded);
       flush(ch, buf);
@@ -83,7 +93,10 @@ public final class SafetensorsWriter {
             buf.position(buf.position() + 4 * len);
           } else {
             for (int i = start; i < start + len; i++) {
-              buf.putShort(dtype == DType.BF16 ? HalfFloats.floatToBf16(data[i]) : HalfFloats.floatToF16(data[i]));
+              buf.putShort(
+                  dtype == DType.BF16
+                      ? HalfFloats.floatToBf16(data[i])
+                      : HalfFloats.floatToF16(data[i]));
             }
           }
           start += len;

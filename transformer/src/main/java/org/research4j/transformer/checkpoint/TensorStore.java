@@ -36,8 +36,16 @@ public interface TensorStore extends AutoCloseable {
   default float[] readF32(String name, int... expectedShape) {
     int[] actual = shape(name);
     if (!Arrays.equals(actual, expectedShape)) {
-      throw new CheckpointException("tensor " + name + ": checkpoint has shape " + Arrays.toString(actual)
-          + ", model expects " + Arrays.toString(expectedShape) + " (in " + source() + ")");
+      throw new CheckpointException(
+          "tensor "
+              + name
+              + ": checkpoint has shape "
+              + Arrays.toString(actual)
+              + ", model expects "
+              + Arrays.toString(expectedShape)
+              + " (in "
+              + source()
+              + ")");
     }
     return readF32(name);
   }
@@ -54,8 +62,15 @@ public interface TensorStore extends AutoCloseable {
   default CheckpointException missing(String name) {
     List<String> all = names();
     String examples = all.stream().limit(5).collect(Collectors.joining(", "));
-    return new CheckpointException(source() + " has no tensor " + name + " (it has " + all.size()
-        + " tensors" + (all.isEmpty() ? "" : ", e.g. " + examples) + ")");
+    return new CheckpointException(
+        source()
+            + " has no tensor "
+            + name
+            + " (it has "
+            + all.size()
+            + " tensors"
+            + (all.isEmpty() ? "" : ", e.g. " + examples)
+            + ")");
   }
 
   @Override

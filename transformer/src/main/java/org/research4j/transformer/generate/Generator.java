@@ -32,10 +32,10 @@ public final class Generator {
   }
 
   /**
-   * As {@link #Generator(Qwen2Model, Function)}, feeding at most {@code chunk} tokens of a
-   * sequence per forward: longer prompts and appends are fed over several steps. The KV cache
-   * holds {@code chunk} positions per sequence beyond the capacity, where the padding of shorter
-   * sequences in a step lands.
+   * As {@link #Generator(Qwen2Model, Function)}, feeding at most {@code chunk} tokens of a sequence
+   * per forward: longer prompts and appends are fed over several steps. The KV cache holds {@code
+   * chunk} positions per sequence beyond the capacity, where the padding of shorter sequences in a
+   * step lands.
    */
   public Generator(Qwen2Model model, Function<int[], String> detokenize, int chunk) {
     if (chunk <= 0) throw new IllegalArgumentException("chunk must be positive, got " + chunk);

@@ -11,13 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
  * the temperature, keep the top-k, keep the top-p nucleus, renormalise, draw by inverse CDF.
  * Temperature 0 is greedy.
  *
- * <p>The softmax weights are computed with the Vector API in float (relative error about 1e-7,
- * sums in double): a Qwen vocabulary has 151,936 entries and a rollout draws for every sequence
- * of a batch at every step, so the host must not become the bottleneck. Not thread-safe: it keeps
- * one scratch row.
+ * <p>The softmax weights are computed with the Vector API in float (relative error about 1e-7, sums
+ * in double): a Qwen vocabulary has 151,936 entries and a rollout draws for every sequence of a
+ * batch at every step, so the host must not become the bottleneck. Not thread-safe: it keeps one
+ * scratch row.
  */
 public final class Sampler {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
   /** Lanes are summed in float over this many elements, then added into a double. */
   private static final int SUM_BLOCK = 1024;
 

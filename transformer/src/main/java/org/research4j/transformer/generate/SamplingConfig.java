@@ -5,13 +5,13 @@ import java.util.Set;
 import org.research4j.transformer.checkpoint.GenerationConfig;
 
 /**
- * How the next token is chosen and when a sequence stops, Hugging Face's names and order:
- * logits divided by {@code temperature}, then top-k, then top-p (nucleus), then a draw.
+ * How the next token is chosen and when a sequence stops, Hugging Face's names and order: logits
+ * divided by {@code temperature}, then top-k, then top-p (nucleus), then a draw.
  *
  * @param temperature 0 means greedy (the most likely token, ties to the lowest id); otherwise
  *     logits are divided by it
- * @param topP keep the smallest set of most likely tokens whose probability reaches {@code topP};
- *     1 keeps all
+ * @param topP keep the smallest set of most likely tokens whose probability reaches {@code topP}; 1
+ *     keeps all
  * @param topK keep the {@code topK} most likely tokens; 0 keeps all
  * @param seed seeds the per-sequence random generators, so that a run is reproducible and a
  *     sequence's draws do not depend on the others in its batch
@@ -53,10 +53,10 @@ public record SamplingConfig(
   }
 
   /**
-   * The defaults of a model's {@code generation_config.json}: its temperature, top_p and top_k
-   * when {@code do_sample} is set (greedy otherwise), and its EOS ids as stop tokens. Its
-   * {@code repetition_penalty} is not applied (this sampler has none; RL rollouts sample the
-   * plain policy).
+   * The defaults of a model's {@code generation_config.json}: its temperature, top_p and top_k when
+   * {@code do_sample} is set (greedy otherwise), and its EOS ids as stop tokens. Its {@code
+   * repetition_penalty} is not applied (this sampler has none; RL rollouts sample the plain
+   * policy).
    */
   public static SamplingConfig of(GenerationConfig g, long seed) {
     double t = g.doSample() ? g.temperature() : 0;

@@ -14,9 +14,9 @@ import org.research4j.transformer.model.Qwen2Model;
 /**
  * One batch of sequences being generated, with their KV cache on the device.
  *
- * <p>Each sequence is a list of tokens of which the first {@code cached} have their keys and
- * values in the cache. A running sequence always has at least one token not yet cached (its prompt
- * at first, then its last drawn token, or tokens appended by a tool): a {@link #step()} feeds every
+ * <p>Each sequence is a list of tokens of which the first {@code cached} have their keys and values
+ * in the cache. A running sequence always has at least one token not yet cached (its prompt at
+ * first, then its last drawn token, or tokens appended by a tool): a {@link #step()} feeds every
  * running sequence's uncached tokens (at most {@code chunk} of them) through the model at their
  * positions, in one batched forward, and draws the next token of each sequence that is then fully
  * cached. Sequences of different lengths share the step: each writes at its own positions, and the
@@ -34,14 +34,19 @@ public final class Session implements AutoCloseable {
     int[] tokens;
     int length;
     final int promptLength;
+
     /** Tokens whose keys and values are in the cache: {@code tokens[0..cached)}. */
     int cached;
+
     /** Stop strings are searched in the text of {@code tokens[segmentStart..length)}. */
     int segmentStart;
+
     boolean running = true;
     Stop stop;
+
     /** Tokens drawn during the current {@link #run}. */
     int drawnThisRun;
+
     final SplittableRandom rnd;
 
     Sequence(int[] prompt, SplittableRandom rnd) {
@@ -61,8 +66,10 @@ public final class Session implements AutoCloseable {
   private final Qwen2Model model;
   private final Function<int[], String> detokenize;
   private final int chunk;
+
   /** Each sequence's sampling (one shared instance unless started with one per sequence). */
   private final SamplingConfig[] samplings;
+
   private final Sampler[] samplers;
   private final int capacity;
   private final Sequence[] seqs;
@@ -113,8 +120,11 @@ public final class Session implements AutoCloseable {
     this.detokenize = detokenize;
     this.chunk = chunk;
     if (perSequence != null && perSequence.size() != prompts.size()) {
-      throw new IllegalArgumentException(perSequence.size() + " sampling configs for "
-          + prompts.size() + " prompts; give one per prompt");
+      throw new IllegalArgumentException(
+          perSequence.size()
+              + " sampling configs for "
+              + prompts.size()
+              + " prompts; give one per prompt");
     }
     this.capacity = capacity;
     this.seqs = new Sequence[prompts.size()];
@@ -190,7 +200,8 @@ public final class Session implements AutoCloseable {
 
     // A step in which every running sequence is still catching up draws nothing, but the forward
     // still runs for its cache writes; row 0 stands in so the LM head has a row to compute.
-    int[] rowIds = rows.isEmpty() ? new int[] {0} : rows.stream().mapToInt(Integer::intValue).toArray();
+    int[] rowIds =
+        rows.isEmpty() ? new int[] {0} : rows.stream().mapToInt(Integer::intValue).toArray();
     tape.reset();
     Tensor idsT = tape.ints(ids, b, tn);
     float[] logits = model.logitsCached(tape.ops(), idsT, start, cache, rowIds).toFloatArray();

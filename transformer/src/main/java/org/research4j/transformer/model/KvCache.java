@@ -8,10 +8,10 @@ import org.research4j.tensor.Tensor;
 import org.research4j.transformer.checkpoint.Qwen2Config;
 
 /**
- * The keys and values of every layer for a batch of sequences, on the device: per layer one
- * {@code [B, maxPositions, Hkv, D]} tensor for keys and one for values. Position {@code p} of
- * sequence {@code s} holds the (RoPE-rotated) key and the value of that sequence's token {@code p};
- * what lies beyond a sequence's length is never attended, so it may hold anything.
+ * The keys and values of every layer for a batch of sequences, on the device: per layer one {@code
+ * [B, maxPositions, Hkv, D]} tensor for keys and one for values. Position {@code p} of sequence
+ * {@code s} holds the (RoPE-rotated) key and the value of that sequence's token {@code p}; what
+ * lies beyond a sequence's length is never attended, so it may hold anything.
  */
 public final class KvCache implements AutoCloseable {
   private final int batch;
@@ -22,7 +22,10 @@ public final class KvCache implements AutoCloseable {
   KvCache(Kernels kernels, Qwen2Config config, int batch, int maxPositions) {
     if (batch <= 0 || maxPositions <= 0) {
       throw new IllegalArgumentException(
-          "KvCache: batch and maxPositions must be positive, got " + batch + " and " + maxPositions);
+          "KvCache: batch and maxPositions must be positive, got "
+              + batch
+              + " and "
+              + maxPositions);
     }
     this.batch = batch;
     this.maxPositions = maxPositions;

@@ -30,9 +30,9 @@ import org.research4j.transformer.checkpoint.TensorStore;
  * loads and saves by name.
  *
  * <p>Every computation is a tensor-core op recorded on the caller's tape, so the same model trains
- * ({@link #loss}, then {@code tape.backward}) and runs on any device the kernels support. Inputs are
- * token ids {@code [B, T]}; batches of different lengths are right-padded, which changes nothing for
- * the real tokens because attention is causal.
+ * ({@link #loss}, then {@code tape.backward}) and runs on any device the kernels support. Inputs
+ * are token ids {@code [B, T]}; batches of different lengths are right-padded, which changes
+ * nothing for the real tokens because attention is causal.
  */
 public final class Qwen2Model implements AutoCloseable {
 
@@ -156,9 +156,9 @@ public final class Qwen2Model implements AutoCloseable {
   }
 
   /**
-   * A frozen copy of {@code source} (same config and device) with its weights in {@code
-   * precision}: matrices rounded to bfloat16 for {@link WeightPrecision#BF16}. For a frozen
-   * reference model built from a policy held in memory.
+   * A frozen copy of {@code source} (same config and device) with its weights in {@code precision}:
+   * matrices rounded to bfloat16 for {@link WeightPrecision#BF16}. For a frozen reference model
+   * built from a policy held in memory.
    */
   public static Qwen2Model copyOf(Qwen2Model source, WeightPrecision precision) {
     Qwen2Model m = new Qwen2Model(source.kernels, source.config, precision);
@@ -181,7 +181,9 @@ public final class Qwen2Model implements AutoCloseable {
     return load(kernels, config, store, WeightPrecision.F32);
   }
 
-  /** {@link #load(Kernels, Qwen2Config, TensorStore)} with the weights kept in {@code precision}. */
+  /**
+   * {@link #load(Kernels, Qwen2Config, TensorStore)} with the weights kept in {@code precision}.
+   */
   public static Qwen2Model load(
       Kernels kernels, Qwen2Config config, TensorStore store, WeightPrecision precision) {
     checkMemory(kernels, config, precision, store.source());
@@ -214,14 +216,12 @@ public final class Qwen2Model implements AutoCloseable {
         (long) config.vocabSize() * d * (config.tieWordEmbeddings() ? 1 : 2)
             + layers * (q * d + 2 * kv * d + d * q + 3 * ff * d);
     long vectors = layers * (2 * d + q + 2 * kv) + d;
-    return precision == WeightPrecision.F32
-        ? 8 * (matrices + vectors)
-        : 2 * matrices + 4 * vectors;
+    return precision == WeightPrecision.F32 ? 8 * (matrices + vectors) : 2 * matrices + 4 * vectors;
   }
 
   /**
-   * On the CPU kernels (the Java heap holds the weights), fails before allocating anything when
-   * the model cannot fit in what the heap has left, with both sizes.
+   * On the CPU kernels (the Java heap holds the weights), fails before allocating anything when the
+   * model cannot fit in what the heap has left, with both sizes.
    */
   private static void checkMemory(
       Kernels kernels, Qwen2Config config, WeightPrecision precision, String source) {
@@ -305,9 +305,9 @@ public final class Qwen2Model implements AutoCloseable {
   }
 
   /**
-   * Mean next-token cross-entropy: {@code targets} I32 {@code [B, T]} holds the token each
-   * position should predict, or {@link Ops#IGNORE_INDEX} where nothing is to be learned (prompt,
-   * padding); the mean runs over the other positions.
+   * Mean next-token cross-entropy: {@code targets} I32 {@code [B, T]} holds the token each position
+   * should predict, or {@link Ops#IGNORE_INDEX} where nothing is to be learned (prompt, padding);
+   * the mean runs over the other positions.
    */
   public Tensor loss(Ops ops, Tensor ids, Tensor targets) {
     return ops.crossEntropyMean(logits(ops, ids), targets.view(-1), Ops.IGNORE_INDEX);
@@ -396,8 +396,7 @@ public final class Qwen2Model implements AutoCloseable {
   /** Positions {@code 0..T-1} of every sequence: right padding keeps real tokens at the front. */
   private static Tensor trainingPositions(Tape tape, Tensor ids) {
     if (ids.rank() != 2) {
-      throw new IllegalArgumentException(
-          "Qwen2Model: ids must be [B, T] token ids, got " + ids);
+      throw new IllegalArgumentException("Qwen2Model: ids must be [B, T] token ids, got " + ids);
     }
     int b = ids.dim(0);
     int t = ids.dim(1);

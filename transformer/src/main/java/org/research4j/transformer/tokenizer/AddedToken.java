@@ -7,14 +7,21 @@ package org.research4j.transformer.tokenizer;
  *
  * @param id its id
  * @param content the exact text it matches
- * @param singleWord match only when not inside a word (no letter, digit or {@code _} on either side)
+ * @param singleWord match only when not inside a word (no letter, digit or {@code _} on either
+ *     side)
  * @param lstrip the match swallows whitespace before it
  * @param rstrip the match swallows whitespace after it
  * @param normalized matched in the normalized text rather than the raw text
  * @param special a control token
  */
-public record AddedToken(int id, String content, boolean singleWord, boolean lstrip, boolean rstrip,
-    boolean normalized, boolean special) {
+public record AddedToken(
+    int id,
+    String content,
+    boolean singleWord,
+    boolean lstrip,
+    boolean rstrip,
+    boolean normalized,
+    boolean special) {
 
   public AddedToken {
     if (content.isEmpty()) {

@@ -25,11 +25,13 @@ final class AddedVocabulary {
       m.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
     }
     // Longest first, so the first hit at a position is the leftmost-longest match.
-    m.forEach((c, l) -> {
-      AddedToken[] a = l.toArray(AddedToken[]::new);
-      Arrays.sort(a, Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
-      byFirstChar.put(c, a);
-    });
+    m.forEach(
+        (c, l) -> {
+          AddedToken[] a = l.toArray(AddedToken[]::new);
+          Arrays.sort(
+              a, Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
+          byFirstChar.put(c, a);
+        });
   }
 
   boolean isEmpty() {
@@ -107,17 +109,27 @@ final class AddedVocabulary {
       return true;
     }
     int type = Character.getType(cp);
-    return type == Character.DECIMAL_DIGIT_NUMBER || type == Character.LETTER_NUMBER || type == Character.OTHER_NUMBER;
+    return type == Character.DECIMAL_DIGIT_NUMBER
+        || type == Character.LETTER_NUMBER
+        || type == Character.OTHER_NUMBER;
   }
 
   /**
-   * The Unicode White_Space property, which Rust's {@code char::is_whitespace} tests. Java's
-   * {@link Character#isWhitespace} differs: it leaves out no-break spaces (U+00A0, U+2007, U+202F)
-   * and U+0085.
+   * The Unicode White_Space property, which Rust's {@code char::is_whitespace} tests. Java's {@link
+   * Character#isWhitespace} differs: it leaves out no-break spaces (U+00A0, U+2007, U+202F) and
+   * U+0085.
    */
   static boolean isWhiteSpace(int cp) {
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
-        || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
+    return (cp >= 0x09 && cp <= 0x0D)
+        || cp == 0x20
+        || cp == 0x85
+        || cp == 0xA0
+        || cp == 0x1680
+        || (cp >= 0x2000 && cp <= 0x200A)
+        || cp == 0x2028
+        || cp == 0x2029
+        || cp == 0x202F
+        || cp == 0x205F
         || cp == 0x3000;
   }
 }

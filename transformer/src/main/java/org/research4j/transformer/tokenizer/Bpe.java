@@ -13,19 +13,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * leftmost one on ties), again and again until no pair has a merge, exactly as Hugging Face's
  * {@code BPE} without dropout.
  *
- * <p>The merge loop keeps a heap of candidate merges keyed by (rank, position) and a linked list
- * of symbols, so a word of n characters costs O(n log n); heap entries made stale by an earlier
- * merge are recognised and skipped. Results are cached per word (bounded, thread-safe).
+ * <p>The merge loop keeps a heap of candidate merges keyed by (rank, position) and a linked list of
+ * symbols, so a word of n characters costs O(n log n); heap entries made stale by an earlier merge
+ * are recognised and skipped. Results are cached per word (bounded, thread-safe).
  */
 final class Bpe {
-  /** Words longer than this are not cached (as Hugging Face), so odd inputs cannot fill the cache. */
+  /**
+   * Words longer than this are not cached (as Hugging Face), so odd inputs cannot fill the cache.
+   */
   private static final int MAX_CACHED_WORD = 256;
+
   private static final int CACHE_CAPACITY = 100_000;
 
   private final Object2IntOpenHashMap<String> vocab;
   private final String[] idToToken;
+
   /** (left id, right id) packed in a long -> (rank, merged id) packed in a long. */
   private final Long2LongOpenHashMap merges;
+
   private final List<String[]> mergeList;
   private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
@@ -47,8 +52,17 @@ final class Bpe {
       int b = vocab.getInt(m[1]);
       int ab = vocab.getInt(m[0] + m[1]);
       if (a < 0 || b < 0 || ab < 0) {
-        throw new TokenizerException(where + ": merge " + rank + " [\"" + m[0] + "\", \"" + m[1]
-            + "\"] uses a token that is not in the vocab (" + (a < 0 ? m[0] : b < 0 ? m[1] : m[0] + m[1]) + ")");
+        throw new TokenizerException(
+            where
+                + ": merge "
+                + rank
+                + " [\""
+                + m[0]
+                + "\", \""
+                + m[1]
+                + "\"] uses a token that is not in the vocab ("
+                + (a < 0 ? m[0] : b < 0 ? m[1] : m[0] + m[1])
+                + ")");
       }
       // A pair listed twice keeps its last rank, as Hugging Face's map building does.
       merges.put(pair(a, b), ((long) rank << 32) | ab);
@@ -98,8 +112,12 @@ final class Bpe {
     for (int i = 0; i < n; i++) {
       int id = vocab.getInt(word.substring(i, i + 1));
       if (id < 0) {
-        throw new TokenizerException("character U+" + Integer.toHexString(word.charAt(i))
-            + " of word \"" + word + "\" is not in the vocabulary and the BPE has no unk_token");
+        throw new TokenizerException(
+            "character U+"
+                + Integer.toHexString(word.charAt(i))
+                + " of word \""
+                + word
+                + "\" is not in the vocabulary and the BPE has no unk_token");
       }
       sym[i] = id;
       next[i] = i + 1 < n ? i + 1 : -1;

@@ -20,8 +20,8 @@ import java.util.PriorityQueue;
  *
  * <p>Vocabulary layout: ids 0..255 are the byte characters in byte order, then one id per merge in
  * the order learned (a merge that makes an existing string reuses its id), then the added tokens
- * (special ones first), so ids are dense. Added tokens written in the
- * corpus are cut out before counting, so they never take part in merges.
+ * (special ones first), so ids are dense. Added tokens written in the corpus are cut out before
+ * counting, so they never take part in merges.
  *
  * <p>Each step merges the adjacent pair with the highest count over all words (weighted by word
  * frequency). <b>Ties</b> go to the pair with the smaller left id, then the smaller right id; ids
@@ -35,10 +35,20 @@ import java.util.PriorityQueue;
  */
 public final class BpeTrainer {
   /** Control tokens of the ChatML format: special. */
-  public static final List<String> CHATML_SPECIAL_TOKENS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+  public static final List<String> CHATML_SPECIAL_TOKENS =
+      List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+
   /** The ReSearch tags: added tokens that are text (not special), as Qwen3's {@code <think>}. */
-  public static final List<String> RESEARCH_TAGS = List.of("<think>", "</think>", "<search>", "</search>", "<result>",
-      "</result>", "<answer>", "</answer>");
+  public static final List<String> RESEARCH_TAGS =
+      List.of(
+          "<think>",
+          "</think>",
+          "<search>",
+          "</search>",
+          "<result>",
+          "</result>",
+          "<answer>",
+          "</answer>");
 
   private final int vocabSize;
   private final int minFrequency;
@@ -51,11 +61,16 @@ public final class BpeTrainer {
    * @param specialTokens added tokens marked special (control tokens)
    * @param textTokens added tokens that are ordinary text but always one id
    */
-  public BpeTrainer(int vocabSize, int minFrequency, List<String> specialTokens, List<String> textTokens) {
+  public BpeTrainer(
+      int vocabSize, int minFrequency, List<String> specialTokens, List<String> textTokens) {
     int reserved = 256 + specialTokens.size() + textTokens.size();
     if (vocabSize < reserved) {
-      throw new IllegalArgumentException("vocab size " + vocabSize + " is below the " + reserved
-          + " ids of the byte alphabet and the added tokens");
+      throw new IllegalArgumentException(
+          "vocab size "
+              + vocabSize
+              + " is below the "
+              + reserved
+              + " ids of the byte alphabet and the added tokens");
     }
     if (minFrequency < 1) {
       throw new IllegalArgumentException("minFrequency must be at least 1, got " + minFrequency);
@@ -99,9 +114,10 @@ public final class BpeTrainer {
       tokens.add(c);
       ids.put(c, b);
     }
-    List<String[]> merges = learnMerges(words, freq, tokens, ids, vocabSize - specialTokens.size() - textTokens.size());
-    return Tokenizer.fromJson(TokenizerJson.write(tokens, merges, addedTokens(tokens.size())),
-        "trained tokenizer");
+    List<String[]> merges =
+        learnMerges(words, freq, tokens, ids, vocabSize - specialTokens.size() - textTokens.size());
+    return Tokenizer.fromJson(
+        TokenizerJson.write(tokens, merges, addedTokens(tokens.size())), "trained tokenizer");
   }
 
   private List<AddedToken> addedTokens(int firstId) {
@@ -123,7 +139,8 @@ public final class BpeTrainer {
     for (String text : texts) {
       for (AddedVocabulary.Piece p : cut.split(text, false)) {
         if (p.token() == null) {
-          pre.split(Normalizer.normalize(p.text(), Normalizer.Form.NFC), word -> counts.addTo(word, 1));
+          pre.split(
+              Normalizer.normalize(p.text(), Normalizer.Form.NFC), word -> counts.addTo(word, 1));
         }
       }
     }
@@ -133,8 +150,8 @@ public final class BpeTrainer {
   /** A candidate merge in the heap; {@code count} may be stale (higher than the current count). */
   private record Candidate(long pair, long count) {}
 
-  private List<String[]> learnMerges(int[][] words, int[] freq, List<String> tokens, Map<String, Integer> ids,
-      int bpeSize) {
+  private List<String[]> learnMerges(
+      int[][] words, int[] freq, List<String> tokens, Map<String, Integer> ids, int bpeSize) {
     Long2LongOpenHashMap pairCounts = new Long2LongOpenHashMap();
     Long2ObjectOpenHashMap<IntArrayList> pairWords = new Long2ObjectOpenHashMap<>();
     for (int w = 0; w < words.length; w++) {
@@ -151,8 +168,12 @@ public final class BpeTrainer {
         }
       }
     }
-    PriorityQueue<Candidate> heap = new PriorityQueue<>((a, b) -> a.count() != b.count()
-        ? Long.compare(b.count(), a.count()) : Long.compare(a.pair(), b.pair()));
+    PriorityQueue<Candidate> heap =
+        new PriorityQueue<>(
+            (a, b) ->
+                a.count() != b.count()
+                    ? Long.compare(b.count(), a.count())
+                    : Long.compare(a.pair(), b.pair()));
     for (Long2LongMap.Entry e : pairCounts.long2LongEntrySet()) {
       heap.add(new Candidate(e.getLongKey(), e.getLongValue()));
     }
@@ -179,7 +200,8 @@ public final class BpeTrainer {
       Integer existing = ids.get(merged);
       int newId;
       if (existing != null) {
-        newId = existing; // the same string made by a different pair: reuse its id, as Hugging Face does
+        newId = existing; // the same string made by a different pair: reuse its id, as Hugging Face
+        // does
       } else {
         newId = tokens.size();
         tokens.add(merged);
@@ -212,11 +234,18 @@ public final class BpeTrainer {
   }
 
   /**
-   * Merges every non-overlapping (left, right) in a word, left to right, and records how the
-   * word's pair counts change in {@code delta}; pairs with the new token index the word.
+   * Merges every non-overlapping (left, right) in a word, left to right, and records how the word's
+   * pair counts change in {@code delta}; pairs with the new token index the word.
    */
-  private static int[] mergeWord(int[] s, int left, int right, int newId, int f, Long2LongOpenHashMap delta,
-      Long2ObjectOpenHashMap<IntArrayList> pairWords, int w) {
+  private static int[] mergeWord(
+      int[] s,
+      int left,
+      int right,
+      int newId,
+      int f,
+      Long2LongOpenHashMap delta,
+      Long2ObjectOpenHashMap<IntArrayList> pairWords,
+      int w) {
     int[] out = new int[s.length];
     int n = 0;
     boolean changed = false;

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * GPT-2's reversible map from bytes to printable characters, which lets a BPE over "characters"
- * work on raw UTF-8 bytes: the 188 printable Latin-1 bytes ({@code !..~}, {@code ¡..¬}, {@code ®..ÿ})
- * map to themselves, the other 68 (controls, space, soft hyphen, ...) to U+0100.. in byte order, so
- * a space is {@code Ġ} (U+0120) and a newline {@code Ċ} (U+010A).
+ * work on raw UTF-8 bytes: the 188 printable Latin-1 bytes ({@code !..~}, {@code ¡..¬}, {@code
+ * ®..ÿ}) map to themselves, the other 68 (controls, space, soft hyphen, ...) to U+0100.. in byte
+ * order, so a space is {@code Ġ} (U+0120) and a newline {@code Ċ} (U+010A).
  */
 public final class ByteLevel {
   private static final char[] BYTE_TO_CHAR = new char[256];
@@ -17,7 +17,8 @@ public final class ByteLevel {
     java.util.Arrays.fill(CHAR_TO_BYTE, -1);
     int next = 0;
     for (int b = 0; b < 256; b++) {
-      boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      boolean printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       char c = printable ? (char) b : (char) (0x100 + next++);
       BYTE_TO_CHAR[b] = c;
       CHAR_TO_BYTE[c] = b;

@@ -5,8 +5,8 @@ package org.research4j.transformer.tokenizer;
  *
  * @param role "system", "user", "assistant" or "tool"
  * @param content the text of the turn
- * @param reasoningContent an assistant's reasoning kept apart from its content, or null (the
- *     Qwen3 template then takes it from a {@code <think>...</think>} block in the content)
+ * @param reasoningContent an assistant's reasoning kept apart from its content, or null (the Qwen3
+ *     template then takes it from a {@code <think>...</think>} block in the content)
  */
 public record ChatMessage(String role, String content, String reasoningContent) {
   public ChatMessage {

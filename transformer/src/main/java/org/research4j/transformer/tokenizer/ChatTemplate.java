@@ -22,8 +22,8 @@ import java.util.List;
  * system turn when the conversation has none (Qwen2.5-Instruct's is "You are Qwen, created by
  * Alibaba Cloud. You are a helpful assistant."; null for none, as for a model trained here).
  *
- * <p>Not covered: tool definitions ({@code tools}) and assistant {@code tool_calls}, which need JSON
- * rendering of function schemas; callers that need them must render those turns themselves.
+ * <p>Not covered: tool definitions ({@code tools}) and assistant {@code tool_calls}, which need
+ * JSON rendering of function schemas; callers that need them must render those turns themselves.
  */
 public final class ChatTemplate {
   public static final String IM_START = "<|im_start|>";
@@ -56,7 +56,8 @@ public final class ChatTemplate {
    * The prompt text. {@code enableThinking} false makes Qwen3's generation prompt end in an empty
    * think block, which tells the model to answer directly; ChatML ignores it.
    */
-  public String render(List<ChatMessage> messages, boolean addGenerationPrompt, boolean enableThinking) {
+  public String render(
+      List<ChatMessage> messages, boolean addGenerationPrompt, boolean enableThinking) {
     if (messages.isEmpty()) {
       throw new IllegalArgumentException("a chat needs at least one message");
     }
@@ -97,7 +98,8 @@ public final class ChatTemplate {
     for (int i = messages.size() - 1; i >= 0; i--) {
       ChatMessage m = messages.get(i);
       if (m.role().equals("user")
-          && !(m.content().startsWith("<tool_response>") && m.content().endsWith("</tool_response>"))) {
+          && !(m.content().startsWith("<tool_response>")
+              && m.content().endsWith("</tool_response>"))) {
         lastQuery = i;
         break;
       }
@@ -113,12 +115,13 @@ public final class ChatTemplate {
         }
         case "assistant" -> assistantTurn(m, i > lastQuery, i == messages.size() - 1, sb);
         case "tool" -> toolTurn(messages, i, sb);
-        default -> { } // the Qwen3 template renders no other roles
+        default -> {} // the Qwen3 template renders no other roles
       }
     }
   }
 
-  private static void assistantTurn(ChatMessage m, boolean afterLastQuery, boolean last, StringBuilder sb) {
+  private static void assistantTurn(
+      ChatMessage m, boolean afterLastQuery, boolean last, StringBuilder sb) {
     String content = m.content();
     String reasoning = "";
     if (m.reasoningContent() != null) {
@@ -129,12 +132,15 @@ public final class ChatTemplate {
         String first = stripTrailing(content.substring(0, close));
         int open = first.lastIndexOf("<think>");
         reasoning = stripLeading(open < 0 ? first : first.substring(open + "<think>".length()));
-        content = stripLeading(content.substring(content.lastIndexOf("</think>") + "</think>".length()));
+        content =
+            stripLeading(content.substring(content.lastIndexOf("</think>") + "</think>".length()));
       }
     }
     sb.append(IM_START).append("assistant\n");
     if (afterLastQuery && (last || !reasoning.isEmpty())) {
-      sb.append("<think>\n").append(stripLeading(stripTrailing(reasoning))).append("\n</think>\n\n")
+      sb.append("<think>\n")
+          .append(stripLeading(stripTrailing(reasoning)))
+          .append("\n</think>\n\n")
           .append(stripLeading(content));
     } else {
       sb.append(content);
@@ -142,7 +148,9 @@ public final class ChatTemplate {
     sb.append(IM_END).append('\n');
   }
 
-  /** Tool results become one user turn holding a tool_response block per consecutive tool message. */
+  /**
+   * Tool results become one user turn holding a tool_response block per consecutive tool message.
+   */
   private static void toolTurn(List<ChatMessage> messages, int i, StringBuilder sb) {
     if (i == 0 || !messages.get(i - 1).role().equals("tool")) {
       sb.append(IM_START).append("user");

@@ -16,20 +16,23 @@ import java.util.regex.PatternSyntaxException;
  * <p>Regexes: Hugging Face compiles the pattern with Oniguruma, where {@code \s}, {@code \p{L}},
  * {@code \p{N}} and case-insensitive groups are Unicode-aware. Java's {@code \s} is ASCII-only
  * unless {@link Pattern#UNICODE_CHARACTER_CLASS} is set; with it, {@code \s} is the Unicode
- * White_Space property (U+00A0, U+3000, U+2028, ... included) exactly as in Oniguruma, and
- * {@code (?i:...)} folds case Unicode-wise (so {@code 's} also matches {@code 'ſ}). Both engines
- * pick the leftmost alternative that matches (backtracking), so find-all gives the same pieces.
+ * White_Space property (U+00A0, U+3000, U+2028, ... included) exactly as in Oniguruma, and {@code
+ * (?i:...)} folds case Unicode-wise (so {@code 's} also matches {@code 'ſ}). Both engines pick the
+ * leftmost alternative that matches (backtracking), so find-all gives the same pieces.
  */
 public final class PreTokenizer {
   /** Qwen2/Qwen2.5/Qwen3's split pattern. */
-  public static final String QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
-      + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  public static final String QWEN2_PATTERN =
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+          + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
   /** GPT-2's pattern, used by a ByteLevel pre-tokenizer with {@code use_regex: true}. */
   public static final String GPT2_PATTERN =
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-  private static final String SUPPORTED = "supported: {\"type\": \"ByteLevel\"} alone, or {\"type\": \"Sequence\"} of "
-      + "{\"type\": \"Split\", \"behavior\": \"Isolated\", \"invert\": false} steps ending in a ByteLevel";
+  private static final String SUPPORTED =
+      "supported: {\"type\": \"ByteLevel\"} alone, or {\"type\": \"Sequence\"} of "
+          + "{\"type\": \"Split\", \"behavior\": \"Isolated\", \"invert\": false} steps ending in a ByteLevel";
 
   private final List<Pattern> splits;
   private final boolean addPrefixSpace;
@@ -63,12 +66,19 @@ public final class PreTokenizer {
       switch (type) {
         case "Split" -> {
           if (last) {
-            throw new TokenizerException(where + ": pre_tokenizer Split must be followed by ByteLevel; " + SUPPORTED);
+            throw new TokenizerException(
+                where + ": pre_tokenizer Split must be followed by ByteLevel; " + SUPPORTED);
           }
           String behavior = s.path("behavior").asText();
           if (!behavior.equals("Isolated") || s.path("invert").asBoolean(false)) {
-            throw new TokenizerException(where + ": pre_tokenizer Split with behavior \"" + behavior + "\" and invert "
-                + s.path("invert").asBoolean(false) + " is not supported; " + SUPPORTED);
+            throw new TokenizerException(
+                where
+                    + ": pre_tokenizer Split with behavior \""
+                    + behavior
+                    + "\" and invert "
+                    + s.path("invert").asBoolean(false)
+                    + " is not supported; "
+                    + SUPPORTED);
           }
           JsonNode p = s.path("pattern");
           if (p.has("Regex")) {
@@ -76,19 +86,24 @@ public final class PreTokenizer {
           } else if (p.has("String")) {
             splits.add(Pattern.compile(Pattern.quote(p.get("String").asText())));
           } else {
-            throw new TokenizerException(where + ": pre_tokenizer Split needs a pattern {\"Regex\": ...} or {\"String\": ...}");
+            throw new TokenizerException(
+                where
+                    + ": pre_tokenizer Split needs a pattern {\"Regex\": ...} or {\"String\": ...}");
           }
         }
         case "ByteLevel" -> {
           if (!last) {
-            throw new TokenizerException(where + ": pre_tokenizer ByteLevel must be the last step; " + SUPPORTED);
+            throw new TokenizerException(
+                where + ": pre_tokenizer ByteLevel must be the last step; " + SUPPORTED);
           }
           if (s.path("use_regex").asBoolean(true)) {
             splits.add(compile(GPT2_PATTERN, "GPT-2 pattern"));
           }
           return new PreTokenizer(splits, s.path("add_prefix_space").asBoolean(false));
         }
-        default -> throw new TokenizerException(where + ": pre_tokenizer \"" + type + "\" is not supported; " + SUPPORTED);
+        default ->
+            throw new TokenizerException(
+                where + ": pre_tokenizer \"" + type + "\" is not supported; " + SUPPORTED);
       }
     }
     throw new TokenizerException(where + ": pre_tokenizer has no ByteLevel step; " + SUPPORTED);
@@ -98,7 +113,8 @@ public final class PreTokenizer {
     try {
       return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
     } catch (PatternSyntaxException e) {
-      throw new TokenizerException(where + ": pre_tokenizer regex cannot be compiled in Java: " + e.getMessage(), e);
+      throw new TokenizerException(
+          where + ": pre_tokenizer regex cannot be compiled in Java: " + e.getMessage(), e);
     }
   }
 

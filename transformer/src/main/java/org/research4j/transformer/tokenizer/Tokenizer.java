@@ -27,8 +27,8 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  *
  * <p>Decoding concatenates the bytes of the tokens and reads them as UTF-8, replacing invalid
  * sequences with U+FFFD (so a multi-byte character split across tokens decodes whole once all its
- * tokens are there); added tokens contribute their text. Ids that no token has (the padding rows
- * of a model's larger embedding) are skipped, as Hugging Face does.
+ * tokens are there); added tokens contribute their text. Ids that no token has (the padding rows of
+ * a model's larger embedding) are skipped, as Hugging Face does.
  *
  * <p>Supported tokenizer.json components: model {@code BPE} (no dropout, no byte fallback, no
  * subword prefix/suffix); normalizer none or {@code NFC}; pre-tokenizer {@code ByteLevel}, or a
@@ -38,8 +38,11 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  * <p>Instances are immutable and thread-safe.
  */
 public final class Tokenizer {
-  /** The tokenizer.json bytes, kept rather than the parsed tree, which would hold ~10x the memory. */
+  /**
+   * The tokenizer.json bytes, kept rather than the parsed tree, which would hold ~10x the memory.
+   */
   private final byte[] json;
+
   private final Bpe bpe;
   private final PreTokenizer preTokenizer;
   private final boolean nfc;
@@ -51,7 +54,8 @@ public final class Tokenizer {
   private final int vocabSize;
 
   /** A tokenizer as {@link TokenizerJson} read it; {@code json} is the file's bytes. */
-  Tokenizer(byte[] json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
+  Tokenizer(
+      byte[] json, Bpe bpe, PreTokenizer preTokenizer, boolean nfc, List<AddedToken> addedTokens) {
     this.json = json;
     this.bpe = bpe;
     this.preTokenizer = preTokenizer;
@@ -68,7 +72,8 @@ public final class Tokenizer {
     this.addedById = Collections.unmodifiableMap(byId);
     this.addedByContent = Collections.unmodifiableMap(byContent);
     this.rawAdded = new AddedVocabulary(addedTokens.stream().filter(t -> !t.normalized()).toList());
-    this.normalizedAdded = new AddedVocabulary(addedTokens.stream().filter(AddedToken::normalized).toList());
+    this.normalizedAdded =
+        new AddedVocabulary(addedTokens.stream().filter(AddedToken::normalized).toList());
     this.vocabSize = max + 1;
   }
 
@@ -91,7 +96,10 @@ public final class Tokenizer {
     return TokenizerJson.read(root, where);
   }
 
-  /** Token ids of {@code text}, added and special tokens in it recognised (Hugging Face's {@code encode}). */
+  /**
+   * Token ids of {@code text}, added and special tokens in it recognised (Hugging Face's {@code
+   * encode}).
+   */
   public int[] encode(String text) {
     return encode(text, false);
   }
@@ -99,8 +107,8 @@ public final class Tokenizer {
   /**
    * Token ids of {@code text}. With {@code splitSpecialTokens} true, special tokens written in the
    * text are encoded as ordinary text (Hugging Face's {@code split_special_tokens}): use it for
-   * untrusted text such as retrieved passages, so "&lt;|im_end|&gt;" in a document cannot end a turn.
-   * Non-special added tokens ({@code <think>}) are still matched.
+   * untrusted text such as retrieved passages, so "&lt;|im_end|&gt;" in a document cannot end a
+   * turn. Non-special added tokens ({@code <think>}) are still matched.
    */
   public int[] encode(String text, boolean splitSpecialTokens) {
     IntArrayList ids = new IntArrayList(text.length() / 3 + 4);
@@ -137,12 +145,17 @@ public final class Tokenizer {
     preTokenizer.split(text, word -> ids.addElements(ids.size(), bpe.encodeWord(word)));
   }
 
-  /** The text of {@code ids}, special tokens included (Hugging Face's {@code decode} default in transformers). */
+  /**
+   * The text of {@code ids}, special tokens included (Hugging Face's {@code decode} default in
+   * transformers).
+   */
   public String decode(int[] ids) {
     return decode(ids, false);
   }
 
-  /** The text of {@code ids}; {@code skipSpecialTokens} leaves out special (not other added) tokens. */
+  /**
+   * The text of {@code ids}; {@code skipSpecialTokens} leaves out special (not other added) tokens.
+   */
   public String decode(int[] ids, boolean skipSpecialTokens) {
     StringBuilder sb = new StringBuilder();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -202,7 +215,9 @@ public final class Tokenizer {
     return a != null ? a.id() : bpe.id(token);
   }
 
-  /** The token string of an id (byte characters for vocabulary tokens), or null if no token has it. */
+  /**
+   * The token string of an id (byte characters for vocabulary tokens), or null if no token has it.
+   */
   public String token(int id) {
     AddedToken a = addedById.get(id);
     return a != null ? a.content() : bpe.token(id);

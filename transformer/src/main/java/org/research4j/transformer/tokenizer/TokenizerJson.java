@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hugging Face's {@code tokenizer.json}, both ways, side by side so that what is written is what
- * is read: {@link #read} checks a file's components against what {@link Tokenizer} supports and
- * builds it ({@link Tokenizer#load}, {@link Tokenizer#fromJson}); {@link #write} lays out the tree
- * of a tokenizer {@link BpeTrainer} trained, which is then read back by {@link #read}.
+ * Hugging Face's {@code tokenizer.json}, both ways, side by side so that what is written is what is
+ * read: {@link #read} checks a file's components against what {@link Tokenizer} supports and builds
+ * it ({@link Tokenizer#load}, {@link Tokenizer#fromJson}); {@link #write} lays out the tree of a
+ * tokenizer {@link BpeTrainer} trained, which is then read back by {@link #read}.
  */
 final class TokenizerJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,8 +29,9 @@ final class TokenizerJson {
     try {
       root = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new TokenizerException(where + ":" + e.getLocation().getLineNr() + ": not valid JSON: "
-          + e.getOriginalMessage(), e);
+      throw new TokenizerException(
+          where + ":" + e.getLocation().getLineNr() + ": not valid JSON: " + e.getOriginalMessage(),
+          e);
     }
     return build(root, text.getBytes(StandardCharsets.UTF_8), where);
   }
@@ -51,20 +52,32 @@ final class TokenizerJson {
     JsonNode model = root.path("model");
     String type = model.path("type").asText(model.has("merges") ? "BPE" : "(none)");
     if (!type.equals("BPE")) {
-      throw new TokenizerException(where + ": model type \"" + type + "\" is not supported; supported: BPE "
-          + "(byte-level, as GPT-2 and Qwen)");
+      throw new TokenizerException(
+          where
+              + ": model type \""
+              + type
+              + "\" is not supported; supported: BPE "
+              + "(byte-level, as GPT-2 and Qwen)");
     }
     if (model.path("dropout").isNumber() && model.path("dropout").asDouble() != 0.0) {
-      throw new TokenizerException(where + ": BPE dropout " + model.get("dropout") + " is not supported; only null");
+      throw new TokenizerException(
+          where + ": BPE dropout " + model.get("dropout") + " is not supported; only null");
     }
     if (model.path("byte_fallback").asBoolean(false)) {
-      throw new TokenizerException(where + ": BPE byte_fallback true (a SentencePiece-style BPE) is not supported; "
-          + "only byte-level BPE");
+      throw new TokenizerException(
+          where
+              + ": BPE byte_fallback true (a SentencePiece-style BPE) is not supported; "
+              + "only byte-level BPE");
     }
     for (String key : List.of("continuing_subword_prefix", "end_of_word_suffix")) {
       if (!model.path(key).asText("").isEmpty()) {
-        throw new TokenizerException(where + ": BPE " + key + " \"" + model.get(key).asText()
-            + "\" is not supported; only empty");
+        throw new TokenizerException(
+            where
+                + ": BPE "
+                + key
+                + " \""
+                + model.get(key).asText()
+                + "\" is not supported; only empty");
       }
     }
     boolean nfc = readNormalizer(root.get("normalizer"), where);
@@ -80,7 +93,8 @@ final class TokenizerJson {
     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-        throw new TokenizerException(where + ": vocab entry \"" + e.getKey() + "\" has a bad id " + e.getValue());
+        throw new TokenizerException(
+            where + ": vocab entry \"" + e.getKey() + "\" has a bad id " + e.getValue());
       }
       vocab.put(e.getKey(), e.getValue().asInt());
     }
@@ -93,8 +107,13 @@ final class TokenizerJson {
         int sp = s.indexOf(' ', 1);
         merges.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
       } else {
-        throw new TokenizerException(where + ": merge " + merges.size() + " is " + m
-            + "; expected [\"left\", \"right\"] or \"left right\"");
+        throw new TokenizerException(
+            where
+                + ": merge "
+                + merges.size()
+                + " is "
+                + m
+                + "; expected [\"left\", \"right\"] or \"left right\"");
       }
     }
     Bpe bpe = new Bpe(vocab, merges, where);
@@ -104,9 +123,15 @@ final class TokenizerJson {
       if (!a.has("id") || !a.has("content")) {
         throw new TokenizerException(where + ": added token " + a + " needs id and content");
       }
-      added.add(new AddedToken(a.get("id").asInt(), a.get("content").asText(), a.path("single_word").asBoolean(false),
-          a.path("lstrip").asBoolean(false), a.path("rstrip").asBoolean(false), a.path("normalized").asBoolean(false),
-          a.path("special").asBoolean(false)));
+      added.add(
+          new AddedToken(
+              a.get("id").asInt(),
+              a.get("content").asText(),
+              a.path("single_word").asBoolean(false),
+              a.path("lstrip").asBoolean(false),
+              a.path("rstrip").asBoolean(false),
+              a.path("normalized").asBoolean(false),
+              a.path("special").asBoolean(false)));
     }
     return new Tokenizer(bytes, bpe, pre, nfc, added);
   }
@@ -125,17 +150,25 @@ final class TokenizerJson {
     if (type.equals("Sequence") && n.path("normalizers").size() == 1) {
       return readNormalizer(n.path("normalizers").get(0), where);
     }
-    throw new TokenizerException(where + ": normalizer " + n + " is not supported; supported: null or {\"type\": \"NFC\"}");
+    throw new TokenizerException(
+        where + ": normalizer " + n + " is not supported; supported: null or {\"type\": \"NFC\"}");
   }
 
-  private static void requireByteLevelOrNull(JsonNode n, String what, boolean nullOk, String where) {
+  private static void requireByteLevelOrNull(
+      JsonNode n, String what, boolean nullOk, String where) {
     if ((n == null || n.isNull()) && nullOk) {
       return;
     }
     String type = n == null || n.isNull() ? "null" : n.path("type").asText();
     if (!type.equals("ByteLevel")) {
-      throw new TokenizerException(where + ": " + what + " \"" + type + "\" is not supported; supported: ByteLevel"
-          + (nullOk ? " or null" : ""));
+      throw new TokenizerException(
+          where
+              + ": "
+              + what
+              + " \""
+              + type
+              + "\" is not supported; supported: ByteLevel"
+              + (nullOk ? " or null" : ""));
     }
   }
 
@@ -152,8 +185,13 @@ final class TokenizerJson {
     root.putNull("padding");
     ArrayNode at = root.putArray("added_tokens");
     for (AddedToken t : added) {
-      at.addObject().put("id", t.id()).put("content", t.content()).put("single_word", t.singleWord())
-          .put("lstrip", t.lstrip()).put("rstrip", t.rstrip()).put("normalized", t.normalized())
+      at.addObject()
+          .put("id", t.id())
+          .put("content", t.content())
+          .put("single_word", t.singleWord())
+          .put("lstrip", t.lstrip())
+          .put("rstrip", t.rstrip())
+          .put("normalized", t.normalized())
           .put("special", t.special());
     }
     root.putObject("normalizer").put("type", "NFC");
@@ -188,7 +226,9 @@ final class TokenizerJson {
   }
 
   private static void byteLevel(ObjectNode n) {
-    n.put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", false)
+    n.put("type", "ByteLevel")
+        .put("add_prefix_space", false)
+        .put("trim_offsets", false)
         .put("use_regex", false);
   }
 }

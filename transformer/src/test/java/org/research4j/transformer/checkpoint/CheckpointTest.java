@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
   @TempDir Path tmp;
 
-  static final Qwen2Config CONFIG = Qwen2Config.of(32, 8, 16, 2, 2, 1, 64).withTokenIds(1, List.of(2));
+  static final Qwen2Config CONFIG =
+      Qwen2Config.of(32, 8, 16, 2, 2, 1, 64).withTokenIds(1, List.of(2));
 
   /** Every tensor of a tiny Qwen2 with HF names, filled from a seeded generator. */
   static Map<String, NamedTensor> tinyModel(Qwen2Config c, long seed) {
@@ -59,7 +60,10 @@ class CheckpointTest {
   static void assertSameTensors(Map<String, NamedTensor> expected, TensorStore store, String why) {
     assertEquals(List.copyOf(new TreeMap<>(expected).keySet()), store.names(), why);
     for (Map.Entry<String, NamedTensor> e : expected.entrySet()) {
-      assertArrayEquals(e.getValue().data(), store.readF32(e.getKey(), e.getValue().shape()), why + ": " + e.getKey());
+      assertArrayEquals(
+          e.getValue().data(),
+          store.readF32(e.getKey(), e.getValue().shape()),
+          why + ": " + e.getKey());
     }
   }
 
@@ -70,7 +74,10 @@ class CheckpointTest {
     GenerationConfig gen = GenerationConfig.defaults(List.of(2, 3));
     byte[] tok = "{\"model\":{\"type\":\"BPE\"}}".getBytes(StandardCharsets.UTF_8);
     Path dir = tmp.resolve("ckpt");
-    CheckpointWriter.write(dir, CONFIG, model,
+    CheckpointWriter.write(
+        dir,
+        CONFIG,
+        model,
         CheckpointWriter.Options.defaults().withGenerationConfig(gen).withTokenizerJson(tok));
     try (Checkpoint c = Checkpoint.open(dir)) {
       assertEquals(CONFIG, c.config());
@@ -81,14 +88,16 @@ class CheckpointTest {
     }
     assertTrue(Files.exists(dir.resolve("model.safetensors")));
     assertFalse(Files.exists(dir.resolve("model.safetensors.index.json")));
-    assertEquals(List.of("ckpt"), listNames(tmp), "no temporary directories left beside the checkpoint");
+    assertEquals(
+        List.of("ckpt"), listNames(tmp), "no temporary directories left beside the checkpoint");
   }
 
   @Test
   void bf16SaveStoresRoundedValuesAndSaysSoInTheConfig() throws IOException {
     Map<String, NamedTensor> model = tinyModel(CONFIG, 3);
     Path dir = tmp.resolve("bf16");
-    CheckpointWriter.write(dir, CONFIG, model, CheckpointWriter.Options.defaults().withDtype(DType.BF16));
+    CheckpointWriter.write(
+        dir, CONFIG, model, CheckpointWriter.Options.defaults().withDtype(DType.BF16));
     try (Checkpoint c = Checkpoint.open(dir)) {
       assertEquals("bfloat16", c.config().torchDtype());
       for (Map.Entry<String, NamedTensor> e : model.entrySet()) {
@@ -96,8 +105,13 @@ class CheckpointTest {
         float[] back = c.readF32(e.getKey());
         float[] want = e.getValue().data();
         for (int i = 0; i < want.length; i++) {
-          assertEquals(HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(want[i])), back[i], 0f, e.getKey() + "[" + i + "]");
-          assertEquals(want[i], back[i], Math.abs(want[i]) * 0x1p-8f, "bf16 keeps 8 significant bits");
+          assertEquals(
+              HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(want[i])),
+              back[i],
+              0f,
+              e.getKey() + "[" + i + "]");
+          assertEquals(
+              want[i], back[i], Math.abs(want[i]) * 0x1p-8f, "bf16 keeps 8 significant bits");
         }
       }
     }
@@ -108,13 +122,16 @@ class CheckpointTest {
     long seed = 11;
     Map<String, NamedTensor> model = tinyModel(CONFIG, seed);
     Path dir = tmp.resolve("sharded");
-    CheckpointWriter.write(dir, CONFIG, model, CheckpointWriter.Options.defaults().withMaxShardBytes(2000));
+    CheckpointWriter.write(
+        dir, CONFIG, model, CheckpointWriter.Options.defaults().withMaxShardBytes(2000));
     List<String> files = listNames(dir);
     assertTrue(files.contains("model.safetensors.index.json"), files.toString());
     assertFalse(files.contains("model.safetensors"), files.toString());
-    long shards = files.stream().filter(f -> f.matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();
+    long shards =
+        files.stream().filter(f -> f.matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();
     assertTrue(shards > 2, files.toString());
-    assertTrue(files.contains(String.format("model-00001-of-%05d.safetensors", shards)), files.toString());
+    assertTrue(
+        files.contains(String.format("model-00001-of-%05d.safetensors", shards)), files.toString());
     try (Checkpoint c = Checkpoint.open(dir)) {
       assertSameTensors(model, c, "seed " + seed);
     }
@@ -127,20 +144,27 @@ class CheckpointTest {
     Files.writeString(dir.resolve("config.json"), CONFIG.toJsonString());
     Map<String, NamedTensor> a = Map.of("x", new NamedTensor(new float[] {1, 2}, new int[] {2}));
     Map<String, NamedTensor> b = Map.of("y", new NamedTensor(new float[] {3}, new int[] {1}));
-    SafetensorsWriter.write(dir.resolve("part-a.safetensors"), List.of("x"), a::get, DType.F32, Map.of());
-    SafetensorsWriter.write(dir.resolve("part-b.safetensors"), List.of("y"), b::get, DType.BF16, Map.of());
+    SafetensorsWriter.write(
+        dir.resolve("part-a.safetensors"), List.of("x"), a::get, DType.F32, Map.of());
+    SafetensorsWriter.write(
+        dir.resolve("part-b.safetensors"), List.of("y"), b::get, DType.BF16, Map.of());
     Path index = dir.resolve("model.safetensors.index.json");
-    Files.writeString(index, "{\"metadata\":{},\"weight_map\":{\"x\":\"part-a.safetensors\",\"y\":\"part-b.safetensors\"}}");
+    Files.writeString(
+        index,
+        "{\"metadata\":{},\"weight_map\":{\"x\":\"part-a.safetensors\",\"y\":\"part-b.safetensors\"}}");
     try (Checkpoint c = Checkpoint.open(dir)) {
       assertEquals(List.of("x", "y"), c.names());
       assertArrayEquals(new float[] {1, 2}, c.readF32("x"));
       assertArrayEquals(new float[] {3}, c.readF32("y"));
       CheckpointException e = assertThrows(CheckpointException.class, () -> c.readF32("z"));
-      assertEquals("checkpoint " + dir + " has no tensor z (it has 2 tensors, e.g. x, y)", e.getMessage());
+      assertEquals(
+          "checkpoint " + dir + " has no tensor z (it has 2 tensors, e.g. x, y)", e.getMessage());
     }
     Files.writeString(index, "{\"weight_map\":{\"x\":\"part-c.safetensors\"}}");
     CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
-    assertTrue(e.getMessage().startsWith(index.toString()) && e.getMessage().contains("part-c.safetensors, which does not exist"),
+    assertTrue(
+        e.getMessage().startsWith(index.toString())
+            && e.getMessage().contains("part-c.safetensors, which does not exist"),
         e.getMessage());
     Files.writeString(index, "{\"weight_map\":{\"y\":\"part-a.safetensors\"}}");
     e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
@@ -159,19 +183,21 @@ class CheckpointTest {
     // A save that dies half-way through the weights. The writer looks each tensor up three times
     // (shard sizing, safetensors header, data); failing on the third look-up of a late tensor
     // crashes the save after config.json, the header and earlier tensors' data are on disk.
-    Map<String, NamedTensor> v2 = new HashMap<>(tinyModel(CONFIG, 2)) {
-      int lookups;
+    Map<String, NamedTensor> v2 =
+        new HashMap<>(tinyModel(CONFIG, 2)) {
+          int lookups;
 
-      @Override
-      public NamedTensor get(Object key) {
-        if ("model.layers.1.mlp.up_proj.weight".equals(key) && ++lookups == 3) {
-          throw new IllegalStateException("simulated crash while writing");
-        }
-        return super.get(key);
-      }
-    };
+          @Override
+          public NamedTensor get(Object key) {
+            if ("model.layers.1.mlp.up_proj.weight".equals(key) && ++lookups == 3) {
+              throw new IllegalStateException("simulated crash while writing");
+            }
+            return super.get(key);
+          }
+        };
     Qwen2Config other = CONFIG.withTokenIds(5, List.of(6));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> CheckpointWriter.write(dir, other, v2));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> CheckpointWriter.write(dir, other, v2));
     assertEquals("simulated crash while writing", e.getMessage());
 
     assertEquals(List.of("ckpt"), listNames(tmp), "the partial save is removed");
@@ -184,11 +210,17 @@ class CheckpointTest {
   @Test
   void saveReplacesAnExistingCheckpointCompletely() throws IOException {
     Path dir = tmp.resolve("ckpt");
-    CheckpointWriter.write(dir, CONFIG, tinyModel(CONFIG, 1),
+    CheckpointWriter.write(
+        dir,
+        CONFIG,
+        tinyModel(CONFIG, 1),
         CheckpointWriter.Options.defaults().withMaxShardBytes(2000));
     Map<String, NamedTensor> v2 = tinyModel(CONFIG, 2);
     CheckpointWriter.write(dir, CONFIG, v2);
-    assertEquals(List.of("config.json", "model.safetensors"), listNames(dir), "no shard of the old save remains");
+    assertEquals(
+        List.of("config.json", "model.safetensors"),
+        listNames(dir),
+        "no shard of the old save remains");
     assertEquals(List.of("ckpt"), listNames(tmp));
     try (Checkpoint c = Checkpoint.open(dir)) {
       assertSameTensors(v2, c, "seed 2");
@@ -203,7 +235,9 @@ class CheckpointTest {
     // The state between the two renames of a replacing save: old moved aside, new not yet in.
     Files.createDirectories(tmp.resolve(".ckpt.old-1234"));
     e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
-    assertTrue(e.getMessage().contains("a save into it was interrupted: [.ckpt.old-1234]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("a save into it was interrupted: [.ckpt.old-1234]"),
+        e.getMessage());
   }
 
   @Test
@@ -212,7 +246,9 @@ class CheckpointTest {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("config.json"), CONFIG.toJsonString());
     CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.open(dir));
-    assertEquals("checkpoint " + dir + " has neither model.safetensors nor model.safetensors.index.json", e.getMessage());
+    assertEquals(
+        "checkpoint " + dir + " has neither model.safetensors nor model.safetensors.index.json",
+        e.getMessage());
   }
 
   static List<String> listNames(Path dir) throws IOException {

@@ -49,7 +49,8 @@ class SafetensorsFileTest {
     for (int i = 0; i < b.length; i++) {
       b[i] = Float.intBitsToFloat(r.nextInt()); // any bit pattern, NaNs and subnormals included
     }
-    Map<String, NamedTensor> t = Map.of("a", new NamedTensor(a, new int[] {3, 5}), "b", new NamedTensor(b, new int[] {7}));
+    Map<String, NamedTensor> t =
+        Map.of("a", new NamedTensor(a, new int[] {3, 5}), "b", new NamedTensor(b, new int[] {7}));
     Path f = tmp.resolve("x.safetensors");
     SafetensorsWriter.write(f, List.of("a", "b"), t::get, DType.F32, Map.of("format", "pt"));
     try (SafetensorsFile sf = SafetensorsFile.open(f)) {
@@ -59,12 +60,16 @@ class SafetensorsFileTest {
       assertArrayEquals(a, sf.readF32("a", 3, 5), "seed " + seed);
       float[] back = sf.readF32("b");
       for (int i = 0; i < b.length; i++) {
-        assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(back[i]), "seed " + seed + " index " + i);
+        assertEquals(
+            Float.floatToRawIntBits(b[i]),
+            Float.floatToRawIntBits(back[i]),
+            "seed " + seed + " index " + i);
       }
       assertEquals("pt", sf.metadata().get("format"));
     }
     // The data must start 8-byte aligned: header length padded.
-    long headerLen = ByteBuffer.wrap(Files.readAllBytes(f), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long headerLen =
+        ByteBuffer.wrap(Files.readAllBytes(f), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     assertEquals(0, headerLen % 8);
   }
 
@@ -79,8 +84,10 @@ class SafetensorsFileTest {
         assertEquals(d, sf.dtype("w"));
         float[] back = sf.readF32("w");
         for (int i = 0; i < v.length; i++) {
-          float expected = d == DType.BF16 ? HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v[i]))
-              : HalfFloats.f16ToFloat(HalfFloats.floatToF16(v[i]));
+          float expected =
+              d == DType.BF16
+                  ? HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(v[i]))
+                  : HalfFloats.f16ToFloat(HalfFloats.floatToF16(v[i]));
           assertEquals(expected, back[i], 0.0f, d + " element " + i);
         }
       }
@@ -89,22 +96,28 @@ class SafetensorsFileTest {
 
   @Test
   void decodesHandWrittenBf16AndF16Bytes() throws IOException {
-    String header = "{\"__metadata__\":{\"format\":\"pt\"},"
-        + "\"h\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,12]},"
-        + "\"b\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[12,20]}}";
+    String header =
+        "{\"__metadata__\":{\"format\":\"pt\"},"
+            + "\"h\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,12]},"
+            + "\"b\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[12,20]}}";
     byte[] data = new byte[20];
     System.arraycopy(le16(0x3C00, 0x0001, 0x7C00, 0xFC00, 0xC000, 0x7BFF), 0, data, 0, 12);
     System.arraycopy(le16(0x3F80, 0x0001, 0x7F80, 0xBF00), 0, data, 12, 8);
-    try (SafetensorsFile sf = SafetensorsFile.open(rawFile(tmp.resolve("raw.safetensors"), header, data))) {
-      assertArrayEquals(new float[] {1f, 0x1p-24f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -2f, 65504f},
+    try (SafetensorsFile sf =
+        SafetensorsFile.open(rawFile(tmp.resolve("raw.safetensors"), header, data))) {
+      assertArrayEquals(
+          new float[] {1f, 0x1p-24f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -2f, 65504f},
           sf.readF32("h", 2, 3));
-      assertArrayEquals(new float[] {1f, 0x1p-133f, Float.POSITIVE_INFINITY, -0.5f}, sf.readF32("b"));
+      assertArrayEquals(
+          new float[] {1f, 0x1p-133f, Float.POSITIVE_INFINITY, -0.5f}, sf.readF32("b"));
     }
   }
 
   @Test
   void tensorsLargerThanTheWriteBufferAndConversionChunkRoundTrip() throws IOException {
-    int n = (1 << 18) + 5; // over 1 MiB as F32 (the writer's buffer), several 64K-element conversion chunks
+    int n =
+        (1 << 18)
+            + 5; // over 1 MiB as F32 (the writer's buffer), several 64K-element conversion chunks
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = (i % 512) - 256; // exactly representable in bf16 and f16
@@ -121,15 +134,22 @@ class SafetensorsFileTest {
 
   @Test
   void missingTensorAndShapeMismatchAreExplained() throws IOException {
-    Map<String, NamedTensor> t = Map.of("model.norm.weight", new NamedTensor(new float[4], new int[] {4}));
+    Map<String, NamedTensor> t =
+        Map.of("model.norm.weight", new NamedTensor(new float[4], new int[] {4}));
     Path f = tmp.resolve("m.safetensors");
     SafetensorsWriter.write(f, List.of("model.norm.weight"), t::get, DType.F32, Map.of());
     try (SafetensorsFile sf = SafetensorsFile.open(f)) {
-      CheckpointException e = assertThrows(CheckpointException.class, () -> sf.readF32("lm_head.weight"));
-      assertEquals("checkpoint " + f + " has no tensor lm_head.weight (it has 1 tensors, e.g. model.norm.weight)",
+      CheckpointException e =
+          assertThrows(CheckpointException.class, () -> sf.readF32("lm_head.weight"));
+      assertEquals(
+          "checkpoint "
+              + f
+              + " has no tensor lm_head.weight (it has 1 tensors, e.g. model.norm.weight)",
           e.getMessage());
       e = assertThrows(CheckpointException.class, () -> sf.readF32("model.norm.weight", 8));
-      assertTrue(e.getMessage().startsWith("tensor model.norm.weight: checkpoint has shape [4], model expects [8]"),
+      assertTrue(
+          e.getMessage()
+              .startsWith("tensor model.norm.weight: checkpoint has shape [4], model expects [8]"),
           e.getMessage());
     }
   }
@@ -138,19 +158,26 @@ class SafetensorsFileTest {
   void truncatedFileIsRefusedNamingTheFile() throws IOException {
     Path tiny = tmp.resolve("tiny.safetensors");
     Files.write(tiny, new byte[] {1, 2, 3});
-    CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(tiny));
-    assertTrue(e.getMessage().contains(tiny.toString()) && e.getMessage().contains("truncated"), e.getMessage());
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> SafetensorsFile.open(tiny));
+    assertTrue(
+        e.getMessage().contains(tiny.toString()) && e.getMessage().contains("truncated"),
+        e.getMessage());
 
     String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
     Path cut = rawFile(tmp.resolve("cut.safetensors"), header, new byte[10]);
     e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(cut));
-    assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("out of range"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(cut.toString()) && e.getMessage().contains("out of range"),
+        e.getMessage());
 
     byte[] whole = Files.readAllBytes(rawFile(tmp.resolve("h.safetensors"), header, new byte[16]));
     Path headerCut = tmp.resolve("headercut.safetensors");
     Files.write(headerCut, java.util.Arrays.copyOf(whole, 20));
     e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(headerCut));
-    assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains(headerCut.toString()), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("truncated") && e.getMessage().contains(headerCut.toString()),
+        e.getMessage());
   }
 
   @Test
@@ -160,7 +187,9 @@ class SafetensorsFileTest {
     b.putLong(-5);
     Files.write(f, b.array());
     CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(f));
-    assertTrue(e.getMessage().contains("bad safetensors header length -5") && e.getMessage().contains(f.toString()),
+    assertTrue(
+        e.getMessage().contains("bad safetensors header length -5")
+            && e.getMessage().contains(f.toString()),
         e.getMessage());
     b.clear();
     b.putLong(1L << 40);
@@ -171,19 +200,25 @@ class SafetensorsFileTest {
 
   @Test
   void inconsistentHeadersAreRefused() throws IOException {
-    Map<String, String> cases = Map.of(
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}", "span 16 bytes but F32 shape [3] needs 12",
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,4]}}", "out of range",
-        "{\"w\":{\"dtype\":\"Q4\",\"shape\":[4],\"data_offsets\":[0,16]}}", "unknown dtype \"Q4\"",
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", "bad dimension -4",
-        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4]}}", "needs dtype, shape and data_offsets",
-        "{\"w\": [1, 2", "not valid JSON",
-        "[1,2,3]", "not a JSON object");
+    Map<String, String> cases =
+        Map.of(
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}",
+                "span 16 bytes but F32 shape [3] needs 12",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,4]}}", "out of range",
+            "{\"w\":{\"dtype\":\"Q4\",\"shape\":[4],\"data_offsets\":[0,16]}}",
+                "unknown dtype \"Q4\"",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}",
+                "bad dimension -4",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4]}}", "needs dtype, shape and data_offsets",
+            "{\"w\": [1, 2", "not valid JSON",
+            "[1,2,3]", "not a JSON object");
     int i = 0;
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Path f = rawFile(tmp.resolve("c" + i++ + ".safetensors"), c.getKey(), new byte[16]);
-      CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(f), c.getKey());
-      assertTrue(e.getMessage().contains(c.getValue()) && e.getMessage().startsWith(f.toString()),
+      CheckpointException e =
+          assertThrows(CheckpointException.class, () -> SafetensorsFile.open(f), c.getKey());
+      assertTrue(
+          e.getMessage().contains(c.getValue()) && e.getMessage().startsWith(f.toString()),
           c.getKey() + " -> " + e.getMessage());
     }
   }
@@ -191,7 +226,8 @@ class SafetensorsFileTest {
   @Test
   void unconvertibleDtypeIsListedButNotReadAsFloat() throws IOException {
     String header = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}";
-    try (SafetensorsFile sf = SafetensorsFile.open(rawFile(tmp.resolve("i.safetensors"), header, new byte[16]))) {
+    try (SafetensorsFile sf =
+        SafetensorsFile.open(rawFile(tmp.resolve("i.safetensors"), header, new byte[16]))) {
       assertEquals(DType.I64, sf.dtype("ids"));
       CheckpointException e = assertThrows(CheckpointException.class, () -> sf.readF32("ids"));
       assertTrue(e.getMessage().contains("only F32, BF16 and F16"), e.getMessage());

@@ -24,23 +24,28 @@ import org.research4j.transformer.model.Qwen2Model;
 
 /**
  * Generation against full forward passes of the same model: the KV cache (chunked prefill of
- * prompts of different lengths, decode steps, appended tool results) must give the logits of a
- * full forward over the same tokens to within {@link #LOGITS_TOLERANCE} absolute, and greedy
- * decoding must repeat the argmax of full forwards. The tiny random model uses initializer range
- * 0.3, so that its logits spread over several units and attention is far from uniform.
+ * prompts of different lengths, decode steps, appended tool results) must give the logits of a full
+ * forward over the same tokens to within {@link #LOGITS_TOLERANCE} absolute, and greedy decoding
+ * must repeat the argmax of full forwards. The tiny random model uses initializer range 0.3, so
+ * that its logits spread over several units and attention is far from uniform.
  */
 class GeneratorTest {
   static final double LOGITS_TOLERANCE = 1e-4;
   static final Kernels CPU = new CpuKernels();
   static final Qwen2Config CONFIG =
-      new Qwen2Config(128, 64, 96, 2, 4, 2, 16, 256, 10000.0, 1e-6, false, null, List.of(0), "float32", 0.3);
+      new Qwen2Config(
+          128, 64, 96, 2, 4, 2, 16, 256, 10000.0, 1e-6, false, null, List.of(0), "float32", 0.3);
   static final Qwen2Model MODEL = Qwen2Model.random(CPU, CONFIG, 2024);
+
   /** Each token reads as its id in angle brackets, so stop strings can span tokens. */
   static final Function<int[], String> TEXT =
       ids -> Arrays.stream(ids).mapToObj(i -> "<" + i + ">").collect(Collectors.joining());
 
   static final List<int[]> PROMPTS =
-      List.of(new int[] {5, 17, 33, 2, 90}, new int[] {7, 1, 64, 99, 12, 3, 45, 8, 70, 21, 11}, new int[] {42});
+      List.of(
+          new int[] {5, 17, 33, 2, 90},
+          new int[] {7, 1, 64, 99, 12, 3, 45, 8, 70, 21, 11},
+          new int[] {42});
 
   @AfterAll
   static void freeModel() {
@@ -53,7 +58,8 @@ class GeneratorTest {
       float[] flat = MODEL.logits(tape.ops(), tape.ints(tokens, 1, tokens.length)).toFloatArray();
       int v = CONFIG.vocabSize();
       float[][] rows = new float[tokens.length][];
-      for (int i = 0; i < tokens.length; i++) rows[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+      for (int i = 0; i < tokens.length; i++)
+        rows[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
       return rows;
     }
   }
@@ -61,13 +67,16 @@ class GeneratorTest {
   /** Records the logits of every draw, by sequence and position. */
   static Map<Integer, Map<Integer, float[]>> record(Session s) {
     Map<Integer, Map<Integer, float[]>> seen = new HashMap<>();
-    s.observeLogits((seq, pos, logits) -> seen.computeIfAbsent(seq, x -> new HashMap<>()).put(pos, logits.clone()));
+    s.observeLogits(
+        (seq, pos, logits) ->
+            seen.computeIfAbsent(seq, x -> new HashMap<>()).put(pos, logits.clone()));
     return seen;
   }
 
   @Test
   void cachedLogitsEqualFullForwardAcrossChunksStepsAndAppends() {
-    Generator gen = new Generator(MODEL, TEXT, 4); // chunk 4: prompts and appends take several steps
+    Generator gen =
+        new Generator(MODEL, TEXT, 4); // chunk 4: prompts and appends take several steps
     try (Session s = gen.start(PROMPTS, SamplingConfig.sampling(1.0, 99), 64)) {
       Map<Integer, Map<Integer, float[]>> seen = record(s);
       List<Stop> stops = s.run(6);
@@ -97,7 +106,8 @@ class GeneratorTest {
           compared++;
         }
       }
-      System.out.printf("KV cache vs full forward: %d draws, max |logit difference| %.2e%n", compared, worst);
+      System.out.printf(
+          "KV cache vs full forward: %d draws, max |logit difference| %.2e%n", compared, worst);
       assertEquals(6 * 3 + 5 * 2, compared, "draws observed");
       assertTrue(worst <= LOGITS_TOLERANCE, "max |cached - full| logit difference " + worst);
     }
@@ -169,15 +179,22 @@ class GeneratorTest {
       }
     }
     assertTrue(expectedLength[0] <= p0 + 5);
-    try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, SamplingConfig.greedy().withStopStrings(List.of(stop)), 64)) {
+    try (Session s =
+        new Generator(MODEL, TEXT)
+            .start(PROMPTS, SamplingConfig.greedy().withStopStrings(List.of(stop)), 64)) {
       List<Stop> stops = s.run(maxNew);
       assertEquals(PROMPTS.size(), stops.size());
       int others = 0;
       for (int seq = 0; seq < PROMPTS.size(); seq++) {
-        assertArrayEquals(Arrays.copyOf(free[seq], expectedLength[seq]), s.tokens(seq), "sequence " + seq);
+        assertArrayEquals(
+            Arrays.copyOf(free[seq], expectedLength[seq]), s.tokens(seq), "sequence " + seq);
         boolean stopped =
-            TEXT.apply(Arrays.copyOfRange(free[seq], PROMPTS.get(seq).length, expectedLength[seq])).contains(stop);
-        assertEquals(stopped ? StopReason.STOP_STRING : StopReason.LENGTH, s.stop(seq).reason(), "sequence " + seq);
+            TEXT.apply(Arrays.copyOfRange(free[seq], PROMPTS.get(seq).length, expectedLength[seq]))
+                .contains(stop);
+        assertEquals(
+            stopped ? StopReason.STOP_STRING : StopReason.LENGTH,
+            s.stop(seq).reason(),
+            "sequence " + seq);
         if (!stopped) others++;
       }
       assertEquals(StopReason.STOP_STRING, stops.getFirst().reason());
@@ -200,7 +217,9 @@ class GeneratorTest {
     int[][] free = generate(SamplingConfig.greedy(), PROMPTS, maxNew);
     int p1 = PROMPTS.get(1).length;
     int eos = free[1][p1 + 4];
-    try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, SamplingConfig.greedy().withStopTokenIds(Set.of(eos)), 64)) {
+    try (Session s =
+        new Generator(MODEL, TEXT)
+            .start(PROMPTS, SamplingConfig.greedy().withStopTokenIds(Set.of(eos)), 64)) {
       s.run(maxNew);
       for (int seq = 0; seq < PROMPTS.size(); seq++) {
         int p = PROMPTS.get(seq).length;
@@ -232,14 +251,19 @@ class GeneratorTest {
       assertThrows(IllegalArgumentException.class, () -> s.append(0, new int[] {1}));
     }
     Generator gen = new Generator(MODEL, TEXT);
-    assertThrows(IllegalArgumentException.class, () -> gen.start(List.of(new int[0]), SamplingConfig.greedy(), 8));
-    assertThrows(IllegalArgumentException.class, () -> gen.start(List.of(new int[] {128}), SamplingConfig.greedy(), 8));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> gen.start(List.of(new int[0]), SamplingConfig.greedy(), 8));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> gen.start(List.of(new int[] {128}), SamplingConfig.greedy(), 8));
   }
 
   @Test
   void appendRequiresAStoppedSequence() {
     try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, SamplingConfig.greedy(), 32)) {
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.append(0, new int[] {1}));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> s.append(0, new int[] {1}));
       assertNotNull(e.getMessage());
       assertThrows(IllegalStateException.class, () -> s.resume(1));
     }
@@ -249,7 +273,8 @@ class GeneratorTest {
   void perSequenceSamplingMatchesEachConfigAloneAndHaltStopsOneSequence() {
     SamplingConfig greedy = SamplingConfig.greedy();
     SamplingConfig hot = SamplingConfig.sampling(1.0, 77).withTopP(0.9);
-    SamplingConfig stopping = greedy.withStopTokenIds(Set.of(generate(greedy, PROMPTS, 4)[2][1 + 2]));
+    SamplingConfig stopping =
+        greedy.withStopTokenIds(Set.of(generate(greedy, PROMPTS, 4)[2][1 + 2]));
     List<SamplingConfig> mixed = List.of(greedy, hot, stopping);
     int[][] together;
     try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, mixed, 64)) {
@@ -260,20 +285,29 @@ class GeneratorTest {
       assertEquals(StopReason.LENGTH, s.stop(0).reason());
     }
     for (int i = 0; i < 3; i++) {
-      try (Session alone = new Generator(MODEL, TEXT).start(List.of(PROMPTS.get(i)), List.of(mixed.get(i)), 64)) {
+      try (Session alone =
+          new Generator(MODEL, TEXT).start(List.of(PROMPTS.get(i)), List.of(mixed.get(i)), 64)) {
         alone.run(10);
-        assertArrayEquals(alone.tokens(0), together[i], "sequence " + i + " alone draws what it drew in the batch");
+        assertArrayEquals(
+            alone.tokens(0),
+            together[i],
+            "sequence " + i + " alone draws what it drew in the batch");
       }
     }
-    assertEquals(PROMPTS.get(2).length + 3, together[2].length, "its stop token was its third draw");
+    assertEquals(
+        PROMPTS.get(2).length + 3, together[2].length, "its stop token was its third draw");
     try (Session s = new Generator(MODEL, TEXT).start(PROMPTS, greedy, 64)) {
       s.run(20, seq -> seq == 1 && s.length(1) >= PROMPTS.get(1).length + 2);
       assertEquals(StopReason.HALTED, s.stop(1).reason());
-      assertEquals(PROMPTS.get(1).length + 2, s.length(1), "halted right after the step that met the predicate");
+      assertEquals(
+          PROMPTS.get(1).length + 2,
+          s.length(1),
+          "halted right after the step that met the predicate");
       assertEquals(PROMPTS.get(0).length + 20, s.length(0), "the others run on");
       assertThrows(IllegalStateException.class, () -> s.halt(1));
     }
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new Generator(MODEL, TEXT).start(PROMPTS, List.of(greedy), 64));
   }
 }

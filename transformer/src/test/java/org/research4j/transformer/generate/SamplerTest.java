@@ -25,14 +25,17 @@ class SamplerTest {
     // (0.6439 < 0.7, then 0.8808 >= 0.7), renormalised to (0.7311, 0.2689).
     float[] logits = {1, 2, -1, 0};
     double[] p = new Sampler(SamplingConfig.sampling(1, 0).withTopP(0.7)).distribution(logits);
-    assertArrayEquals(new double[] {0.2689414213699951, 0.7310585786300049, 0, 0}, p, PROB_TOLERANCE);
+    assertArrayEquals(
+        new double[] {0.2689414213699951, 0.7310585786300049, 0, 0}, p, PROB_TOLERANCE);
     // top_k 3 at temperature 0.5: softmax(2, 4, 0) over the kept three.
     p = new Sampler(SamplingConfig.sampling(0.5, 0).withTopK(3)).distribution(logits);
     double z = Math.exp(2) + Math.exp(4) + Math.exp(0);
     assertArrayEquals(new double[] {Math.exp(2) / z, Math.exp(4) / z, 0, 1 / z}, p, PROB_TOLERANCE);
   }
 
-  /** The filtered distribution against a plain reference that sorts everything, on random logits. */
+  /**
+   * The filtered distribution against a plain reference that sorts everything, on random logits.
+   */
   @Test
   void distributionMatchesSortingReference() {
     long seed = 31;
@@ -59,7 +62,8 @@ class SamplerTest {
     Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparing(i -> i));
     boolean[] keep = new boolean[v];
     int kept = k == 0 ? v : Math.min(k, v);
-    for (int j = 0; j < v; j++) keep[order[j]] = j < kept || logits[order[j]] == logits[order[kept - 1]];
+    for (int j = 0; j < v; j++)
+      keep[order[j]] = j < kept || logits[order[j]] == logits[order[kept - 1]];
     double max = logits[order[0]];
     double[] p = new double[v];
     double sum = 0;
@@ -93,7 +97,8 @@ class SamplerTest {
     for (int i = 0; i < n; i++) counts[s.sample(logits, rnd)]++;
     for (int i = 0; i < p.length; i++) {
       double se = Math.sqrt(p[i] * (1 - p[i]) / n);
-      assertEquals(p[i], counts[i] / (double) n, 5 * se + PROB_TOLERANCE, "token " + i + ", seed " + seed);
+      assertEquals(
+          p[i], counts[i] / (double) n, 5 * se + PROB_TOLERANCE, "token " + i + ", seed " + seed);
     }
   }
 
@@ -119,10 +124,8 @@ class SamplerTest {
 
   @Test
   void configRejectsNonsense() {
-    assertThrows(
-        IllegalArgumentException.class, () -> SamplingConfig.sampling(-1, 0));
-    assertThrows(
-        IllegalArgumentException.class, () -> SamplingConfig.greedy().withTopP(0));
+    assertThrows(IllegalArgumentException.class, () -> SamplingConfig.sampling(-1, 0));
+    assertThrows(IllegalArgumentException.class, () -> SamplingConfig.greedy().withTopP(0));
     assertThrows(
         IllegalArgumentException.class, () -> SamplingConfig.greedy().withStopStrings(List.of("")));
   }

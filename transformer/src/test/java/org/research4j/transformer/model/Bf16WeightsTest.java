@@ -30,14 +30,12 @@ import org.research4j.transformer.generate.Session;
  *
  * <ul>
  *   <li>A checkpoint whose weights are already bfloat16: loading it in BF16 loses nothing, so its
- *       logits must equal the float32 load's up to summation order: relative error {@code
- *       max|bf16 - f32| / max|f32|} at most {@code 1e-5}, and greedy decoding must give the same
- *       tokens.
+ *       logits must equal the float32 load's up to summation order: relative error {@code max|bf16
+ *       - f32| / max|f32|} at most {@code 1e-5}, and greedy decoding must give the same tokens.
  *   <li>A float32 checkpoint rounded to bfloat16 (what the reference model of GRPO gets from a
- *       float32 policy): each weight moves by at most 2^-9 of itself; through two layers the
- *       logits moved by a relative 5.3e-3 here (max abs 1.0e-2; printed); the bound asserted is {@code
- *       1e-2}.
- *       Greedy tokens are printed, not asserted: a near tie may flip.
+ *       float32 policy): each weight moves by at most 2^-9 of itself; through two layers the logits
+ *       moved by a relative 5.3e-3 here (max abs 1.0e-2; printed); the bound asserted is {@code
+ *       1e-2}. Greedy tokens are printed, not asserted: a near tie may flip.
  * </ul>
  */
 class Bf16WeightsTest {
@@ -144,7 +142,8 @@ class Bf16WeightsTest {
       assertTrue(e.getMessage().contains("needs 2199."), e.getMessage());
       assertTrue(e.getMessage().contains("Java heap has"), e.getMessage());
     }
-    var c = org.research4j.transformer.checkpoint.Qwen2Config.of(151_936, 896, 4_864, 24, 14, 2, 64);
+    var c =
+        org.research4j.transformer.checkpoint.Qwen2Config.of(151_936, 896, 4_864, 24, 14, 2, 64);
     assertEquals(494_032_768L * 8, Qwen2Model.memoryBytes(c, WeightPrecision.F32));
   }
 

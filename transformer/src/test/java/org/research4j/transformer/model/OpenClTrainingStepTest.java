@@ -34,8 +34,8 @@ import org.research4j.transformer.model.PyTorchReferenceTest.Comparison;
 /**
  * The whole model on OpenCL against the same model on the Java CPU kernels: a training step
  * (forward, cross-entropy, backward, gradient clipping, AdamW; two steps) and KV-cache generation.
- * Both devices build the model from the same seed ({@link ReferenceCheckpoints#build}: random
- * gains and biases too) and get the same batch, which has right padding, ignored prompt targets and
+ * Both devices build the model from the same seed ({@link ReferenceCheckpoints#build}: random gains
+ * and biases too) and get the same batch, which has right padding, ignored prompt targets and
  * ignored padding targets.
  *
  * <p>Each tensor's error is {@code max|opencl - cpu| / max(max|cpu|, 1e-30)} ({@link
@@ -44,9 +44,9 @@ import org.research4j.transformer.model.PyTorchReferenceTest.Comparison;
  * order), {@value #PARAMETER_TOLERANCE} for every parameter after the steps. A failure names the
  * worst tensor; the worst error of each quantity is printed either way.
  *
- * <p>Runs on the OpenCL device {@link ClTestDevice} opens (PoCL in CI). Without an OpenCL
- * runtime the test fails, with what to install; {@code -Dresearch4j.opencl.optional=true} turns
- * that into a skip.
+ * <p>Runs on the OpenCL device {@link ClTestDevice} opens (PoCL in CI). Without an OpenCL runtime
+ * the test fails, with what to install; {@code -Dresearch4j.opencl.optional=true} turns that into a
+ * skip.
  */
 class OpenClTrainingStepTest {
   static final double LOGITS_TOLERANCE = 1e-5;
@@ -55,11 +55,15 @@ class OpenClTrainingStepTest {
   static final long SEED = 20250611L;
   static final int B = 2;
   static final int T = 16;
+
   /** Real tokens of each sequence; the rest is right padding. */
   static final int[] LENGTHS = {16, 11};
+
   /** Leading positions of each sequence whose target is ignored, as a prompt's are. */
   static final int[] PROMPT = {0, 4};
+
   static final int STEPS = 2;
+
   /**
    * PyTorch's AdamW defaults except {@code eps}: with 1e-8, a weight whose (clipped) gradient lies
    * within a few eps of zero moves by {@code lr * g / (|g| + eps)}, which turns the last bits of a
@@ -68,6 +72,7 @@ class OpenClTrainingStepTest {
    * exercises moments, bias corrections, decay and the clipping scale.
    */
   static final AdamW.Config ADAMW = new AdamW.Config(1e-2f, 0.9f, 0.999f, 1e-3f, 0.01f);
+
   /** Low enough that both steps clip (checked), so the clipping path is what is compared. */
   static final double MAX_GRAD_NORM = 0.5;
 
@@ -97,12 +102,32 @@ class OpenClTrainingStepTest {
     String what = (tied ? "tied" : "untied") + " (seed " + SEED + ")";
     for (int s = 0; s < STEPS; s++) {
       float norm = want.get(s).get("global norm")[0];
-      assertTrue(norm > MAX_GRAD_NORM, what + ": step " + s + " gradient norm " + norm
-          + " must exceed " + MAX_GRAD_NORM + " so that clipping is exercised");
+      assertTrue(
+          norm > MAX_GRAD_NORM,
+          what
+              + ": step "
+              + s
+              + " gradient norm "
+              + norm
+              + " must exceed "
+              + MAX_GRAD_NORM
+              + " so that clipping is exercised");
     }
-    assertAllClose(what, want, got, Map.of("loss", LOGITS_TOLERANCE, "logits", LOGITS_TOLERANCE,
-        "global norm", LOGITS_TOLERANCE, "gradient", GRADIENT_TOLERANCE,
-        "parameter", PARAMETER_TOLERANCE));
+    assertAllClose(
+        what,
+        want,
+        got,
+        Map.of(
+            "loss",
+            LOGITS_TOLERANCE,
+            "logits",
+            LOGITS_TOLERANCE,
+            "global norm",
+            LOGITS_TOLERANCE,
+            "gradient",
+            GRADIENT_TOLERANCE,
+            "parameter",
+            PARAMETER_TOLERANCE));
   }
 
   /**
@@ -117,8 +142,9 @@ class OpenClTrainingStepTest {
     int[] targets = new int[B * T];
     batch(config.vocabSize(), ids, targets);
     List<Map<String, float[]>> steps = new ArrayList<>();
-    try (Qwen2Model model = ReferenceCheckpoints.build(
-            kernels, new ReferenceCheckpoints.Spec("step", config, SEED));
+    try (Qwen2Model model =
+            ReferenceCheckpoints.build(
+                kernels, new ReferenceCheckpoints.Spec("step", config, SEED));
         Tape tape = new Tape(kernels);
         AdamW opt = new AdamW(model.parameters(), ADAMW)) {
       for (int step = 0; step < STEPS; step++) {
@@ -169,6 +195,7 @@ class OpenClTrainingStepTest {
   // Generation.
 
   static final int NEW_TOKENS = 8;
+
   /** Two prompts of different lengths; the chunk of 4 splits both over several prefill steps. */
   static final List<int[]> PROMPTS =
       List.of(new int[] {5, 17, 33, 2, 90}, new int[] {7, 1, 64, 49, 12, 3, 45, 8, 70, 21, 11});
@@ -184,11 +211,11 @@ class OpenClTrainingStepTest {
 
   /**
    * Greedy decoding of {@value #NEW_TOKENS} tokens after each of two prompts gives the same tokens
-   * on both devices, and every draw's logits are within {@value #LOGITS_TOLERANCE}; so are all
-   * rows of a padded prefill through {@link Qwen2Model#logitsCached} and of the decode step after
-   * it. The CPU's margin between the best and second-best logit of every draw must exceed 100
-   * times the difference the tolerance allows, so that equal tokens follow from equal logits
-   * rather than from luck.
+   * on both devices, and every draw's logits are within {@value #LOGITS_TOLERANCE}; so are all rows
+   * of a padded prefill through {@link Qwen2Model#logitsCached} and of the decode step after it.
+   * The CPU's margin between the best and second-best logit of every draw must exceed 100 times the
+   * difference the tolerance allows, so that equal tokens follow from equal logits rather than from
+   * luck.
    */
   @Test
   void greedyGenerationWithTheCacheMatchesCpu() {
@@ -202,21 +229,32 @@ class OpenClTrainingStepTest {
       margin = Math.min(margin, topTwoMargin(e.getValue()));
       for (float v : e.getValue()) allowed = Math.max(allowed, LOGITS_TOLERANCE * Math.abs(v));
     }
-    System.out.printf("%s: smallest top-two logit margin of a draw %.3g, tolerance allows %.3g%n",
+    System.out.printf(
+        "%s: smallest top-two logit margin of a draw %.3g, tolerance allows %.3g%n",
         what, margin, allowed);
-    assertTrue(margin > 100 * allowed, what + ": the CPU's top-two logit margin " + margin
-        + " is too close to the tolerated difference " + allowed + "; pick another seed");
+    assertTrue(
+        margin > 100 * allowed,
+        what
+            + ": the CPU's top-two logit margin "
+            + margin
+            + " is too close to the tolerated difference "
+            + allowed
+            + "; pick another seed");
     for (int s = 0; s < PROMPTS.size(); s++) {
       assertArrayEquals(want.tokens[s], got.tokens[s], what + ": tokens of sequence " + s);
     }
-    assertAllClose(what, List.of(want.logits), List.of(got.logits),
+    assertAllClose(
+        what,
+        List.of(want.logits),
+        List.of(got.logits),
         Map.of("draw", LOGITS_TOLERANCE, "rows", LOGITS_TOLERANCE));
   }
 
   static Decoded decode(Kernels kernels) {
     Map<String, float[]> logits = new LinkedHashMap<>();
     int[][] tokens = new int[PROMPTS.size()][];
-    try (Qwen2Model model = ReferenceCheckpoints.build(
+    try (Qwen2Model model =
+        ReferenceCheckpoints.build(
             kernels, new ReferenceCheckpoints.Spec("generation", config(false), SEED))) {
       try (Session session =
           new Generator(model, NO_TEXT, CHUNK).start(PROMPTS, SamplingConfig.greedy(), 32)) {
@@ -235,13 +273,28 @@ class OpenClTrainingStepTest {
       System.arraycopy(a, 0, prefill, 0, a.length);
       System.arraycopy(b, 0, prefill, b.length, b.length);
       int[] next = {tokens[0][a.length], tokens[1][b.length]};
-      try (KvCache cache = model.newCache(2, 32); Tape tape = new Tape(kernels)) {
-        logits.put("rows of the prefill", model.logitsCached(tape.ops(),
-            tape.ints(prefill, 2, b.length), new int[] {0, 0}, cache, range(2 * b.length))
-            .toFloatArray());
-        logits.put("rows of the decode step", model.logitsCached(tape.ops(),
-            tape.ints(next, 2, 1), new int[] {a.length, b.length}, cache, range(2))
-            .toFloatArray());
+      try (KvCache cache = model.newCache(2, 32);
+          Tape tape = new Tape(kernels)) {
+        logits.put(
+            "rows of the prefill",
+            model
+                .logitsCached(
+                    tape.ops(),
+                    tape.ints(prefill, 2, b.length),
+                    new int[] {0, 0},
+                    cache,
+                    range(2 * b.length))
+                .toFloatArray());
+        logits.put(
+            "rows of the decode step",
+            model
+                .logitsCached(
+                    tape.ops(),
+                    tape.ints(next, 2, 1),
+                    new int[] {a.length, b.length},
+                    cache,
+                    range(2))
+                .toFloatArray());
       }
     }
     return new Decoded(tokens, logits);
@@ -275,8 +328,11 @@ class OpenClTrainingStepTest {
    * starting with it and a space) in every step; prints each quantity's worst tensor and fails
    * naming every quantity whose worst exceeds its tolerance.
    */
-  static void assertAllClose(String what, List<Map<String, float[]>> want,
-      List<Map<String, float[]>> got, Map<String, Double> tolerances) {
+  static void assertAllClose(
+      String what,
+      List<Map<String, float[]>> want,
+      List<Map<String, float[]>> got,
+      Map<String, Double> tolerances) {
     List<String> failures = new ArrayList<>();
     for (String quantity : tolerances.keySet().stream().sorted().toList()) {
       double tolerance = tolerances.get(quantity);
@@ -286,8 +342,8 @@ class OpenClTrainingStepTest {
         assertEquals(want.get(s).keySet(), got.get(s).keySet(), what + ": names");
         for (Map.Entry<String, float[]> e : want.get(s).entrySet()) {
           if (!e.getKey().equals(quantity) && !e.getKey().startsWith(quantity + " ")) continue;
-          Comparison c = PyTorchReferenceTest.compare(e.getKey(), got.get(s).get(e.getKey()),
-              e.getValue());
+          Comparison c =
+              PyTorchReferenceTest.compare(e.getKey(), got.get(s).get(e.getKey()), e.getValue());
           if (c.error() > worst) {
             worst = c.error();
             worstName = e.getKey() + (want.size() > 1 ? " in step " + s : "");
@@ -295,14 +351,17 @@ class OpenClTrainingStepTest {
         }
       }
       assertTrue(worstName != null, what + ": nothing recorded for " + quantity);
-      String line = String.format("%s: worst %.3e, %s (tolerance %.0e)", quantity, worst,
-          worstName, tolerance);
+      String line =
+          String.format(
+              "%s: worst %.3e, %s (tolerance %.0e)", quantity, worst, worstName, tolerance);
       System.out.println("opencl vs cpu, " + what + ", " + line);
       if (!(worst <= tolerance)) failures.add(line);
     }
     if (!failures.isEmpty()) {
-      fail(what + ": OpenCL differs from the CPU (max|opencl - cpu| / max|cpu| per tensor) in "
-          + String.join("; ", failures));
+      fail(
+          what
+              + ": OpenCL differs from the CPU (max|opencl - cpu| / max|cpu| per tensor) in "
+              + String.join("; ", failures));
     }
   }
 }

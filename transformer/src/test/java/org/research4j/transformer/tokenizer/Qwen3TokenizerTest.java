@@ -29,14 +29,21 @@ class Qwen3TokenizerTest {
   @BeforeAll
   static void load() throws IOException {
     tok = Qwen3Assets.tokenizer();
-    try (InputStream in = Qwen3TokenizerTest.class.getResourceAsStream("/tokenizer/qwen3-reference.json")) {
+    try (InputStream in =
+        Qwen3TokenizerTest.class.getResourceAsStream("/tokenizer/qwen3-reference.json")) {
       reference = JSON.readTree(in);
     }
   }
 
   static String show(String s) {
     StringBuilder sb = new StringBuilder("\"");
-    s.codePoints().forEach(cp -> sb.append(cp >= 0x20 && cp < 0x7F ? Character.toString(cp) : String.format("\\u{%X}", cp)));
+    s.codePoints()
+        .forEach(
+            cp ->
+                sb.append(
+                    cp >= 0x20 && cp < 0x7F
+                        ? Character.toString(cp)
+                        : String.format("\\u{%X}", cp)));
     return sb.append('"').toString();
   }
 
@@ -56,18 +63,31 @@ class Qwen3TokenizerTest {
       int[] want = ints(c.get("ids"));
       int[] got = tok.encode(text);
       if (!java.util.Arrays.equals(want, got)) {
-        failures.add(show(text) + ": reference " + java.util.Arrays.toString(want) + ", java " + java.util.Arrays.toString(got));
+        failures.add(
+            show(text)
+                + ": reference "
+                + java.util.Arrays.toString(want)
+                + ", java "
+                + java.util.Arrays.toString(got));
       }
     }
-    assertTrue(failures.isEmpty(), failures.size() + " of " + reference.get("encode").size() + " differ:\n"
-        + String.join("\n", failures));
+    assertTrue(
+        failures.isEmpty(),
+        failures.size()
+            + " of "
+            + reference.get("encode").size()
+            + " differ:\n"
+            + String.join("\n", failures));
   }
 
   @Test
   void decodingAnEncodingGivesTheNormalizedText() {
     for (JsonNode c : reference.get("encode")) {
       String text = c.get("text").asText();
-      assertEquals(Normalizer.normalize(text, Normalizer.Form.NFC), tok.decode(tok.encode(text)), show(text));
+      assertEquals(
+          Normalizer.normalize(text, Normalizer.Form.NFC),
+          tok.decode(tok.encode(text)),
+          show(text));
     }
   }
 
@@ -76,7 +96,10 @@ class Qwen3TokenizerTest {
     for (JsonNode c : reference.get("decode")) {
       int[] ids = ints(c.get("ids"));
       assertEquals(c.get("text").asText(), tok.decode(ids), java.util.Arrays.toString(ids));
-      assertEquals(c.get("text_skip_special").asText(), tok.decode(ids, true), java.util.Arrays.toString(ids));
+      assertEquals(
+          c.get("text_skip_special").asText(),
+          tok.decode(ids, true),
+          java.util.Arrays.toString(ids));
     }
   }
 
@@ -88,7 +111,9 @@ class Qwen3TokenizerTest {
         messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
       }
       boolean thinking = c.path("enable_thinking").asBoolean(true);
-      String text = ChatTemplate.qwen3().render(messages, c.get("add_generation_prompt").asBoolean(), thinking);
+      String text =
+          ChatTemplate.qwen3()
+              .render(messages, c.get("add_generation_prompt").asBoolean(), thinking);
       assertEquals(c.get("text").asText(), text, c.get("messages").toString());
       assertArrayEquals(ints(c.get("ids")), tok.encode(text), show(text));
     }
@@ -96,11 +121,18 @@ class Qwen3TokenizerTest {
 
   @Test
   void idsAgreeWithTheVocabularyInTheFile() throws IOException {
-    // A sanity reference independent of the JS port: look the expected tokens up in the file itself.
+    // A sanity reference independent of the JS port: look the expected tokens up in the file
+    // itself.
     JsonNode file = JSON.readTree(Files.readString(Qwen3Assets.tokenizerJson()));
     JsonNode vocab = file.get("model").get("vocab");
-    assertArrayEquals(new int[] {vocab.get("Hello").asInt(), vocab.get(",").asInt(), vocab.get("Ġworld").asInt(),
-        vocab.get("!").asInt()}, tok.encode("Hello, world!"));
+    assertArrayEquals(
+        new int[] {
+          vocab.get("Hello").asInt(),
+          vocab.get(",").asInt(),
+          vocab.get("Ġworld").asInt(),
+          vocab.get("!").asInt()
+        },
+        tok.encode("Hello, world!"));
     // A newline is byte 0x0A, which byte-level BPE writes as U+010A.
     assertArrayEquals(new int[] {vocab.get("Ċ").asInt()}, tok.encode("\n"));
     assertEquals(151644, tok.idOf("<|im_start|>"));
@@ -115,8 +147,11 @@ class Qwen3TokenizerTest {
 
   @Test
   void tokenBytesAreTheRawBytesOfEachToken() {
-    assertArrayEquals(" world".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(tok.idOf("Ġworld")));
-    assertArrayEquals("<|im_end|>".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(151645));
+    assertArrayEquals(
+        " world".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        tok.tokenBytes(tok.idOf("Ġworld")));
+    assertArrayEquals(
+        "<|im_end|>".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(151645));
     // U+1D518 is F0 9D 94 98 in UTF-8, split over two tokens; their bytes concatenate to it.
     int[] ids = tok.encode("\uD835\uDD18");
     assertEquals(2, ids.length);
@@ -125,7 +160,8 @@ class Qwen3TokenizerTest {
     byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);
     assertArrayEquals(new byte[] {(byte) 0xF0, (byte) 0x9D, (byte) 0x94, (byte) 0x98}, all);
-    assertEquals(0, tok.tokenBytes(151900).length, "an id in the model's padding rows has no bytes");
+    assertEquals(
+        0, tok.tokenBytes(151900).length, "an id in the model's padding rows has no bytes");
   }
 
   @Test
@@ -136,16 +172,16 @@ class Qwen3TokenizerTest {
       assertFalse(tok.isSpecial(id), "special id " + id + " in " + java.util.Arrays.toString(ids));
     }
     assertEquals(s, tok.decode(ids));
-    assertEquals(tok.idOf("<think>"), ids[ids.length - 1], "non-special added tokens are still matched");
+    assertEquals(
+        tok.idOf("<think>"), ids[ids.length - 1], "non-special added tokens are still matched");
     assertTrue(ids.length > tok.encode(s).length);
   }
 
   /**
    * Where the JavaScript reference departs from Hugging Face (whose regexes run on Oniguruma), the
    * expected pieces follow from the pattern and Oniguruma's definitions: {@code \s} is the Unicode
-   * White_Space property (U+0085 in, U+FEFF out; JavaScript has it the other way round) and
-   * {@code (?i:'s)} folds case Unicode-wise, so {@code ſ} (long s, case-folds to s) makes a
-   * contraction.
+   * White_Space property (U+0085 in, U+FEFF out; JavaScript has it the other way round) and {@code
+   * (?i:'s)} folds case Unicode-wise, so {@code ſ} (long s, case-folds to s) makes a contraction.
    */
   @Test
   void preTokenizerFollowsOnigurumaWhereJavaScriptDiffers() {

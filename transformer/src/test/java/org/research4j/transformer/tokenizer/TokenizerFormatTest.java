@@ -21,9 +21,18 @@ class TokenizerFormatTest {
     root.putObject("normalizer").put("type", "NFC");
     ObjectNode pre = root.putObject("pre_tokenizer").put("type", "Sequence");
     ArrayNode steps = pre.putArray("pretokenizers");
-    steps.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false)
-        .putObject("pattern").put("Regex", PreTokenizer.QWEN2_PATTERN);
-    steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("use_regex", false);
+    steps
+        .addObject()
+        .put("type", "Split")
+        .put("behavior", "Isolated")
+        .put("invert", false)
+        .putObject("pattern")
+        .put("Regex", PreTokenizer.QWEN2_PATTERN);
+    steps
+        .addObject()
+        .put("type", "ByteLevel")
+        .put("add_prefix_space", false)
+        .put("use_regex", false);
     root.putObject("decoder").put("type", "ByteLevel");
     root.putObject("post_processor").put("type", "ByteLevel");
     ObjectNode model = root.putObject("model").put("type", "BPE");
@@ -50,10 +59,18 @@ class TokenizerFormatTest {
   @Test
   void lowestRankMergesFirstWhereverItIs() {
     // "abc": with (a,b) ranked first -> ab, then (ab,c) -> abc.
-    Tokenizer t1 = of(tokenizerJson(List.of(new String[] {"a", "b"}, new String[] {"b", "c"}, new String[] {"ab", "c"})));
+    Tokenizer t1 =
+        of(
+            tokenizerJson(
+                List.of(
+                    new String[] {"a", "b"}, new String[] {"b", "c"}, new String[] {"ab", "c"})));
     assertArrayEquals(new int[] {258}, t1.encode("abc"));
     // With (b,c) ranked first -> a, bc; no merge joins a and bc.
-    Tokenizer t2 = of(tokenizerJson(List.of(new String[] {"b", "c"}, new String[] {"a", "b"}, new String[] {"ab", "c"})));
+    Tokenizer t2 =
+        of(
+            tokenizerJson(
+                List.of(
+                    new String[] {"b", "c"}, new String[] {"a", "b"}, new String[] {"ab", "c"})));
     assertArrayEquals(new int[] {'a', 256}, t2.encode("abc"));
   }
 
@@ -81,7 +98,9 @@ class TokenizerFormatTest {
     // single_word: only where no letter, digit or underscore touches it.
     assertArrayEquals(new int[] {302, ' ', 's'}, t.encode("cat s"));
     int[] inWord = t.encode("cats");
-    assertTrue(java.util.Arrays.stream(inWord).noneMatch(i -> i == 302), java.util.Arrays.toString(inWord));
+    assertTrue(
+        java.util.Arrays.stream(inWord).noneMatch(i -> i == 302),
+        java.util.Arrays.toString(inWord));
     // normalized: matched after NFC, so e + U+0301 is found too.
     assertArrayEquals(new int[] {303}, t.encode("e\u0301"));
     // Leftmost-longest among added tokens.
@@ -96,8 +115,10 @@ class TokenizerFormatTest {
     ObjectNode wordPiece = tokenizerJson(List.of());
     ((ObjectNode) wordPiece.get("model")).put("type", "WordPiece");
     TokenizerException e = assertThrows(TokenizerException.class, () -> of(wordPiece));
-    assertEquals("test tokenizer.json: model type \"WordPiece\" is not supported; supported: BPE (byte-level, as GPT-2 "
-        + "and Qwen)", e.getMessage());
+    assertEquals(
+        "test tokenizer.json: model type \"WordPiece\" is not supported; supported: BPE (byte-level, as GPT-2 "
+            + "and Qwen)",
+        e.getMessage());
 
     ObjectNode unigram = tokenizerJson(List.of());
     ((ObjectNode) unigram.get("model")).put("type", "Unigram");
@@ -107,7 +128,9 @@ class TokenizerFormatTest {
     ObjectNode metaspace = tokenizerJson(List.of());
     metaspace.putObject("pre_tokenizer").put("type", "Metaspace");
     e = assertThrows(TokenizerException.class, () -> of(metaspace));
-    assertTrue(e.getMessage().contains("pre_tokenizer \"Metaspace\" is not supported; supported:"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("pre_tokenizer \"Metaspace\" is not supported; supported:"),
+        e.getMessage());
 
     ObjectNode fallback = tokenizerJson(List.of());
     ((ObjectNode) fallback.get("model")).put("byte_fallback", true);
@@ -117,23 +140,32 @@ class TokenizerFormatTest {
     ObjectNode nfkc = tokenizerJson(List.of());
     nfkc.putObject("normalizer").put("type", "NFKC");
     e = assertThrows(TokenizerException.class, () -> of(nfkc));
-    assertTrue(e.getMessage().contains("normalizer") && e.getMessage().contains("NFKC"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("normalizer") && e.getMessage().contains("NFKC"), e.getMessage());
 
     ObjectNode badMerge = tokenizerJson(List.of());
     ((ArrayNode) badMerge.get("model").get("merges")).add("q Z9");
     e = assertThrows(TokenizerException.class, () -> of(badMerge));
-    assertTrue(e.getMessage().contains("merge 0") && e.getMessage().contains("not in the vocab"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("merge 0") && e.getMessage().contains("not in the vocab"),
+        e.getMessage());
 
-    e = assertThrows(TokenizerException.class, () -> Tokenizer.fromJson("{\n\"model\": ", "broken.json"));
+    e =
+        assertThrows(
+            TokenizerException.class, () -> Tokenizer.fromJson("{\n\"model\": ", "broken.json"));
     assertTrue(e.getMessage().startsWith("broken.json:2: not valid JSON"), e.getMessage());
   }
 
   @Test
   void gpt2StyleByteLevelWithRegexAndPrefixSpace() {
     ObjectNode json = tokenizerJson(List.of());
-    json.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", true).put("use_regex", true);
+    json.putObject("pre_tokenizer")
+        .put("type", "ByteLevel")
+        .put("add_prefix_space", true)
+        .put("use_regex", true);
     Tokenizer t = of(json);
-    assertEquals(List.of(" Hello", " world", "'s", " 123"), t.preTokenizer().pieces("Hello world's 123"));
+    assertEquals(
+        List.of(" Hello", " world", "'s", " 123"), t.preTokenizer().pieces("Hello world's 123"));
   }
 
   @Test
@@ -142,7 +174,8 @@ class TokenizerFormatTest {
     assertEquals('Ċ', ByteLevel.charOf('\n'));
     assertEquals('Ā', ByteLevel.charOf(0));
     assertEquals('!', ByteLevel.charOf('!'));
-    assertEquals('ł', ByteLevel.charOf(0xA0)); // NBSP's byte: 0x7F..0xA0 are the 34th..67th remapped bytes
+    assertEquals(
+        'ł', ByteLevel.charOf(0xA0)); // NBSP's byte: 0x7F..0xA0 are the 34th..67th remapped bytes
     assertEquals('Ń', ByteLevel.charOf(0xAD));
     assertEquals(256, ByteLevel.alphabet().chars().distinct().count());
     for (int b = 0; b < 256; b++) {

@@ -18,13 +18,27 @@ class TokenizerJsonTest {
     tokens.add("ab");
     tokens.add("abc");
     List<String[]> merges = List.of(new String[] {"a", "b"}, new String[] {"ab", "c"});
-    ObjectNode tree = TokenizerJson.write(tokens, merges,
-        List.of(AddedToken.special(258, "<|endoftext|>"), AddedToken.text(259, "<think>")));
+    ObjectNode tree =
+        TokenizerJson.write(
+            tokens,
+            merges,
+            List.of(AddedToken.special(258, "<|endoftext|>"), AddedToken.text(259, "<think>")));
 
     List<String> keys = new ArrayList<>();
     tree.fieldNames().forEachRemaining(keys::add);
-    assertEquals(List.of("version", "truncation", "padding", "added_tokens", "normalizer",
-        "pre_tokenizer", "post_processor", "decoder", "model"), keys, "Hugging Face's layout");
+    assertEquals(
+        List.of(
+            "version",
+            "truncation",
+            "padding",
+            "added_tokens",
+            "normalizer",
+            "pre_tokenizer",
+            "post_processor",
+            "decoder",
+            "model"),
+        keys,
+        "Hugging Face's layout");
     assertEquals("[[\"a\",\"b\"],[\"ab\",\"c\"]]", tree.path("model").path("merges").toString());
     assertEquals(257, tree.path("model").path("vocab").path("abc").asInt());
 

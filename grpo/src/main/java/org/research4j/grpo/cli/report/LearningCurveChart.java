@@ -32,11 +32,16 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
 public final class LearningCurveChart {
   /** One panel's size; the image is two by two of them. */
   static final int PANEL_WIDTH = 600;
+
   static final int PANEL_HEIGHT = 400;
   static final int WIDTH = 2 * PANEL_WIDTH;
   static final int HEIGHT = 2 * PANEL_HEIGHT;
-  /** The moving average's window over the training rollouts; drawn when a series has more points. */
+
+  /**
+   * The moving average's window over the training rollouts; drawn when a series has more points.
+   */
   static final int WINDOW = MetricSeries.MIN_WINDOW;
+
   /** What {@code research report} names the image beside its other charts. */
   public static final String FILE_NAME = "learning.png";
 
@@ -47,7 +52,8 @@ public final class LearningCurveChart {
   private static final Color AVERAGE = new Color(25, 75, 160);
   private static final Color DEV_COLOR = new Color(200, 60, 30);
   private static final Color[] TOOL_COLORS = {
-      new Color(40, 150, 70), new Color(150, 60, 170), new Color(230, 140, 20), new Color(90, 90, 90)};
+    new Color(40, 150, 70), new Color(150, 60, 170), new Color(230, 140, 20), new Color(90, 90, 90)
+  };
 
   /**
    * A panel: the training key, its dev evaluation key, and whether the axis is fixed to [0, 1]
@@ -56,17 +62,19 @@ public final class LearningCurveChart {
   record Panel(String title, String yTitle, String trainKey, String devKey, boolean unitRange) {}
 
   /** In reading order: left to right, then top to bottom. */
-  static final List<Panel> PANELS = List.of(
-      new Panel("reward", "reward", "reward", "eval_reward", true),
-      new Panel("answer F1", "F1", "f1", "eval_f1", true),
-      new Panel("well-formed rate", "well-formed", "well_formed", "eval_well_formed", true),
-      new Panel("searches per response", "searches", "searches", "eval_searches", false));
+  static final List<Panel> PANELS =
+      List.of(
+          new Panel("reward", "reward", "reward", "eval_reward", true),
+          new Panel("answer F1", "F1", "f1", "eval_f1", true),
+          new Panel("well-formed rate", "well-formed", "well_formed", "eval_well_formed", true),
+          new Panel("searches per response", "searches", "searches", "eval_searches", false));
 
   private LearningCurveChart() {}
 
   /**
    * Reads {@code metricsJsonl} (as {@link RunMetrics#read} does: a cut-off last line is passed
-   * over, a malformed line elsewhere fails) and writes the learning curve to {@code png}, atomically.
+   * over, a malformed line elsewhere fails) and writes the learning curve to {@code png},
+   * atomically.
    *
    * @throws IOException naming the file when it is missing or no step logs any of the panels' keys
    */
@@ -85,8 +93,10 @@ public final class LearningCurveChart {
 
   static byte[] png(RunMetrics metrics) throws IOException {
     if (!hasCurve(metrics)) {
-      throw new IOException(metrics.file() + ": no step logs reward, f1, well_formed or searches (nor their"
-          + " eval_ counterparts) with a finite value; a learning curve needs the metrics.jsonl of a GRPO run");
+      throw new IOException(
+          metrics.file()
+              + ": no step logs reward, f1, well_formed or searches (nor their"
+              + " eval_ counterparts) with a finite value; a learning curve needs the metrics.jsonl of a GRPO run");
     }
     Map<String, MetricSeries> byKey = byKey(metrics);
     double first = Double.POSITIVE_INFINITY;
@@ -100,7 +110,8 @@ public final class LearningCurveChart {
       }
     }
 
-    // The charts first: MetricChart sets AWT headless before AWT initialises (the image's graphics would).
+    // The charts first: MetricChart sets AWT headless before AWT initialises (the image's graphics
+    // would).
     List<XYChart> charts = new ArrayList<>();
     for (Panel p : PANELS) charts.add(panel(p, byKey, first, last));
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
@@ -110,7 +121,9 @@ public final class LearningCurveChart {
       g.fillRect(0, 0, WIDTH, HEIGHT);
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
       for (int i = 0; i < charts.size(); i++) {
-        Graphics2D cell = (Graphics2D) g.create((i % 2) * PANEL_WIDTH, (i / 2) * PANEL_HEIGHT, PANEL_WIDTH, PANEL_HEIGHT);
+        Graphics2D cell =
+            (Graphics2D)
+                g.create((i % 2) * PANEL_WIDTH, (i / 2) * PANEL_HEIGHT, PANEL_WIDTH, PANEL_HEIGHT);
         try {
           charts.get(i).paint(cell, PANEL_WIDTH, PANEL_HEIGHT);
         } finally {
@@ -121,11 +134,13 @@ public final class LearningCurveChart {
       g.dispose();
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    if (!ImageIO.write(image, "png", bytes)) throw new IOException("no PNG writer in this Java runtime");
+    if (!ImageIO.write(image, "png", bytes))
+      throw new IOException("no PNG writer in this Java runtime");
     return bytes.toByteArray();
   }
 
-  private static XYChart panel(Panel p, Map<String, MetricSeries> byKey, double first, double last) {
+  private static XYChart panel(
+      Panel p, Map<String, MetricSeries> byKey, double first, double last) {
     XYChart chart = MetricChart.chart(p.title(), "GRPO step", p.yTitle());
     if (last > first) {
       chart.getStyler().setXAxisMin(first);
@@ -145,8 +160,9 @@ public final class LearningCurveChart {
       raw.setLineColor(averaged ? RAW : AVERAGE);
       raw.setLineStyle(new BasicStroke(averaged ? 1f : 1.5f));
       if (averaged) {
-        XYSeries avg = chart.addSeries("moving average (" + WINDOW + ")", train.steps(),
-            train.movingAverage(WINDOW));
+        XYSeries avg =
+            chart.addSeries(
+                "moving average (" + WINDOW + ")", train.steps(), train.movingAverage(WINDOW));
         avg.setMarker(SeriesMarkers.NONE);
         avg.setLineColor(AVERAGE);
         avg.setLineStyle(new BasicStroke(2f));
@@ -164,7 +180,8 @@ public final class LearningCurveChart {
     if (p.trainKey().equals("searches")) anything |= perTool(chart, byKey);
     if (!anything) {
       // XChart draws no axes without a series: an invisible one keeps the panel's frame.
-      XYSeries none = chart.addSeries(p.trainKey() + " not logged", new double[] {first}, new double[] {0});
+      XYSeries none =
+          chart.addSeries(p.trainKey() + " not logged", new double[] {first}, new double[] {0});
       none.setMarker(SeriesMarkers.NONE);
       none.setLineColor(Color.WHITE);
     }
@@ -176,8 +193,11 @@ public final class LearningCurveChart {
    * when it drew any.
    */
   private static boolean perTool(XYChart chart, Map<String, MetricSeries> byKey) {
-    List<String> keys = byKey.keySet().stream()
-        .filter(k -> k.startsWith("calls_") && byKey.get(k).size() > 0).sorted().toList();
+    List<String> keys =
+        byKey.keySet().stream()
+            .filter(k -> k.startsWith("calls_") && byKey.get(k).size() > 0)
+            .sorted()
+            .toList();
     if (keys.size() < 2) return false;
     chart.setTitle("tool calls per response (all, and by tool)");
     chart.setYAxisTitle("calls");

@@ -13,14 +13,16 @@ import org.research4j.grpo.eval.PassAtK;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
 /**
- * pass@k against k as a PNG, one line per model, as Yue et al. 2025 plot it: k on a log2 axis
- * (1, 2, 4, ..., n evenly spaced), pass@k from 0 to 1 so that curves of different runs compare by
- * eye.
+ * pass@k against k as a PNG, one line per model, as Yue et al. 2025 plot it: k on a log2 axis (1,
+ * 2, 4, ..., n evenly spaced), pass@k from 0 to 1 so that curves of different runs compare by eye.
  */
 public final class PassAtKChart {
   private PassAtKChart() {}
 
-  /** Writes the chart of {@code curves} (model name to result, in legend order) to {@code png}, atomically. */
+  /**
+   * Writes the chart of {@code curves} (model name to result, in legend order) to {@code png},
+   * atomically.
+   */
   public static void write(Map<String, PassAtK.Result> curves, Path png) throws IOException {
     AtomicFiles.writeFile(png, png(curves));
   }
@@ -31,8 +33,8 @@ public final class PassAtKChart {
     chart.getStyler().setYAxisMin(0.0);
     chart.getStyler().setYAxisMax(1.0);
     // XChart's own log axis is base 10 (1, 10, 100); plot log2 k and label the whole values as k.
-    chart.setCustomXAxisTickLabelsFormatter(x -> x == Math.rint(x) && x >= 0
-        ? String.valueOf(1L << Math.round(x)) : "");
+    chart.setCustomXAxisTickLabelsFormatter(
+        x -> x == Math.rint(x) && x >= 0 ? String.valueOf(1L << Math.round(x)) : "");
     for (Map.Entry<String, PassAtK.Result> e : curves.entrySet()) {
       Map<Integer, Double> curve = e.getValue().curve();
       double[] log2k = new double[curve.size()];

@@ -20,15 +20,15 @@ import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.Tokenizer;
 
 /**
- * The model as the baselines use it: batched generation from fresh contexts with stop strings and
- * a per-sequence token limit, the prompt style, and the direct answer that Naive Generation, Naive
+ * The model as the baselines use it: batched generation from fresh contexts with stop strings and a
+ * per-sequence token limit, the prompt style, and the direct answer that Naive Generation, Naive
  * RAG and every Iter-RetGen round share.
  */
 public final class BaselineModel {
 
   /**
-   * @param maxNewTokens the most tokens the model may draw for one question, over all of a
-   *     method's steps (IRCoT's sentences share it); inserted passages do not count
+   * @param maxNewTokens the most tokens the model may draw for one question, over all of a method's
+   *     steps (IRCoT's sentences share it); inserted passages do not count
    * @param sampling how tokens are drawn (greedy for evaluation); its stop settings are replaced
    */
   public record Config(int maxNewTokens, SamplingConfig sampling) {
@@ -46,9 +46,10 @@ public final class BaselineModel {
   private final PromptStyle style;
   private final Config config;
 
-  public BaselineModel(Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, PromptStyle style,
-      Config config) {
-    if (eos.isEmpty()) throw new IllegalArgumentException("baselines: no end-of-sequence token ids");
+  public BaselineModel(
+      Qwen2Model model, Tokenizer tokenizer, Set<Integer> eos, PromptStyle style, Config config) {
+    if (eos.isEmpty())
+      throw new IllegalArgumentException("baselines: no end-of-sequence token ids");
     this.generator = new Generator(model, ids -> tokenizer.decode(ids));
     this.tokenizer = tokenizer;
     this.eos = Set.copyOf(eos);
@@ -101,8 +102,8 @@ public final class BaselineModel {
    * {@code <answer>}; instructed: the passages are in the prompt. {@code retrievals} is what each
    * response reports as its tool calls.
    */
-  List<Rollout> answer(List<QaExample> questions, List<String> queries, List<List<Hit>> passages,
-      int retrievals) {
+  List<Rollout> answer(
+      List<QaExample> questions, List<String> queries, List<List<Hit>> passages, int retrievals) {
     int n = questions.size();
     List<int[]> prompts = new ArrayList<>(n);
     List<Response> responses = new ArrayList<>(n);
@@ -116,8 +117,10 @@ public final class BaselineModel {
         if (passages != null) r.insert(searchBlock(queries.get(i), passages.get(i)));
         r.insert(encode(PromptStyle.ANSWER_OPEN));
       } else {
-        prompt = passages == null ? encode(style.prompt(q, PromptStyle.ANSWER, null))
-            : encode(style.prompt(q, PromptStyle.ANSWER_FROM_DOCUMENTS, passages.get(i)));
+        prompt =
+            passages == null
+                ? encode(style.prompt(q, PromptStyle.ANSWER, null))
+                : encode(style.prompt(q, PromptStyle.ANSWER_FROM_DOCUMENTS, passages.get(i)));
       }
       prompts.add(prompt);
       responses.add(r);
@@ -146,15 +149,22 @@ public final class BaselineModel {
     return tokenizer.decode(ids.toIntArray(), true);
   }
 
-  /** {@code <search>query</search><result>passages</result>}, tokenised as the rollout engine does. */
+  /**
+   * {@code <search>query</search><result>passages</result>}, tokenised as the rollout engine does.
+   */
   int[] searchBlock(String query, List<Hit> passages) {
-    return concat(encode(PromptStyle.SEARCH_OPEN + query.strip() + PromptStyle.SEARCH_CLOSE),
+    return concat(
+        encode(PromptStyle.SEARCH_OPEN + query.strip() + PromptStyle.SEARCH_CLOSE),
         resultBlock(passages));
   }
 
-  /** {@code <result>passages</result>}: tags and passages encoded apart, as the rollout engine does. */
+  /**
+   * {@code <result>passages</result>}: tags and passages encoded apart, as the rollout engine does.
+   */
   int[] resultBlock(List<Hit> passages) {
-    return concat(encode(PromptStyle.RESULT_OPEN), tokenizer.encode(SearchTool.format(passages), true),
+    return concat(
+        encode(PromptStyle.RESULT_OPEN),
+        tokenizer.encode(SearchTool.format(passages), true),
         encode(PromptStyle.RESULT_CLOSE));
   }
 
@@ -196,13 +206,23 @@ public final class BaselineModel {
       return tokens.toIntArray();
     }
 
-    /** As the rollout engine reports it: the text leaves out the final EOS of a finished response. */
+    /**
+     * As the rollout engine reports it: the text leaves out the final EOS of a finished response.
+     */
     Rollout rollout(int[] prompt, boolean finished, int retrievals) {
       int[] response = tokens.toIntArray();
-      int textEnd = finished && response.length > 0 && eos.contains(response[response.length - 1])
-          ? response.length - 1 : response.length;
+      int textEnd =
+          finished && response.length > 0 && eos.contains(response[response.length - 1])
+              ? response.length - 1
+              : response.length;
       String text = tokenizer.decode(Arrays.copyOf(response, textEnd));
-      return new Rollout(prompt, response, drawn.toBooleanArray(), text, finished, retrievals,
+      return new Rollout(
+          prompt,
+          response,
+          drawn.toBooleanArray(),
+          text,
+          finished,
+          retrievals,
           Map.of(ToolTags.SEARCH.name(), retrievals));
     }
   }

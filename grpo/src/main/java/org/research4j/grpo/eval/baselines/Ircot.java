@@ -19,18 +19,19 @@ import org.research4j.transformer.generate.StopReason;
  *
  * <p>Tags: a step is a {@code <think>…</think>} (the method then writes {@code
  * <search>thought</search><result>new passages</result>}) or a {@code <search>…</search>} the model
- * wrote itself (its text is the step; the method writes the result); after the last step the
- * method opens {@code <answer>}. Instructed: a step is a sentence (up to ". " or ".\n"), the
- * passages shown so far are in the system turn and the sentences so far open the assistant turn; a
- * sentence holding a {@code \boxed{}} or "answer is" is the answer; the last step is generated with
- * no sentence stop. Each step is a fresh batched generation from the whole context (the instructed
+ * wrote itself (its text is the step; the method writes the result); after the last step the method
+ * opens {@code <answer>}. Instructed: a step is a sentence (up to ". " or ".\n"), the passages
+ * shown so far are in the system turn and the sentences so far open the assistant turn; a sentence
+ * holding a {@code \boxed{}} or "answer is" is the answer; the last step is generated with no
+ * sentence stop. Each step is a fresh batched generation from the whole context (the instructed
  * prompt changes with every retrieval; the tag format is fed the same way for one code path).
  */
 public final class Ircot implements QaMethod {
   public static final int DEFAULT_MAX_STEPS = 5;
   public static final int DEFAULT_MAX_PASSAGES = 15;
 
-  private static final List<String> TAG_STEPS = List.of(PromptStyle.THINK_CLOSE, PromptStyle.SEARCH_CLOSE);
+  private static final List<String> TAG_STEPS =
+      List.of(PromptStyle.THINK_CLOSE, PromptStyle.SEARCH_CLOSE);
   private static final List<String> SENTENCE_ENDS = List.of(". ", ".\n");
   private static final Pattern ANSWER = Pattern.compile("(?i)\\\\boxed\\{|answer is");
   private static final Pattern TAG = Pattern.compile("</?(think|search|result|answer)>");
@@ -42,8 +43,11 @@ public final class Ircot implements QaMethod {
 
   public Ircot(BaselineModel model, Retriever retriever, int maxSteps, int maxPassages) {
     if (maxSteps < 0 || maxPassages < 1) {
-      throw new IllegalArgumentException("IRCoT: need maxSteps >= 0 and maxPassages >= 1, got "
-          + maxSteps + " and " + maxPassages);
+      throw new IllegalArgumentException(
+          "IRCoT: need maxSteps >= 0 and maxPassages >= 1, got "
+              + maxSteps
+              + " and "
+              + maxPassages);
     }
     this.model = model;
     this.retriever = retriever;
@@ -63,8 +67,12 @@ public final class Ircot implements QaMethod {
     int retrievals;
     boolean done;
     boolean finished;
-    /** The step text to retrieve with after this step, and whether the model wrote its search tags. */
+
+    /**
+     * The step text to retrieve with after this step, and whether the model wrote its search tags.
+     */
     String query;
+
     boolean ownSearch;
 
     State(String question) {
@@ -89,7 +97,8 @@ public final class Ircot implements QaMethod {
   public List<Rollout> respond(List<QaExample> questions) {
     List<State> states = new ArrayList<>(questions.size());
     for (QaExample q : questions) states.add(new State(q.question()));
-    List<List<Hit>> first = retriever.retrieve(questions.stream().map(QaExample::question).toList());
+    List<List<Hit>> first =
+        retriever.retrieve(questions.stream().map(QaExample::question).toList());
     boolean tags = model.style().isTags();
     for (int i = 0; i < states.size(); i++) {
       State s = states.get(i);
@@ -103,7 +112,8 @@ public final class Ircot implements QaMethod {
     for (int step = 0; ; step++) {
       boolean last = step == maxSteps;
       if (last && tags) {
-        for (State s : states) if (!s.done) s.response.insert(model.encode(PromptStyle.ANSWER_OPEN));
+        for (State s : states)
+          if (!s.done) s.response.insert(model.encode(PromptStyle.ANSWER_OPEN));
       }
       List<State> active = new ArrayList<>();
       for (State s : states) {
@@ -120,13 +130,17 @@ public final class Ircot implements QaMethod {
         State s = retrieving.get(i);
         List<Hit> added = s.add(hits.get(i));
         s.retrievals++;
-        if (tags) s.response.insert(s.ownSearch ? model.resultBlock(added) : model.searchBlock(s.query, added));
+        if (tags)
+          s.response.insert(
+              s.ownSearch ? model.resultBlock(added) : model.searchBlock(s.query, added));
       }
     }
     List<Rollout> out = new ArrayList<>(states.size());
     for (State s : states) {
       if (!tags) {
-        s.prompt = model.encode(model.style().prompt(s.question, PromptStyle.REASON_FROM_DOCUMENTS, s.shown));
+        s.prompt =
+            model.encode(
+                model.style().prompt(s.question, PromptStyle.REASON_FROM_DOCUMENTS, s.shown));
         s.response.generate(model.encode(s.sentences.toString()));
       }
       out.add(s.response.rollout(s.prompt, s.finished, s.retrievals));
@@ -141,10 +155,13 @@ public final class Ircot implements QaMethod {
     int[] limits = new int[active.size()];
     for (int i = 0; i < active.size(); i++) {
       State s = active.get(i);
-      contexts.add(tags ? BaselineModel.concat(s.prompt, s.response.tokens())
-          : BaselineModel.concat(
-              model.encode(model.style().prompt(s.question, PromptStyle.REASON_FROM_DOCUMENTS, s.shown)),
-              model.encode(s.sentences.toString())));
+      contexts.add(
+          tags
+              ? BaselineModel.concat(s.prompt, s.response.tokens())
+              : BaselineModel.concat(
+                  model.encode(
+                      model.style().prompt(s.question, PromptStyle.REASON_FROM_DOCUMENTS, s.shown)),
+                  model.encode(s.sentences.toString())));
       limits[i] = model.maxNewTokens() - s.drawn;
     }
     List<String> stops = last ? List.of() : tags ? TAG_STEPS : SENTENCE_ENDS;
@@ -165,7 +182,8 @@ public final class Ircot implements QaMethod {
       if (tags) {
         String open = d.stopString().replace("/", "");
         int start = text.lastIndexOf(open, end);
-        String body = start < 0 ? text.substring(0, end) : text.substring(start + open.length(), end);
+        String body =
+            start < 0 ? text.substring(0, end) : text.substring(start + open.length(), end);
         s.query = TAG.matcher(body).replaceAll(" ").strip();
         s.ownSearch = d.stopString().equals(PromptStyle.SEARCH_CLOSE);
       } else {

@@ -8,23 +8,25 @@ import org.research4j.grpo.rollout.Rollout;
 import org.research4j.search.flashrag.QaExample;
 
 /**
- * Iter-RetGen (Shao et al. 2023): a fixed number of rounds, each retrieving and then answering
- * from the round's passages alone; round 1 retrieves with the question, round i > 1 with the
- * question followed by round i−1's generated text (its tags and box markup removed, which would
- * only be noise to BM25). The last round's answer counts; every round's retrieval is counted.
+ * Iter-RetGen (Shao et al. 2023): a fixed number of rounds, each retrieving and then answering from
+ * the round's passages alone; round 1 retrieves with the question, round i > 1 with the question
+ * followed by round i−1's generated text (its tags and box markup removed, which would only be
+ * noise to BM25). The last round's answer counts; every round's retrieval is counted.
  */
 public final class IterRetGen implements QaMethod {
   /** The paper's and FlashRAG's default. */
   public static final int DEFAULT_ROUNDS = 3;
 
-  private static final Pattern MARKUP = Pattern.compile("</?(think|search|result|answer)>|\\\\boxed\\{|[{}]");
+  private static final Pattern MARKUP =
+      Pattern.compile("</?(think|search|result|answer)>|\\\\boxed\\{|[{}]");
 
   private final BaselineModel model;
   private final Retriever retriever;
   private final int rounds;
 
   public IterRetGen(BaselineModel model, Retriever retriever, int rounds) {
-    if (rounds < 1) throw new IllegalArgumentException("Iter-RetGen: rounds must be >= 1, got " + rounds);
+    if (rounds < 1)
+      throw new IllegalArgumentException("Iter-RetGen: rounds must be >= 1, got " + rounds);
     this.model = model;
     this.retriever = retriever;
     this.rounds = rounds;

@@ -15,7 +15,10 @@ import org.research4j.transformer.tokenizer.ChatTemplate;
  */
 public record PromptStyle(Kind kind, ChatTemplate chat) {
 
-  public enum Kind { TAGS, INSTRUCTED }
+  public enum Kind {
+    TAGS,
+    INSTRUCTED
+  }
 
   static final String SEARCH_OPEN = "<search>";
   static final String SEARCH_CLOSE = "</search>";
@@ -29,16 +32,19 @@ public record PromptStyle(Kind kind, ChatTemplate chat) {
       "Answer the question. Give only the answer, as \\boxed{answer}, with no explanation.";
 
   /** Naive RAG and each Iter-RetGen round. */
-  public static final String ANSWER_FROM_DOCUMENTS = "Answer the question using the documents"
-      + " below. Give only the answer, as \\boxed{answer}, with no explanation.\n\nDocuments:";
+  public static final String ANSWER_FROM_DOCUMENTS =
+      "Answer the question using the documents"
+          + " below. Give only the answer, as \\boxed{answer}, with no explanation.\n\nDocuments:";
 
   /** IRCoT: reasoning one sentence at a time, its last sentence carrying the answer. */
-  public static final String REASON_FROM_DOCUMENTS = "Answer the question using the documents"
-      + " below. Reason step by step, one sentence at a time. When you know the answer, write"
-      + " \"So the answer is \\boxed{answer}.\"\n\nDocuments:";
+  public static final String REASON_FROM_DOCUMENTS =
+      "Answer the question using the documents"
+          + " below. Reason step by step, one sentence at a time. When you know the answer, write"
+          + " \"So the answer is \\boxed{answer}.\"\n\nDocuments:";
 
   public PromptStyle {
-    if (kind == null || chat == null) throw new IllegalArgumentException("prompt style: kind and chat template needed");
+    if (kind == null || chat == null)
+      throw new IllegalArgumentException("prompt style: kind and chat template needed");
   }
 
   /** The ReSearch tag format, bare ChatML prompt: the embedded demo model's. */
@@ -61,6 +67,7 @@ public record PromptStyle(Kind kind, ChatTemplate chat) {
   String prompt(String question, String instruction, List<Hit> passages) {
     if (isTags()) return new PromptTemplate(chat, null).render(question);
     String system = passages == null ? instruction : instruction + SearchTool.format(passages);
-    return chat.render(List.of(ChatMessage.system(system.strip()), ChatMessage.user(question.strip())), true);
+    return chat.render(
+        List.of(ChatMessage.system(system.strip()), ChatMessage.user(question.strip())), true);
   }
 }

@@ -24,15 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
 class LearningCurveChartTest {
   /** The image: 2x2 panels of 600x400. */
   private static final int EXPECTED_WIDTH = 1200;
+
   private static final int EXPECTED_HEIGHT = 800;
-  /** The dev series' colour (LearningCurveChart.DEV_COLOR): the centres of its markers are drawn in it exactly. */
+
+  /**
+   * The dev series' colour (LearningCurveChart.DEV_COLOR): the centres of its markers are drawn in
+   * it exactly.
+   */
   private static final int DEV_RGB = (200 << 16) | (60 << 8) | 30;
 
   @TempDir Path dir;
 
   /**
-   * Twelve GRPO steps (1..12) of the four metrics and more, dev evaluations at steps 0, 5 and 10
-   * (0 on its own line before training, as the trainer logs it), and a cut-off last line.
+   * Twelve GRPO steps (1..12) of the four metrics and more, dev evaluations at steps 0, 5 and 10 (0
+   * on its own line before training, as the trainer logs it), and a cut-off last line.
    *
    * @param rising whether the training metrics rise over the run or fall
    * @param evals whether the dev evaluation lines are there
@@ -43,21 +48,36 @@ class LearningCurveChartTest {
     for (int step = 1; step <= 12; step++) {
       double t = (rising ? step : 13 - step) / 12.0;
       double jitter = (step % 2 == 0 ? 0.04 : -0.04);
-      b.append(String.format(Locale.ROOT,
-          "{\"step\":%d,\"reward\":%.4f,\"reward_std\":0.1,\"f1\":%.4f,\"em\":0.1,\"well_formed\":%.4f,"
-              + "\"searches\":%.4f,\"loss\":0.5,\"phase\":\"grpo\"}%n",
-          step, 0.1 + 0.6 * t + jitter, 0.05 + 0.5 * t + jitter, 0.3 + 0.6 * t - jitter, 0.5 + 1.5 * t + jitter));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "{\"step\":%d,\"reward\":%.4f,\"reward_std\":0.1,\"f1\":%.4f,\"em\":0.1,\"well_formed\":%.4f,"
+                  + "\"searches\":%.4f,\"loss\":0.5,\"phase\":\"grpo\"}%n",
+              step,
+              0.1 + 0.6 * t + jitter,
+              0.05 + 0.5 * t + jitter,
+              0.3 + 0.6 * t - jitter,
+              0.5 + 1.5 * t + jitter));
       if (evals && step % 5 == 0) {
-        b.append(evalLine(step, 0.1 + 0.05 * step, 0.05 + 0.05 * step, 0.4 + 0.05 * step, 0.5 + 0.1 * step));
+        b.append(
+            evalLine(
+                step, 0.1 + 0.05 * step, 0.05 + 0.05 * step, 0.4 + 0.05 * step, 0.5 + 0.1 * step));
       }
     }
     return b + "{\"step\":13,\"reward\":0.";
   }
 
-  private static String evalLine(int step, double reward, double f1, double wellFormed, double searches) {
-    return String.format(Locale.ROOT,
+  private static String evalLine(
+      int step, double reward, double f1, double wellFormed, double searches) {
+    return String.format(
+        Locale.ROOT,
         "{\"step\":%d,\"eval_em\":0.1,\"eval_f1\":%.4f,\"eval_reward\":%.4f,\"eval_well_formed\":%.4f,"
-            + "\"eval_searches\":%.4f}%n", step, f1, reward, wellFormed, searches);
+            + "\"eval_searches\":%.4f}%n",
+        step,
+        f1,
+        reward,
+        wellFormed,
+        searches);
   }
 
   private BufferedImage draw(String name, String log) throws IOException {
@@ -70,7 +90,10 @@ class LearningCurveChartTest {
     return img;
   }
 
-  /** Pixels of one panel (0 top left, 1 top right, 2 bottom left, 3 bottom right) that {@code count} selects. */
+  /**
+   * Pixels of one panel (0 top left, 1 top right, 2 bottom left, 3 bottom right) that {@code count}
+   * selects.
+   */
   private static int count(BufferedImage img, int panel, IntPredicate rgb) {
     int x0 = (panel % 2) * EXPECTED_WIDTH / 2;
     int y0 = (panel / 2) * EXPECTED_HEIGHT / 2;
@@ -99,8 +122,10 @@ class LearningCurveChartTest {
     assertEquals(EXPECTED_WIDTH, LearningCurveChart.WIDTH);
     assertEquals(EXPECTED_HEIGHT, LearningCurveChart.HEIGHT);
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(Set.of("metrics.jsonl", "learning.png"),
-          files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()), "no temporary file left");
+      assertEquals(
+          Set.of("metrics.jsonl", "learning.png"),
+          files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+          "no temporary file left");
     }
 
     // Every panel is drawn (a chart has thousands of non-white pixels: axes, labels, lines; about
@@ -138,7 +163,8 @@ class LearningCurveChartTest {
         }
       }
       assertEquals(0, unstable, "panel " + panel + ": the same log draws the same image");
-      // About 5,000 pixels per panel here (the curves), 17,000 in the searches panel, whose axis changes too.
+      // About 5,000 pixels per panel here (the curves), 17,000 in the searches panel, whose axis
+      // changes too.
       assertTrue(differ > 1_000, "panel " + panel + ": " + differ + " pixels differ");
     }
   }
@@ -146,17 +172,25 @@ class LearningCurveChartTest {
   @Test
   void missingFileOrNoGrpoKeysFailsNamingTheFile() throws IOException {
     Path missing = dir.resolve("missing.jsonl");
-    IOException e = assertThrows(NoSuchFileException.class,
-        () -> LearningCurveChart.write(missing, dir.resolve("a.png")));
+    IOException e =
+        assertThrows(
+            NoSuchFileException.class,
+            () -> LearningCurveChart.write(missing, dir.resolve("a.png")));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
 
     Path sft = dir.resolve("sft.jsonl");
-    Files.writeString(sft, "{\"step\":1,\"loss\":2.0,\"lr\":1e-5}\n{\"step\":2,\"loss\":1.5,\"lr\":2e-5}\n"
-        + "{\"step\":3,\"reward\":\"text\",\"f1\":\"NaN\"}\n");
+    Files.writeString(
+        sft,
+        "{\"step\":1,\"loss\":2.0,\"lr\":1e-5}\n{\"step\":2,\"loss\":1.5,\"lr\":2e-5}\n"
+            + "{\"step\":3,\"reward\":\"text\",\"f1\":\"NaN\"}\n");
     e = assertThrows(IOException.class, () -> LearningCurveChart.write(sft, dir.resolve("b.png")));
-    assertTrue(e.getMessage().startsWith(sft + ": no step logs reward, f1, well_formed or searches"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(sft + ": no step logs reward, f1, well_formed or searches"),
+        e.getMessage());
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(Set.of("sft.jsonl"), files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+      assertEquals(
+          Set.of("sft.jsonl"),
+          files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
           "nothing written when there is nothing to draw");
     }
   }

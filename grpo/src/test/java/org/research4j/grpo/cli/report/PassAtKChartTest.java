@@ -24,8 +24,12 @@ class PassAtKChartTest {
   @Test
   void writesOneReadablePngWithAllCurves() throws IOException {
     Map<String, PassAtK.Result> curves = new LinkedHashMap<>();
-    curves.put("base", PassAtK.Result.of(48, List.of(new PassAtK.Count("a", 3), new PassAtK.Count("b", 0))));
-    curves.put("grpo", PassAtK.Result.of(48, List.of(new PassAtK.Count("a", 30), new PassAtK.Count("b", 1))));
+    curves.put(
+        "base",
+        PassAtK.Result.of(48, List.of(new PassAtK.Count("a", 3), new PassAtK.Count("b", 0))));
+    curves.put(
+        "grpo",
+        PassAtK.Result.of(48, List.of(new PassAtK.Count("a", 30), new PassAtK.Count("b", 1))));
     Path png = dir.resolve("sub/passk.png");
     PassAtKChart.write(curves, png);
     byte[] bytes = Files.readAllBytes(png);
@@ -35,13 +39,16 @@ class PassAtKChartTest {
     assertEquals(MetricChart.WIDTH, img.getWidth());
     assertEquals(MetricChart.HEIGHT, img.getHeight());
     try (var files = Files.list(png.getParent())) {
-      assertEquals(List.of("passk.png"), files.map(p -> p.getFileName().toString()).toList(),
+      assertEquals(
+          List.of("passk.png"),
+          files.map(p -> p.getFileName().toString()).toList(),
           "no temporary file left beside it");
     }
   }
 
   @Test
   void refusesNothingToDraw() {
-    assertThrows(IllegalArgumentException.class, () -> PassAtKChart.write(Map.of(), dir.resolve("x.png")));
+    assertThrows(
+        IllegalArgumentException.class, () -> PassAtKChart.write(Map.of(), dir.resolve("x.png")));
   }
 }

@@ -35,7 +35,8 @@ class RunReportTest {
    * Six training steps and two evaluation lines (steps 3 and 6), a NaN loss at step 4, a constant
    * key, a text key, and a last line cut off mid-number as a killed run leaves it.
    */
-  private static final String LOG = """
+  private static final String LOG =
+      """
       {"step":1,"reward":0.3,"loss":2.0,"lr":1e-5,"tokens":3072,"phase":"grpo"}
       {"step":2,"reward":0.1,"loss":1.5,"lr":2e-5,"tokens":3072,"phase":"grpo"}
       {"step":3,"reward":0.5,"loss":1.2,"lr":3e-5,"tokens":3072,"phase":"grpo"}
@@ -66,8 +67,10 @@ class RunReportTest {
     assertEquals(6, m.steps());
     assertEquals(1, m.firstStep());
     assertEquals(6, m.lastStep());
-    assertEquals(List.of("reward", "loss", "lr", "tokens", "eval_em"),
-        m.series().stream().map(MetricSeries::key).toList(), "phase is text, not a metric");
+    assertEquals(
+        List.of("reward", "loss", "lr", "tokens", "eval_em"),
+        m.series().stream().map(MetricSeries::key).toList(),
+        "phase is text, not a metric");
 
     MetricSeries loss = series(m, "loss");
     assertArrayEquals(new double[] {1, 2, 3, 5, 6}, loss.steps());
@@ -89,7 +92,8 @@ class RunReportTest {
     MetricSeries reward = series(RunMetrics.read(run(LOG).resolve("metrics.jsonl")), "reward");
     // Trailing window of 5, fewer points at the start: 0.3, (0.3+0.1)/2, (0.3+0.1+0.5)/3,
     // (0.3+0.1+0.5+0.2)/4, (0.3+0.1+0.5+0.2+0.6)/5, (0.1+0.5+0.2+0.6+0.4)/5.
-    assertArrayEquals(new double[] {0.3, 0.2, 0.3, 0.275, 0.34, 0.36}, reward.movingAverage(5), TOL);
+    assertArrayEquals(
+        new double[] {0.3, 0.2, 0.3, 0.275, 0.34, 0.36}, reward.movingAverage(5), TOL);
     assertArrayEquals(new double[] {0.3, 0.2, 0.3, 0.35, 0.4, 0.5}, reward.movingAverage(2), TOL);
     assertEquals(5, MetricSeries.defaultWindow(reward.size()));
     MetricSeries.Summary s = reward.summary(5);
@@ -100,7 +104,8 @@ class RunReportTest {
     assertEquals(2, s.minStep());
     assertEquals(0.6, s.max(), TOL);
     assertEquals(5, s.maxStep());
-    // |first differences| 0.2 0.4 0.3 0.4 0.2 (mean 0.3); |second| 0.6 0.7 0.7 0.6 (mean 0.65 > 0.5*0.3).
+    // |first differences| 0.2 0.4 0.3 0.4 0.2 (mean 0.3); |second| 0.6 0.7 0.7 0.6 (mean 0.65 >
+    // 0.5*0.3).
     assertTrue(reward.isNoisy());
   }
 
@@ -133,11 +138,14 @@ class RunReportTest {
     RunReport.Written w = RunReport.write(run(LOG), out, OptionalInt.empty());
 
     List<String> names = w.charts().stream().map(p -> p.getFileName().toString()).toList();
-    assertEquals(List.of("learning.png", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), names,
+    assertEquals(
+        List.of("learning.png", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"),
+        names,
         "the learning curve, then preferred order, then others alphabetically; constant tokens skipped");
     for (Path png : w.charts().subList(1, w.charts().size())) {
       byte[] bytes = Files.readAllBytes(png);
-      assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(bytes, 4), png.toString());
+      assertArrayEquals(
+          new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(bytes, 4), png.toString());
       BufferedImage img = ImageIO.read(png.toFile());
       assertNotNull(img, png + " is not a readable image");
       assertEquals(MetricChart.WIDTH, img.getWidth());
@@ -145,20 +153,33 @@ class RunReportTest {
     }
     try (Stream<Path> files = Files.list(out)) {
       Set<String> all = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-      assertEquals(Set.of("report.md", "learning.png", "01-reward.png", "02-loss.png", "03-lr.png", "04-eval_em.png"), all,
+      assertEquals(
+          Set.of(
+              "report.md",
+              "learning.png",
+              "01-reward.png",
+              "02-loss.png",
+              "03-lr.png",
+              "04-eval_em.png"),
+          all,
           "no temporary files left behind");
     }
 
     String md = Files.readString(w.markdown());
     assertTrue(md.contains("9 lines, 6 steps (1 to 6)"), md);
     assertTrue(md.contains("Line 10 is cut off"), md);
-    assertTrue(md.contains("| reward | 6 | 0.3000 | 0.4000 | 0.3600 (5) | 0.1000 (2) | 0.6000 (5) |"), md);
-    assertTrue(md.contains("| lr | 6 | 1.000e-05 | 6.000e-05 |  | 1.000e-05 (1) | 6.000e-05 (6) |"), md);
+    assertTrue(
+        md.contains("| reward | 6 | 0.3000 | 0.4000 | 0.3600 (5) | 0.1000 (2) | 0.6000 (5) |"), md);
+    assertTrue(
+        md.contains("| lr | 6 | 1.000e-05 | 6.000e-05 |  | 1.000e-05 (1) | 6.000e-05 (6) |"), md);
     assertTrue(md.contains("| eval_em | 2 | 0.2500 | 0.5000 |  | 0.2500 (3) | 0.5000 (6) |"), md);
     assertTrue(md.contains("Constant, not charted: tokens = 3072."), md);
-    assertTrue(md.contains("**loss**: 1 non-finite values (NaN or infinite), the first at step 4"), md);
+    assertTrue(
+        md.contains("**loss**: 1 non-finite values (NaN or infinite), the first at step 4"), md);
     for (String name : names) assertTrue(md.contains("](" + name + ")"), name);
-    assertTrue(md.indexOf("](learning.png)") < md.indexOf("| metric |"), "the learning curve is linked first: " + md);
+    assertTrue(
+        md.indexOf("](learning.png)") < md.indexOf("| metric |"),
+        "the learning curve is linked first: " + md);
     BufferedImage learning = ImageIO.read(w.charts().getFirst().toFile());
     assertEquals(LearningCurveChart.WIDTH, learning.getWidth());
     assertEquals(LearningCurveChart.HEIGHT, learning.getHeight());
@@ -168,8 +189,11 @@ class RunReportTest {
   @Test
   void aLogWithoutGrpoMetricsGetsNoLearningCurve() throws IOException {
     Path out = dir.resolve("out");
-    RunReport.Written w = RunReport.write(run("{\"step\":1,\"loss\":2.0}\n{\"step\":2,\"loss\":1.5}\n"), out,
-        OptionalInt.empty());
+    RunReport.Written w =
+        RunReport.write(
+            run("{\"step\":1,\"loss\":2.0}\n{\"step\":2,\"loss\":1.5}\n"),
+            out,
+            OptionalInt.empty());
     assertEquals(List.of(out.resolve("01-loss.png")), w.charts());
     assertFalse(Files.exists(out.resolve("learning.png")));
     assertFalse(Files.readString(w.markdown()).contains("learning.png"));
@@ -177,12 +201,14 @@ class RunReportTest {
 
   @Test
   void malformedMiddleLineFailsWithFileAndLine() throws IOException {
-    Path file = run("{\"step\":1,\"reward\":0.1}\n{\"step\":2,\"reward\":}\n{\"step\":3,\"reward\":0.3}\n")
-        .resolve("metrics.jsonl");
+    Path file =
+        run("{\"step\":1,\"reward\":0.1}\n{\"step\":2,\"reward\":}\n{\"step\":3,\"reward\":0.3}\n")
+            .resolve("metrics.jsonl");
     IOException e = assertThrows(IOException.class, () -> RunMetrics.read(file));
     assertTrue(e.getMessage().startsWith(file + ":2: not JSON"), e.getMessage());
 
-    Files.writeString(file, "{\"step\":1,\"reward\":0.1}\n{\"reward\":0.2}\n{\"step\":3,\"reward\":0.3}\n");
+    Files.writeString(
+        file, "{\"step\":1,\"reward\":0.1}\n{\"reward\":0.2}\n{\"step\":3,\"reward\":0.3}\n");
     e = assertThrows(IOException.class, () -> RunMetrics.read(file));
     assertTrue(e.getMessage().startsWith(file + ":2: no numeric \"step\""), e.getMessage());
 
@@ -190,14 +216,21 @@ class RunReportTest {
     e = assertThrows(IOException.class, () -> RunMetrics.read(file));
     assertTrue(e.getMessage().startsWith(file + ":2: not a JSON object"), e.getMessage());
 
-    Files.writeString(file, "{\"step\":1,\"reward\":0.1}{\"step\":2,\"reward\":0.2}\n{\"step\":3,\"reward\":0.3}\n");
+    Files.writeString(
+        file,
+        "{\"step\":1,\"reward\":0.1}{\"step\":2,\"reward\":0.2}\n{\"step\":3,\"reward\":0.3}\n");
     e = assertThrows(IOException.class, () -> RunMetrics.read(file));
-    assertTrue(e.getMessage().startsWith(file + ":1: not JSON"), "two objects on one line: " + e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(file + ":1: not JSON"),
+        "two objects on one line: " + e.getMessage());
   }
 
   @Test
   void cutOffLastLineFollowedByBlankLinesIsPassedOver() throws IOException {
-    RunMetrics m = RunMetrics.read(run("{\"step\":1,\"reward\":0.1}\n{\"step\":2,\"reward\":0.2}\n{\"st\n\n").resolve("metrics.jsonl"));
+    RunMetrics m =
+        RunMetrics.read(
+            run("{\"step\":1,\"reward\":0.1}\n{\"step\":2,\"reward\":0.2}\n{\"st\n\n")
+                .resolve("metrics.jsonl"));
     assertEquals(3, m.cutOffLine());
     assertEquals(2, m.steps());
     assertArrayEquals(new double[] {0.1, 0.2}, series(m, "reward").values());
@@ -213,11 +246,14 @@ class RunReportTest {
     assertTrue(Files.isRegularFile(dir.resolve("report").resolve("report.md")));
     assertTrue(Files.isRegularFile(dir.resolve("report").resolve("01-reward.png")));
     assertTrue(Files.isRegularFile(dir.resolve("report").resolve("learning.png")));
-    CommandLine badWindow = new CommandLine(new ReportCommand()).setErr(new PrintWriter(new StringWriter()));
+    CommandLine badWindow =
+        new CommandLine(new ReportCommand()).setErr(new PrintWriter(new StringWriter()));
     assertEquals(2, badWindow.execute(dir.toString(), "--window", "0"));
     StringWriter err = new StringWriter();
     CommandLine missing = new CommandLine(new ReportCommand()).setErr(new PrintWriter(err));
     assertEquals(1, missing.execute(dir.resolve("missing").toString()));
-    assertTrue(err.toString().contains("no metrics log; give the directory of a training run"), err.toString());
+    assertTrue(
+        err.toString().contains("no metrics log; give the directory of a training run"),
+        err.toString());
   }
 }

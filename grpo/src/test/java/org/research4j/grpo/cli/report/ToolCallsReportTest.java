@@ -23,9 +23,17 @@ class ToolCallsReportTest {
 
   @Test
   void callsPerToolComeRightAfterSearches() {
-    List<MetricSeries> ordered = RunReport.inReportOrder(List.of(series("kl"), series("calls_search"),
-        series("response_tokens"), series("calls_code"), series("searches"), series("reward")));
-    assertEquals(List.of("reward", "searches", "calls_code", "calls_search", "response_tokens", "kl"),
+    List<MetricSeries> ordered =
+        RunReport.inReportOrder(
+            List.of(
+                series("kl"),
+                series("calls_search"),
+                series("response_tokens"),
+                series("calls_code"),
+                series("searches"),
+                series("reward")));
+    assertEquals(
+        List.of("reward", "searches", "calls_code", "calls_search", "response_tokens", "kl"),
         ordered.stream().map(MetricSeries::key).toList());
   }
 
@@ -33,16 +41,24 @@ class ToolCallsReportTest {
   void aTwoToolRunGetsItsChartsAndLearningCurve(@TempDir Path dir) throws IOException {
     StringBuilder log = new StringBuilder();
     for (int step = 1; step <= 12; step++) {
-      log.append(String.format(java.util.Locale.ROOT, "{\"step\": %d, \"reward\": %.2f, \"f1\": 0.1,"
-          + " \"well_formed\": 0.5, \"searches\": %.2f, \"calls_search\": %.2f, \"calls_code\":"
-          + " %.2f}%n", step, 0.05 * step, 1.0 + 0.1 * step, 1.0, 0.1 * step));
+      log.append(
+          String.format(
+              java.util.Locale.ROOT,
+              "{\"step\": %d, \"reward\": %.2f, \"f1\": 0.1,"
+                  + " \"well_formed\": 0.5, \"searches\": %.2f, \"calls_search\": %.2f, \"calls_code\":"
+                  + " %.2f}%n",
+              step,
+              0.05 * step,
+              1.0 + 0.1 * step,
+              1.0,
+              0.1 * step));
     }
     Files.writeString(dir.resolve("metrics.jsonl"), log);
     RunReport.Written w = RunReport.write(dir, dir, java.util.OptionalInt.empty());
     List<String> names = w.charts().stream().map(p -> p.getFileName().toString()).toList();
     // calls_search, f1 and well_formed are constant here: listed in report.md, not charted.
-    assertEquals(List.of("learning.png", "01-reward.png", "02-searches.png", "03-calls_code.png"),
-        names);
+    assertEquals(
+        List.of("learning.png", "01-reward.png", "02-searches.png", "03-calls_code.png"), names);
     assertTrue(Files.size(dir.resolve("learning.png")) > 10_000);
   }
 }

@@ -33,10 +33,12 @@ import org.research4j.transformer.tokenizer.Tokenizer;
 class BaselinesTest {
   private static final long SEED = 11;
   private static final int MAX_NEW = 12;
-  private static final List<QaExample> QUESTIONS = List.of(
-      new QaExample("q0", "What is the capital of Kesto?", List.of("Varemo"), Map.of()),
-      new QaExample("q1", "Who founded the city of Oru in the north?", List.of("Tolan"), Map.of()),
-      new QaExample("q2", "Where?", List.of("Kesto"), Map.of()));
+  private static final List<QaExample> QUESTIONS =
+      List.of(
+          new QaExample("q0", "What is the capital of Kesto?", List.of("Varemo"), Map.of()),
+          new QaExample(
+              "q1", "Who founded the city of Oru in the north?", List.of("Tolan"), Map.of()),
+          new QaExample("q2", "Where?", List.of("Kesto"), Map.of()));
 
   private static Tokenizer tok;
   private static Qwen2Model model;
@@ -44,15 +46,33 @@ class BaselinesTest {
 
   @BeforeAll
   static void setUp() {
-    tok = BpeTrainer.research(360).train(List.of(
-        "What is the capital of Kesto? Who founded the city of Oru in the north? Where?",
-        "passage of the corpus another passage Doc Answer the question using the documents below",
-        "<|im_start|>system user <|im_end|> assistant"));
+    tok =
+        BpeTrainer.research(360)
+            .train(
+                List.of(
+                    "What is the capital of Kesto? Who founded the city of Oru in the north? Where?",
+                    "passage of the corpus another passage Doc Answer the question using the documents below",
+                    "<|im_start|>system user <|im_end|> assistant"));
     eot = tok.idOf("<|im_end|>");
     // untied and wider-initialised than Hugging Face's 0.02, so that greedy decoding does not just
     // repeat the last token (a tied random model's argmax is its input) and the texts vary
-    Qwen2Config cfg = new Qwen2Config(tok.vocabSize(), 32, 64, 2, 2, 1, 16, 1024, 1e6, 1e-6, false,
-        null, List.of(eot), "float32", 0.3);
+    Qwen2Config cfg =
+        new Qwen2Config(
+            tok.vocabSize(),
+            32,
+            64,
+            2,
+            2,
+            1,
+            16,
+            1024,
+            1e6,
+            1e-6,
+            false,
+            null,
+            List.of(eot),
+            "float32",
+            0.3);
     model = Qwen2Model.random(new CpuKernels(), cfg, SEED);
   }
 
@@ -62,8 +82,8 @@ class BaselinesTest {
   }
 
   private static BaselineModel baseline(PromptStyle style) {
-    return new BaselineModel(model, tok, Set.of(eot), style,
-        new BaselineModel.Config(MAX_NEW, SamplingConfig.greedy()));
+    return new BaselineModel(
+        model, tok, Set.of(eot), style, new BaselineModel.Config(MAX_NEW, SamplingConfig.greedy()));
   }
 
   private static int drawn(Rollout r) {
@@ -72,14 +92,17 @@ class BaselinesTest {
     return n;
   }
 
-  /** The response is {@code prefill} (inserted) followed by what the model drew (at most MAX_NEW). */
+  /**
+   * The response is {@code prefill} (inserted) followed by what the model drew (at most MAX_NEW).
+   */
   private static void assertPrefilled(String prefill, Rollout r) {
     int[] p = tok.encode(prefill);
     for (int i = 0; i < p.length; i++) {
       assertEquals(p[i], r.response()[i], "prefill token " + i + " (seed " + SEED + ")");
       assertFalse(r.trained()[i], "prefill token " + i + " is inserted, not drawn");
     }
-    for (int i = p.length; i < r.response().length; i++) assertTrue(r.trained()[i], "drawn token " + i);
+    for (int i = p.length; i < r.response().length; i++)
+      assertTrue(r.trained()[i], "drawn token " + i);
     assertTrue(r.finished() || drawn(r) == MAX_NEW, "stops at EOS or at the token limit");
     assertTrue(r.text().startsWith(prefill), r.text());
   }
@@ -95,7 +118,8 @@ class BaselinesTest {
     assertEquals(3, out.size());
     for (int i = 0; i < 3; i++) {
       Rollout r = out.get(i);
-      assertEquals(PromptTemplate.bare().render(QUESTIONS.get(i).question()), tok.decode(r.prompt()));
+      assertEquals(
+          PromptTemplate.bare().render(QUESTIONS.get(i).question()), tok.decode(r.prompt()));
       assertPrefilled("<answer>", r);
       assertEquals(0, r.toolCalls());
     }
@@ -109,8 +133,9 @@ class BaselinesTest {
     assertEquals(QUESTIONS.stream().map(QaExample::question).toList(), retriever.queries);
     for (int i = 0; i < 3; i++) {
       String q = QUESTIONS.get(i).question();
-      assertPrefilled("<search>" + q + "</search><result>" + passages(retriever, q)
-          + "</result><answer>", out.get(i));
+      assertPrefilled(
+          "<search>" + q + "</search><result>" + passages(retriever, q) + "</result><answer>",
+          out.get(i));
       assertEquals(1, out.get(i).toolCalls());
     }
   }
@@ -118,12 +143,17 @@ class BaselinesTest {
   @Test
   void instructedNaiveRagPutsThePassagesInTheSystemTurn() {
     ScriptedRetriever retriever = new ScriptedRetriever(Map.of());
-    List<Rollout> out = new NaiveRag(baseline(PromptStyle.instructed(ChatTemplate.chatml(null))),
-        retriever).respond(QUESTIONS.subList(0, 1));
+    List<Rollout> out =
+        new NaiveRag(baseline(PromptStyle.instructed(ChatTemplate.chatml(null))), retriever)
+            .respond(QUESTIONS.subList(0, 1));
     String q = QUESTIONS.getFirst().question();
-    String expected = "<|im_start|>system\n" + PromptStyle.ANSWER_FROM_DOCUMENTS
-        + passages(retriever, q).stripTrailing() + "<|im_end|>\n<|im_start|>user\n" + q
-        + "<|im_end|>\n<|im_start|>assistant\n";
+    String expected =
+        "<|im_start|>system\n"
+            + PromptStyle.ANSWER_FROM_DOCUMENTS
+            + passages(retriever, q).stripTrailing()
+            + "<|im_end|>\n<|im_start|>user\n"
+            + q
+            + "<|im_end|>\n<|im_start|>assistant\n";
     Rollout r = out.getFirst();
     assertEquals(expected, tok.decode(r.prompt()));
     assertEquals(r.response().length, drawn(r), "the whole response is the model's");
@@ -141,12 +171,19 @@ class BaselinesTest {
     for (int i = 0; i < 3; i++) {
       String q = QUESTIONS.get(i).question();
       assertEquals(q, retriever.queries.get(i));
-      assertEquals(IterRetGen.query(q, m.generatedText(round1.get(i))), retriever.queries.get(3 + i));
-      assertTrue(retriever.queries.get(3 + i).startsWith(q + " "),
+      assertEquals(
+          IterRetGen.query(q, m.generatedText(round1.get(i))), retriever.queries.get(3 + i));
+      assertTrue(
+          retriever.queries.get(3 + i).startsWith(q + " "),
           "round 2 adds round 1's generation: " + retriever.queries.get(3 + i));
       String third = retriever.queries.get(6 + i);
-      assertPrefilled("<search>" + third + "</search><result>" + passages(retriever, third)
-          + "</result><answer>", out.get(i));
+      assertPrefilled(
+          "<search>"
+              + third
+              + "</search><result>"
+              + passages(retriever, third)
+              + "</result><answer>",
+          out.get(i));
       assertEquals(3, out.get(i).toolCalls());
     }
   }
@@ -154,23 +191,35 @@ class BaselinesTest {
   @Test
   void iterRetGenQueryDropsTheMarkup() {
     assertEquals("Who? Tolan Ressu", IterRetGen.query(" Who? ", "\\boxed{Tolan  Ressu}</answer>"));
-    assertEquals("Who? Oru is north Oru", IterRetGen.query("Who?", "<think>Oru is north</think><answer>\\boxed{Oru}"));
+    assertEquals(
+        "Who? Oru is north Oru",
+        IterRetGen.query("Who?", "<think>Oru is north</think><answer>\\boxed{Oru}"));
     assertEquals("Who?", IterRetGen.query("Who?", "</answer>"));
   }
 
   @Test
   void aBatchGeneratesWhatEachQuestionGeneratesAlone() {
-    for (PromptStyle style : List.of(PromptStyle.tags(), PromptStyle.instructed(ChatTemplate.chatml(null)))) {
+    for (PromptStyle style :
+        List.of(PromptStyle.tags(), PromptStyle.instructed(ChatTemplate.chatml(null)))) {
       BaselineModel m = baseline(style);
-      Map<String, Function<Retriever, QaMethod>> methods = Map.of(
-          "naive-gen", r -> new NaiveGeneration(m), "naive-rag", r -> new NaiveRag(m, r),
-          "iter-retgen", r -> new IterRetGen(m, r, 2), "ircot", r -> new Ircot(m, r, 2, 5));
+      Map<String, Function<Retriever, QaMethod>> methods =
+          Map.of(
+              "naive-gen",
+              r -> new NaiveGeneration(m),
+              "naive-rag",
+              r -> new NaiveRag(m, r),
+              "iter-retgen",
+              r -> new IterRetGen(m, r, 2),
+              "ircot",
+              r -> new Ircot(m, r, 2, 5));
       for (Map.Entry<String, Function<Retriever, QaMethod>> e : methods.entrySet()) {
         Function<Retriever, QaMethod> make = e.getValue();
         List<Rollout> batch = make.apply(new ScriptedRetriever(Map.of())).respond(QUESTIONS);
         for (int i = 0; i < QUESTIONS.size(); i++) {
-          Rollout alone = make.apply(new ScriptedRetriever(Map.of()))
-              .respond(List.of(QUESTIONS.get(i))).getFirst();
+          Rollout alone =
+              make.apply(new ScriptedRetriever(Map.of()))
+                  .respond(List.of(QUESTIONS.get(i)))
+                  .getFirst();
           String what = style.kind() + " " + e.getKey() + " question " + i + " (seed " + SEED + ")";
           assertEquals(alone.text(), batch.get(i).text(), what);
           assertArrayEquals(alone.response(), batch.get(i).response(), what);
@@ -197,7 +246,10 @@ class BaselinesTest {
     Rollout r = ircot.respond(QUESTIONS.subList(0, 1)).getFirst();
     // the cap of one passage keeps only the first of the question's two passages
     String q = QUESTIONS.getFirst().question();
-    String first = SearchTool.format(new ScriptedRetriever(Map.of()).retrieve(List.of(q)).getFirst().subList(0, 1));
-    assertTrue(r.text().startsWith("<search>" + q + "</search><result>" + first + "</result>"), r.text());
+    String first =
+        SearchTool.format(
+            new ScriptedRetriever(Map.of()).retrieve(List.of(q)).getFirst().subList(0, 1));
+    assertTrue(
+        r.text().startsWith("<search>" + q + "</search><result>" + first + "</result>"), r.text());
   }
 }

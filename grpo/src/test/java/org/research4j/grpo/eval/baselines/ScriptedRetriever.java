@@ -29,9 +29,12 @@ final class ScriptedRetriever implements Retriever {
     for (String q : batch) {
       List<Hit> scripted = script.get(q);
       int h = Math.floorMod(q.hashCode(), 97);
-      out.add(scripted != null ? scripted
-          : List.of(hit("d" + h, "Doc " + h, "passage " + h + " of the corpus"),
-              hit("e" + h, "Doc " + (h + 1), "another passage " + h)));
+      out.add(
+          scripted != null
+              ? scripted
+              : List.of(
+                  hit("d" + h, "Doc " + h, "passage " + h + " of the corpus"),
+                  hit("e" + h, "Doc " + (h + 1), "another passage " + h)));
     }
     return out;
   }
