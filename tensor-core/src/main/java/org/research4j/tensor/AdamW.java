@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 
@@ -122,20 +124,47 @@ public final class AdamW implements AutoCloseable {
   /**
    * The optimiser's state for a checkpoint: per parameter name, its first and second moments
    * ({@code "m." + name}, {@code "v." + name}) copied to the host. With {@link #stepCount()} this
-   * is everything {@link #restore} needs to continue a run exactly.
+   * is everything {@link #restore} needs to continue a run exactly. It holds every moment at once
+   * (twice the model's size); a checkpoint writer streams them with {@link #momentNames()} and
+   * {@link #moment(String)} instead.
    */
   public Map<String, float[]> moments() {
     Map<String, float[]> out = new LinkedHashMap<>();
+    for (String name : momentNames()) out.put(name, moment(name));
+    return out;
+  }
+
+  /** The names of the moments, {@code "m." + name} then {@code "v." + name} per parameter. */
+  public List<String> momentNames() {
+    List<String> out = new ArrayList<>(2 * slots.size());
     for (Slot s : slots) {
-      int n = s.p.numel();
-      float[] m = new float[n];
-      float[] v = new float[n];
-      s.p.device().download(s.m, 0, m, 0, n);
-      s.p.device().download(s.v, 0, v, 0, n);
-      out.put("m." + s.p.name(), m);
-      out.put("v." + s.p.name(), v);
+      out.add("m." + s.p.name());
+      out.add("v." + s.p.name());
     }
     return out;
+  }
+
+  /** The number of values of the moment {@code name} (its parameter's element count). */
+  public int momentSize(String name) {
+    return slot(name).p.numel();
+  }
+
+  /** One moment copied to the host, so that a checkpoint holds one at a time in memory. */
+  public float[] moment(String name) {
+    Slot s = slot(name);
+    int n = s.p.numel();
+    float[] out = new float[n];
+    s.p.device().download(name.startsWith("m.") ? s.m : s.v, 0, out, 0, n);
+    return out;
+  }
+
+  private Slot slot(String momentName) {
+    if (momentName.startsWith("m.") || momentName.startsWith("v.")) {
+      String param = momentName.substring(2);
+      for (Slot s : slots) if (s.p.name().equals(param)) return s;
+    }
+    throw new IllegalArgumentException(
+        "AdamW has no moment " + momentName + " (names are m.PARAM and v.PARAM)");
   }
 
   /**
@@ -144,24 +173,33 @@ public final class AdamW implements AutoCloseable {
    * names the parameter.
    */
   public void restore(Map<String, float[]> moments, int stepCount) {
+    restore(
+        key -> moments.containsKey(key) ? moments.get(key).length : -1, moments::get, stepCount);
+  }
+
+  /**
+   * Restores moments read one at a time: {@code sizes} gives each stored moment's value count (-1
+   * when it is missing) and is checked for every parameter before anything changes (the error names
+   * the moment); then each moment is read with {@code read} and uploaded before the next is read,
+   * so a checkpoint of any size restores within one moment's memory.
+   */
+  public void restore(ToLongFunction<String> sizes, Function<String, float[]> read, int stepCount) {
     if (stepCount < 0)
       throw new IllegalArgumentException("AdamW: step count " + stepCount + " < 0");
-    for (Slot s : slots) {
-      for (String key : new String[] {"m." + s.p.name(), "v." + s.p.name()}) {
-        float[] a = moments.get(key);
-        if (a == null) {
-          throw new IllegalArgumentException("AdamW state has no " + key);
-        }
-        if (a.length != s.p.numel()) {
-          throw new IllegalArgumentException(
-              "AdamW state " + key + " has " + a.length + " values, parameter has " + s.p.numel());
-        }
+    for (String key : momentNames()) {
+      long stored = sizes.applyAsLong(key);
+      if (stored < 0) {
+        throw new IllegalArgumentException("AdamW state has no " + key);
+      }
+      if (stored != momentSize(key)) {
+        throw new IllegalArgumentException(
+            "AdamW state " + key + " has " + stored + " values, parameter has " + momentSize(key));
       }
     }
     for (Slot s : slots) {
       int n = s.p.numel();
-      s.p.device().upload(moments.get("m." + s.p.name()), 0, s.m, 0, n);
-      s.p.device().upload(moments.get("v." + s.p.name()), 0, s.v, 0, n);
+      s.p.device().upload(read.apply("m." + s.p.name()), 0, s.m, 0, n);
+      s.p.device().upload(read.apply("v." + s.p.name()), 0, s.v, 0, n);
     }
     step = stepCount;
   }

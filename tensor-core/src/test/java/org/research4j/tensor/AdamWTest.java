@@ -162,6 +162,57 @@ class AdamWTest {
     }
   }
 
+  /**
+   * The streamed form a checkpoint uses: one moment at a time equals the map form, sizes are
+   * checked for every moment before any is read (a wrong size reads nothing and changes nothing),
+   * and an unknown name is refused by name.
+   */
+  @Test
+  void streamedMomentsMatchTheMapAndSizesAreCheckedFirst() {
+    Random rnd = new Random(34);
+    AdamW.Config cfg = new AdamW.Config(1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f);
+    try (Parameter a = Parameter.of(CPU, "a", gaussian(rnd, 6, 1), 2, 3);
+        Parameter b = Parameter.of(CPU, "b", gaussian(rnd, 4, 1), 4);
+        AdamW opt = new AdamW(List.of(a, b), cfg)) {
+      CPU.upload(gaussian(rnd, 6, 1), 0, a.gradBuf(), 0, 6);
+      CPU.upload(gaussian(rnd, 4, 1), 0, b.gradBuf(), 0, 4);
+      opt.step();
+      Map<String, float[]> all = opt.moments();
+      assertEquals(List.of("m.a", "v.a", "m.b", "v.b"), opt.momentNames());
+      for (String n : opt.momentNames()) {
+        assertArrayEquals(all.get(n), opt.moment(n), 0f, n);
+        assertEquals(all.get(n).length, opt.momentSize(n), n);
+      }
+      var unknown = assertThrows(IllegalArgumentException.class, () -> opt.moment("m.c"));
+      assertEquals("AdamW has no moment m.c (names are m.PARAM and v.PARAM)", unknown.getMessage());
+
+      int[] reads = {0};
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  opt.restore(
+                      n -> n.equals("v.b") ? 5 : all.get(n).length,
+                      n -> {
+                        reads[0]++;
+                        return new float[all.get(n).length];
+                      },
+                      1));
+      assertEquals("AdamW state v.b has 5 values, parameter has 4", e.getMessage());
+      assertEquals(0, reads[0], "nothing read before every size is checked");
+      for (String n : opt.momentNames()) assertArrayEquals(all.get(n), opt.moment(n), 0f, n);
+
+      opt.restore(
+          n -> all.get(n).length,
+          n -> {
+            reads[0]++;
+            return all.get(n);
+          },
+          1);
+      assertEquals(4, reads[0], "each moment read once");
+    }
+  }
+
   @Test
   void clipFollowsTheFormulaAndLeavesSmallGradientsAlone() {
     long seed = 32;

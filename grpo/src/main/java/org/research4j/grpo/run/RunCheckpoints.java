@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +20,6 @@ import org.research4j.tensor.AdamW;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.DType;
-import org.research4j.transformer.checkpoint.NamedTensor;
 import org.research4j.transformer.checkpoint.SafetensorsFile;
 import org.research4j.transformer.checkpoint.SafetensorsWriter;
 import org.research4j.transformer.model.Qwen2Model;
@@ -69,12 +67,12 @@ public final class RunCheckpoints {
     Files.createDirectories(root);
     Path tmp = Files.createTempDirectory(root, ".partial-step-" + step + "-");
     model.save(tmp.resolve("model"), modelOptions);
-    Map<String, float[]> moments = optimizer.moments();
-    List<String> names = new ArrayList<>(moments.keySet());
+    // One moment on the host at a time: a 0.5B model's two moments are 4 GB.
     SafetensorsWriter.write(
         tmp.resolve(OPTIMIZER),
-        names,
-        n -> new NamedTensor(moments.get(n), new int[] {moments.get(n).length}),
+        optimizer.momentNames(),
+        n -> new int[] {optimizer.momentSize(n)},
+        optimizer::moment,
         DType.F32,
         Map.of("format", "research4j-adamw"));
     ObjectNode s = state.deepCopy();
@@ -106,11 +104,16 @@ public final class RunCheckpoints {
 
   /** Restores the optimiser state of {@code saved} into {@code optimizer} (built on the model). */
   public void restoreOptimizer(Saved saved, AdamW optimizer) throws IOException {
-    Map<String, float[]> moments = new HashMap<>();
+    int step = state(saved).path("optimizer_step").asInt();
     try (SafetensorsFile f = SafetensorsFile.open(saved.dir().resolve(OPTIMIZER))) {
-      for (String n : f.names()) moments.put(n, f.readF32(n));
+      optimizer.restore(n -> f.contains(n) ? numel(f.shape(n)) : -1, f::readF32, step);
     }
-    optimizer.restore(moments, state(saved).path("optimizer_step").asInt());
+  }
+
+  private static long numel(int[] shape) {
+    long n = 1;
+    for (int d : shape) n *= d;
+    return n;
   }
 
   private List<Saved> list() throws IOException {

@@ -109,7 +109,10 @@ class SftTrainerTest {
 
   /**
    * A run stopped after step 5 (between two periodic checkpoints, saved at the stop) and restarted
-   * ends bit-identical to one that never stopped.
+   * ends where one that never stopped ends: within 1e-6 per weight, because the two runs share a
+   * JVM whose JIT compiles the kernels' reductions between them (a vector reduction and its
+   * interpreted form may round the last bit differently: 1e-9 seen); a resume that lost the
+   * optimiser's moments or a step is off by about the learning rate, 1e-3.
    */
   @Test
   void killedRunResumesToTheSameWeights(@TempDir Path a, @TempDir Path b) throws IOException {
@@ -136,7 +139,7 @@ class SftTrainerTest {
                 List.of());
     try (Qwen2Model m = resumed.model()) {
       assertEquals(5, resumed.resumedFrom());
-      assertArrayEquals(straight, weights(m), 0f);
+      assertArrayEquals(straight, weights(m), 1e-6f);
     }
     assertEquals(9, Files.readAllLines(b.resolve("metrics.jsonl")).size());
   }

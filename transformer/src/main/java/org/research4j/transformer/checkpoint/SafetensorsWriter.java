@@ -38,6 +38,23 @@ public final class SafetensorsWriter {
       DType dtype,
       Map<String, String> metadata)
       throws IOException {
+    write(
+        file, names, n -> tensors.apply(n).shape(), n -> tensors.apply(n).data(), dtype, metadata);
+  }
+
+  /**
+   * Writes {@code names} with their shapes from {@code shapes} and their values from {@code data},
+   * which is asked for one tensor at a time while it is written (the header needs only the shapes),
+   * so that tensors copied from a device on demand are held in memory one at a time.
+   */
+  public static void write(
+      Path file,
+      List<String> names,
+      Function<String, int[]> shapes,
+      Function<String, float[]> data,
+      DType dtype,
+      Map<String, String> metadata)
+      throws IOException {
     if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
       throw new IllegalArgumentException(
           "safetensors are written as F32, BF16 or F16, not " + dtype);
@@ -49,14 +66,16 @@ public final class SafetensorsWriter {
     }
     long offset = 0;
     for (String name : names) {
-      NamedTensor t = tensors.apply(name);
+      int[] dims = shapes.apply(name);
       ObjectNode e = header.putObject(name);
       e.put("dtype", dtype.name());
       ArrayNode shape = e.putArray("shape");
-      for (int d : t.shape()) {
+      long count = 1;
+      for (int d : dims) {
         shape.add(d);
+        count *= d;
       }
-      long bytes = (long) t.data().length * dtype.bytes();
+      long bytes = count * dtype.bytes();
       e.putArray("data_offsets").add(offset).add(offset + bytes);
       offset += bytes;
     }
@@ -82,21 +101,27 @@ public final class SafetensorsWriter {
         ch.write(head);
       }
       for (String name : names) {
-        float[] data = tensors.apply(name).data();
-        for (int start = 0; start < data.length; ) {
+        float[] values = data.apply(name);
+        long expected = 1;
+        for (int d : shapes.apply(name)) expected *= d;
+        if (values.length != expected) {
+          throw new IllegalArgumentException(
+              name + ": shape holds " + expected + " values but the data has " + values.length);
+        }
+        for (int start = 0; start < values.length; ) {
           if (buf.remaining() < 4) {
             flush(ch, buf);
           }
-          int len = Math.min(data.length - start, buf.remaining() / dtype.bytes());
+          int len = Math.min(values.length - start, buf.remaining() / dtype.bytes());
           if (dtype == DType.F32) {
-            buf.asFloatBuffer().put(data, start, len);
+            buf.asFloatBuffer().put(values, start, len);
             buf.position(buf.position() + 4 * len);
           } else {
             for (int i = start; i < start + len; i++) {
               buf.putShort(
                   dtype == DType.BF16
-                      ? HalfFloats.floatToBf16(data[i])
-                      : HalfFloats.floatToF16(data[i]));
+                      ? HalfFloats.floatToBf16(values[i])
+                      : HalfFloats.floatToF16(values[i]));
             }
           }
           start += len;
