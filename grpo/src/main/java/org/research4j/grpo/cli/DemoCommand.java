@@ -32,6 +32,7 @@ import org.research4j.grpo.eval.baselines.NaiveGeneration;
 import org.research4j.grpo.eval.baselines.NaiveRag;
 import org.research4j.grpo.eval.baselines.PromptStyle;
 import org.research4j.grpo.report.DemoSummary;
+import org.research4j.grpo.reward.FormatRule;
 import org.research4j.grpo.reward.Reward;
 import org.research4j.grpo.rollout.PromptTemplate;
 import org.research4j.grpo.rollout.Rollout;
@@ -45,6 +46,7 @@ import org.research4j.grpo.sft.SftConfig;
 import org.research4j.grpo.sft.SftExample;
 import org.research4j.grpo.sft.SftTrainer;
 import org.research4j.grpo.tool.SearchTool;
+import org.research4j.grpo.tool.Tools;
 import org.research4j.grpo.train.GrpoConfig;
 import org.research4j.grpo.train.GrpoTrainer;
 import org.research4j.grpo.train.LossType;
@@ -59,6 +61,7 @@ import org.research4j.search.index.BuildListener;
 import org.research4j.search.index.Index;
 import org.research4j.search.index.IndexOptions;
 import org.research4j.search.index.Searcher;
+import org.research4j.search.world.QuestionType;
 import org.research4j.search.world.WorldConfig;
 import org.research4j.search.world.WorldGenerator;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
@@ -66,6 +69,7 @@ import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.generate.SamplingConfig;
 import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.tokenizer.BpeTrainer;
+import org.research4j.transformer.tokenizer.ChatTemplate;
 import org.research4j.transformer.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +86,14 @@ import picocli.CommandLine.Spec;
  * and the GRPO model as search agents on test questions about entities they never trained on. Every
  * stage writes under {@code --out} and is skipped when its output exists, so a killed demo picks up
  * where it stopped (training resumes from its last checkpoint).
+ *
+ * <p>With {@code --arithmetic-questions --tools search,code} it compares two agents after GRPO from
+ * one warm start: the warm start shows each tool alone (search traces of the world's non-arithmetic
+ * types, and the code tool's simple cases, {@link SearchTraces#computations}), never the two
+ * combined; GRPO then trains one agent with search and code on every type, and a second one from
+ * the same checkpoint with search alone ({@code grpo-search-only/}); each is evaluated with its own
+ * tools, its prompt listing them, and a last line measures the code tool's gain on the arithmetic
+ * types against its cost on the others.
  */
 @Command(
     name = "demo",
@@ -279,6 +291,23 @@ public final class DemoCommand implements Callable<Integer> {
   List<String> grpoTypes;
 
   @Option(
+      names = "--arithmetic-questions",
+      defaultValue = "false",
+      arity = "0..1",
+      description =
+          "Generate the world with the arithmetic question types too (years_between,"
+              + " age_at_event, year_sum: searches, then one computation); the warm start leaves them to"
+              + " GRPO. With --tools search,code the demo trains a second GRPO agent, with search alone,"
+              + " from the same warm start, and compares the two (default: ${DEFAULT-VALUE}).")
+  boolean arithmeticQuestions;
+
+  /**
+   * The GRPO agent's tools ({@code --tools}, as {@code train} and {@code eval} take them) and the
+   * code tool's limits.
+   */
+  @Mixin ToolOptions toolOptions = new ToolOptions();
+
+  @Option(
       names = "--supervised-control",
       defaultValue = "true",
       arity = "1",
@@ -454,6 +483,35 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static final String GRPO = "ReSearch, GRPO";
 
+  /**
+   * With {@code --tools search,code}: the agent trained by GRPO from the same warm start, search
+   * alone.
+   */
+  static final String GRPO_SEARCH_ONLY = "ReSearch, GRPO (search only)";
+
+  /** The search-only GRPO run's stage directory. */
+  static final String GRPO_SEARCH_ONLY_DIR = "grpo-search-only";
+
+  /** Its learning curve, beside {@link LearningCurveChart#FILE_NAME}. */
+  static final String SEARCH_ONLY_CHART = "learning-search-only.png";
+
+  /**
+   * The code tool's target (issue #10): F1 gain of search+code over search alone on these types.
+   */
+  static final double ARITHMETIC_TARGET = 0.20;
+
+  /** ... and what it may cost on these, at most. */
+  static final double OTHER_TARGET = -0.02;
+
+  static final List<String> ARITHMETIC_TYPES =
+      QuestionType.ARITHMETIC.stream().map(QuestionType::id).toList();
+
+  static final List<String> SEARCH_TYPES =
+      List.of(
+          QuestionType.ONE_HOP.id(),
+          QuestionType.TWO_HOP_BRIDGE.id(),
+          QuestionType.TWO_HOP_TEMPORAL.id());
+
   @Spec CommandSpec spec;
 
   private final PrintStream log = System.err;
@@ -482,7 +540,26 @@ public final class DemoCommand implements Callable<Integer> {
       List<QaExample> test,
       List<Passage> readable) {}
 
-  /** What every stage after the world shares: the device, the tokenizer, the search tool. */
+  /**
+   * What an agent is given: the tools it may call, the prompt its questions are rendered in, and
+   * the format rule its responses are scored under (its tools').
+   */
+  private record Kit(Tools tools, PromptTemplate template, FormatRule rule) {
+    static Kit of(Tools tools, PromptTemplate template) {
+      return new Kit(tools, template, FormatRule.of(tools));
+    }
+
+    /** The paper's kit: the search tool alone. */
+    boolean searchOnly() {
+      return tools.searchOnly();
+    }
+  }
+
+  /**
+   * What every stage after the world shares: the device, the tokenizer, the search tool, the GRPO
+   * agent's kit ({@code --tools}) and the kit with search alone (the same one when {@code --tools}
+   * is search).
+   */
   private record Setup(
       Kernels kernels,
       Tokenizer tok,
@@ -490,16 +567,43 @@ public final class DemoCommand implements Callable<Integer> {
       int endOfTurn,
       CheckpointWriter.Options save,
       SearchTool search,
-      PromptTemplate template) {
+      Kit agent,
+      Kit searchOnly) {
     Set<Integer> eos() {
       return Set.of(endOfTurn, endOfText);
+    }
+
+    /** Whether a second GRPO agent, with search alone, is trained and compared. */
+    boolean compared() {
+      return !agent.searchOnly();
+    }
+
+    /**
+     * The tools whose calls per response the tables and the summary show: none when search only.
+     */
+    List<String> shownTools() {
+      return compared() ? agent.tools().names() : List.of();
     }
   }
 
   /**
-   * The models the comparison evaluates: the warm start, and after GRPO and its control if trained.
+   * The models the comparison evaluates: the warm start, and after GRPO (with search alone too when
+   * compared) and its control if trained.
    */
-  private record Trained(Qwen2Model warmStart, Qwen2Model grpo, Qwen2Model control) {}
+  private record Trained(
+      Qwen2Model warmStart, Qwen2Model grpo, Qwen2Model grpoSearchOnly, Qwen2Model control) {}
+
+  /**
+   * The questions the warm start's traces are written from: {@code searched}, the training
+   * questions of at most {@code --warm-start-max-hops} hops (and of {@code --warm-start-types})
+   * whose hops are all searches, each a search trace; {@code computations}, with the code tool, the
+   * computation hops of every training question as questions of their own (the code tool's simple
+   * cases, {@link SearchTraces#computations}), each a code-tool trace; and {@code leftToGrpo}, the
+   * training questions that end in a computation (the composite arithmetic ones), of which none is
+   * traced: combining search and code on them is left to GRPO.
+   */
+  record WarmStartQuestions(
+      List<QaExample> searched, List<QaExample> computations, int leftToGrpo) {}
 
   @Override
   public Integer call() throws Exception {
@@ -517,54 +621,12 @@ public final class DemoCommand implements Callable<Integer> {
         CheckpointWriter.Options.defaults().withTokenizerFile(out.resolve("tokenizer.json"));
 
     try (Searcher searcher = Searcher.open(world.index())) {
-      Setup setup =
-          new Setup(
-              kernels,
-              tok,
-              endOfText,
-              endOfTurn,
-              save,
-              new SearchTool(searcher, topK),
-              PromptTemplate.bare());
-      endStage(DemoSummary.WORLD);
-      NameSwap names =
-          new NameSwap(NameSwap.nameWords(world.passages().stream().map(Passage::title).toList()));
-      CopyProbe copy = CopyProbe.forTokenizer(tok, endOfText, seed);
-      SftTrainer.Result lm = languageModel(setup, config, world, names, copy);
-      endStage(DemoSummary.PRETRAIN);
-      List<SftExample> traces = traces(setup, world, names);
-      SftTrainer.Result sft = warmStart(setup, lm, traces, copy);
-      endStage(DemoSummary.WARM_START);
-      GrpoTrainer.Result grpo = grpoSteps > 0 ? grpo(setup, world) : null;
-      endStage(DemoSummary.GRPO);
-      SftTrainer.Result control = null;
-      if (supervisedControl && grpo != null) {
-        control = supervisedControl(kernels, save, endOfText, traces);
-        endStage(DemoSummary.SUPERVISED_CONTROL);
+      Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
+      try {
+        stages(setup(kernels, tok, endOfText, endOfTurn, save, tools), world, config, judgeConfig);
+      } finally {
+        ToolOptions.close(tools);
       }
-      Trained trained =
-          new Trained(
-              sft.model(),
-              grpo == null ? null : grpo.model(),
-              control == null ? null : control.model());
-      List<QaExample> questions =
-          world.test().subList(0, Math.min(evalQuestions, world.test().size()));
-      Map<String, List<Evaluation.Outcome>> results = comparison(setup, trained, questions);
-      endStage(DemoSummary.EVALUATION);
-      Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
-      results.forEach(
-          (name, outcomes) -> {
-            HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, setup.search()::passage);
-            diagnostics.put(name, d);
-            summary.method(
-                name, Evaluation.summary(outcomes), Evaluation.byType(outcomes), d.rates());
-          });
-      Map<String, PassAtK.Result> passAtK = passAtK(setup, trained, questions);
-      endStage(DemoSummary.PASS_AT_K);
-      printResults(results, diagnostics, passAtK, judgeConfig, grpo != null);
-      sft.model().close();
-      if (grpo != null) grpo.model().close();
-      if (control != null) control.model().close();
     }
     Path summaryFile = out.resolve(DemoSummary.FILE);
     summary.write(summaryFile);
@@ -577,6 +639,97 @@ public final class DemoCommand implements Callable<Integer> {
             + " (checkpoints in Hugging Face layout under */checkpoints,"
             + " metrics in */metrics.jsonl)");
     return 0;
+  }
+
+  /**
+   * The shared setup with the agents' kits: with search alone, the question alone as the prompt (a
+   * model trained on the format needs no instruction), the paper's setup; with more tools, each
+   * agent's prompt names its own tools in a system turn ({@link PromptTemplate#listing}: a few
+   * tokens, where the instructed prompt of {@code train} and {@code eval} would take half of the
+   * demo model's window).
+   */
+  private static Setup setup(
+      Kernels kernels,
+      Tokenizer tok,
+      int endOfText,
+      int endOfTurn,
+      CheckpointWriter.Options save,
+      Tools tools) {
+    SearchTool search = (SearchTool) tools.byName("search");
+    Kit agent;
+    Kit searchOnly;
+    if (tools.searchOnly()) {
+      agent = Kit.of(tools, PromptTemplate.bare());
+      searchOnly = agent;
+    } else {
+      ChatTemplate chat = PromptTemplate.bare().chat();
+      agent = Kit.of(tools, PromptTemplate.listing(chat, tools));
+      Tools alone = Tools.of(search);
+      searchOnly = Kit.of(alone, PromptTemplate.listing(chat, alone));
+    }
+    return new Setup(kernels, tok, endOfText, endOfTurn, save, search, agent, searchOnly);
+  }
+
+  /** Every stage after the world, then the results. */
+  private void stages(
+      Setup setup,
+      World world,
+      Qwen2Config config,
+      org.research4j.grpo.judge.JudgeConfig judgeConfig)
+      throws IOException {
+    endStage(DemoSummary.WORLD);
+    Tokenizer tok = setup.tok();
+    NameSwap names =
+        new NameSwap(NameSwap.nameWords(world.passages().stream().map(Passage::title).toList()));
+    CopyProbe copy = CopyProbe.forTokenizer(tok, setup.endOfText(), seed);
+    SftTrainer.Result lm = languageModel(setup, config, world, names, copy);
+    endStage(DemoSummary.PRETRAIN);
+    List<SftExample> traces = traces(setup, world, names);
+    SftTrainer.Result sft = warmStart(setup, lm, traces, copy);
+    endStage(DemoSummary.WARM_START);
+    GrpoTrainer.Result grpo =
+        grpoSteps > 0 ? grpo(setup, world, setup.agent(), "grpo", GRPO) : null;
+    endStage(DemoSummary.GRPO);
+    GrpoTrainer.Result grpoSearchOnly = null;
+    if (grpo != null && setup.compared()) {
+      grpoSearchOnly =
+          grpo(setup, world, setup.searchOnly(), GRPO_SEARCH_ONLY_DIR, GRPO_SEARCH_ONLY);
+      endStage(DemoSummary.GRPO_SEARCH_ONLY);
+    }
+    SftTrainer.Result control = null;
+    if (supervisedControl && grpo != null) {
+      control = supervisedControl(setup.kernels(), setup.save(), setup.endOfText(), traces);
+      endStage(DemoSummary.SUPERVISED_CONTROL);
+    }
+    Trained trained =
+        new Trained(
+            sft.model(),
+            grpo == null ? null : grpo.model(),
+            grpoSearchOnly == null ? null : grpoSearchOnly.model(),
+            control == null ? null : control.model());
+    List<QaExample> questions =
+        world.test().subList(0, Math.min(evalQuestions, world.test().size()));
+    Map<String, List<Evaluation.Outcome>> results = comparison(setup, trained, questions);
+    endStage(DemoSummary.EVALUATION);
+    Map<String, HopDiagnostics.Summary> diagnostics = new LinkedHashMap<>();
+    results.forEach(
+        (name, outcomes) -> {
+          HopDiagnostics.Summary d = HopDiagnostics.summary(outcomes, setup.search()::passage);
+          diagnostics.put(name, d);
+          summary.method(
+              name,
+              Evaluation.summary(outcomes),
+              Evaluation.byType(outcomes),
+              d.rates(),
+              setup.shownTools());
+        });
+    Map<String, PassAtK.Result> passAtK = passAtK(setup, trained, questions);
+    endStage(DemoSummary.PASS_AT_K);
+    printResults(results, diagnostics, passAtK, judgeConfig, grpo != null, setup);
+    sft.model().close();
+    if (grpo != null) grpo.model().close();
+    if (grpoSearchOnly != null) grpoSearchOnly.model().close();
+    if (control != null) control.model().close();
   }
 
   private void validate() {
@@ -597,6 +750,22 @@ public final class DemoCommand implements Callable<Integer> {
               + " >= 0,"
               + " --lm-copy-drills in [0, 1), --lm-repeats in [0, 1] --temperature > 0 and --retrieval-reward >= 0");
     }
+    List<String> tools = toolOptions.names(spec.commandLine());
+    if (!tools.contains("search")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--tools: the demo's agent needs search (the world's questions are answered from its"
+              + " index); use search or search,code");
+    }
+    if (tools.contains("code")) {
+      toolOptions.codeLimits(spec.commandLine());
+      if (!arithmeticQuestions) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--tools code needs --arithmetic-questions: only the arithmetic question types have a"
+                + " computation for the code tool");
+      }
+    }
   }
 
   /** Records the wall time of the stage that ends now under {@code name}; the next one starts. */
@@ -613,7 +782,10 @@ public final class DemoCommand implements Callable<Integer> {
     Path worldDir = out.resolve("world");
     if (!Files.exists(worldDir.resolve(WorldGenerator.SUMMARY))) {
       log.println("generating the world (seed " + seed + ") into " + worldDir);
-      WorldGenerator.generate(WorldConfig.defaults().withSeed(seed), worldDir, n -> {});
+      WorldGenerator.generate(
+          WorldConfig.defaults().withSeed(seed).withArithmetic(arithmeticQuestions),
+          worldDir,
+          n -> {});
     }
     Path corpus = worldDir.resolve(WorldGenerator.CORPUS);
     Path indexDir = out.resolve("index");
@@ -626,6 +798,18 @@ public final class DemoCommand implements Callable<Integer> {
       for (Passage p; (p = r.next()) != null; ) passages.add(p);
     }
     List<QaExample> train = QaFormat.readAll(worldDir.resolve("train.jsonl"), OnMalformed.FAIL);
+    boolean hasArithmetic = train.stream().anyMatch(DemoCommand::composite);
+    if (hasArithmetic != arithmeticQuestions) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--arithmetic-questions: "
+              + worldDir
+              + " holds a world generated "
+              + (hasArithmetic ? "with" : "without")
+              + " arithmetic questions; "
+              + (hasArithmetic ? "add" : "drop")
+              + " the option or use another --out");
+    }
     checkTypes("--warm-start-types", warmStartTypes, train);
     checkTypes("--grpo-types", grpoTypes, train);
     List<QaExample> test = QaFormat.readAll(worldDir.resolve("test.jsonl"), OnMalformed.FAIL);
@@ -730,15 +914,16 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * The warm start's search traces: the training questions of at most {@code --warm-start-max-hops}
-   * hops (and of {@code --warm-start-types}), results from the index.
+   * The warm start's traces: search traces of the training questions of at most {@code
+   * --warm-start-max-hops} hops (and of {@code --warm-start-types}), results from the index; with
+   * the arithmetic types, none of the questions that end in a computation; with the code tool, also
+   * the code tool's simple cases ({@link #warmStartQuestions}).
    */
   private List<SftExample> traces(Setup setup, World world, NameSwap names) throws IOException {
-    List<QaExample> traced =
-        world.train().stream()
-            .filter(q -> q.hops().size() <= warmStartMaxHops)
-            .filter(q -> warmStartTypes == null || warmStartTypes.contains(q.type()))
-            .toList();
+    WarmStartQuestions chosen =
+        warmStartQuestions(
+            world.train(), warmStartMaxHops, warmStartTypes, !setup.agent().searchOnly());
+    List<QaExample> traced = chosen.searched();
     log.printf(
         "%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
             + " written as search traces (results from the index, top-%d; loss masked on them%s)%n",
@@ -747,11 +932,18 @@ public final class DemoCommand implements Callable<Integer> {
         warmStartTypes == null ? "" : " of types " + String.join(", ", warmStartTypes),
         topK,
         renameTraces ? "; names renamed" : "");
+    if (arithmeticQuestions) {
+      log.printf(
+          "the %d training questions that end in a computation (%s) are not traced: GRPO"
+              + " learns them%n",
+          chosen.leftToGrpo(), String.join(", ", ARITHMETIC_TYPES));
+    }
+    if (setup.compared()) return mixedTraces(setup, chosen, names);
     List<SftExample> traces =
         SearchTraces.build(
             traced,
             setup.search(),
-            setup.template(),
+            setup.agent().template(),
             setup.tok(),
             setup.endOfTurn(),
             renameTraces ? names : null,
@@ -764,6 +956,96 @@ public final class DemoCommand implements Callable<Integer> {
           traces.size());
     }
     return traces;
+  }
+
+  /**
+   * The warm start of {@code --tools search,code}: the search traces, every other one under the
+   * prompt that names search and code and the rest under the one that names search alone (so that
+   * both GRPO agents start from a prompt the warm start read, and a model told it has search alone
+   * has never seen code called), and the code tool's simple cases under the first; shuffled, so
+   * that the held-out traces are of every kind. The counts go to the log and the summary's notes.
+   */
+  private List<SftExample> mixedTraces(Setup setup, WarmStartQuestions chosen, NameSwap names) {
+    List<QaExample> listed = new ArrayList<>();
+    List<QaExample> alone = new ArrayList<>();
+    for (int i = 0; i < chosen.searched().size(); i++) {
+      (i % 2 == 0 ? listed : alone).add(chosen.searched().get(i));
+    }
+    NameSwap swap = renameTraces ? names : null;
+    List<SftExample> searched = new ArrayList<>();
+    searched.addAll(
+        SearchTraces.build(
+            listed,
+            setup.agent().tools(),
+            setup.agent().template(),
+            setup.tok(),
+            setup.endOfTurn(),
+            swap,
+            seed,
+            readableTraces));
+    searched.addAll(
+        SearchTraces.build(
+            alone,
+            setup.searchOnly().tools(),
+            setup.searchOnly().template(),
+            setup.tok(),
+            setup.endOfTurn(),
+            swap,
+            seed + 1,
+            readableTraces));
+    List<SftExample> code =
+        SearchTraces.build(
+            chosen.computations(),
+            setup.agent().tools(),
+            setup.agent().template(),
+            setup.tok(),
+            setup.endOfTurn(),
+            swap,
+            seed + 2,
+            readableTraces);
+    List<SftExample> traces = new ArrayList<>(searched);
+    traces.addAll(code);
+    Collections.shuffle(traces, new Random(seed));
+    long cut = traces.stream().filter(t -> t.length() - 1 > seqLen).count();
+    String counts =
+        String.format(
+            java.util.Locale.ROOT,
+            "warm start: %d search traces, %d code-tool simple cases, 0 composite arithmetic"
+                + " traces (%d arithmetic training questions left to GRPO)",
+            searched.size(),
+            code.size(),
+            chosen.leftToGrpo());
+    log.printf(
+        "%s; the search traces' prompts name search and code (half) or search alone (half), the"
+            + " simple cases' search and code%s%n",
+        counts,
+        cut == 0 ? "" : String.format("; %d traces longer than --seq-len %d are cut", cut, seqLen));
+    summary.note(counts);
+    return traces;
+  }
+
+  /**
+   * Which training questions the warm start traces, and how ({@link WarmStartQuestions}): questions
+   * of at most {@code maxHops} hops and of {@code types} (every type when null) whose hops are all
+   * searches; with {@code code}, every training question's computation hops as questions of their
+   * own.
+   */
+  static WarmStartQuestions warmStartQuestions(
+      List<QaExample> train, int maxHops, List<String> types, boolean code) {
+    List<QaExample> searched =
+        train.stream()
+            .filter(q -> q.hops().size() <= maxHops)
+            .filter(q -> types == null || types.contains(q.type()))
+            .filter(q -> !composite(q))
+            .toList();
+    List<QaExample> computations = code ? SearchTraces.computations(train) : List.of();
+    int left = (int) train.stream().filter(DemoCommand::composite).count();
+    return new WarmStartQuestions(searched, computations, left);
+  }
+
+  /** Whether {@code q} ends in a computation: one of the composite arithmetic questions. */
+  private static boolean composite(QaExample q) {
+    return q.hops().stream().anyMatch(QaExample.Hop::isComputation);
   }
 
   /** Stage 2: the language model trained further on the traces; the copy score before and after. */
@@ -785,16 +1067,26 @@ public final class DemoCommand implements Callable<Integer> {
 
   /**
    * Stage 3: GRPO from the latest warm-start checkpoint, the paper's recipe with the demo's
-   * settings, the reference the warm-start model; then its learning curve.
+   * settings, the reference the warm-start model, the agent given {@code kit} (its tools, its
+   * prompt, its format rule in the reward), trained into {@code dir} (the row {@code name}); then
+   * its learning curve.
    */
-  private GrpoTrainer.Result grpo(Setup setup, World world) throws IOException {
+  private GrpoTrainer.Result grpo(Setup setup, World world, Kit kit, String dir, String name)
+      throws IOException {
+    boolean main = dir.equals("grpo");
+    String tools =
+        kit.tools().size() == 1
+            ? "the " + kit.tools().names().getFirst() + " tool"
+            : "the " + String.join(" and ", kit.tools().names()) + " tools";
     log.printf(
-        "%n[3/4] GRPO: %d steps x %d questions x %d rollouts, sampled at temperature %s"
-            + " with the search tool in the loop; reward = format rule + answer F1%s%n",
+        "%n[3/4] GRPO%s: %d steps x %d questions x %d rollouts, sampled at temperature %s"
+            + " with %s in the loop; reward = format rule + answer F1%s%n",
+        setup.compared() ? " (" + name + ", into " + dir + "/)" : "",
         grpoSteps,
         grpoQuestions,
         generations,
         temperature,
+        tools,
         grpoTypes == null ? "" : "; questions of types " + String.join(", ", grpoTypes));
     Path warmStart =
         new RunCheckpoints(out.resolve("sft"), CHECKPOINTS_KEPT).latest().orElseThrow().modelDir();
@@ -824,12 +1116,12 @@ public final class DemoCommand implements Callable<Integer> {
         new GrpoTrainer(
                 setup.kernels(),
                 rl,
-                out.resolve("grpo"),
+                out.resolve(dir),
                 setup.tok(),
-                setup.search(),
-                setup.template(),
+                kit.tools(),
+                kit.template(),
                 setup.eos(),
-                Reward.research(formatReward).withRetrievalBonus(retrievalReward),
+                Reward.research(formatReward, kit.rule()).withRetrievalBonus(retrievalReward),
                 setup.save(),
                 setup.endOfText(),
                 TrainingProgress.grpo(log))
@@ -847,7 +1139,8 @@ public final class DemoCommand implements Callable<Integer> {
           grpo.firstReward(), grpo.lastReward());
     }
     LearningCurveChart.write(
-        out.resolve("grpo").resolve("metrics.jsonl"), out.resolve(LearningCurveChart.FILE_NAME));
+        out.resolve(dir).resolve("metrics.jsonl"),
+        out.resolve(main ? LearningCurveChart.FILE_NAME : SEARCH_ONLY_CHART));
     return grpo;
   }
 
@@ -865,6 +1158,16 @@ public final class DemoCommand implements Callable<Integer> {
     SearchTool search = setup.search();
     RolloutEngine.Config greedy =
         new RolloutEngine.Config(budget(), MAX_SEARCHES, SamplingConfig.greedy());
+    if (setup.compared()) {
+      log.printf(
+          "(the baselines search only; Self-Consistency, the warm start%s and %s call %s, %s"
+              + " search alone; each agent's prompt names its tools and its responses are scored under"
+              + " its tools' format rule)%n",
+          trained.control() == null ? "" : ", the control",
+          GRPO,
+          String.join(" and ", setup.agent().tools().names()),
+          GRPO_SEARCH_ONLY);
+    }
     Map<String, QaMethod> methods = new LinkedHashMap<>();
     if (baselines) {
       BaselineModel base =
@@ -883,26 +1186,53 @@ public final class DemoCommand implements Callable<Integer> {
       methods.put(
           "Self-Consistency", new SelfConsistency(warmStartSamples(setup, trained), samples));
     }
-    methods.put(WARM_START, agent(setup, trained.warmStart(), greedy));
-    if (trained.control() != null) methods.put(MORE_SFT, agent(setup, trained.control(), greedy));
-    if (trained.grpo() != null) methods.put(GRPO, agent(setup, trained.grpo(), greedy));
+    Kit kit = setup.agent();
+    methods.put(WARM_START, agent(setup, kit, trained.warmStart(), greedy));
+    if (trained.control() != null) {
+      methods.put(MORE_SFT, agent(setup, kit, trained.control(), greedy));
+    }
+    if (trained.grpo() != null) methods.put(GRPO, agent(setup, kit, trained.grpo(), greedy));
+    if (trained.grpoSearchOnly() != null) {
+      methods.put(
+          GRPO_SEARCH_ONLY, agent(setup, setup.searchOnly(), trained.grpoSearchOnly(), greedy));
+    }
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     for (Map.Entry<String, QaMethod> m : methods.entrySet()) {
       long t = System.nanoTime();
       results.put(
           m.getKey(),
-          Evaluation.run(m.getValue(), Scoring.LENIENT, questions, EVAL_BATCH, d -> {}));
+          Evaluation.run(
+              m.getValue(),
+              Scoring.LENIENT,
+              rule(setup, m.getKey()),
+              questions,
+              EVAL_BATCH,
+              d -> {}));
       log.printf("  %s: %.1f s%n", m.getKey(), (System.nanoTime() - t) / 1e9);
     }
     return results;
   }
 
-  /** The search agent on {@code model}, greedy. */
-  private static QaMethod agent(Setup setup, Qwen2Model model, RolloutEngine.Config greedy) {
+  /**
+   * The format rule a method's responses are scored under, its tools': the baselines only search,
+   * the search-only GRPO agent calls search alone, the others (Self-Consistency samples the warm
+   * start) the tools of {@code --tools}.
+   */
+  private static FormatRule rule(Setup setup, String method) {
+    return switch (method) {
+      case WARM_START, MORE_SFT, GRPO, "Self-Consistency" -> setup.agent().rule();
+      case GRPO_SEARCH_ONLY -> setup.searchOnly().rule();
+      default -> FormatRule.SEARCH;
+    };
+  }
+
+  /** The agent on {@code model} with the tools and prompt of {@code kit}, greedy. */
+  private static QaMethod agent(
+      Setup setup, Kit kit, Qwen2Model model, RolloutEngine.Config greedy) {
     return Evaluation.agent(
-        new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
+        new RolloutEngine(model, setup.tok(), kit.tools(), setup.eos()),
         greedy,
-        setup.template(),
+        kit.template(),
         setup.tok());
   }
 
@@ -913,13 +1243,13 @@ public final class DemoCommand implements Callable<Integer> {
     return warmStartSamples;
   }
 
-  /** The search agent on {@code model} sampled at temperature 1. */
+  /** The agent ({@code --tools}) on {@code model} sampled at temperature 1. */
   private ResponseSampler sampler(Setup setup, Qwen2Model model) {
     return ResponseSampler.agent(
-        new RolloutEngine(model, setup.tok(), setup.search(), setup.eos()),
+        new RolloutEngine(model, setup.tok(), setup.agent().tools(), setup.eos()),
         budget(),
         MAX_SEARCHES,
-        setup.template(),
+        setup.agent().template(),
         setup.tok(),
         seed);
   }
@@ -952,18 +1282,22 @@ public final class DemoCommand implements Callable<Integer> {
 
   /**
    * The comparison's tables: every method's scores, LLM-as-judge if configured, where the hops
-   * fail, the agent's scores by question type with an example, and pass@k.
+   * fail, the agent's scores by question type with an example (both GRPO agents' when compared),
+   * and pass@k; with more tools than search, each tool's calls per response in a column of its own,
+   * and at the end the code tool's gain against its target ({@link #toolTarget}).
    */
   private void printResults(
       Map<String, List<Evaluation.Outcome>> results,
       Map<String, HopDiagnostics.Summary> diagnostics,
       Map<String, PassAtK.Result> passAtK,
       org.research4j.grpo.judge.JudgeConfig judgeConfig,
-      boolean grpoTrained) {
+      boolean grpoTrained,
+      Setup setup) {
+    List<String> tools = setup.shownTools();
     Map<String, Evaluation.Summary> scores = new LinkedHashMap<>();
     results.forEach((name, outcomes) -> scores.put(name, Evaluation.summary(outcomes)));
-    ResultsReport.scores(tables, "method", scores);
-    if (judgeConfig != null) judge(judgeConfig, results, scores);
+    ResultsReport.scores(tables, "method", scores, tools);
+    if (judgeConfig != null) judge(judgeConfig, results, scores, setup);
     log.printf(
         "%nwhere the hops fail (over every hop; query: names the hop's entity verbatim; gold:"
             + " its passage retrieved; answer: its answer in the results; read: of those, written out"
@@ -971,11 +1305,18 @@ public final class DemoCommand implements Callable<Integer> {
     ResultsReport.hops(tables, diagnostics);
     log.printf(
         "(EM and F1 read the answer leniently for every method; format is the reward's"
-            + " strict rule; searches = retrievals)%n");
+            + " strict rule%s)%n",
+        tools.isEmpty()
+            ? "; searches = retrievals"
+            : " of the method's tools; calls = every tool's calls per response, then each tool's");
     String agent = grpoTrained ? GRPO : WARM_START;
     log.printf("%n%s by question type:%n", agent);
     List<Evaluation.Outcome> outcomes = results.get(agent);
-    ResultsReport.scoresByType(tables, outcomes);
+    ResultsReport.scoresByType(tables, outcomes, tools);
+    if (results.containsKey(GRPO_SEARCH_ONLY)) {
+      log.printf("%n%s by question type:%n", GRPO_SEARCH_ONLY);
+      ResultsReport.scoresByType(tables, results.get(GRPO_SEARCH_ONLY), tools);
+    }
     Evaluation.Outcome shown =
         outcomes.stream()
             .filter(o -> o.score().exactMatch() > 0)
@@ -988,6 +1329,61 @@ public final class DemoCommand implements Callable<Integer> {
       log.println();
       ResultsReport.passAtK(tables, passAtK);
     }
+    if (results.containsKey(GRPO_SEARCH_ONLY)) {
+      String target = toolTarget(results.get(GRPO), results.get(GRPO_SEARCH_ONLY));
+      log.printf("%n%s%n", target);
+      summary.note(target);
+    }
+  }
+
+  /**
+   * Issue #10's target, in one line: the F1 of the search+code agent minus that of the search-only
+   * one after GRPO, over the test questions of the arithmetic types (at least {@value
+   * #ARITHMETIC_TARGET}) and over those of one_hop and the two-hop types (at least {@value
+   * #OTHER_TARGET}); each F1 is the mean over the questions of those types together.
+   */
+  static String toolTarget(
+      List<Evaluation.Outcome> searchAndCode, List<Evaluation.Outcome> searchOnly) {
+    return "search+code vs search only after GRPO: "
+        + difference(
+            "arithmetic types", ARITHMETIC_TYPES, ARITHMETIC_TARGET, searchAndCode, searchOnly)
+        + "; "
+        + difference(
+            "one_hop and two-hop types", SEARCH_TYPES, OTHER_TARGET, searchAndCode, searchOnly);
+  }
+
+  /**
+   * One half of {@link #toolTarget}: F1 of both agents on {@code types}, the difference, met or
+   * not.
+   */
+  private static String difference(
+      String what,
+      List<String> types,
+      double target,
+      List<Evaluation.Outcome> searchAndCode,
+      List<Evaluation.Outcome> searchOnly) {
+    List<Evaluation.Outcome> a =
+        searchAndCode.stream().filter(o -> types.contains(o.question().type())).toList();
+    List<Evaluation.Outcome> b =
+        searchOnly.stream().filter(o -> types.contains(o.question().type())).toList();
+    String head = String.format(java.util.Locale.ROOT, "%s (%d questions)", what, a.size());
+    if (a.isEmpty())
+      return head
+          + " none evaluated (target "
+          + String.format(java.util.Locale.ROOT, "%+.2f", target)
+          + ")";
+    double f1a = Evaluation.summary(a).f1();
+    double f1b = Evaluation.summary(b).f1();
+    double d = f1a - f1b;
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s F1 %.3f - %.3f = %+.3f (target >= %+.2f: %s)",
+        head,
+        f1a,
+        f1b,
+        d,
+        target,
+        d >= target ? "met" : "not met");
   }
 
   /**
@@ -998,7 +1394,8 @@ public final class DemoCommand implements Callable<Integer> {
   private void judge(
       org.research4j.grpo.judge.JudgeConfig config,
       Map<String, List<Evaluation.Outcome>> results,
-      Map<String, Evaluation.Summary> scores) {
+      Map<String, Evaluation.Summary> scores,
+      Setup setup) {
     long start = System.nanoTime();
     log.printf(
         "%nLLM-as-judge: %s at %s says whether each answer is correct given its question and"
@@ -1010,7 +1407,7 @@ public final class DemoCommand implements Callable<Integer> {
       results.forEach(
           (name, outcomes) -> {
             org.research4j.grpo.judge.JudgedScores lj =
-                org.research4j.grpo.judge.JudgedScores.of(judge, outcomes);
+                org.research4j.grpo.judge.JudgedScores.of(judge, outcomes, rule(setup, name));
             judged.put(name, lj);
             summary.judged(name, lj.all(), lj.byType());
           });

@@ -20,6 +20,7 @@ import org.research4j.grpo.eval.PassAtK;
 import org.research4j.grpo.eval.Scoring;
 import org.research4j.grpo.judge.JudgedScores;
 import org.research4j.grpo.judge.LlmJudge;
+import org.research4j.grpo.report.DemoSummary;
 import org.research4j.grpo.reward.FormatRule;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 
@@ -51,35 +52,60 @@ final class ResultsReport {
    * column: a method or a question type); the demo's comparison.
    */
   static void scores(PrintWriter w, String first, Map<String, Evaluation.Summary> rows) {
+    scores(w, first, rows, List.of());
+  }
+
+  /**
+   * As {@link #scores(PrintWriter, String, Map)}; with {@code tools} (the demo's {@code --tools
+   * search,code}) the calls column counts every tool's calls and a column per tool follows it
+   * ({@link DemoSummary#calls}: a baseline's retrievals are searches). Without, the table is the
+   * paper's.
+   */
+  static void scores(
+      PrintWriter w, String first, Map<String, Evaluation.Summary> rows, List<String> tools) {
     int width = width(rows.keySet(), DEMO_NAME_WIDTH);
+    StringBuilder toolHeads = new StringBuilder();
+    for (String t : tools) toolHeads.append(String.format(" %7s", t));
     w.printf(
-        "%-" + width + "s %5s %6s %6s %9s %9s %8s%n",
+        "%-" + width + "s %5s %6s %6s %9s %9s%s %8s%n",
         first,
         "n",
         "EM",
         "F1",
         "format",
-        "searches",
+        tools.isEmpty() ? "searches" : "calls",
+        toolHeads,
         "tokens");
     rows.forEach(
-        (name, s) ->
-            w.printf(
-                "%-" + width + "s %5d %6.3f %6.3f %8.0f%% %9.2f %8.0f%n",
-                name,
-                s.count(),
-                s.exactMatch(),
-                s.f1(),
-                100 * s.wellFormed(),
-                s.searches(),
-                s.responseTokens()));
+        (name, s) -> {
+          StringBuilder perTool = new StringBuilder();
+          DemoSummary.calls(s, tools)
+              .values()
+              .forEach(c -> perTool.append(String.format(" %7.2f", c)));
+          w.printf(
+              "%-" + width + "s %5d %6.3f %6.3f %8.0f%% %9.2f%s %8.0f%n",
+              name,
+              s.count(),
+              s.exactMatch(),
+              s.f1(),
+              100 * s.wellFormed(),
+              s.searches(),
+              perTool,
+              s.responseTokens());
+        });
     w.flush();
   }
 
   /** {@link #scores} of one method's outcomes per question type, then over all of them. */
   static void scoresByType(PrintWriter w, List<Evaluation.Outcome> outcomes) {
+    scoresByType(w, outcomes, List.of());
+  }
+
+  /** As {@link #scoresByType(PrintWriter, List)}, with a column per tool when {@code tools}. */
+  static void scoresByType(PrintWriter w, List<Evaluation.Outcome> outcomes, List<String> tools) {
     Map<String, Evaluation.Summary> rows = new LinkedHashMap<>(Evaluation.byType(outcomes));
     rows.put("all", Evaluation.summary(outcomes));
-    scores(w, "type", rows);
+    scores(w, "type", rows, tools);
   }
 
   /**

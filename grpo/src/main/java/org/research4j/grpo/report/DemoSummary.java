@@ -29,17 +29,19 @@ import org.research4j.transformer.checkpoint.AtomicFiles;
  *
  * <pre>{@code
  * {"seed": 42, "command": ["--seed", "42", ...],
- *  "wall_seconds": {"world": s, "pretrain": s, "warm_start": s, "grpo": s, "evaluation": s,
- *                   "pass_at_k": s, "judge": s, "total": s},
+ *  "wall_seconds": {"world": s, "pretrain": s, "warm_start": s, "grpo": s, "grpo_search_only": s,
+ *                   "supervised_control": s, "evaluation": s, "pass_at_k": s, "judge": s, "total": s},
  *  "methods": {"Naive RAG": {"n": 100, "em": .., "f1": .., "well_formed": .., "searches": .., "tokens": ..,
- *                            "lj": .., "by_type": {"bridge": {same keys}}, "diagnostics": {"hops": .., ...}}},
+ *                            "lj": .., "calls": {"search": .., "code": ..},
+ *                            "by_type": {"bridge": {same keys}}, "diagnostics": {"hops": .., ...}}},
  *  "pass_at_k": {"ReSearch, GRPO": {"n": 16, "questions": 100, "curve": {"1": .., "2": .., ...}}},
  *  "notes": ["..."]}
  * }</pre>
  *
  * <p>{@code tokens} is {@link Evaluation.Summary#responseTokens} (every token after the prompt, the
  * demo table's column). {@code lj}, the LLM-as-judge score ({@link
- * org.research4j.grpo.judge.JudgedScores}), is there only when the demo ran with a judge.
+ * org.research4j.grpo.judge.JudgedScores}), is there only when the demo ran with a judge; {@code
+ * calls}, the calls per response of each tool, only when it ran with more tools than search.
  * Non-finite diagnostics (a rate over no hops) are left out; a non-finite score is written as
  * {@code null} and read back as NaN.
  */
@@ -47,11 +49,15 @@ public final class DemoSummary {
   /** The file name the demo writes into its run directory. */
   public static final String FILE = "summary.json";
 
-  /** Stage names of {@code wall_seconds}, in the demo's order. */
+  /**
+   * Stage names of {@code wall_seconds}, in the demo's order ({@code grpo_search_only}: the second
+   * GRPO run of {@code --tools search,code}, with the search tool alone).
+   */
   public static final String WORLD = "world",
       PRETRAIN = "pretrain",
       WARM_START = "warm_start",
       GRPO = "grpo",
+      GRPO_SEARCH_ONLY = "grpo_search_only",
       SUPERVISED_CONTROL = "supervised_control",
       EVALUATION = "evaluation",
       PASS_AT_K = "pass_at_k",
@@ -62,11 +68,30 @@ public final class DemoSummary {
 
   /**
    * One method's means over a set of questions (the demo table's columns); {@code lj} is the
-   * LLM-as-judge score, null when no judge was asked.
+   * LLM-as-judge score, null when no judge was asked; {@code calls} the calls per response of each
+   * of the demo's tools when it ran with more than search ({@code --tools search,code}), else empty
+   * (and then not written). {@code searches} counts the calls of every tool.
    */
   public record Scores(
-      int n, double em, double f1, double wellFormed, double searches, double tokens, Double lj) {
-    /** Scores without an LLM-as-judge score. */
+      int n,
+      double em,
+      double f1,
+      double wellFormed,
+      double searches,
+      double tokens,
+      Double lj,
+      Map<String, Double> calls) {
+    public Scores {
+      calls = Collections.unmodifiableMap(new LinkedHashMap<>(calls));
+    }
+
+    /** Scores without calls per tool. */
+    public Scores(
+        int n, double em, double f1, double wellFormed, double searches, double tokens, Double lj) {
+      this(n, em, f1, wellFormed, searches, tokens, lj, Map.of());
+    }
+
+    /** Scores without an LLM-as-judge score or calls per tool. */
     public Scores(int n, double em, double f1, double wellFormed, double searches, double tokens) {
       this(n, em, f1, wellFormed, searches, tokens, null);
     }
@@ -77,10 +102,37 @@ public final class DemoSummary {
           s.count(), s.exactMatch(), s.f1(), s.wellFormed(), s.searches(), s.responseTokens());
     }
 
+    /**
+     * As {@link #of(Evaluation.Summary)}, with the calls per response of each of {@code tools}
+     * ({@link #calls(Evaluation.Summary, List)}); none when {@code tools} is empty.
+     */
+    public static Scores of(Evaluation.Summary s, List<String> tools) {
+      return of(s).withCalls(DemoSummary.calls(s, tools));
+    }
+
     /** These scores with the LLM-as-judge score {@code lj} (null removes it). */
     public Scores withLj(Double lj) {
-      return new Scores(n, em, f1, wellFormed, searches, tokens, lj);
+      return new Scores(n, em, f1, wellFormed, searches, tokens, lj, calls);
     }
+
+    /** These scores with the calls per response of each tool (empty removes them). */
+    public Scores withCalls(Map<String, Double> calls) {
+      return new Scores(n, em, f1, wellFormed, searches, tokens, lj, calls);
+    }
+  }
+
+  /**
+   * The calls per response of each of {@code tools}, in their order: what the summary's responses
+   * attribute to the tool, 0 for a tool they never called. Responses that attribute their calls to
+   * no tool (the baselines', whose every retrieval is a search) count them all as {@code search}.
+   */
+  public static Map<String, Double> calls(Evaluation.Summary s, List<String> tools) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (String t : tools) {
+      double unattributed = s.callsByTool().isEmpty() && t.equals("search") ? s.searches() : 0;
+      out.put(t, s.callsByTool().getOrDefault(t, unattributed));
+    }
+    return out;
   }
 
   /**
@@ -202,15 +254,30 @@ public final class DemoSummary {
   }
 
   /** Records one method's results (a second call for the same name replaces the first). */
-  public synchronized DemoSummary method(
+  public DemoSummary method(
       String name,
       Evaluation.Summary all,
       Map<String, Evaluation.Summary> byType,
       Map<String, Double> diagnostics) {
+    return method(name, all, byType, diagnostics, List.of());
+  }
+
+  /**
+   * As {@link #method(String, Evaluation.Summary, Map, Map)}, with the calls per response of each
+   * of {@code tools} overall and per type ({@link #calls(Evaluation.Summary, List)}; none when
+   * {@code tools} is empty).
+   */
+  public synchronized DemoSummary method(
+      String name,
+      Evaluation.Summary all,
+      Map<String, Evaluation.Summary> byType,
+      Map<String, Double> diagnostics,
+      List<String> tools) {
     Map<String, Scores> types = new LinkedHashMap<>();
-    byType.forEach((t, s) -> types.put(t, Scores.of(s)));
+    byType.forEach((t, s) -> types.put(t, Scores.of(s, tools)));
     methods.put(
-        name, new Method(Scores.of(all), types, diagnostics == null ? Map.of() : diagnostics));
+        name,
+        new Method(Scores.of(all, tools), types, diagnostics == null ? Map.of() : diagnostics));
     return this;
   }
 
@@ -365,7 +432,18 @@ public final class DemoSummary {
         number(n, "well_formed", at),
         number(n, "searches", at),
         number(n, "tokens", at),
-        n.has("lj") ? number(n, "lj", at) : null);
+        n.has("lj") ? number(n, "lj", at) : null,
+        calls(n, at));
+  }
+
+  /** The {@code calls} object of a scores node, by tool; empty when there is none. */
+  private static Map<String, Double> calls(JsonNode n, String at) {
+    Map<String, Double> calls = new LinkedHashMap<>();
+    if (n.get("calls") == null) return calls;
+    for (Map.Entry<String, JsonNode> c : fields(object(n, "calls", at + ".calls"))) {
+      calls.put(c.getKey(), number(c.getValue(), at + ".calls." + c.getKey()));
+    }
+    return calls;
   }
 
   private static int integer(JsonNode parent, String key, String at) {
@@ -434,5 +512,9 @@ public final class DemoSummary {
     putNumber(n, "searches", s.searches());
     putNumber(n, "tokens", s.tokens());
     if (s.lj() != null) putNumber(n, "lj", s.lj());
+    if (!s.calls().isEmpty()) {
+      ObjectNode calls = n.putObject("calls");
+      s.calls().forEach((t, v) -> putNumber(calls, t, v));
+    }
   }
 }

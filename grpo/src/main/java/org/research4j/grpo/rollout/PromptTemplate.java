@@ -14,7 +14,8 @@ import org.research4j.transformer.tokenizer.ChatTemplate;
  * a model that learned the format in training (the embedded demo's from-scratch model). {@link
  * #instructed(ChatTemplate, Tools)} lists the registered tools, each in its own words ({@link
  * Tool#activity}, {@link Tool#instruction}); with the search tool alone that is the paper's {@link
- * #INSTRUCTION}, word for word.
+ * #INSTRUCTION}, word for word. {@link #listing} only names the tools, for a model trained on the
+ * format that may be given more than one set of them (the demo's {@code --tools search,code}).
  */
 public record PromptTemplate(ChatTemplate chat, String system) {
 
@@ -60,6 +61,17 @@ public record PromptTemplate(ChatTemplate chat, String system) {
 
   public static PromptTemplate bare() {
     return new PromptTemplate(ChatTemplate.chatml(null), null);
+  }
+
+  /**
+   * The question after a system turn that only names the tools ({@code Tools: search, code.}), in
+   * registration order: for a model that learned the format in training, as {@link #bare} is, but
+   * may be given different tools and must be told which. A few tokens where {@link
+   * #instructed(ChatTemplate, Tools)}'s explanation costs a small from-scratch vocabulary hundreds
+   * (238 with the demo's 2,048-token BPE, for search and code: half its 512-token window).
+   */
+  public static PromptTemplate listing(ChatTemplate chat, Tools tools) {
+    return new PromptTemplate(chat, "Tools: " + String.join(", ", tools.names()) + ".");
   }
 
   public String render(String question) {

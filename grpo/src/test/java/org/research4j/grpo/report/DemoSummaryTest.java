@@ -21,7 +21,8 @@ import org.research4j.grpo.eval.PassAtK;
 
 /**
  * {@code summary.json}: written atomically, read back equal, NaN diagnostics left out, the LLM
- * judge's score only where a judge scored, bad files named.
+ * judge's score only where a judge scored, calls per tool only where the demo had more tools than
+ * search, bad files named.
  */
 class DemoSummaryTest {
 
@@ -137,6 +138,47 @@ class DemoSummaryTest {
     IllegalStateException unknown =
         assertThrows(IllegalStateException.class, () -> filled().judged("IRCoT", 0.5, Map.of()));
     assertEquals("no method IRCoT recorded to add its LJ score to", unknown.getMessage());
+  }
+
+  @Test
+  void callsPerToolAreKeptOnlyWhenAskedForAndReadBack(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve(DemoSummary.FILE);
+    Evaluation.Summary agent =
+        new Evaluation.Summary(
+            4, 0.5, 0.5, 0.5, 1, 2.5, 100, 60, Map.of("search", 1.75, "code", 0.75));
+    Evaluation.Summary searchOnly =
+        new Evaluation.Summary(4, 0.25, 0.25, 0.25, 1, 2, 90, 50, Map.of("search", 2.0));
+    Evaluation.Summary baseline = new Evaluation.Summary(4, 0, 0.1, 0, 0.5, 3, 80, 40);
+    List<String> tools = List.of("search", "code");
+    filled()
+        .method("ReSearch, GRPO", agent, Map.of("year_sum", agent), Map.of(), tools)
+        .method("ReSearch, GRPO (search only)", searchOnly, Map.of(), Map.of(), tools)
+        .method("IRCoT", baseline, Map.of(), Map.of(), tools)
+        .write(file);
+    DemoSummary.Data read = DemoSummary.read(file);
+    assertEquals(
+        Map.of("search", 1.75, "code", 0.75), read.methods().get("ReSearch, GRPO").all().calls());
+    assertEquals(
+        List.of("search", "code"),
+        List.copyOf(read.methods().get("ReSearch, GRPO").all().calls().keySet()),
+        "in the tools' order");
+    assertEquals(
+        Map.of("search", 1.75, "code", 0.75),
+        read.methods().get("ReSearch, GRPO").byType().get("year_sum").calls());
+    assertEquals(
+        Map.of("search", 2.0, "code", 0.0),
+        read.methods().get("ReSearch, GRPO (search only)").all().calls(),
+        "a tool never called counts 0");
+    assertEquals(
+        Map.of("search", 3.0, "code", 0.0),
+        read.methods().get("IRCoT").all().calls(),
+        "a baseline's retrievals, attributed to no tool, are searches");
+    assertEquals(Map.of(), read.methods().get("Naive RAG").all().calls(), "none without tools");
+
+    JsonNode raw = new ObjectMapper().readTree(file.toFile());
+    assertEquals(0.75, raw.at("/methods/ReSearch, GRPO/calls/code").asDouble());
+    assertFalse(raw.at("/methods/Naive RAG").has("calls"), "the paper's summary has no calls key");
+    assertFalse(raw.at("/methods/Naive RAG/by_type/bridge").has("calls"));
   }
 
   @Test

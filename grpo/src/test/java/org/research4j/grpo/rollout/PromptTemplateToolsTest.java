@@ -13,7 +13,8 @@ import org.research4j.transformer.tokenizer.ChatTemplate;
 
 /**
  * The instructed prompt lists the registered tools: with search alone it is the paper's instruction
- * word for word; with more tools each adds its own sentence, in registration order.
+ * word for word; with more tools each adds its own sentence, in registration order. The listing
+ * only names them.
  */
 class PromptTemplateToolsTest {
 
@@ -101,6 +102,16 @@ class PromptTemplateToolsTest {
             + " appear inside <output> </output>. Give the final answer inside <answer> </answer>, as"
             + " \\boxed{answer}.",
         PromptTemplate.instruction(Tools.of(SEARCH, code, new Tagged("upper", "output"))));
+  }
+
+  @Test
+  void theListingNamesTheToolsInOrderAndNothingElse() {
+    ChatTemplate chat = ChatTemplate.chatml(null);
+    assertEquals(
+        "<|im_start|>system\nTools: search, code.<|im_end|>\n<|im_start|>user\nQ?<|im_end|>\n"
+            + "<|im_start|>assistant\n",
+        PromptTemplate.listing(chat, Tools.of(SEARCH, CODE)).render("Q?"));
+    assertEquals("Tools: search.", PromptTemplate.listing(chat, Tools.of(SEARCH)).system());
   }
 
   @Test
