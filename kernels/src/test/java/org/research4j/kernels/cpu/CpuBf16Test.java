@@ -50,10 +50,10 @@ class CpuBf16Test {
   }
 
   /**
-   * The register-widening skinny path (pair blocks of 2 VL weights, A deinterleaved to match, one
-   * row alone or four at a time) at every row count it takes, m = 1..16, and the first many-row
-   * count 17; k below one pair block, between blocks and past several, n not a multiple of the four
-   * W rows a task takes. Same float64 reference and tolerance as above.
+   * The skinny path at every row count it takes, m = 1..16 (one row widening in the k loop; two
+   * rows of A per pass over a widened chunk, and an odd last row alone), and the first many-row
+   * count 17; k below one vector, between vectors and past the 1,024 chunk, n not a multiple of the
+   * four W rows a task takes. Same float64 reference and tolerance as above.
    */
   @Test
   void skinnyRowCountsAndOddSizesMatchDoubleReference() {
