@@ -58,6 +58,10 @@ final class KernelProfile {
               + " k="
               + k;
       flops = 2.0 * m * n * k;
+    } else if (key.equals("sgemmBf16")) {
+      int m = (int) args[0], n = (int) args[1], k = (int) args[2];
+      key = "sgemmBf16 m=" + m + " n=" + n + " k=" + k;
+      flops = 2.0 * m * n * k;
     }
     Tally t = tallies.computeIfAbsent(key, x -> new Tally());
     t.nanos += dt;

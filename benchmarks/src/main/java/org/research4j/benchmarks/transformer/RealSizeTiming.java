@@ -30,7 +30,8 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * VmHWM at the end).
  *
  * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16] [--batches 1,16] [--prompt 128]
- * [--new 32] [--repeats 3]}
+ * [--new 32] [--repeats 3] [--profile]}; {@code --profile} times every kernel call ({@link
+ * KernelProfile}) and prints the last repeat's time per kernel and shape, per generated token.
  */
 public final class RealSizeTiming {
   private RealSizeTiming() {}
@@ -42,6 +43,7 @@ public final class RealSizeTiming {
     int prompt = 128;
     int fresh = 32;
     int repeats = 3;
+    boolean profile = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--model" -> dir = Path.of(args[++i]);
@@ -51,11 +53,14 @@ public final class RealSizeTiming {
         case "--prompt" -> prompt = Integer.parseInt(args[++i]);
         case "--new" -> fresh = Integer.parseInt(args[++i]);
         case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+        case "--profile" -> profile = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     if (dir == null) throw new IllegalArgumentException("--model DIR is required");
     Kernels cpu = new CpuKernels();
+    KernelProfile prof = profile ? new KernelProfile(cpu) : null;
+    if (prof != null) cpu = prof.kernels();
     System.out.println("# java: " + cpu.description() + ", weights " + precision);
     long t0 = System.nanoTime();
     Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
@@ -72,17 +77,27 @@ public final class RealSizeTiming {
       int vocab = Math.min(tok.vocabSize(), model.config().vocabSize());
       for (int batch : batches) {
         Generator gen = new Generator(model, ids -> "", Math.max(prompt, Generator.DEFAULT_CHUNK));
-        run(gen, batch, Math.min(prompt, 32), fresh, vocab); // warm-up: compiles this batch's paths
+        run(
+            gen,
+            batch,
+            Math.min(prompt, 32),
+            fresh,
+            vocab,
+            null); // warm-up: compiles this batch's paths
         double[] prefill = new double[repeats];
         double[] decode = new double[repeats];
         for (int r = 0; r < repeats; r++) {
-          double[] s = run(gen, batch, prompt, fresh, vocab);
+          double[] s = run(gen, batch, prompt, fresh, vocab, prof);
           prefill[r] = batch * prompt / s[0];
           decode[r] = batch * (fresh - 1) / s[1];
           System.out.printf(
               "  batch %d repeat %d: prefill %.2f s (%.1f tokens/s), decode %.1f ms/step"
                   + " (%.2f tokens/s)%n",
               batch, r + 1, s[0], prefill[r], s[1] / (fresh - 1) * 1e3, decode[r]);
+        }
+        if (prof != null) {
+          System.out.printf("# batch %d, kernels of the last repeat's decode steps:%n", batch);
+          prof.print(System.out, fresh - 1);
         }
         Arrays.sort(prefill);
         Arrays.sort(decode);
@@ -95,8 +110,12 @@ public final class RealSizeTiming {
     System.out.printf("peak RSS (VmHWM) %.2f GB%n", rss("VmHWM"));
   }
 
-  /** Seconds of the prefill step and of the {@code fresh - 1} decode steps after it. */
-  private static double[] run(Generator gen, int batch, int prompt, int fresh, int vocab) {
+  /**
+   * Seconds of the prefill step (a profile is reset after it) and of the {@code fresh - 1} decode
+   * steps after it.
+   */
+  private static double[] run(
+      Generator gen, int batch, int prompt, int fresh, int vocab, KernelProfile prof) {
     SplittableRandom rnd = new SplittableRandom(7 + batch);
     List<int[]> prompts = new ArrayList<>();
     for (int s = 0; s < batch; s++) prompts.add(rnd.ints(prompt, 0, vocab).toArray());
@@ -105,6 +124,7 @@ public final class RealSizeTiming {
       long t0 = System.nanoTime();
       session.step();
       long t1 = System.nanoTime();
+      if (prof != null) prof.reset();
       session.run(fresh - 1);
       long t2 = System.nanoTime();
       return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};

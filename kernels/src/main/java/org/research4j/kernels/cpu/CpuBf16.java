@@ -27,9 +27,11 @@ import org.research4j.kernels.Buf;
  *       chunk of the four W rows once into an L1 scratch and run the float32 dot loop over it for
  *       every row of A, so widening costs once per weight, not once per weight and row.
  *   <li>More rows (prefill, the reference model's forward in GRPO): W is widened, in parallel, a
- *       block of rows at a time (about 4 MiB of float32, so it stays in L3) into scratch, and the
- *       block's columns of C go through {@link CpuSgemm} (packed, cache-blocked micro-kernels).
- *       Widening moves each weight once per call, as packing B already does.
+ *       block at a time (about 4 MiB of float32, so it stays in L3; blocked in k too, {@link
+ *       #K_BLOCK} columns, so that a large k still gives the block many rows rather than a sliver)
+ *       into scratch, and the block goes through {@link CpuSgemm} (packed, cache-blocked
+ *       micro-kernels), later k blocks accumulating into C. Widening moves each weight once per
+ *       call, as packing B already does.
  * </ul>
  */
 final class CpuBf16 {
@@ -44,6 +46,9 @@ final class CpuBf16 {
 
   /** k elements of four W rows widened per chunk of the multi-row skinny path (4 x 1024 floats). */
   private static final int CHUNK = 1024;
+
+  /** Columns of W (k) widened per block of the many-row path: two of CpuSgemm's KC panels. */
+  private static final int K_BLOCK = 2 * CpuSgemm.KC;
 
   /** Bytes of float32 weights widened per block of the many-row path. */
   private static final long BLOCK_BYTES = 4L << 20;
@@ -108,21 +113,45 @@ final class CpuBf16 {
       int cOff,
       int ldc,
       boolean parallel) {
+    // Blocks of rows x kc weights: at large k a block of whole rows would be only a sliver of
+    // columns wide, so k is blocked too and later k blocks accumulate (beta = 1).
+    int kc = Math.min(k, K_BLOCK);
     int unit = CpuSgemm.NR;
-    int rows = (int) Math.max(unit, BLOCK_BYTES / (4L * k) / unit * unit);
+    int rows = (int) Math.max(unit, BLOCK_BYTES / (4L * kc) / unit * unit);
     rows = Math.min(rows, n);
-    float[] block = W_BLOCK.get(rows * k);
+    float[] block = W_BLOCK.get(rows * kc);
     for (int j0 = 0; j0 < n; j0 += rows) {
       int nb = Math.min(rows, n - j0);
-      int jj = j0;
-      Parallel.RangeBody widen =
-          (from, to) -> {
-            for (int r = from; r < to; r++) widenRow(w, wOff + (jj + r) * ldw, block, r * k, k);
-          };
-      if (parallel) Parallel.forRange(nb, Math.max(1, (1 << 14) / k), widen);
-      else widen.run(0, nb);
-      CpuSgemm.sgemm(
-          false, true, m, nb, k, alpha, a, aOff, lda, block, 0, k, beta, c, cOff + j0, ldc);
+      for (int p0 = 0; p0 < k; p0 += kc) {
+        int kb = Math.min(kc, k - p0);
+        int jj = j0;
+        int pp = p0;
+        Parallel.RangeBody widen =
+            (from, to) -> {
+              for (int r = from; r < to; r++) {
+                widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
+              }
+            };
+        if (parallel) Parallel.forRange(nb, Math.max(1, (1 << 14) / kb), widen);
+        else widen.run(0, nb);
+        CpuSgemm.sgemm(
+            false,
+            true,
+            m,
+            nb,
+            kb,
+            alpha,
+            a,
+            aOff + p0,
+            lda,
+            block,
+            0,
+            kb,
+            p0 == 0 ? beta : 1f,
+            c,
+            cOff + j0,
+            ldc);
+      }
     }
   }
 
@@ -271,7 +300,46 @@ final class CpuBf16 {
         widenRow(w, row, wc, r * CHUNK, real);
         for (int p = real; p < len; p++) wc[r * CHUNK + p] = 0f;
       }
-      for (int i = 0; i < m; i++) {
+      // Two rows of A per pass: each load of the widened W feeds two FMAs (six loads per eight
+      // FMAs instead of five per four), an odd last row runs alone.
+      int i = 0;
+      for (; i + 1 < m; i += 2) {
+        int x0 = i * kp + p0;
+        int x1 = x0 + kp;
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        FloatVector s2 = FloatVector.zero(S);
+        FloatVector s3 = FloatVector.zero(S);
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector t2 = FloatVector.zero(S);
+        FloatVector t3 = FloatVector.zero(S);
+        for (int p = 0; p < len; p += VL) {
+          FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
+          FloatVector xq = FloatVector.fromArray(S, xs, x1 + p);
+          FloatVector w0 = FloatVector.fromArray(S, wc, p);
+          FloatVector w1 = FloatVector.fromArray(S, wc, CHUNK + p);
+          FloatVector w2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p);
+          FloatVector w3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p);
+          s0 = w0.fma(xp, s0);
+          s1 = w1.fma(xp, s1);
+          s2 = w2.fma(xp, s2);
+          s3 = w3.fma(xp, s3);
+          t0 = w0.fma(xq, t0);
+          t1 = w1.fma(xq, t1);
+          t2 = w2.fma(xq, t2);
+          t3 = w3.fma(xq, t3);
+        }
+        sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 4] += t0.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 5] += t1.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 6] += t2.reduceLanes(VectorOperators.ADD);
+        sums[4 * i + 7] += t3.reduceLanes(VectorOperators.ADD);
+      }
+      for (; i < m; i++) {
         int x0 = i * kp + p0;
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);

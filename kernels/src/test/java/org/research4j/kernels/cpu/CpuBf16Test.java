@@ -49,6 +49,39 @@ class CpuBf16Test {
     }
   }
 
+  /**
+   * The skinny path at every row count it takes, m = 1..16 (one row widening in the k loop; two
+   * rows of A per pass over a widened chunk, and an odd last row alone), and the first many-row
+   * count 17; k below one vector, between vectors and past the 1,024 chunk, n not a multiple of the
+   * four W rows a task takes. Same float64 reference and tolerance as above.
+   */
+  @Test
+  void skinnyRowCountsAndOddSizesMatchDoubleReference() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    int[][] nk = {{1, 1}, {3, 15}, {5, 31}, {7, 33}, {9, 95}, {6, 97}, {13, 161}, {11, 1025}};
+    int trial = 0;
+    for (int m = 1; m <= 17; m++) {
+      for (int[] s : nk) {
+        float alpha = trial % 3 == 0 ? -0.75f : 1f;
+        float beta = trial % 4 == 1 ? 0.5f : 0f;
+        check(rnd, m, s[0], s[1], alpha, beta, trial % 2, trial % 3 == 0 ? 0 : 5);
+        trial++;
+      }
+    }
+  }
+
+  /**
+   * The many-row path with k over its k block (1,024 columns): several k blocks per row block
+   * accumulate into C, with beta applied once (and NaN in C ignored when beta is 0).
+   */
+  @Test
+  void manyRowsBlockedInKMatchDoubleReference() {
+    SplittableRandom rnd = new SplittableRandom(12);
+    check(rnd, 19, 37, 2100, 1f, 0f, 1, 3);
+    check(rnd, 33, 70, 3000, -0.5f, 2f, 0, 0);
+    check(rnd, 24, 1030, 1030, 1f, 1f, 2, 1);
+  }
+
   @Test
   void embeddingWidensExactly() {
     SplittableRandom rnd = new SplittableRandom(8);
