@@ -301,6 +301,34 @@ public final class DemoCommand implements Callable<Integer> {
               + " from the same warm start, and compares the two (default: ${DEFAULT-VALUE}).")
   boolean arithmeticQuestions;
 
+  /** The code tool's simple cases in the warm start ({@code --code-cases}). */
+  enum CodeCases {
+    /** The computation alone: "How many years are there from 1518 to 1790?" */
+    bare,
+    /** The whole question with the facts its searches would find written before it. */
+    facts,
+    /** Both forms of every computation. */
+    both;
+
+    boolean bare() {
+      return this != facts;
+    }
+
+    boolean facts() {
+      return this != bare;
+    }
+  }
+
+  @Option(
+      names = "--code-cases",
+      defaultValue = "bare",
+      description =
+          "With --tools search,code, the code tool's simple cases in the warm start: bare (the"
+              + " computation alone), facts (the question with the facts its searches would find"
+              + " written before it: numbers read from the context, no search call) or both"
+              + " (default: ${DEFAULT-VALUE}; one of ${COMPLETION-CANDIDATES}).")
+  CodeCases codeCases;
+
   /**
    * The GRPO agent's tools ({@code --tools}, as {@code train} and {@code eval} take them) and the
    * code tool's limits.
@@ -922,7 +950,10 @@ public final class DemoCommand implements Callable<Integer> {
   private List<SftExample> traces(Setup setup, World world, NameSwap names) throws IOException {
     WarmStartQuestions chosen =
         warmStartQuestions(
-            world.train(), warmStartMaxHops, warmStartTypes, !setup.agent().searchOnly());
+            world.train(),
+            warmStartMaxHops,
+            warmStartTypes,
+            setup.agent().searchOnly() ? null : codeCases);
     List<QaExample> traced = chosen.searched();
     log.printf(
         "%n[2/4] warm start on the ReSearch format: %d train questions of at most %d hops%s"
@@ -1027,18 +1058,20 @@ public final class DemoCommand implements Callable<Integer> {
   /**
    * Which training questions the warm start traces, and how ({@link WarmStartQuestions}): questions
    * of at most {@code maxHops} hops and of {@code types} (every type when null) whose hops are all
-   * searches; with {@code code}, every training question's computation hops as questions of their
-   * own.
+   * searches; with {@code code} (null: no code tool), every training question's computation hops as
+   * questions of their own, in the forms it names.
    */
   static WarmStartQuestions warmStartQuestions(
-      List<QaExample> train, int maxHops, List<String> types, boolean code) {
+      List<QaExample> train, int maxHops, List<String> types, CodeCases code) {
     List<QaExample> searched =
         train.stream()
             .filter(q -> q.hops().size() <= maxHops)
             .filter(q -> types == null || types.contains(q.type()))
             .filter(q -> !composite(q))
             .toList();
-    List<QaExample> computations = code ? SearchTraces.computations(train) : List.of();
+    List<QaExample> computations = new ArrayList<>();
+    if (code != null && code.bare()) computations.addAll(SearchTraces.computations(train, false));
+    if (code != null && code.facts()) computations.addAll(SearchTraces.computations(train, true));
     int left = (int) train.stream().filter(DemoCommand::composite).count();
     return new WarmStartQuestions(searched, computations, left);
   }

@@ -234,11 +234,26 @@ public final class SearchTraces {
    * computation}, ids {@code QUESTION-cN}; questions without computation hops give none.
    */
   public static List<QaExample> computations(List<QaExample> questions) {
+    return computations(questions, false);
+  }
+
+  /**
+   * As {@link #computations(List)}; with {@code factsGiven} each simple case is instead the whole
+   * question with the facts its searches would find written before it ("In what year was Kesto
+   * Mills founded? 1928. In what year was Vremer Industries founded? 1968. How many years passed
+   * between …?"), ids {@code QUESTION-fN}: the code tool on numbers read from the context, still
+   * without a search call, so that calling code after searching is left to GRPO.
+   */
+  public static List<QaExample> computations(List<QaExample> questions, boolean factsGiven) {
     List<QaExample> out = new ArrayList<>();
     for (QaExample q : questions) {
       int n = 0;
+      StringBuilder facts = new StringBuilder();
       for (QaExample.Hop hop : q.hops()) {
-        if (!hop.isComputation()) continue;
+        if (!hop.isComputation()) {
+          facts.append(hop.question()).append(' ').append(hop.answer()).append(". ");
+          continue;
+        }
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("question", hop.question());
         h.put("answer", hop.answer());
@@ -247,7 +262,11 @@ public final class SearchTraces {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("type", "computation");
         meta.put("hops", List.of(h));
-        out.add(new QaExample(q.id() + "-c" + n++, hop.question(), List.of(hop.answer()), meta));
+        out.add(
+            factsGiven
+                ? new QaExample(
+                    q.id() + "-f" + n++, facts + q.question(), List.of(hop.answer()), meta)
+                : new QaExample(q.id() + "-c" + n++, hop.question(), List.of(hop.answer()), meta));
       }
     }
     return out;

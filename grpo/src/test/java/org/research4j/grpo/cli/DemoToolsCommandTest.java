@@ -70,7 +70,8 @@ class DemoToolsCommandTest {
     // the warm start: search traces and the code tool's simple cases, no composite arithmetic
     List<QaExample> train =
         QaFormat.readAll(out.resolve("world").resolve("train.jsonl"), OnMalformed.FAIL);
-    DemoCommand.WarmStartQuestions chosen = DemoCommand.warmStartQuestions(train, 3, null, true);
+    DemoCommand.WarmStartQuestions chosen =
+        DemoCommand.warmStartQuestions(train, 3, null, DemoCommand.CodeCases.bare);
     assertFalse(chosen.computations().isEmpty(), "the code tool's simple cases are traced");
     for (QaExample q : chosen.computations()) {
       assertEquals("computation", q.type());
@@ -86,10 +87,16 @@ class DemoToolsCommandTest {
     assertTrue(arithmetic > 0, "the world has arithmetic questions");
     assertEquals(arithmetic, chosen.leftToGrpo(), "every arithmetic question is left to GRPO");
     assertEquals(
-        DemoCommand.warmStartQuestions(train, 3, null, false).searched(),
+        DemoCommand.warmStartQuestions(train, 3, null, null).searched(),
         chosen.searched(),
         "the search traces are the same with or without the code tool");
-    assertEquals(List.of(), DemoCommand.warmStartQuestions(train, 3, null, false).computations());
+    assertEquals(List.of(), DemoCommand.warmStartQuestions(train, 3, null, null).computations());
+    List<QaExample> both =
+        DemoCommand.warmStartQuestions(train, 3, null, DemoCommand.CodeCases.both).computations();
+    assertEquals(2 * chosen.computations().size(), both.size(), "--code-cases both: two forms");
+    assertTrue(
+        both.stream().filter(q -> q.id().contains("-f")).allMatch(q -> q.question().endsWith("?")),
+        "the facts-given form ends with the question");
     Matcher counts =
         s.notes().stream()
             .map(COUNTS::matcher)

@@ -1,6 +1,7 @@
 package org.research4j.grpo.sft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +146,28 @@ class ToolTracesTest {
                   + "console.log(1936 - 1871)</code><result>\n65\n</result><think> 65</think><answer>"
                   + "\\boxed{ 65}</answer><|im_end|>"),
           alone);
+
+      List<QaExample> given = SearchTraces.computations(List.of(yearsBetween()), true);
+      assertEquals(1, given.size());
+      assertEquals(
+          "In what year was Kesto founded? 1871. In what year was Oru founded? 1936. "
+              + yearsBetween().question(),
+          given.getFirst().question());
+      assertEquals(List.of("65"), given.getFirst().goldenAnswers());
+      assertEquals("computation", given.getFirst().type());
+      String read =
+          TOK.decode(
+              SearchTraces.build(given, tools, template, TOK, EOT, null, 0, true)
+                  .getFirst()
+                  .tokens());
+      assertTrue(read.contains("In what year was Oru founded? 1936. "), read);
+      assertTrue(
+          read.endsWith(
+              "<think>How many years are there from 1871 to 1936?</think><code>"
+                  + "console.log(1936 - 1871)</code><result>\n65\n</result><think> 65</think><answer>"
+                  + "\\boxed{ 65}</answer><|im_end|>"),
+          read);
+      assertFalse(read.contains("<search>"), "no search call in a simple case: " + read);
     }
   }
 
