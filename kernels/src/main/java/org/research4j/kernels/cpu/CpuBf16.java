@@ -136,8 +136,15 @@ final class CpuBf16 {
         Parallel.RangeBody widen =
             (from, to) -> {
               for (int r = from; r < to; r++) {
-                if (pkp > 0) widenPanelRow(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
-                else widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
+                if (pkp == 0) {
+                  widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
+                } else if ((jj + r) % PANEL_ROWS == 0 && r + PANEL_ROWS <= to) {
+                  // A whole panel group, read in storage order.
+                  widenPanelGroup(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
+                  r += PANEL_ROWS - 1;
+                } else {
+                  widenPanelRow(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
+                }
               }
             };
         if (parallel) Parallel.forRange(nb, Math.max(1, (1 << 14) / kb), widen);
@@ -182,6 +189,24 @@ final class CpuBf16 {
     for (int p = col0; p < end; ) {
       int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
       widenRow(w, base + CpuBuf.panelIndex(kp, row, p), dst, d + p - col0, seg);
+      p += seg;
+    }
+  }
+
+  /**
+   * {@link #widenPanelRow} for the four rows of the group starting at {@code row} (a multiple of
+   * {@link CpuBuf#PANEL_ROWS}), block by block in storage order; row {@code r} of the group goes to
+   * {@code dst[d + r * len..]}.
+   */
+  private static void widenPanelGroup(
+      short[] w, int base, int kp, int row, int col0, int len, float[] dst, int d) {
+    int end = col0 + len;
+    for (int p = col0; p < end; ) {
+      int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
+      int q = base + CpuBuf.panelIndex(kp, row, p);
+      for (int r = 0; r < PANEL_ROWS; r++) {
+        widenRow(w, q + r * PANEL_COLS, dst, d + r * len + p - col0, seg);
+      }
       p += seg;
     }
   }
@@ -386,15 +411,16 @@ final class CpuBf16 {
     for (int p0 = 0; p0 < kp; p0 += CHUNK) {
       int len = Math.min(CHUNK, kp - p0);
       int real = Math.max(0, Math.min(len, k - p0));
-      for (int r = 0; r < 4; r++) {
-        if (ldw < 0) {
-          // Panel blocks of rows j..j+3 at columns p0.. follow one another in the group.
-          for (int b = 0; b < len; b += PANEL_COLS) {
-            widenRow(
-                w, wOff + (p0 + b) * PANEL_ROWS + r * PANEL_COLS, wc, r * CHUNK + b, PANEL_COLS);
+      if (ldw < 0) {
+        // The group's blocks at columns p0.. in storage order: one sequential read.
+        for (int b = 0; b < len; b += PANEL_COLS) {
+          int q = wOff + (p0 + b) * PANEL_ROWS;
+          for (int r = 0; r < PANEL_ROWS; r++) {
+            widenRow(w, q + r * PANEL_COLS, wc, r * CHUNK + b, PANEL_COLS);
           }
-          continue;
         }
+      }
+      for (int r = 0; r < 4 && ldw >= 0; r++) {
         int row = wOff + (j + Math.min(r, width - 1)) * ldw + p0;
         widenRow(w, row, wc, r * CHUNK, real);
         for (int p = real; p < len; p++) wc[r * CHUNK + p] = 0f;
