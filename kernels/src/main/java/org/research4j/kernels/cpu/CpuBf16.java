@@ -35,6 +35,14 @@ import org.research4j.kernels.Buf;
  *       micro-kernels), later k blocks accumulating into C. Widening moves each weight once per
  *       call, as packing B already does.
  * </ul>
+ *
+ * <p>W comes in two layouts, a property of its buffer: row-major ({@code allocBf16}, any window
+ * {@code wOff, ldw}) or row panels ({@code allocBf16Matrix}, see {@link CpuBuf}: groups of four
+ * rows stored as blocks of 32 columns of each row in turn). With panels a task's four rows are one
+ * contiguous run, so a batch-1 product reads one stream per thread instead of four rows far apart
+ * (the four-stream read was what held the m = 1 product well below the machine's streaming
+ * bandwidth); the other paths widen panel blocks in storage order. A panelled W must be read as
+ * whole rows ({@code k == ldw == cols}) from a group boundary.
  */
 final class CpuBf16 {
   /** Shorts per vector: as many lanes as the float species, half its bits. */
