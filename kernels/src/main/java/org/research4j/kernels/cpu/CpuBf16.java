@@ -421,10 +421,12 @@ final class CpuBf16 {
       int real = Math.max(0, Math.min(len, k - p0));
       if (ldw < 0) {
         // The group's blocks at columns p0.. in storage order: one sequential read.
+        int q = wOff + p0 * PANEL_ROWS;
         for (int b = 0; b < len; b += PANEL_COLS) {
-          int q = wOff + (p0 + b) * PANEL_ROWS;
           for (int r = 0; r < PANEL_ROWS; r++) {
-            widenRow(w, q + r * PANEL_COLS, wc, r * CHUNK + b, PANEL_COLS);
+            for (int h = 0; h < PANEL_COLS; h += VL, q += VL) {
+              widen(w, q).intoArray(wc, r * CHUNK + b + h);
+            }
           }
         }
       }
