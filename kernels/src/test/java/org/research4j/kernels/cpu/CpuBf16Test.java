@@ -18,7 +18,8 @@ import org.research4j.kernels.Buf;
  * Shapes cover every path: one row (widening in the k loop), 2..16 rows (chunks of four W rows
  * widened into scratch; k above the 1,024 chunk, k not a multiple of the vector length), more rows
  * (blocks of W widened for the packed GEMM, several blocks when n * k * 4 exceeds 4 MiB), offsets,
- * strides, alpha, beta, and NaN in C where beta is 0.
+ * strides, alpha, beta, and NaN in C where beta is 0. The same for weights stored in row panels
+ * ({@code allocBf16Matrix}), whose gather must equal the plain table's exactly.
  */
 class CpuBf16Test {
   private final CpuKernels k = new CpuKernels();
