@@ -4,7 +4,9 @@ package org.research4j.kernels;
  * A flat buffer of float32, int32 or bfloat16 elements living on one device. Created by {@link
  * Kernels#allocF32}/{@link Kernels#allocI32}/{@link Kernels#allocBf16} and only usable with the
  * {@link Kernels} that made it. bfloat16 buffers hold frozen weights only: the kernels that read
- * them are {@link Kernels#sgemmBf16} and {@link Kernels#embeddingForwardBf16}.
+ * them are {@link Kernels#sgemmBf16} and {@link Kernels#embeddingForwardBf16}. A bfloat16 matrix
+ * from {@link Kernels#allocBf16Matrix} may be stored in a device layout of its own; its {@link
+ * #length()} and every upload and download still address it as row-major {@code [rows, cols]}.
  */
 public interface Buf extends AutoCloseable {
 

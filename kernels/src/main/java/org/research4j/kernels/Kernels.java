@@ -307,6 +307,22 @@ public interface Kernels extends AutoCloseable {
   /** A zero-filled bfloat16 buffer of {@code n} elements (see {@link Bf16}). */
   Buf allocBf16(int n);
 
+  /**
+   * A zero-filled bfloat16 weight matrix {@code [rows, cols]} ({@code rows * cols} elements), which
+   * the device may store in a layout of its own for {@link #sgemmBf16} at few rows (the CPU kernels
+   * use row panels, see {@code CpuBuf}; the default, and OpenCL, is plain row-major {@link
+   * #allocBf16}). The layout is the buffer's: {@link #uploadBf16}, {@link #downloadBf16} and {@link
+   * #embeddingForwardBf16} address its elements as row-major {@code [rows, cols]} whatever it is.
+   * {@link #sgemmBf16} may then require {@code W} to be whole rows of it: {@code k == ldw == cols}
+   * and {@code wOff} a multiple of {@code 4 * cols}.
+   */
+  default Buf allocBf16Matrix(int rows, int cols) {
+    if (rows < 0 || cols < 0) {
+      throw new IllegalArgumentException("allocBf16Matrix: rows, cols = " + rows + ", " + cols);
+    }
+    return allocBf16(Math.multiplyExact(rows, cols));
+  }
+
   /** Copies {@code n} bfloat16 bit patterns from the host into a BF16 buffer. */
   void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n);
 

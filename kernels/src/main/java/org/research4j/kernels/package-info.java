@@ -28,7 +28,9 @@
  *       half of a float32; host-side conversions in {@link org.research4j.kernels.Bf16}): only
  *       {@code sgemmBf16} and {@code embeddingForwardBf16} read them, widening each value exactly
  *       and accumulating in float32, so inference-only models and GRPO's reference take half the
- *       memory of float32 weights.
+ *       memory of float32 weights. The one exception to row-major: a bfloat16 matrix allocated with
+ *       {@code allocBf16Matrix} is stored as the device prefers (row panels on the CPU, so a
+ *       batch-1 product streams its weights), but is still addressed row-major by every primitive.
  * </ul>
  */
 package org.research4j.kernels;

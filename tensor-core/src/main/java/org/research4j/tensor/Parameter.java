@@ -49,7 +49,11 @@ public final class Parameter extends Tensor {
     Buf data =
         switch (dtype) {
           case F32 -> kernels.allocF32(n);
-          case BF16 -> kernels.allocBf16(n);
+          // A matrix lets the device pick its layout (the CPU: row panels for batch-1 products).
+          case BF16 ->
+              shape.length == 2 && shape[0] > 0 && shape[1] > 0
+                  ? kernels.allocBf16Matrix(shape[0], shape[1])
+                  : kernels.allocBf16(n);
           case I32 -> throw new IllegalArgumentException("parameter " + name + " cannot be I32");
         };
     Storage s = new Storage(kernels, dtype, data, null);

@@ -24,6 +24,9 @@ import org.research4j.kernels.cpu.CpuKernels;
  * k]}). m = 1 is a decode step at batch 1 (bound by memory bandwidth), m = 16 one at batch 16, m =
  * 128 a 128-token prefill. As in a real step, no weight comes from cache: calls rotate over enough
  * copies of W to span 256 MB (more than the L3). Weight bytes streamed per second = 2nk / time.
+ * {@code layout}: {@code panels} stores W as the model's frozen weights are ({@code
+ * Kernels.allocBf16Matrix}: on the CPU, row panels of 4 rows by 32 columns), {@code plain}
+ * row-major ({@code allocBf16}).
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar Bf16GemvBench -f 1 -wi 3 -i 5}
  */
@@ -48,6 +51,9 @@ public class Bf16GemvBench {
   })
   String shape;
 
+  @Param({"panels", "plain"})
+  String layout;
+
   private Kernels k;
   private int m;
   private int n;
@@ -71,7 +77,7 @@ public class Bf16GemvBench {
     int copies = (int) Math.max(1, Math.ceil((256L << 20) / (2.0 * wb.length)));
     w = new Buf[copies];
     for (int c = 0; c < copies; c++) {
-      w[c] = k.allocBf16(wb.length);
+      w[c] = layout.equals("plain") ? k.allocBf16(wb.length) : k.allocBf16Matrix(n, kk);
       k.uploadBf16(wb, 0, w[c], 0, wb.length);
     }
     float[] xf = new float[m * kk];

@@ -34,6 +34,14 @@ final class CpuAttention {
   /** Below this many query rows per kv head, the forward computes scores without transposing. */
   private static final int DIRECT_ROWS = 16;
 
+  /**
+   * Below this many query-row x key x head-dimension multiply-adds (per product, an upper bound:
+   * every query against all {@code tk} keys), the forward runs on the calling thread. A decode
+   * step's attention (batch 1, a few hundred keys: some 30 µs of arithmetic) costs less than
+   * handing it to the pool and back, which on a busy machine took several times as long.
+   */
+  static final long SERIAL_WORK = 1L << 20;
+
   /** Keys per block of the transposition. */
   private static final int TRANSPOSE_KEYS = 16;
 
@@ -112,9 +120,10 @@ final class CpuAttention {
     // Causal blocks grow with their index; dealing tasks round-robin to the chunks gives every
     // chunk a similar mix of short and long ones.
     int chunks = Math.min(tasks, 4 * Parallel.threads());
+    boolean serial = (long) b * hq * tq * tk * d < SERIAL_WORK;
     Parallel.forRange(
         chunks,
-        1,
+        serial ? chunks : 1,
         (from, to) -> {
           Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
           for (int chunk = from; chunk < to; chunk++) {

@@ -1,5 +1,7 @@
 package org.research4j.kernels.cpu;
 
+import static org.research4j.kernels.cpu.CpuBuf.PANEL_COLS;
+import static org.research4j.kernels.cpu.CpuBuf.PANEL_ROWS;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.S;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
 
@@ -33,6 +35,14 @@ import org.research4j.kernels.Buf;
  *       micro-kernels), later k blocks accumulating into C. Widening moves each weight once per
  *       call, as packing B already does.
  * </ul>
+ *
+ * <p>W comes in two layouts, a property of its buffer: row-major ({@code allocBf16}, any window
+ * {@code wOff, ldw}) or row panels ({@code allocBf16Matrix}, see {@link CpuBuf}: groups of four
+ * rows stored as blocks of 32 columns of each row in turn). With panels a task's four rows are one
+ * contiguous run, so a batch-1 product reads one stream per thread instead of four rows far apart
+ * (the four-stream read was what held the m = 1 product well below the machine's streaming
+ * bandwidth); the other paths widen panel blocks in storage order. A panelled W must be read as
+ * whole rows ({@code k == ldw == cols}) from a group boundary.
  */
 final class CpuBf16 {
   /** Shorts per vector: as many lanes as the float species, half its bits. */
@@ -43,6 +53,9 @@ final class CpuBf16 {
 
   /** Whether the short species has exactly VL lanes (64-bit minimum aside, always true). */
   private static final boolean VECTOR = H.length() == VL && I.length() == VL;
+
+  /** Whether a panel block of {@link CpuBuf#PANEL_COLS} columns is whole vectors. */
+  private static final boolean PANEL_VECTOR = VECTOR && PANEL_COLS % VL == 0;
 
   /** k elements of four W rows widened per chunk of the multi-row skinny path (4 x 1024 floats). */
   private static final int CHUNK = 1024;
@@ -72,6 +85,7 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
+      int pkp,
       float beta,
       float[] c,
       int cOff,
@@ -88,9 +102,9 @@ final class CpuBf16 {
     }
     boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
     if (m <= SgemmSkinny.SKINNY) {
-      skinny(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc, parallel);
+      skinny(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, pkp, beta, c, cOff, ldc, parallel);
     } else {
-      blocks(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc, parallel);
+      blocks(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, pkp, beta, c, cOff, ldc, parallel);
     }
   }
 
@@ -108,6 +122,7 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
+      int pkp,
       float beta,
       float[] c,
       int cOff,
@@ -129,7 +144,15 @@ final class CpuBf16 {
         Parallel.RangeBody widen =
             (from, to) -> {
               for (int r = from; r < to; r++) {
-                widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
+                if (pkp == 0) {
+                  widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
+                } else if ((jj + r) % PANEL_ROWS == 0 && r + PANEL_ROWS <= to) {
+                  // A whole panel group, read in storage order.
+                  widenPanelGroup(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
+                  r += PANEL_ROWS - 1;
+                } else {
+                  widenPanelRow(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
+                }
               }
             };
         if (parallel) Parallel.forRange(nb, Math.max(1, (1 << 14) / kb), widen);
@@ -164,6 +187,38 @@ final class CpuBf16 {
     for (; p < k; p++) dst[d + p] = Float.intBitsToFloat((src[s + p] & 0xFFFF) << 16);
   }
 
+  /**
+   * {@code dst[d + p] = float(W[row, col0 + p])} for {@code p < len}, W in row panels with padded
+   * row length {@code kp} starting at {@code w[base]}.
+   */
+  private static void widenPanelRow(
+      short[] w, int base, int kp, int row, int col0, int len, float[] dst, int d) {
+    int end = col0 + len;
+    for (int p = col0; p < end; ) {
+      int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
+      widenRow(w, base + CpuBuf.panelIndex(kp, row, p), dst, d + p - col0, seg);
+      p += seg;
+    }
+  }
+
+  /**
+   * {@link #widenPanelRow} for the four rows of the group starting at {@code row} (a multiple of
+   * {@link CpuBuf#PANEL_ROWS}), block by block in storage order; row {@code r} of the group goes to
+   * {@code dst[d + r * len..]}.
+   */
+  private static void widenPanelGroup(
+      short[] w, int base, int kp, int row, int col0, int len, float[] dst, int d) {
+    int end = col0 + len;
+    for (int p = col0; p < end; ) {
+      int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
+      int q = base + CpuBuf.panelIndex(kp, row, p);
+      for (int r = 0; r < PANEL_ROWS; r++) {
+        widenRow(w, q + r * PANEL_COLS, dst, d + r * len + p - col0, seg);
+      }
+      p += seg;
+    }
+  }
+
   /** VL bfloat16 values at {@code src[at..]} widened to float32. */
   private static FloatVector widen(short[] src, int at) {
     return ((IntVector)
@@ -186,13 +241,15 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
+      int pkp,
       float beta,
       float[] c,
       int cOff,
       int ldc,
       boolean parallel) {
-    // alpha * A as m rows of kp floats, zero-padded to a whole number of vectors.
-    int kp = Math.ceilDiv(k, VL) * VL;
+    // alpha * A as m rows of kp floats, zero-padded to a whole number of vectors (of panel blocks
+    // when W is in panels: pkp, W's own padded row length).
+    int kp = pkp > 0 ? pkp : Math.ceilDiv(k, VL) * VL;
     float[] xs = X_COPY.get(m * kp);
     for (int i = 0; i < m; i++) {
       int src = aOff + i * lda;
@@ -205,7 +262,17 @@ final class CpuBf16 {
           for (int t = from; t < to; t++) {
             int j = 4 * t;
             int width = Math.min(4, n - j);
-            if (m == 1 || !VECTOR) {
+            if (pkp > 0) {
+              // One panel group: its four rows are one contiguous run of 4 * pkp weights.
+              int g = wOff + t * PANEL_ROWS * pkp;
+              if (m == 1 || !PANEL_VECTOR) {
+                for (int i = 0; i < m; i++) {
+                  dotPanel(j, width, kp, xs, i * kp, w, g, beta, c, cOff + i * ldc);
+                }
+              } else {
+                dotChunked(j, width, m, k, kp, xs, w, g, -1, beta, c, cOff, ldc);
+              }
+            } else if (m == 1 || !VECTOR) {
               for (int i = 0; i < m; i++) {
                 dotInline(j, width, k, kp, xs, i * kp, w, wOff, ldw, beta, c, cOff + i * ldc);
               }
@@ -272,8 +339,65 @@ final class CpuBf16 {
   }
 
   /**
+   * Outputs j..j+width-1 of one row of A from W in row panels: the panel group at {@code w[g..]}
+   * (four rows, {@code kp} columns each, blocks of {@link CpuBuf#PANEL_COLS}) is read as one stream
+   * and widened inside the k loop. {@code x} is zero-padded to {@code kp} as W is.
+   */
+  private static void dotPanel(
+      int j,
+      int width,
+      int kp,
+      float[] x,
+      int x0,
+      short[] w,
+      int g,
+      float beta,
+      float[] c,
+      int c0) {
+    float d0 = 0f;
+    float d1 = 0f;
+    float d2 = 0f;
+    float d3 = 0f;
+    if (PANEL_VECTOR) {
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      FloatVector s2 = FloatVector.zero(S);
+      FloatVector s3 = FloatVector.zero(S);
+      for (int p = 0; p < kp; p += PANEL_COLS) {
+        int q = g + p * PANEL_ROWS;
+        for (int h = 0; h < PANEL_COLS; h += VL) {
+          FloatVector xp = FloatVector.fromArray(S, x, x0 + p + h);
+          s0 = widen(w, q + h).fma(xp, s0);
+          s1 = widen(w, q + PANEL_COLS + h).fma(xp, s1);
+          s2 = widen(w, q + 2 * PANEL_COLS + h).fma(xp, s2);
+          s3 = widen(w, q + 3 * PANEL_COLS + h).fma(xp, s3);
+        }
+      }
+      d0 = s0.reduceLanes(VectorOperators.ADD);
+      d1 = s1.reduceLanes(VectorOperators.ADD);
+      d2 = s2.reduceLanes(VectorOperators.ADD);
+      d3 = s3.reduceLanes(VectorOperators.ADD);
+    } else {
+      for (int p = 0; p < kp; p++) {
+        float xp = x[x0 + p];
+        int q = g + CpuBuf.panelIndex(kp, 0, p);
+        d0 += bf(w[q]) * xp;
+        d1 += bf(w[q + PANEL_COLS]) * xp;
+        d2 += bf(w[q + 2 * PANEL_COLS]) * xp;
+        d3 += bf(w[q + 3 * PANEL_COLS]) * xp;
+      }
+    }
+    put(c, c0 + j, d0, beta);
+    if (width > 1) put(c, c0 + j + 1, d1, beta);
+    if (width > 2) put(c, c0 + j + 2, d2, beta);
+    if (width > 3) put(c, c0 + j + 3, d3, beta);
+  }
+
+  /**
    * Outputs j..j+width-1 of every row of A: chunks of the four W rows are widened once into an L1
    * scratch (zero-padded to whole vectors) and every row of A runs the float32 dot loop over them.
+   * {@code ldw < 0}: W is in row panels and {@code w[wOff..]} is the panel group of rows j..j+3
+   * ({@code kp} is then W's padded row length, a whole number of panel blocks).
    */
   private static void dotChunked(
       int j,
@@ -295,7 +419,18 @@ final class CpuBf16 {
     for (int p0 = 0; p0 < kp; p0 += CHUNK) {
       int len = Math.min(CHUNK, kp - p0);
       int real = Math.max(0, Math.min(len, k - p0));
-      for (int r = 0; r < 4; r++) {
+      if (ldw < 0) {
+        // The group's blocks at columns p0.. in storage order: one sequential read.
+        int q = wOff + p0 * PANEL_ROWS;
+        for (int b = 0; b < len; b += PANEL_COLS) {
+          for (int r = 0; r < PANEL_ROWS; r++) {
+            for (int h = 0; h < PANEL_COLS; h += VL, q += VL) {
+              widen(w, q).intoArray(wc, r * CHUNK + b + h);
+            }
+          }
+        }
+      }
+      for (int r = 0; r < 4 && ldw >= 0; r++) {
         int row = wOff + (j + Math.min(r, width - 1)) * ldw + p0;
         widenRow(w, row, wc, r * CHUNK, real);
         for (int p = real; p < len; p++) wc[r * CHUNK + p] = 0f;
@@ -368,12 +503,18 @@ final class CpuBf16 {
   // Gather.
 
   /** {@code out[i, :] = float(table[ids[i], :])}; ids already checked. */
-  static void embedding(short[] table, int[] ids, float[] out, int n, int dim) {
+  static void embedding(CpuBuf table, int[] ids, float[] out, int n, int dim) {
+    boolean panels = table.panelled();
+    short[] t = panels ? table.panelStorage() : table.shorts();
+    int kp = panels ? table.paddedCols() : 0;
     Parallel.forRange(
         n,
         Math.max(1, (1 << 14) / Math.max(1, dim)),
         (from, to) -> {
-          for (int i = from; i < to; i++) widenRow(table, ids[i] * dim, out, i * dim, dim);
+          for (int i = from; i < to; i++) {
+            if (panels) widenPanelRow(t, 0, kp, ids[i], 0, dim, out, i * dim);
+            else widenRow(t, ids[i] * dim, out, i * dim, dim);
+          }
         });
   }
 
@@ -408,24 +549,86 @@ final class CpuBf16 {
     nonNegative(kn, "n", n);
     nonNegative(kn, "k", k);
     float[] aa = f32(kn, "a", a);
-    short[] wa = bf16(kn, "w", w);
+    CpuBuf wb = bf16Buf(kn, "w", w);
     float[] ca = f32(kn, "c", c);
     window(kn, "a", aa.length, aOff, m, k, lda);
-    window(kn, "w", wa.length, wOff, n, k, ldw);
     window(kn, "c", ca.length, cOff, m, n, ldc);
-    gemm(m, n, k, alpha, aa, aOff, lda, wa, wOff, ldw, beta, ca, cOff, ldc);
+    if (!wb.panelled()) {
+      short[] wa = wb.shorts();
+      window(kn, "w", wa.length, wOff, n, k, ldw);
+      gemm(m, n, k, alpha, aa, aOff, lda, wa, wOff, ldw, 0, beta, ca, cOff, ldc);
+      return;
+    }
+    // Row panels: W must be whole rows of the matrix, starting at a panel group.
+    int rows = wb.panelRows();
+    int cols = wb.panelCols();
+    String shape = "[" + rows + ", " + cols + "] matrix stored in row panels";
+    if (k != cols || ldw != cols) {
+      throw new IllegalArgumentException(
+          kn
+              + ": w is a "
+              + shape
+              + ", read as whole rows: k and ldw must be "
+              + cols
+              + ", got k = "
+              + k
+              + ", ldw = "
+              + ldw);
+    }
+    if (wOff < 0 || wOff % ((long) PANEL_ROWS * cols) != 0) {
+      throw new IllegalArgumentException(
+          kn
+              + ": w is a "
+              + shape
+              + ": wOff = "
+              + wOff
+              + " must start a group of "
+              + PANEL_ROWS
+              + " rows (a multiple of "
+              + (long) PANEL_ROWS * cols
+              + ")");
+    }
+    int row0 = wOff / cols;
+    if ((long) row0 + n > rows) {
+      throw new IllegalArgumentException(
+          kn
+              + ": w is a "
+              + shape
+              + ", rows "
+              + row0
+              + " to "
+              + ((long) row0 + n - 1)
+              + " do not fit");
+    }
+    int kp = wb.paddedCols();
+    gemm(m, n, k, alpha, aa, aOff, lda, wb.panelStorage(), row0 * kp, ldw, kp, beta, ca, cOff, ldc);
   }
 
   static void checkedEmbedding(Buf table, Buf ids, Buf out, int n, int dim) {
     String kn = "embeddingForwardBf16";
     nonNegative(kn, "n", n);
     nonNegative(kn, "dim", dim);
-    short[] ta = bf16(kn, "table", table);
+    CpuBuf tb = bf16Buf(kn, "table", table);
     int[] ia = CpuBuf.i(ids);
     if (ia.length < n) {
       throw new IllegalArgumentException(kn + ": ids has " + ia.length + " elements, n = " + n);
     }
-    int vocab = dim == 0 ? 0 : ta.length / dim;
+    int vocab;
+    if (tb.panelled()) {
+      if (dim != tb.panelCols()) {
+        throw new IllegalArgumentException(
+            kn
+                + ": table is a ["
+                + tb.panelRows()
+                + ", "
+                + tb.panelCols()
+                + "] matrix, dim = "
+                + dim);
+      }
+      vocab = tb.panelRows();
+    } else {
+      vocab = dim == 0 ? 0 : tb.length() / dim;
+    }
     for (int i = 0; i < n; i++) {
       if (ia[i] < 0 || ia[i] >= vocab) {
         throw new IllegalArgumentException(
@@ -437,7 +640,7 @@ final class CpuBf16 {
       throw new IllegalArgumentException(
           kn + ": out has " + oa.length + " elements, n*dim = " + (long) n * dim);
     }
-    if (dim > 0) embedding(ta, ia, oa, n, dim);
+    if (dim > 0) embedding(tb, ia, oa, n, dim);
   }
 
   /** A {@code rows x cols} window at {@code off} with row stride {@code ld} must fit. */
@@ -477,12 +680,13 @@ final class CpuBf16 {
     return b.floats();
   }
 
-  static short[] bf16(String kn, String arg, Buf buf) {
+  /** A BF16 CPU buffer, either layout (row-major or row panels). */
+  static CpuBuf bf16Buf(String kn, String arg, Buf buf) {
     CpuBuf b = cpu(kn, arg, buf);
     if (b.type() != Buf.Type.BF16) {
       throw new IllegalArgumentException(kn + ": " + arg + " must be BF16, got " + b.type());
     }
-    return b.shorts();
+    return b;
   }
 
   private static CpuBuf cpu(String kn, String arg, Buf buf) {

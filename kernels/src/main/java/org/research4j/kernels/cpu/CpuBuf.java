@@ -5,25 +5,131 @@ import org.research4j.kernels.Buf;
 /**
  * A CPU buffer: a Java array, float[], int[] or short[] (bfloat16 bits). Closing is a no-op; the GC
  * owns the memory.
+ *
+ * <p>A bfloat16 weight matrix made by {@link #bf16Panels} is stored in <b>row panels</b>: rows in
+ * groups of {@link #PANEL_ROWS}, and each group as consecutive blocks of {@link #PANEL_COLS}
+ * columns of its four rows, one row's block after the other ({@code [rows/4][cols/32][4][32]},
+ * zero-padded to whole groups and blocks). A batch-1 product over four rows then reads one
+ * contiguous stream instead of four rows far apart. The layout belongs to the buffer: {@link
+ * #length()}, uploads and downloads address its elements as row-major {@code [rows, cols]}, {@link
+ * #shorts()} refuses it, and the bf16 kernels read it through {@link #panelIndex}.
  */
 public final class CpuBuf implements Buf {
+  /** Rows per panel group of a {@link #bf16Panels} matrix. */
+  public static final int PANEL_ROWS = 4;
+
+  /** Columns per block of a panel group (64 bytes of one row: one cache line). */
+  public static final int PANEL_COLS = 32;
+
   private final float[] f;
   private final int[] i;
   private final short[] h;
 
+  /** Rows and columns of a panelled bf16 matrix; -1 for every other buffer. */
+  private final int rows;
+
+  private final int cols;
+
+  /** Columns rounded up to whole {@link #PANEL_COLS} blocks (panelled matrices only). */
+  private final int paddedCols;
+
   private CpuBuf(float[] f, int[] i) {
-    this(f, i, null);
+    this(f, i, null, -1, -1);
   }
 
-  private CpuBuf(float[] f, int[] i, short[] h) {
+  private CpuBuf(float[] f, int[] i, short[] h, int rows, int cols) {
     this.f = f;
     this.i = i;
     this.h = h;
+    this.rows = rows;
+    this.cols = cols;
+    this.paddedCols = cols < 0 ? -1 : Math.ceilDiv(cols, PANEL_COLS) * PANEL_COLS;
   }
 
-  /** A zero-filled bfloat16 buffer of {@code n} elements. */
+  /** A zero-filled bfloat16 buffer of {@code n} elements, row-major (plain) layout. */
   public static CpuBuf bf16(int n) {
-    return new CpuBuf(null, null, new short[n]);
+    return new CpuBuf(null, null, new short[n], -1, -1);
+  }
+
+  /**
+   * A zero-filled bfloat16 {@code [rows, cols]} matrix stored in row panels (see the class
+   * comment); {@code rows, cols >= 1}.
+   */
+  public static CpuBuf bf16Panels(int rows, int cols) {
+    if (rows < 1 || cols < 1) {
+      throw new IllegalArgumentException(
+          "a panelled matrix needs rows, cols >= 1: " + rows + ", " + cols);
+    }
+    Math.multiplyExact(rows, cols);
+    long stored =
+        (long) Math.ceilDiv(rows, PANEL_ROWS)
+            * PANEL_ROWS
+            * (Math.ceilDiv((long) cols, PANEL_COLS) * PANEL_COLS);
+    if (stored > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException(
+          "a [" + rows + ", " + cols + "] bf16 matrix in panels needs " + stored + " elements");
+    }
+    return new CpuBuf(null, null, new short[(int) stored], rows, cols);
+  }
+
+  /** Whether this is a bfloat16 matrix stored in row panels ({@link #bf16Panels}). */
+  public boolean panelled() {
+    return rows >= 0;
+  }
+
+  /** Rows of a panelled matrix. */
+  int panelRows() {
+    return rows;
+  }
+
+  /** Columns of a panelled matrix. */
+  int panelCols() {
+    return cols;
+  }
+
+  /**
+   * Stored elements per row of a panelled matrix's storage: a panel group of {@link #PANEL_ROWS}
+   * rows takes {@code PANEL_ROWS * paddedCols()} elements.
+   */
+  int paddedCols() {
+    return paddedCols;
+  }
+
+  /** The storage of a panelled matrix (in panel order, see {@link #panelIndex}). */
+  short[] panelStorage() {
+    if (!panelled()) throw new IllegalArgumentException("not a panelled bf16 matrix");
+    return h;
+  }
+
+  /** Where element {@code (row, col)} of a panelled matrix sits in its storage. */
+  int panelIndex(int row, int col) {
+    return panelIndex(paddedCols, row, col);
+  }
+
+  /** Where element {@code (row, col)} sits in panel storage whose rows are padded to {@code kp}. */
+  static int panelIndex(int kp, int row, int col) {
+    return (row / PANEL_ROWS) * PANEL_ROWS * kp
+        + (col / PANEL_COLS) * (PANEL_ROWS * PANEL_COLS)
+        + (row % PANEL_ROWS) * PANEL_COLS
+        + col % PANEL_COLS;
+  }
+
+  /**
+   * Copies logical (row-major) elements {@code [off, off + n)} of this panelled matrix to or from
+   * {@code host[hostOff..]}: {@code toHost} downloads, else uploads. Ranges already checked.
+   */
+  void panelCopy(boolean toHost, short[] host, int hostOff, int off, int n) {
+    int done = 0;
+    while (done < n) {
+      int e = off + done;
+      int row = e / cols;
+      int col = e % cols;
+      int seg = Math.min(n - done, Math.min(cols - col, PANEL_COLS - col % PANEL_COLS));
+      int at = panelIndex(row, col);
+      if (toHost) System.arraycopy(h, at, host, hostOff + done, seg);
+      else System.arraycopy(host, hostOff + done, h, at, seg);
+      done += seg;
+    }
   }
 
   public static CpuBuf f32(int n) {
@@ -51,7 +157,7 @@ public final class CpuBuf implements Buf {
 
   @Override
   public int length() {
-    return f != null ? f.length : i != null ? i.length : h.length;
+    return f != null ? f.length : i != null ? i.length : panelled() ? rows * cols : h.length;
   }
 
   /** The backing float array; fails on an int buffer. */
@@ -66,9 +172,21 @@ public final class CpuBuf implements Buf {
     return i;
   }
 
-  /** The backing bfloat16 bits; fails on a float or int buffer. */
+  /**
+   * The backing bfloat16 bits, row-major; fails on a float or int buffer and on a matrix stored in
+   * row panels (whose array is not row-major: read it with {@code downloadBf16}).
+   */
   public short[] shorts() {
     if (h == null) throw new IllegalArgumentException("expected a BF16 buffer, got " + type());
+    if (panelled()) {
+      throw new IllegalArgumentException(
+          "this BF16 buffer is a ["
+              + rows
+              + ", "
+              + cols
+              + "] matrix stored in row panels, not"
+              + " row-major");
+    }
     return h;
   }
 

@@ -842,20 +842,31 @@ public final class CpuKernels implements Kernels {
     return CpuBuf.bf16(n);
   }
 
+  /** A matrix in row panels (see {@link CpuBuf}), or a plain buffer when it has no elements. */
+  @Override
+  public Buf allocBf16Matrix(int rows, int cols) {
+    CpuBf16.nonNegative("allocBf16Matrix", "rows", rows);
+    CpuBf16.nonNegative("allocBf16Matrix", "cols", cols);
+    if (rows == 0 || cols == 0) return CpuBuf.bf16(0);
+    return CpuBuf.bf16Panels(rows, cols);
+  }
+
   @Override
   public void uploadBf16(short[] src, int srcOff, Buf dst, int dstOff, int n) {
-    short[] d = CpuBf16.bf16("uploadBf16", "dst", dst);
+    CpuBuf d = CpuBf16.bf16Buf("uploadBf16", "dst", dst);
     CpuBf16.range("uploadBf16", "src", src.length, srcOff, n);
-    CpuBf16.range("uploadBf16", "dst", d.length, dstOff, n);
-    System.arraycopy(src, srcOff, d, dstOff, n);
+    CpuBf16.range("uploadBf16", "dst", d.length(), dstOff, n);
+    if (d.panelled()) d.panelCopy(false, src, srcOff, dstOff, n);
+    else System.arraycopy(src, srcOff, d.shorts(), dstOff, n);
   }
 
   @Override
   public void downloadBf16(Buf src, int srcOff, short[] dst, int dstOff, int n) {
-    short[] s = CpuBf16.bf16("downloadBf16", "src", src);
-    CpuBf16.range("downloadBf16", "src", s.length, srcOff, n);
+    CpuBuf s = CpuBf16.bf16Buf("downloadBf16", "src", src);
+    CpuBf16.range("downloadBf16", "src", s.length(), srcOff, n);
     CpuBf16.range("downloadBf16", "dst", dst.length, dstOff, n);
-    System.arraycopy(s, srcOff, dst, dstOff, n);
+    if (s.panelled()) s.panelCopy(true, dst, dstOff, srcOff, n);
+    else System.arraycopy(s.shorts(), srcOff, dst, dstOff, n);
   }
 
   @Override
