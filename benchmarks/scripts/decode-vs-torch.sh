@@ -15,7 +15,11 @@
 #   benchmarks/scripts/decode-vs-torch.sh [MODEL_DIR]   (default /work/models/qwen2.5-0.5b-shape)
 #   env: ROUNDS=3 BATCHES=1,16 PROMPT=128 NEW=32 REPEATS=3 WEIGHTS="bf16 f32" CHECK=1
 #        CHECK_MODEL=/work/models/qwen2.5-tiny-shape HEAP=15g YOUNG=2g OUT=runs/decode-vs-torch
-#        PYTHON=/usr/bin/python3 SKIP_BUILD=1
+#        PYTHON=/usr/bin/python3 TORCH_ENV="OMP_WAIT_POLICY=PASSIVE" SKIP_BUILD=1
+# TORCH_ENV: libgomp's default wait policy spins at every barrier; on this shared 2-core machine
+# under load (load average 4-5) that made each torch op of the 2-thread runs take ~8 ms (decode
+# 0.9 tokens/s at batch 1, bf16); PASSIVE (threads sleep at barriers) gave 13 tokens/s there, as
+# 1 thread did. Set TORCH_ENV= to measure libgomp's default.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bin/env.sh
@@ -32,6 +36,7 @@ HEAP=${HEAP:-15g}
 YOUNG=${YOUNG:-2g}
 OUT=${OUT:-runs/decode-vs-torch}
 PYTHON=${PYTHON:-/usr/bin/python3}
+TORCH_ENV=${TORCH_ENV-OMP_WAIT_POLICY=PASSIVE}
 [ -f "$MODEL/config.json" ] || tools/qwen-shape-checkpoint.sh 0.5b "$MODEL"
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -q -B ${MVN_FLAGS:-} package -DskipTests -pl benchmarks -am
@@ -59,7 +64,8 @@ for r in $(seq 1 "$ROUNDS"); do
       --repeats "$REPEATS" 2>&1 | grep -v '^WARNING' | tee "$OUT/run.txt" | tee -a "$log"
     result "$r" research4j "$w" < "$OUT/run.txt" >> "$log"
     echo "== round $r, pytorch, weights $w; load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
-    "$PYTHON" benchmarks/scripts/decode_torch.py --model "$MODEL" --weights "$w" --threads 2 \
+    echo "# torch env: ${TORCH_ENV:-(none)}" | tee -a "$log"
+    env $TORCH_ENV "$PYTHON" benchmarks/scripts/decode_torch.py --model "$MODEL" --weights "$w" --threads 2 \
       --batches "$BATCHES" --prompt "$PROMPT" --new "$NEW" --repeats "$REPEATS" 2>&1 \
       | tee "$OUT/run.txt" | tee -a "$log"
     result "$r" pytorch "$w" < "$OUT/run.txt" >> "$log"
