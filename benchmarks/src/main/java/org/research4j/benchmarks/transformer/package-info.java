@@ -6,7 +6,10 @@
  * (the GRPO policy update, trained tokens/s), plus plain timing mains for the scripts in {@code
  * benchmarks/scripts} (side by side with PyTorch) and a per-kernel profile ({@link
  * org.research4j.benchmarks.transformer.KernelProfile}) that says which op a step spends its time
- * in.
+ * in. {@link org.research4j.benchmarks.transformer.RolloutCheckpoint} writes that model with random
+ * weights and a BPE of its vocabulary trained on a generated world, in Hugging Face layout, for
+ * timing {@code research train}'s rollout phase against an older build ({@code
+ * benchmarks/scripts/rollout-phase.sh}).
  *
  * <p>At real size: {@link org.research4j.benchmarks.transformer.QwenShapeCheckpoint} writes the
  * Qwen2.5-0.5B or 1.5B shape with random bfloat16 weights ({@code tools/qwen-shape-checkpoint.sh}),
