@@ -51,7 +51,8 @@ public final class HopDiagnostics {
   /**
    * The hops of {@code q} checked against {@code response} (the text after the prompt, tool results
    * included); {@code passages} maps a passage id to its text, or returns null when unknown. Empty
-   * when the question records no hops.
+   * when the question records no hops; a computation hop (the code tool's) is left out, so the
+   * rates are over search hops only.
    */
   public static List<Hop> of(QaExample q, String response, Function<String, String> passages) {
     List<QaExample.Hop> hops = q.hops();
@@ -63,6 +64,11 @@ public final class HopDiagnostics {
       QaExample.Hop hop = hops.get(i);
       String sub = hop.question();
       String answer = hop.answer();
+      if (hop.isComputation()) {
+        // a computation hop is the code tool's, not a search: no query, passage or result to check
+        known.add(answer);
+        continue;
+      }
       List<String> entities = known.stream().filter(sub::contains).distinct().toList();
       boolean queried =
           !entities.isEmpty()

@@ -91,6 +91,44 @@ class HopDiagnosticsTest {
     assertFalse(second.read(), "Mainstow is not Mainsto");
   }
 
+  /** A computation hop (the code tool's) is not a search hop: only the search hops are checked. */
+  @Test
+  void aComputationHopIsLeftOut() {
+    QaExample q =
+        new QaExample(
+            "c",
+            "How many years apart were Kesto and Oru founded?",
+            List.of("65"),
+            Map.of(
+                "entities",
+                List.of("Kesto", "Oru"),
+                "hops",
+                List.of(
+                    Map.of("question", "In what year was Kesto founded?", "answer", "1871"),
+                    Map.of("question", "In what year was Oru founded?", "answer", "1936"),
+                    Map.of(
+                        "question",
+                        "How many years are there from 1871 to 1936?",
+                        "answer",
+                        "65",
+                        "program",
+                        "console.log(1936 - 1871)",
+                        "tool",
+                        "code"))));
+    String response =
+        "<search>In what year was Kesto founded?</search><result>\nKesto was founded in 1871.\n"
+            + "</result><think> 1871</think><search>In what year was Oru founded?</search><result>\n"
+            + "Oru was founded in 1936.\n</result><think> 1936</think><code>console.log(1936 - 1871)"
+            + "</code><result>\n65\n</result><answer>\\boxed{ 65}</answer>";
+    List<HopDiagnostics.Hop> hops = HopDiagnostics.of(q, response, id -> null);
+    assertEquals(List.of(1, 2), hops.stream().map(HopDiagnostics.Hop::position).toList());
+    for (HopDiagnostics.Hop h : hops) {
+      assertTrue(h.queried(), "hop " + h.position());
+      assertTrue(h.answerRetrieved(), "hop " + h.position());
+      assertTrue(h.read(), "hop " + h.position());
+    }
+  }
+
   @Test
   void summaryRatesCountReadOnlyWhereTheAnswerWasRetrieved() {
     String good =
