@@ -147,6 +147,21 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
     return new Tensor(storage, s);
   }
 
+  /**
+   * The first {@code n} entries along dimension 0, sharing memory with this tensor (a row-major
+   * prefix, so no copy): e.g. the first {@code n} sequences of a batched cache. Closing it releases
+   * the base, as any view.
+   */
+  public Tensor leading(int n) {
+    if (shape.length == 0 || n < 0 || n > shape[0]) {
+      throw new IllegalArgumentException(
+          "leading: cannot take " + n + " leading entries of " + this);
+    }
+    int[] s = shape.clone();
+    s[0] = n;
+    return new Tensor(storage, s);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Device memory.
 

@@ -121,18 +121,26 @@ final class CpuAttention {
     // chunk a similar mix of short and long ones.
     int chunks = Math.min(tasks, 4 * Parallel.threads());
     boolean serial = (long) b * hq * tq * tk * d < SERIAL_WORK;
+    // With a sequence per chunk or more, whole sequences are dealt (all their kv heads and blocks):
+    // the kv heads of a position share cache lines, which one thread then reads from memory once
+    // instead of each thread reading all of them for its own head (decoding is bound by reading
+    // the cache).
+    int per = b >= chunks ? blocks * hkv : 1;
+    int units = tasks / per;
     Parallel.forRange(
         chunks,
         serial ? chunks : 1,
         (from, to) -> {
           Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
           for (int chunk = from; chunk < to; chunk++) {
-            for (int task = chunk; task < tasks; task += chunks) {
-              int block = task % blocks;
-              int g = (task / blocks) % hkv;
-              int s = task / (blocks * hkv);
-              int i0 = block * bq;
-              f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
+            for (int unit = chunk; unit < units; unit += chunks) {
+              for (int task = unit * per; task < (unit + 1) * per; task++) {
+                int block = task % blocks;
+                int g = (task / blocks) % hkv;
+                int s = task / (blocks * hkv);
+                int i0 = block * bq;
+                f.run(s, g, i0, Math.min(tq, i0 + bq), start == null ? 0 : start[s]);
+              }
             }
           }
         });

@@ -74,6 +74,10 @@ public final class Session implements AutoCloseable {
   private final int capacity;
   private final Sequence[] seqs;
   private final KvCache cache;
+
+  /** The sequence whose keys and values are in cache slot {@code i} (see {@link #compact}). */
+  private final int[] seqAt;
+
   private final Tape tape;
   private LogitsObserver observer;
 
@@ -147,6 +151,8 @@ public final class Session implements AutoCloseable {
       }
     }
     this.cache = model.newCache(seqs.length, capacity + chunk);
+    this.seqAt = new int[seqs.length];
+    for (int i = 0; i < seqAt.length; i++) seqAt[i] = i;
     this.tape = new Tape(model.kernels());
   }
 
@@ -174,43 +180,45 @@ public final class Session implements AutoCloseable {
    */
   public List<Stop> step() {
     List<Stop> stops = new ArrayList<>();
-    int b = seqs.length;
-    int[] feed = new int[b];
+    int width = compact();
+    if (width == 0) return stops;
+    int[] feed = new int[width];
     int tn = 0;
-    for (int s = 0; s < b; s++) {
-      Sequence q = seqs[s];
-      if (q.running) feed[s] = Math.min(q.length - q.cached, chunk);
-      tn = Math.max(tn, feed[s]);
+    for (int slot = 0; slot < width; slot++) {
+      Sequence q = seqs[seqAt[slot]];
+      if (q.running) feed[slot] = Math.min(q.length - q.cached, chunk);
+      tn = Math.max(tn, feed[slot]);
     }
     if (tn == 0) return stops;
 
-    int[] ids = new int[b * tn];
-    int[] start = new int[b];
-    List<Integer> drawing = new ArrayList<>();
-    List<Integer> rows = new ArrayList<>();
-    for (int s = 0; s < b; s++) {
-      Sequence q = seqs[s];
-      start[s] = q.cached;
-      System.arraycopy(q.tokens, q.cached, ids, s * tn, feed[s]);
-      if (q.running && q.cached + feed[s] == q.length) {
-        drawing.add(s);
-        rows.add(s * tn + feed[s] - 1);
+    int[] ids = new int[width * tn];
+    int[] start = new int[width];
+    int[] drawing = new int[width];
+    int[] rows = new int[width];
+    int draws = 0;
+    for (int slot = 0; slot < width; slot++) {
+      Sequence q = seqs[seqAt[slot]];
+      start[slot] = q.cached;
+      System.arraycopy(q.tokens, q.cached, ids, slot * tn, feed[slot]);
+      if (q.running && q.cached + feed[slot] == q.length) {
+        drawing[draws] = seqAt[slot];
+        rows[draws++] = slot * tn + feed[slot] - 1;
       }
     }
 
     // A step in which every running sequence is still catching up draws nothing, but the forward
     // still runs for its cache writes; row 0 stands in so the LM head has a row to compute.
-    int[] rowIds =
-        rows.isEmpty() ? new int[] {0} : rows.stream().mapToInt(Integer::intValue).toArray();
+    int[] rowIds = draws == 0 ? new int[] {0} : Arrays.copyOf(rows, draws);
     tape.reset();
-    Tensor idsT = tape.ints(ids, b, tn);
-    float[] logits = model.logitsCached(tape.ops(), idsT, start, cache, rowIds).toFloatArray();
-    for (int s = 0; s < b; s++) seqs[s].cached += feed[s];
+    Tensor idsT = tape.ints(ids, width, tn);
+    KvCache view = cache.leading(width);
+    float[] logits = model.logitsCached(tape.ops(), idsT, start, view, rowIds).toFloatArray();
+    for (int slot = 0; slot < width; slot++) seqs[seqAt[slot]].cached += feed[slot];
 
     int vocab = model.config().vocabSize();
     float[] row = new float[vocab];
-    for (int j = 0; j < drawing.size(); j++) {
-      int s = drawing.get(j);
+    for (int j = 0; j < draws; j++) {
+      int s = drawing[j];
       Sequence q = seqs[s];
       System.arraycopy(logits, j * vocab, row, 0, vocab);
       if (observer != null) observer.observe(s, q.length - 1, row);
@@ -225,6 +233,30 @@ public final class Session implements AutoCloseable {
       }
     }
     return stops;
+  }
+
+  /**
+   * Moves the running sequences to the first cache slots (exchanging their keys and values with
+   * those of stopped sequences, which keep theirs for a later {@link #resume}) and returns how many
+   * run: a step then computes rows for those only, not for the whole batch. Each sequence's rows
+   * are computed alone (nothing in a forward mixes sequences), so which slot holds it does not
+   * change what it computes.
+   */
+  private int compact() {
+    int running = runningCount();
+    int lo = 0;
+    int hi = seqs.length - 1;
+    while (true) {
+      while (lo < running && seqs[seqAt[lo]].running) lo++;
+      while (hi >= running && !seqs[seqAt[hi]].running) hi--;
+      if (lo >= running || hi < running) break;
+      int a = seqAt[lo];
+      int b = seqAt[hi];
+      cache.swap(lo, hi, Math.max(seqs[a].cached, seqs[b].cached));
+      seqAt[lo] = b;
+      seqAt[hi] = a;
+    }
+    return running;
   }
 
   private Stop stopAfterDraw(int s, Sequence q, int token) {

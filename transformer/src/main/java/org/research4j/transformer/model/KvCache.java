@@ -18,6 +18,13 @@ public final class KvCache implements AutoCloseable {
   private final int maxPositions;
   private final List<Tensor> keys = new ArrayList<>();
   private final List<Tensor> values = new ArrayList<>();
+  private final Kernels kernels;
+
+  /** Null for a cache that owns its memory; else the cache this one is a prefix of. */
+  private final KvCache base;
+
+  /** One sequence's worth of one layer's keys, for {@link #swap} (allocated on first use). */
+  private Tensor spare;
 
   KvCache(Kernels kernels, Qwen2Config config, int batch, int maxPositions) {
     if (batch <= 0 || maxPositions <= 0) {
@@ -29,11 +36,67 @@ public final class KvCache implements AutoCloseable {
     }
     this.batch = batch;
     this.maxPositions = maxPositions;
+    this.kernels = kernels;
+    this.base = null;
     int hkv = config.numKeyValueHeads();
     int hd = config.headDim();
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       keys.add(Tensor.zeros(kernels, batch, maxPositions, hkv, hd).named("cache.k." + i));
       values.add(Tensor.zeros(kernels, batch, maxPositions, hkv, hd).named("cache.v." + i));
+    }
+  }
+
+  private KvCache(KvCache base, int batch) {
+    this.batch = batch;
+    this.maxPositions = base.maxPositions;
+    this.kernels = base.kernels;
+    this.base = base;
+    for (Tensor t : base.keys) keys.add(t.leading(batch));
+    for (Tensor t : base.values) values.add(t.leading(batch));
+  }
+
+  /**
+   * The cache of the first {@code n} sequences only, sharing this cache's memory: a forward over
+   * them computes {@code n} rows instead of the whole batch. Closing it frees nothing.
+   */
+  public KvCache leading(int n) {
+    if (n < 1 || n > batch) {
+      throw new IllegalArgumentException(
+          "KvCache: cannot take the first " + n + " of " + batch + " sequences");
+    }
+    return n == batch ? this : new KvCache(base == null ? this : base, n);
+  }
+
+  /**
+   * Exchanges the keys and values of sequences {@code a} and {@code b} at positions {@code
+   * 0..positions-1} in every layer (what lies beyond is never attended).
+   */
+  public void swap(int a, int b, int positions) {
+    if (base != null) {
+      base.swap(a, b, positions);
+      return;
+    }
+    if (a < 0 || b < 0 || a >= batch || b >= batch || positions < 0 || positions > maxPositions) {
+      throw new IllegalArgumentException(
+          "KvCache: cannot swap sequences "
+              + a
+              + " and "
+              + b
+              + " over "
+              + positions
+              + " positions");
+    }
+    if (a == b || positions == 0) return;
+    int per = keys.getFirst().numel() / (batch * maxPositions); // hkv * hd
+    int n = positions * per;
+    int stride = maxPositions * per;
+    if (spare == null) spare = Tensor.zeros(kernels, stride);
+    for (List<Tensor> layers : List.of(keys, values)) {
+      for (Tensor t : layers) {
+        kernels.copy(t.buf(), a * stride, spare.buf(), 0, n);
+        kernels.copy(t.buf(), b * stride, t.buf(), a * stride, n);
+        kernels.copy(spare.buf(), 0, t.buf(), b * stride, n);
+      }
     }
   }
 
@@ -79,6 +142,8 @@ public final class KvCache implements AutoCloseable {
 
   @Override
   public void close() {
+    if (base != null) return;
+    if (spare != null) spare.close();
     keys.forEach(Tensor::close);
     values.forEach(Tensor::close);
   }

@@ -113,6 +113,55 @@ class GeneratorTest {
     }
   }
 
+  /**
+   * Sequences that stop leave the batch (the running ones move to the first cache slots, their keys
+   * and values exchanged with the stopped ones'); a stopped sequence keeps its cache and, resumed
+   * in another slot, must still draw from the logits of a full forward.
+   */
+  @Test
+  void stoppedSequencesLeaveTheBatchAndKeepTheirCacheWhenResumed() {
+    List<int[]> prompts =
+        List.of(
+            new int[] {5, 17, 33},
+            new int[] {7, 1, 64, 99, 12, 3, 45},
+            new int[] {42},
+            new int[] {8, 9},
+            new int[] {100, 101, 102, 103, 104, 105});
+    int[] haltAfter = {2, 4, 99, 1, 99};
+    Generator gen = new Generator(MODEL, TEXT, 4);
+    try (Session s = gen.start(prompts, SamplingConfig.sampling(1.0, 7), 64)) {
+      Map<Integer, Map<Integer, float[]>> seen = record(s);
+      s.run(6, q -> s.length(q) - prompts.get(q).length >= haltAfter[q]);
+      s.append(3, new int[] {3, 1, 4, 1, 5, 9, 2, 6, 5});
+      s.append(0, new int[] {27});
+      s.resume(3);
+      s.resume(0);
+      s.run(3);
+      s.append(1, new int[] {11, 12});
+      s.resume(1);
+      s.run(2);
+
+      double worst = 0;
+      int compared = 0;
+      for (int seq = 0; seq < prompts.size(); seq++) {
+        float[][] full = fullLogits(s.tokens(seq));
+        for (Map.Entry<Integer, float[]> e : seen.get(seq).entrySet()) {
+          float[] cached = e.getValue();
+          for (int j = 0; j < cached.length; j++) {
+            worst = Math.max(worst, Math.abs(cached[j] - full[e.getKey()][j]));
+          }
+          compared++;
+        }
+      }
+      System.out.printf(
+          "KV cache with sequences leaving and rejoining the batch vs full forward: %d draws,"
+              + " max |logit difference| %.2e%n",
+          compared, worst);
+      assertEquals((2 + 4 + 6 + 1 + 6) + (3 + 3) + 2, compared, "draws observed");
+      assertTrue(worst <= LOGITS_TOLERANCE, "max |cached - full| logit difference " + worst);
+    }
+  }
+
   @Test
   void greedyEqualsRepeatedArgmaxOfFullForward() {
     int steps = 8;
