@@ -989,6 +989,20 @@ public final class DemoCommand implements Callable<Integer> {
     return traces;
   }
 
+  /** {@code questions} as traces under {@code kit}'s tools and prompt. */
+  private List<SftExample> traces(
+      Setup setup, List<QaExample> questions, Kit kit, NameSwap swap, long traceSeed) {
+    return SearchTraces.build(
+        questions,
+        kit.tools(),
+        kit.template(),
+        setup.tok(),
+        setup.endOfTurn(),
+        swap,
+        traceSeed,
+        readableTraces);
+  }
+
   /**
    * The warm start of {@code --tools search,code}: the search traces, every other one under the
    * prompt that names search and code and the rest under the one that names search alone (so that
@@ -1004,36 +1018,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
     NameSwap swap = renameTraces ? names : null;
     List<SftExample> searched = new ArrayList<>();
-    searched.addAll(
-        SearchTraces.build(
-            listed,
-            setup.agent().tools(),
-            setup.agent().template(),
-            setup.tok(),
-            setup.endOfTurn(),
-            swap,
-            seed,
-            readableTraces));
-    searched.addAll(
-        SearchTraces.build(
-            alone,
-            setup.searchOnly().tools(),
-            setup.searchOnly().template(),
-            setup.tok(),
-            setup.endOfTurn(),
-            swap,
-            seed + 1,
-            readableTraces));
-    List<SftExample> code =
-        SearchTraces.build(
-            chosen.computations(),
-            setup.agent().tools(),
-            setup.agent().template(),
-            setup.tok(),
-            setup.endOfTurn(),
-            swap,
-            seed + 2,
-            readableTraces);
+    searched.addAll(traces(setup, listed, setup.agent(), swap, seed));
+    searched.addAll(traces(setup, alone, setup.searchOnly(), swap, seed + 1));
+    List<SftExample> code = traces(setup, chosen.computations(), setup.agent(), swap, seed + 2);
     List<SftExample> traces = new ArrayList<>(searched);
     traces.addAll(code);
     Collections.shuffle(traces, new Random(seed));
