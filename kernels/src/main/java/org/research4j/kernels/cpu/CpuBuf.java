@@ -1,5 +1,6 @@
 package org.research4j.kernels.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.research4j.kernels.Buf;
 
 /**
@@ -13,6 +14,16 @@ import org.research4j.kernels.Buf;
  * contiguous stream instead of four rows far apart. The layout belongs to the buffer: {@link
  * #length()}, uploads and downloads address its elements as row-major {@code [rows, cols]}, {@link
  * #shorts()} refuses it, and the bf16 kernels read it through {@link #panelIndex}.
+ *
+ * <p><b>Version and derived data.</b> A float buffer counts the hands that may write it: every call
+ * of {@link #floats()} (the only way to its array that allows writing, used by every kernel that
+ * writes, by uploads, copies, fills and the optimiser) bumps {@link #version()} before handing the
+ * array out. Data derived from the contents, such as the packed weight matrix of {@link CpuSgemm},
+ * is kept in {@link #derived()} together with the version it was made at, and is used only while
+ * the version is unchanged: a write that could make it stale always moves the version first, so a
+ * stale copy cannot be used. Kernels that only read call {@link #floatsForReading()}, which leaves
+ * the version alone. A buffer made by {@link #wrap(float[])} shares an array the caller may write
+ * at any time, so it keeps no derived data.
  */
 public final class CpuBuf implements Buf {
   /** Rows per panel group of a {@link #bf16Panels} matrix. */
@@ -33,11 +44,25 @@ public final class CpuBuf implements Buf {
   /** Columns rounded up to whole {@link #PANEL_COLS} blocks (panelled matrices only). */
   private final int paddedCols;
 
+  /** Bumped by every {@link #floats()}: each hand-out of the array that may write it. */
+  private final AtomicInteger version = new AtomicInteger();
+
+  /** Whether derived data may be kept (not for a wrapped, caller-owned array). */
+  private final boolean owned;
+
+  /** Data derived from the contents (it records the version it was made at), or null. */
+  private volatile Object derived;
+
   private CpuBuf(float[] f, int[] i) {
-    this(f, i, null, -1, -1);
+    this(f, i, null, -1, -1, true);
   }
 
   private CpuBuf(float[] f, int[] i, short[] h, int rows, int cols) {
+    this(f, i, h, rows, cols, true);
+  }
+
+  private CpuBuf(float[] f, int[] i, short[] h, int rows, int cols, boolean owned) {
+    this.owned = owned;
     this.f = f;
     this.i = i;
     this.h = h;
@@ -140,9 +165,12 @@ public final class CpuBuf implements Buf {
     return new CpuBuf(null, new int[n]);
   }
 
-  /** Wraps an existing array without copying. */
+  /**
+   * Wraps an existing array without copying. The caller may go on writing the array, so the buffer
+   * keeps no derived data (see the class comment).
+   */
   public static CpuBuf wrap(float[] data) {
-    return new CpuBuf(data, null);
+    return new CpuBuf(data, null, null, -1, -1, false);
   }
 
   /** Wraps an existing array without copying. */
@@ -160,10 +188,38 @@ public final class CpuBuf implements Buf {
     return f != null ? f.length : i != null ? i.length : panelled() ? rows * cols : h.length;
   }
 
-  /** The backing float array; fails on an int buffer. */
+  /**
+   * The backing float array, to read or write; fails on an int buffer. Bumps {@link #version()}, so
+   * whatever was derived from the contents before is no longer used.
+   */
   public float[] floats() {
     if (f == null) throw new IllegalArgumentException("expected a F32 buffer, got " + type());
+    version.incrementAndGet();
     return f;
+  }
+
+  /**
+   * The backing float array for a kernel that only reads it (and does not keep it past the call);
+   * the version is left alone. Writing through it would defeat {@link #derived()}: don't.
+   */
+  float[] floatsForReading() {
+    if (f == null) throw new IllegalArgumentException("expected a F32 buffer, got " + type());
+    return f;
+  }
+
+  /** The write count of a float buffer (see the class comment). */
+  int version() {
+    return version.get();
+  }
+
+  /** Data derived from the contents, or null; its user checks the version it records. */
+  Object derived() {
+    return owned ? derived : null;
+  }
+
+  /** Keeps data derived from the contents (nothing, for a wrapped array). */
+  void derived(Object d) {
+    if (owned) derived = d;
   }
 
   /** The backing int array; fails on a float buffer. */
@@ -195,12 +251,17 @@ public final class CpuBuf implements Buf {
     return cast(b).floats();
   }
 
+  /** The float array of a CPU buffer that the caller only reads (see {@link #floatsForReading}). */
+  static float[] read(Buf b) {
+    return cast(b).floatsForReading();
+  }
+
   /** The int array of a buffer that must be a CPU buffer. */
   public static int[] i(Buf b) {
     return cast(b).ints();
   }
 
-  private static CpuBuf cast(Buf b) {
+  static CpuBuf cast(Buf b) {
     if (b instanceof CpuBuf c) return c;
     throw new IllegalArgumentException(
         "CPU kernels got a buffer of another device: " + (b == null ? "null" : b.getClass()));

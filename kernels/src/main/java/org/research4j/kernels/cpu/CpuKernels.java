@@ -68,7 +68,7 @@ public final class CpuKernels implements Kernels {
   @Override
   public void download(Buf src, int srcOff, float[] dst, int dstOff, int n) {
     CONTRACT.download(src, Buf.Type.F32, srcOff, dst.length, dstOff, n);
-    float[] s = f(src);
+    float[] s = CpuBuf.read(src);
     System.arraycopy(s, srcOff, dst, dstOff, n);
   }
 
@@ -84,8 +84,9 @@ public final class CpuKernels implements Kernels {
     CONTRACT.copy(src, srcOff, dst, dstOff, n);
     CpuBuf s = (CpuBuf) src;
     CpuBuf d = (CpuBuf) dst;
-    if (s.type() == Buf.Type.F32) System.arraycopy(s.floats(), srcOff, d.floats(), dstOff, n);
-    else System.arraycopy(s.ints(), srcOff, d.ints(), dstOff, n);
+    if (s.type() == Buf.Type.F32) {
+      System.arraycopy(s.floatsForReading(), srcOff, d.floats(), dstOff, n);
+    } else System.arraycopy(s.ints(), srcOff, d.ints(), dstOff, n);
   }
 
   @Override
@@ -123,8 +124,12 @@ public final class CpuKernels implements Kernels {
       int cOff,
       int ldc) {
     CONTRACT.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    float[] aa = CpuBuf.read(a);
+    float[] ba = CpuBuf.read(b);
+    // B's kept pack is looked up before C's array is handed out (which bumps C's version).
+    SgemmBSlice[] kept = CpuSgemm.keptPack(CpuBuf.cast(b), transB, m, n, k, bOff, ldb);
     CpuSgemm.sgemm(
-        transA, transB, m, n, k, alpha, f(a), aOff, lda, f(b), bOff, ldb, beta, f(c), cOff, ldc);
+        transA, transB, m, n, k, alpha, aa, aOff, lda, ba, bOff, ldb, beta, f(c), cOff, ldc, kept);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -364,7 +369,7 @@ public final class CpuKernels implements Kernels {
   @Override
   public void embeddingForward(Buf table, Buf ids, Buf out, int n, int dim) {
     CONTRACT.embeddingForward(table, ids, out, n, dim);
-    float[] ta = f(table);
+    float[] ta = CpuBuf.read(table);
     int[] ia = ints(ids);
     KernelContract.ids("embeddingForward", ia, n, dim == 0 ? 0 : ta.length / dim);
     float[] oa = f(out);

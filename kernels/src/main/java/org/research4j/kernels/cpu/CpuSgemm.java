@@ -97,6 +97,31 @@ public final class CpuSgemm {
       float[] c,
       int cOff,
       int ldc) {
+    sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null);
+  }
+
+  /**
+   * {@link #sgemm} with B's slices already made by {@link #keptPack} (null: packed into scratch for
+   * this call only).
+   */
+  static void sgemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc,
+      SgemmBSlice[] kept) {
     if (m < 0 || n < 0 || k < 0) {
       throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
     }
@@ -166,8 +191,68 @@ public final class CpuSgemm {
           c,
           cOff,
           ldc,
-          parallel ? Parallel.threads() : 1);
+          parallel ? Parallel.threads() : 1,
+          kept);
     }
+  }
+
+  /** Largest m whose products keep B packed with its buffer: decoding batches, not training. */
+  static final int KEEP_MAX_M = 256;
+
+  /**
+   * op(B) packed whole for the blocked path, kept in its buffer ({@link CpuBuf#derived()}) with the
+   * buffer's version when it was made, and the product shape it serves.
+   */
+  private record KeptPack(
+      int version, boolean transB, int bOff, int ldb, int n, int k, SgemmBSlice[] slices) {
+    boolean serves(int version, boolean transB, int bOff, int ldb, int n, int k) {
+      return this.version == version
+          && this.transB == transB
+          && this.bOff == bOff
+          && this.ldb == ldb
+          && this.n == n
+          && this.k == k;
+    }
+  }
+
+  /**
+   * The slices of op(B) kept with buffer {@code b} for a product of this shape, or null when the
+   * product packs B into scratch as usual. A product that would take the blocked path with {@code m
+   * <= KEEP_MAX_M} keeps B packed from its second use at an unchanged buffer version on (the first
+   * only notes the use, so weights used once per version, as in training, cost no memory); the pack
+   * is dropped the moment the version moves, i.e. when anything may have written B. The slices pack
+   * themselves on demand during the product, as scratch slices do, and stay packed. Call this
+   * before handing out any array of the product that may be written.
+   */
+  static SgemmBSlice[] keptPack(CpuBuf b, boolean transB, int m, int n, int k, int bOff, int ldb) {
+    if (m <= 0 || n <= 0 || k <= 0 || m > KEEP_MAX_M) return null;
+    if ((m <= SgemmSkinny.SKINNY && m <= n) || n <= SgemmSkinny.SKINNY) return null;
+    int v = b.version();
+    if (b.derived() instanceof KeptPack p && p.serves(v, transB, bOff, ldb, n, k)) {
+      if (p.slices() != null) return p.slices();
+      SgemmBSlice[] slices = slices(transB, b.floatsForReading(), bOff, ldb, n, k, NR);
+      b.derived(new KeptPack(v, transB, bOff, ldb, n, k, slices));
+      return slices;
+    }
+    b.derived(new KeptPack(v, transB, bOff, ldb, n, k, null));
+    return null;
+  }
+
+  /** Every slice of op(B), each with a buffer of its own, in the order {@link #blocked} uses. */
+  static SgemmBSlice[] slices(boolean transB, float[] b, int bOff, int ldb, int n, int k, int nr) {
+    int ncMax = NC / nr * nr;
+    int kcStep = Math.ceilDiv(k, Math.ceilDiv(k, KC));
+    SgemmBSlice[] out = new SgemmBSlice[Math.ceilDiv(n, ncMax) * Math.ceilDiv(k, kcStep)];
+    int s = 0;
+    for (int jc = 0; jc < n; jc += ncMax) {
+      int nc = Math.min(ncMax, n - jc);
+      for (int pc = 0; pc < k; pc += kcStep) {
+        int kc = Math.min(kcStep, k - pc);
+        float[] buf = new float[kc * Math.ceilDiv(nc, nr) * nr];
+        out[s++] = new SgemmBSlice(transB, b, bOff, ldb, pc, jc, kc, nc, nr, buf);
+      }
+    }
+    return out;
   }
 
   /**
@@ -193,6 +278,32 @@ public final class CpuSgemm {
       int cOff,
       int ldc,
       int threads) {
+    blocked(
+        wide, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+        threads, null);
+  }
+
+  /** {@link #blocked} over B's {@code kept} slices ({@link #slices}), or scratch when null. */
+  static void blocked(
+      boolean wide,
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      float[] b,
+      int bOff,
+      int ldb,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc,
+      int threads,
+      SgemmBSlice[] kept) {
     int nr = (wide ? 4 : 2) * VL;
     int ncMax = NC / nr * nr;
     int kcStep = Math.ceilDiv(k, Math.ceilDiv(k, KC));
@@ -201,7 +312,9 @@ public final class CpuSgemm {
     // down (another process, a slower core) at the cost of a few more A-block packings.
     int tasks = threads == 1 ? 1 : 4 * threads;
     int tm = Math.min(tasks, Math.max(1, rowPanels / 4));
-    float[] bPack = B_PACK.get(kcStep * Math.ceilDiv(Math.min(ncMax, n), nr) * nr);
+    float[] bPack =
+        kept != null ? null : B_PACK.get(kcStep * Math.ceilDiv(Math.min(ncMax, n), nr) * nr);
+    int sliceIndex = 0;
     for (int jc = 0; jc < n; jc += ncMax) {
       int nc = Math.min(ncMax, n - jc);
       int panels = Math.ceilDiv(nc, nr);
@@ -211,7 +324,10 @@ public final class CpuSgemm {
         int kc = Math.min(kcStep, k - pc);
         int pc0 = pc;
         float betaNow = pc == 0 ? beta : 1f;
-        SgemmBSlice slice = new SgemmBSlice(transB, b, bOff, ldb, pc, jc, kc, nc, nr, bPack);
+        SgemmBSlice slice =
+            kept != null
+                ? kept[sliceIndex++]
+                : new SgemmBSlice(transB, b, bOff, ldb, pc, jc, kc, nc, nr, bPack);
         Parallel.RangeBody compute =
             (from, to) -> {
               for (int t = from; t < to; t++) {
