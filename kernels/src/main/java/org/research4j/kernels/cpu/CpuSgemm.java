@@ -49,7 +49,9 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *
  * <p>alpha is folded into the packed A; beta is applied by the micro-kernel on the first KC slice
  * (later slices accumulate), and {@code beta == 0} never reads C. Pack buffers are per thread and
- * reused across calls ({@link ThreadScratch}).
+ * reused across calls ({@link ThreadScratch}); through {@code CpuKernels}, a B used again at an
+ * unchanged buffer version by products of up to {@link #KEEP_MAX_M} rows (decoding) stays packed
+ * with its buffer instead ({@link #keptPack}).
  */
 public final class CpuSgemm {
   /** Whether the ISA has 32 vector registers, for the 6 x 4VL micro-kernel. */
