@@ -20,6 +20,7 @@ import org.research4j.tensor.AdamW;
 import org.research4j.transformer.checkpoint.AtomicFiles;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
 import org.research4j.transformer.checkpoint.DType;
+import org.research4j.transformer.checkpoint.NamedTensor;
 import org.research4j.transformer.checkpoint.SafetensorsFile;
 import org.research4j.transformer.checkpoint.SafetensorsWriter;
 import org.research4j.transformer.model.Qwen2Model;
@@ -106,14 +107,8 @@ public final class RunCheckpoints {
   public void restoreOptimizer(Saved saved, AdamW optimizer) throws IOException {
     int step = state(saved).path("optimizer_step").asInt();
     try (SafetensorsFile f = SafetensorsFile.open(saved.dir().resolve(OPTIMIZER))) {
-      optimizer.restore(n -> f.contains(n) ? numel(f.shape(n)) : -1, f::readF32, step);
+      optimizer.restore(n -> f.contains(n) ? NamedTensor.numel(f.shape(n)) : -1, f::readF32, step);
     }
-  }
-
-  private static long numel(int[] shape) {
-    long n = 1;
-    for (int d : shape) n *= d;
-    return n;
   }
 
   private List<Saved> list() throws IOException {

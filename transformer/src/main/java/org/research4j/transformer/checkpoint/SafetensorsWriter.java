@@ -70,12 +70,10 @@ public final class SafetensorsWriter {
       ObjectNode e = header.putObject(name);
       e.put("dtype", dtype.name());
       ArrayNode shape = e.putArray("shape");
-      long count = 1;
       for (int d : dims) {
         shape.add(d);
-        count *= d;
       }
-      long bytes = count * dtype.bytes();
+      long bytes = NamedTensor.numel(dims) * dtype.bytes();
       e.putArray("data_offsets").add(offset).add(offset + bytes);
       offset += bytes;
     }
@@ -102,8 +100,7 @@ public final class SafetensorsWriter {
       }
       for (String name : names) {
         float[] values = data.apply(name);
-        long expected = 1;
-        for (int d : shapes.apply(name)) expected *= d;
+        long expected = NamedTensor.numel(shapes.apply(name));
         if (values.length != expected) {
           throw new IllegalArgumentException(
               name + ": shape holds " + expected + " values but the data has " + values.length);
