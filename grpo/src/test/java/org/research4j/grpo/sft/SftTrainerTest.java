@@ -109,10 +109,12 @@ class SftTrainerTest {
 
   /**
    * A run stopped after step 5 (between two periodic checkpoints, saved at the stop) and restarted
-   * ends where one that never stopped ends: within 1e-6 per weight, because the two runs share a
+   * ends where one that never stopped ends: within 1e-4 per weight, because the two runs share a
    * JVM whose JIT compiles the kernels' reductions between them (a vector reduction and its
-   * interpreted form may round the last bit differently: 1e-9 seen); a resume that lost the
-   * optimiser's moments or a step is off by about the learning rate, 1e-3.
+   * interpreted form may round the last bit differently), and AdamW's m/sqrt(v) magnifies that last
+   * bit in weights whose gradients are near zero: up to 1.5e-5 seen in one run of two. A resume
+   * that lost the optimiser's moments or a step is off by about the learning rate (1e-2, 1e-3 at
+   * the end of its cosine).
    */
   @Test
   void killedRunResumesToTheSameWeights(@TempDir Path a, @TempDir Path b) throws IOException {
@@ -139,7 +141,7 @@ class SftTrainerTest {
                 List.of());
     try (Qwen2Model m = resumed.model()) {
       assertEquals(5, resumed.resumedFrom());
-      assertArrayEquals(straight, weights(m), 1e-6f);
+      assertArrayEquals(straight, weights(m), 1e-4f);
     }
     assertEquals(9, Files.readAllLines(b.resolve("metrics.jsonl")).size());
   }
