@@ -164,6 +164,28 @@ public final class KernelContract {
       int hq,
       int hkv,
       int d) {
+    attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d, false);
+  }
+
+  /**
+   * {@link Kernels#attentionForward}; with {@code bf16Caches} (kernels whose {@link
+   * Kernels#bf16Caches} is true) {@code k} and {@code v} may also both be BF16, for inference
+   * ({@code lse == null}).
+   */
+  public void attentionForward(
+      Buf q,
+      Buf k,
+      Buf v,
+      Buf out,
+      Buf lse,
+      Buf start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      boolean bf16Caches) {
     String op = "attentionForward";
     heads(op, b, hq, hkv, d);
     nonNegative(op, "tq", tq);
@@ -171,8 +193,16 @@ public final class KernelContract {
     long qn = (long) b * tq * hq * d;
     long kvn = (long) b * tk * hkv * d;
     buffer(op, "q", q, Buf.Type.F32, qn, "b*tq*hq*d");
-    buffer(op, "k", k, Buf.Type.F32, kvn, "b*tk*hkv*d");
-    buffer(op, "v", v, Buf.Type.F32, kvn, "b*tk*hkv*d");
+    Buf.Type kvType = Buf.Type.F32;
+    if (bf16Caches && k != null && k.type() == Buf.Type.BF16) {
+      kvType = Buf.Type.BF16;
+      if (lse != null) {
+        throw new IllegalArgumentException(
+            op + ": k and v are BF16 (a KV cache), which is for inference: lse must be null");
+      }
+    }
+    buffer(op, "k", k, kvType, kvn, "b*tk*hkv*d");
+    buffer(op, "v", v, kvType, kvn, "b*tk*hkv*d");
     buffer(op, "out", out, Buf.Type.F32, qn, "b*tq*hq*d");
     if (lse != null) buffer(op, "lse", lse, Buf.Type.F32, (long) b * hq * tq, "b*hq*tq");
     if (start != null) {
@@ -247,13 +277,24 @@ public final class KernelContract {
 
   /** {@link Kernels#writeCache}; see also {@link #cacheStarts}. */
   public void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize) {
+    writeCache(src, cache, start, b, tn, tmax, rowSize, false);
+  }
+
+  /**
+   * {@link Kernels#writeCache}; with {@code bf16Caches} the cache may also be BF16 (the values are
+   * rounded to nearest even).
+   */
+  public void writeCache(
+      Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize, boolean bf16Caches) {
     String op = "writeCache";
     nonNegative(op, "b", b);
     nonNegative(op, "tn", tn);
     nonNegative(op, "tmax", tmax);
     nonNegative(op, "rowSize", rowSize);
     buffer(op, "src", src, Buf.Type.F32, (long) b * tn * rowSize, "b*tn*rowSize");
-    buffer(op, "cache", cache, Buf.Type.F32, (long) b * tmax * rowSize, "b*tmax*rowSize");
+    Buf.Type cacheType =
+        bf16Caches && cache != null && cache.type() == Buf.Type.BF16 ? Buf.Type.BF16 : Buf.Type.F32;
+    buffer(op, "cache", cache, cacheType, (long) b * tmax * rowSize, "b*tmax*rowSize");
     buffer(op, "start", start, Buf.Type.I32, b, "b");
   }
 

@@ -32,7 +32,10 @@ public interface Kernels extends AutoCloseable {
 
   void download(Buf src, int srcOff, int[] dst, int dstOff, int n);
 
-  /** {@code dst[dstOff + i] = src[srcOff + i]} for {@code i < n}; same element type. */
+  /**
+   * {@code dst[dstOff + i] = src[srcOff + i]} for {@code i < n}; same element type (BF16 only where
+   * {@link #bf16Caches} holds).
+   */
   void copy(Buf src, int srcOff, Buf dst, int dstOff, int n);
 
   /** {@code x[off + i] = value} for {@code i < n} (float buffers). */
@@ -131,6 +134,35 @@ public interface Kernels extends AutoCloseable {
    * of the caller.
    */
   void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize);
+
+  /**
+   * Whether these kernels take KV caches in bfloat16: {@link #writeCache} into a BF16 {@code cache}
+   * (each value rounded to the nearest bfloat16) and {@link #attentionForward} with BF16 {@code k}
+   * and {@code v} (both; inference only, {@code lse == null}), widening them exactly to float32 and
+   * computing in float32. A decode step reads the whole cache, so half the bytes is faster where
+   * that read is the cost. False by default (the caches are F32).
+   */
+  default boolean bf16Caches() {
+    return false;
+  }
+
+  /**
+   * A zero-filled BF16 buffer for the keys of a KV cache {@code [b, tmax, hkv, d]} (where {@link
+   * #bf16Caches} holds), which the device may store in a layout of its own for {@link
+   * #attentionForward} (the CPU kernels store it transposed, each channel a row over the positions,
+   * so scores are products vectorised over positions). As with {@link #allocBf16Matrix}, the layout
+   * is the buffer's: {@link #writeCache}, {@link #uploadBf16}, {@link #downloadBf16} and {@link
+   * #copy} address its elements as row-major {@code [b, tmax, hkv, d]}; {@link #attentionForward}
+   * must then be called with {@code tk == tmax} and the same {@code hkv, d}. The default is a plain
+   * {@link #allocBf16}.
+   */
+  default Buf allocBf16Keys(int b, int tmax, int hkv, int d) {
+    if (b < 0 || tmax < 0 || hkv < 0 || d < 0) {
+      throw new IllegalArgumentException(
+          "allocBf16Keys: b, tmax, hkv, d = " + b + ", " + tmax + ", " + hkv + ", " + d);
+    }
+    return allocBf16(Math.multiplyExact(Math.multiplyExact(b, tmax), Math.multiplyExact(hkv, d)));
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Normalisation, position, activation, embedding.

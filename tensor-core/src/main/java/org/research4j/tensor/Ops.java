@@ -442,7 +442,7 @@ public final class Ops {
   public void writeCache(Tensor src, Tensor cache, Tensor start) {
     String op = "writeCache";
     check(op, "src", src, Buf.Type.F32);
-    check(op, "cache", cache, Buf.Type.F32);
+    if (cache.dtype() != Buf.Type.BF16 || !k.bf16Caches()) check(op, "cache", cache, Buf.Type.F32);
     check(op, "start", start, Buf.Type.I32);
     requireRankAtLeast(op, "src", src, 2);
     int b = src.dim(0);
@@ -478,8 +478,11 @@ public final class Ops {
 
   private int[] attentionDims(String op, Tensor q, Tensor kk, Tensor v, boolean cached) {
     check(op, "q", q, Buf.Type.F32);
-    check(op, "k", kk, Buf.Type.F32);
-    check(op, "v", v, Buf.Type.F32);
+    // A KV cache may be bfloat16 (both k and v) on kernels that take it.
+    Buf.Type kv =
+        cached && kk.dtype() == Buf.Type.BF16 && k.bf16Caches() ? Buf.Type.BF16 : Buf.Type.F32;
+    check(op, "k", kk, kv);
+    check(op, "v", v, kv);
     requireRank(op, "q", q, 4);
     requireRank(op, "k", kk, 4);
     requireRank(op, "v", v, 4);

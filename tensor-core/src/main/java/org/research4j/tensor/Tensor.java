@@ -48,6 +48,30 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
         new Storage(kernels, Buf.Type.F32, kernels.allocF32(Math.max(n, 1)), null), shape);
   }
 
+  /**
+   * A standalone zero-filled bfloat16 tensor in plain row-major layout (a KV cache; weight matrices
+   * are {@link Parameter}s), for kernels whose {@link Kernels#bf16Caches} holds.
+   */
+  public static Tensor zerosBf16(Kernels kernels, int... shape) {
+    int n = Shapes.numel(shape);
+    return new Tensor(
+        new Storage(kernels, Buf.Type.BF16, kernels.allocBf16(Math.max(n, 1)), null), shape);
+  }
+
+  /**
+   * A standalone tensor over a buffer the caller allocated on {@code kernels} (e.g. {@code
+   * Kernels#allocBf16Keys}, whose layout is the device's own); it holds at least {@link #numel()}
+   * elements and is closed with the tensor.
+   */
+  public static Tensor ofBuf(Kernels kernels, Buf buf, int... shape) {
+    int n = Shapes.numel(shape);
+    if (buf.length() < n) {
+      throw new IllegalArgumentException(
+          "Tensor.ofBuf: a buffer of " + buf.length() + " elements for shape " + Shapes.str(shape));
+    }
+    return new Tensor(new Storage(kernels, buf.type(), buf, null), shape);
+  }
+
   /** A standalone zero-filled int tensor. */
   public static Tensor zerosInt(Kernels kernels, int... shape) {
     int n = Shapes.numel(shape);

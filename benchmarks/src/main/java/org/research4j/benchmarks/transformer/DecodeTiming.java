@@ -18,7 +18,8 @@ import org.research4j.transformer.model.Qwen2Model;
  * {@code --profile}, one more repeat per batch size runs with every kernel call of its decode steps
  * timed.
  *
- * <p>Usage: {@code DecodeTiming [--batches 1,32] [--repeats 5] [--profile]}
+ * <p>Usage: {@code DecodeTiming [--batches 1,32] [--repeats 5] [--profile] [--kv-cache bf16]}
+ * ({@code --kv-cache bf16}: the KV cache in bfloat16, {@code Qwen2Model#bf16Caches}).
  */
 public final class DecodeTiming {
   private DecodeTiming() {}
@@ -27,19 +28,21 @@ public final class DecodeTiming {
     int[] batches = {1, 32};
     int repeats = 5;
     boolean profile = false;
+    boolean bf16Cache = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--batches" ->
             batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--repeats" -> repeats = Integer.parseInt(args[++i]);
         case "--profile" -> profile = true;
+        case "--kv-cache" -> bf16Cache = args[++i].equals("bf16");
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     Kernels cpu = new CpuKernels();
-    System.out.println("# java: " + cpu.description());
+    System.out.println("# java: " + cpu.description() + (bf16Cache ? ", bf16 KV cache" : ""));
     int steps = DecodeBench.NEW_TOKENS - 1;
-    try (Qwen2Model model = Qwen2Model.random(cpu, BenchModel.CONFIG, 42)) {
+    try (Qwen2Model model = Qwen2Model.random(cpu, BenchModel.CONFIG, 42).bf16Caches(bf16Cache)) {
       for (int batch : batches) {
         Generator gen = new Generator(model, ids -> "", DecodeBench.PROMPT);
         decode(gen, batch, steps, () -> {}); // warm-up
@@ -54,7 +57,8 @@ public final class DecodeTiming {
     }
     if (profile) {
       KernelProfile prof = new KernelProfile(cpu);
-      try (Qwen2Model model = Qwen2Model.random(prof.kernels(), BenchModel.CONFIG, 42)) {
+      try (Qwen2Model model =
+          Qwen2Model.random(prof.kernels(), BenchModel.CONFIG, 42).bf16Caches(bf16Cache)) {
         for (int batch : batches) {
           Generator gen = new Generator(model, ids -> "", DecodeBench.PROMPT);
           decode(gen, batch, steps, () -> {});

@@ -116,6 +116,8 @@ public final class AskCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Weights weights = new SharedOptions.Weights();
 
+  @Mixin SharedOptions.KvCache kvCache = new SharedOptions.KvCache();
+
   @Override
   public Integer call() throws Exception {
     if (maxTokens < 1 || maxSearches < 0 || passageChars < 10 || !(temperature >= 0)) {
@@ -135,7 +137,7 @@ public final class AskCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (SearchToolOptions search =
             SearchToolOptions.open(spec.commandLine(), idx, searchUrl, topK);
-        Qwen2Model m = Qwen2Model.load(device.open(), model, weights.precision)) {
+        Qwen2Model m = kvCache.apply(Qwen2Model.load(device.open(), model, weights.precision))) {
       Set<Integer> eos = StopTokens.of(model, m.config(), tok);
       RolloutEngine engine = new RolloutEngine(m, tok, search.tool(), eos);
       RolloutEngine.Config config =

@@ -116,6 +116,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
+  @Mixin SharedOptions.KvCache kvCache = new SharedOptions.KvCache();
+
   @Option(
       names = "--pretrain-steps",
       defaultValue = "800",
@@ -731,10 +733,10 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Trained trained =
         new Trained(
-            sft.model(),
-            grpo == null ? null : grpo.model(),
-            grpoSearchOnly == null ? null : grpoSearchOnly.model(),
-            control == null ? null : control.model());
+            kvCache.apply(sft.model()),
+            grpo == null ? null : kvCache.apply(grpo.model()),
+            grpoSearchOnly == null ? null : kvCache.apply(grpoSearchOnly.model()),
+            control == null ? null : kvCache.apply(control.model()));
     List<QaExample> questions =
         world.test().subList(0, Math.min(evalQuestions, world.test().size()));
     Map<String, List<Evaluation.Outcome>> results = comparison(setup, trained, questions);
@@ -1145,6 +1147,7 @@ public final class DemoCommand implements Callable<Integer> {
                 setup.save(),
                 setup.endOfText(),
                 TrainingProgress.grpo(log))
+            .withBf16Caches(kvCache.bf16(setup.kernels()))
             .run(
                 () -> load(setup.kernels(), warmStart),
                 grpoTypes == null

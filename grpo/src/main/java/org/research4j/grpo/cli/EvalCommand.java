@@ -158,6 +158,8 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Weights weights = new SharedOptions.Weights();
 
+  @Mixin SharedOptions.KvCache kvCache = new SharedOptions.KvCache();
+
   @Option(
       names = "--out",
       description = "Write per-question results and the summaries here (JSONL).")
@@ -180,7 +182,8 @@ public final class EvalCommand implements Callable<Integer> {
     Map<String, List<Evaluation.Outcome>> results = new LinkedHashMap<>();
     LlmJudge judge = judgeOptions.open(spec.commandLine());
     try (judge;
-        Qwen2Model model = Qwen2Model.load(device.open(), this.model.dir, weights.precision);
+        Qwen2Model model =
+            kvCache.apply(Qwen2Model.load(device.open(), this.model.dir, weights.precision));
         Searcher searcher = Searcher.open(index.dir)) {
       Tools tools = toolOptions.build(spec.commandLine(), searcher, topK);
       try {

@@ -128,6 +128,8 @@ public final class ServeModelCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Weights weights = new SharedOptions.Weights();
 
+  @Mixin SharedOptions.KvCache kvCache = new SharedOptions.KvCache();
+
   @Override
   public Integer call() throws Exception {
     Path modelDir = model.dir;
@@ -154,7 +156,7 @@ public final class ServeModelCommand implements Callable<Integer> {
     Tokenizer tok = CommandInputs.tokenizer(spec.commandLine(), modelDir);
     ChatTemplate template = chat.template();
     SearchToolOptions search = SearchToolOptions.open(spec.commandLine(), index, searchUrl, topK);
-    Qwen2Model model = Qwen2Model.load(device.open(), modelDir, weights.precision);
+    Qwen2Model model = kvCache.apply(Qwen2Model.load(device.open(), modelDir, weights.precision));
     Set<Integer> eos = StopTokens.of(modelDir, model.config(), tok);
     ModelServer server =
         ModelServer.start(

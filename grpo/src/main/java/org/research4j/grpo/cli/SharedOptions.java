@@ -52,6 +52,40 @@ final class SharedOptions {
     WeightPrecision precision = WeightPrecision.F32;
   }
 
+  /**
+   * {@code --kv-cache}: how generation keeps its KV cache. {@code auto} (the default): bfloat16
+   * where the kernels take it (the CPU kernels), else float32.
+   */
+  static final class KvCache {
+    @Option(
+        names = "--kv-cache",
+        defaultValue = "auto",
+        paramLabel = "PRECISION",
+        description =
+            "How generation keeps its KV cache: auto (default: bf16 where the kernels take it,"
+                + " the CPU kernels; else f32), bf16 (keys and values rounded to bfloat16, half"
+                + " the bytes a decode step reads; attention still computes in float32) or f32.")
+    String value = "auto";
+
+    /** Whether the cache is bfloat16 on {@code kernels}; a clear error for a bad value. */
+    boolean bf16(Kernels kernels) {
+      return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "auto" -> kernels.bf16Caches();
+        case "bf16", "bfloat16" -> true;
+        case "f32", "fp32", "float32" -> false;
+        default ->
+            throw new IllegalArgumentException(
+                "--kv-cache must be auto, bf16 or f32, got '" + value + "'");
+      };
+    }
+
+    /** Sets {@code model}'s cache precision from the option; returns the model. */
+    org.research4j.transformer.model.Qwen2Model apply(
+        org.research4j.transformer.model.Qwen2Model model) {
+      return model.bf16Caches(bf16(model.kernels()));
+    }
+  }
+
   /** The choices of {@code --weights} and {@code train --reference-weights}: f32, bf16. */
   static final class WeightsConverter extends ChoiceConverter<WeightPrecision> {
     WeightsConverter() {

@@ -85,6 +85,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Device device = new SharedOptions.Device();
 
+  @Mixin SharedOptions.KvCache kvCache = new SharedOptions.KvCache();
+
   @Option(
       names = "--prompt",
       defaultValue = "instructed",
@@ -322,6 +324,7 @@ public final class TrainCommand implements Callable<Integer> {
                 save,
                 pad,
                 TrainingProgress.grpo(log));
+        trainer.withBf16Caches(kvCache.bf16(kernels));
         if (referenceWeights != WeightPrecision.F32) {
           trainer.withReference(() -> load(kernels, referenceWeights));
         }

@@ -54,6 +54,7 @@ public final class GrpoTrainer {
   private final int padId;
   private final TrainingListener listener;
   private Supplier<Qwen2Model> referenceModel;
+  private boolean bf16Caches;
 
   /** What a finished run reports; the eval summaries are null when evaluation is off. */
   public record Result(
@@ -154,6 +155,15 @@ public final class GrpoTrainer {
    * WeightPrecision.BF16)}, frozen bfloat16 at a quarter of a trainable float32 model's memory).
    * Returns this trainer.
    */
+  /**
+   * Rollouts keep their KV caches in bfloat16 ({@link Qwen2Model#bf16Caches}); the update's log
+   * probabilities are computed without a cache, in float32, either way.
+   */
+  public GrpoTrainer withBf16Caches(boolean on) {
+    this.bf16Caches = on;
+    return this;
+  }
+
   public GrpoTrainer withReference(Supplier<Qwen2Model> reference) {
     this.referenceModel = reference;
     return this;
@@ -303,6 +313,7 @@ public final class GrpoTrainer {
       AdamW opt,
       List<QaExample> train,
       QuestionStream questions) {
+    if (policy.bf16Caches() != bf16Caches) policy.bf16Caches(bf16Caches);
     int g = config.numGenerations();
     int q = config.questionsPerStep();
     long t0 = System.nanoTime();

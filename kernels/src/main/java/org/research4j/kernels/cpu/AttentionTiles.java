@@ -90,6 +90,76 @@ final class AttentionTiles {
   }
 
   /**
+   * {@link #scores} with the transposed keys {@code t} in bfloat16 (a CPU key cache), widened as
+   * they are read; every product and sum is float32.
+   */
+  static void scoresBf16(
+      float[] a,
+      int aOff,
+      int lda,
+      int rows,
+      short[] t,
+      int tOff,
+      int ldt,
+      int d,
+      float[] dst,
+      int dOff,
+      int ldd,
+      float scale) {
+    int r = 0;
+    for (; r + 1 < rows; r += 2) {
+      int a0 = aOff + r * lda;
+      int a1 = a0 + lda;
+      FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+      FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      for (int c = 0; c < d; c++) {
+        int to = tOff + c * ldt;
+        FloatVector t0 = CpuBf16.widen(t, to);
+        FloatVector t1 = CpuBf16.widen(t, to + L);
+        FloatVector t2 = CpuBf16.widen(t, to + 2 * L);
+        FloatVector t3 = CpuBf16.widen(t, to + 3 * L);
+        FloatVector w0 = FloatVector.broadcast(S, a[a0 + c]);
+        FloatVector w1 = FloatVector.broadcast(S, a[a1 + c]);
+        s00 = t0.fma(w0, s00);
+        s01 = t1.fma(w0, s01);
+        s02 = t2.fma(w0, s02);
+        s03 = t3.fma(w0, s03);
+        s10 = t0.fma(w1, s10);
+        s11 = t1.fma(w1, s11);
+        s12 = t2.fma(w1, s12);
+        s13 = t3.fma(w1, s13);
+      }
+      int d0 = dOff + r * ldd;
+      int d1 = d0 + ldd;
+      s00.mul(scale).intoArray(dst, d0);
+      s01.mul(scale).intoArray(dst, d0 + L);
+      s02.mul(scale).intoArray(dst, d0 + 2 * L);
+      s03.mul(scale).intoArray(dst, d0 + 3 * L);
+      s10.mul(scale).intoArray(dst, d1);
+      s11.mul(scale).intoArray(dst, d1 + L);
+      s12.mul(scale).intoArray(dst, d1 + 2 * L);
+      s13.mul(scale).intoArray(dst, d1 + 3 * L);
+    }
+    if (r < rows) {
+      int a0 = aOff + r * lda;
+      FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+      for (int c = 0; c < d; c++) {
+        int to = tOff + c * ldt;
+        FloatVector w = FloatVector.broadcast(S, a[a0 + c]);
+        s0 = CpuBf16.widen(t, to).fma(w, s0);
+        s1 = CpuBf16.widen(t, to + L).fma(w, s1);
+        s2 = CpuBf16.widen(t, to + 2 * L).fma(w, s2);
+        s3 = CpuBf16.widen(t, to + 3 * L).fma(w, s3);
+      }
+      int d0 = dOff + r * ldd;
+      s0.mul(scale).intoArray(dst, d0);
+      s1.mul(scale).intoArray(dst, d0 + L);
+      s2.mul(scale).intoArray(dst, d0 + 2 * L);
+      s3.mul(scale).intoArray(dst, d0 + 3 * L);
+    }
+  }
+
+  /**
    * {@code c[cOff + r*ldc + x] += alpha * sum_{j<n} a[aOff + r*ars + j*ajs] * b[bOff + j*ldb + x]}
    * for {@code r < rows}, {@code x < d}. The strides of {@code a} let one routine multiply by a
    * tile or by its transpose ({@code p·V}, {@code dS·K}, {@code dS^T·Q}, {@code P^T·dOut}).

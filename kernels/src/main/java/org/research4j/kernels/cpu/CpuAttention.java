@@ -96,6 +96,39 @@ final class CpuAttention {
     return dst;
   }
 
+  /** {@link #transposed} (slot 0) of a bfloat16 {@code x}, widened to float32. */
+  private static float[] transposedBf16(short[] x, int b, int t, int hkv, int d) {
+    int tp = padded(t);
+    int need = b * hkv * d * tp;
+    float[][] scratch = TRANSPOSED.get();
+    if (scratch[0].length < need) scratch[0] = new float[need];
+    float[] dst = scratch[0];
+    Parallel.forRange(
+        b * hkv,
+        Math.max(1, (1 << 15) / Math.max(1, t * d)),
+        (from, to) -> {
+          for (int sg = from; sg < to; sg++) {
+            int s = sg / hkv;
+            int g = sg % hkv;
+            int base = sg * d * tp;
+            int rowStride = hkv * d;
+            for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
+              int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
+              int src0 = (s * t * hkv + g) * d;
+              for (int c = 0; c < d; c++) {
+                int out = base + c * tp;
+                for (int j = j0; j < j1; j++) {
+                  dst[out + j] = Float.intBitsToFloat((x[src0 + j * rowStride + c] & 0xFFFF) << 16);
+                }
+              }
+            }
+            for (int c = 0; c < d; c++)
+              Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
+          }
+        });
+    return dst;
+  }
+
   static void forward(
       float[] q,
       float[] k,
@@ -110,10 +143,61 @@ final class CpuAttention {
       int hkv,
       int d,
       float scale) {
+    forward(q, k, v, null, 0, null, out, lse, start, b, tq, tk, hq, hkv, d, scale);
+  }
+
+  /**
+   * {@link #forward} over keys and values in bfloat16 ({@code kh, vh}: a KV cache kept at half the
+   * bytes): a tile of keys is widened to float32 as its scores are computed, a tile of values into
+   * an L1 scratch before it is accumulated, so every product and sum is float32 as with float32
+   * caches. Decoding reads the whole cache once per step and is bound by that read. {@code ldt >
+   * 0}: the keys are stored transposed, {@code [b, hkv, d, ldt]} (a CPU key cache), and a tile of
+   * scores is a product vectorised over positions with no horizontal sums; {@code ldt == 0}: the
+   * keys are row-major {@code [b, tk, hkv, d]}.
+   */
+  static void forwardBf16(
+      float[] q,
+      short[] kh,
+      int ldt,
+      short[] vh,
+      float[] out,
+      float[] lse,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
+    forward(q, null, null, kh, ldt, vh, out, lse, start, b, tq, tk, hq, hkv, d, scale);
+  }
+
+  /** One of {@code k, v} (float32) or {@code kh, vh} (bfloat16) is given. */
+  private static void forward(
+      float[] q,
+      float[] k,
+      float[] v,
+      short[] kh,
+      int ldt,
+      short[] vh,
+      float[] out,
+      float[] lse,
+      int[] start,
+      int b,
+      int tq,
+      int tk,
+      int hq,
+      int hkv,
+      int d,
+      float scale) {
     int group = hq / hkv;
     // Decoding has a handful of query rows per kv head: transposing the whole cache for them
     // costs more than the horizontal sums of plain dot products.
-    float[] kT = tq * group < DIRECT_ROWS ? null : transposed(k, 0, b, tk, hkv, d);
+    float[] kT =
+        tq * group < DIRECT_ROWS || ldt > 0
+            ? null
+            : kh != null ? transposedBf16(kh, b, tk, hkv, d) : transposed(k, 0, b, tk, hkv, d);
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
     int blocks = (tq + bq - 1) / bq;
     int tasks = b * hkv * blocks;
@@ -131,7 +215,9 @@ final class CpuAttention {
         chunks,
         serial ? chunks : 1,
         (from, to) -> {
-          Forward f = new Forward(q, k, kT, v, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
+          Forward f =
+              new Forward(
+                  q, k, kT, v, kh, ldt, vh, out, lse, tq, tk, hq, hkv, d, scale, group * bq);
           for (int chunk = from; chunk < to; chunk++) {
             for (int unit = chunk; unit < units; unit += chunks) {
               for (int task = unit * per; task < (unit + 1) * per; task++) {
@@ -149,15 +235,26 @@ final class CpuAttention {
   /** The scratch of one forward task: the query rows' running max, sum and output. */
   private static final class Forward {
     final float[] q, k, kT, v, out, lse;
+    final short[] kh, vh;
     final int tq, tk, tp, hq, hkv, d, group;
+
+    /** Row length of transposed bf16 keys ({@code [b, hkv, d, ldt]}); 0 for row-major keys. */
+    final int ldt;
+
     final float scale;
     final float[] qs, o, m, l, sc;
+
+    /** A tile of values widened from bfloat16 ({@code [BK, d]}), when the cache is bfloat16. */
+    final float[] vTile;
 
     Forward(
         float[] q,
         float[] k,
         float[] kT,
         float[] v,
+        short[] kh,
+        int ldt,
+        short[] vh,
         float[] out,
         float[] lse,
         int tq,
@@ -171,6 +268,9 @@ final class CpuAttention {
       this.k = k;
       this.kT = kT;
       this.v = v;
+      this.kh = kh;
+      this.ldt = ldt;
+      this.vh = vh;
       this.out = out;
       this.lse = lse;
       this.tq = tq;
@@ -186,6 +286,7 @@ final class CpuAttention {
       m = new float[rows];
       l = new float[rows];
       sc = new float[rows * BK];
+      vTile = vh == null ? null : new float[BK * d];
     }
 
     /** Queries {@code [i0, i1)} of sequence {@code s} for every query head of kv head {@code g}. */
@@ -206,6 +307,15 @@ final class CpuAttention {
         int nk = Math.min(BK, keyEnd - j0);
         if (kT != null) {
           AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
+        } else if (ldt > 0) {
+          int t0 = (s * hkv + g) * d * ldt + j0;
+          AttentionTiles.scoresBf16(qs, 0, d, rows, kh, t0, ldt, d, sc, 0, BK, scale);
+        } else if (kh != null) {
+          for (int jj = 0; jj < nk; jj++) {
+            int kRow = ((s * tk + j0 + jj) * hkv + g) * d;
+            for (int r = 0; r < rows; r++)
+              sc[r * BK + jj] = scale * dotBf16(qs, r * d, kh, kRow, d);
+          }
         } else {
           for (int jj = 0; jj < nk; jj++) {
             int kRow = ((s * tk + j0 + jj) * hkv + g) * d;
@@ -223,7 +333,14 @@ final class CpuAttention {
           }
         }
         int vBase = (s * tk + j0) * hkv * d + g * d;
-        AttentionTiles.accumulate(sc, 0, BK, 1, v, vBase, hkv * d, o, 0, d, rows, used, d, 1f);
+        if (vh != null) {
+          for (int jj = 0; jj < used; jj++) {
+            CpuBf16.widenRow(vh, vBase + jj * hkv * d, vTile, jj * d, d);
+          }
+          AttentionTiles.accumulate(sc, 0, BK, 1, vTile, 0, d, o, 0, d, rows, used, d, 1f);
+        } else {
+          AttentionTiles.accumulate(sc, 0, BK, 1, v, vBase, hkv * d, o, 0, d, rows, used, d, 1f);
+        }
       }
       for (int r = 0; r < rows; r++) {
         int h = g * group + r / ni;
@@ -257,6 +374,21 @@ final class CpuAttention {
       m[r] = mNew;
       if (alpha != 1f) Vec.scaleRow(o, r * d, d, alpha);
     }
+  }
+
+  /** {@code sum_c a[aOff + c] * float(b[bOff + c])} for {@code c < n}, b in bfloat16. */
+  private static float dotBf16(float[] a, int aOff, short[] b, int bOff, int n) {
+    int c = 0;
+    float s = 0f;
+    if (CpuBf16.VECTOR) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int ub = S.loopBound(n); c < ub; c += L) {
+        acc = FloatVector.fromArray(S, a, aOff + c).fma(CpuBf16.widen(b, bOff + c), acc);
+      }
+      s = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; c < n; c++) s += a[aOff + c] * Float.intBitsToFloat((b[bOff + c] & 0xFFFF) << 16);
+    return s;
   }
 
   static void backward(

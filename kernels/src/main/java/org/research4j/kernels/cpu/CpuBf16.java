@@ -52,7 +52,7 @@ final class CpuBf16 {
   private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
 
   /** Whether the short species has exactly VL lanes (64-bit minimum aside, always true). */
-  private static final boolean VECTOR = H.length() == VL && I.length() == VL;
+  static final boolean VECTOR = H.length() == VL && I.length() == VL;
 
   /** Whether a panel block of {@link CpuBuf#PANEL_COLS} columns is whole vectors. */
   private static final boolean PANEL_VECTOR = VECTOR && PANEL_COLS % VL == 0;
@@ -179,7 +179,7 @@ final class CpuBf16 {
   }
 
   /** {@code dst[d + p] = float(src[s + p])} for {@code p < k}. */
-  private static void widenRow(short[] src, int s, float[] dst, int d, int k) {
+  static void widenRow(short[] src, int s, float[] dst, int d, int k) {
     int p = 0;
     if (VECTOR) {
       for (int ub = H.loopBound(k); p < ub; p += VL) widen(src, s + p).intoArray(dst, d + p);
@@ -219,8 +219,8 @@ final class CpuBf16 {
     }
   }
 
-  /** VL bfloat16 values at {@code src[at..]} widened to float32. */
-  private static FloatVector widen(short[] src, int at) {
+  /** VL bfloat16 values at {@code src[at..]} widened to float32 (only when {@link #VECTOR}). */
+  static FloatVector widen(short[] src, int at) {
     return ((IntVector)
             ShortVector.fromArray(H, src, at).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0))
         .lanewise(VectorOperators.LSHL, 16)

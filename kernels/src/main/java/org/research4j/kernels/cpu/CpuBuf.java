@@ -44,6 +44,31 @@ public final class CpuBuf implements Buf {
   /** Columns rounded up to whole {@link #PANEL_COLS} blocks (panelled matrices only). */
   private final int paddedCols;
 
+  /**
+   * For the keys of a bfloat16 KV cache ({@link #bf16Keys}): the cache's geometry, stored
+   * transposed; null for every other buffer.
+   */
+  private final KeyLayout keyLayout;
+
+  /**
+   * Keys {@code [b, tmax, hkv, d]} stored as {@code [b, hkv, d, tpad]}: for each sequence and kv
+   * head, each of the {@code d} channels is a row over the positions, padded to {@code tpad} (a
+   * multiple of {@link AttentionTiles#BK}), so a tile of scores is a product vectorised over
+   * positions that reads whole rows.
+   */
+  record KeyLayout(int tmax, int hkv, int d, int tpad) {
+    /** Where logical element {@code e} (row-major {@code [b, tmax, hkv, d]}) is stored. */
+    int index(int e) {
+      int c = e % d;
+      int rest = e / d;
+      int g = rest % hkv;
+      rest /= hkv;
+      int t = rest % tmax;
+      int s = rest / tmax;
+      return ((s * hkv + g) * d + c) * tpad + t;
+    }
+  }
+
   /** Bumped by every {@link #floats()}: each hand-out of the array that may write it. */
   private final AtomicInteger version = new AtomicInteger();
 
@@ -62,6 +87,12 @@ public final class CpuBuf implements Buf {
   }
 
   private CpuBuf(float[] f, int[] i, short[] h, int rows, int cols, boolean owned) {
+    this(f, i, h, rows, cols, owned, null);
+  }
+
+  private CpuBuf(
+      float[] f, int[] i, short[] h, int rows, int cols, boolean owned, KeyLayout keyLayout) {
+    this.keyLayout = keyLayout;
     this.owned = owned;
     this.f = f;
     this.i = i;
@@ -95,6 +126,50 @@ public final class CpuBuf implements Buf {
           "a [" + rows + ", " + cols + "] bf16 matrix in panels needs " + stored + " elements");
     }
     return new CpuBuf(null, null, new short[(int) stored], rows, cols);
+  }
+
+  /**
+   * A zero-filled bfloat16 buffer for the keys of a KV cache {@code [b, tmax, hkv, d]}, stored
+   * transposed (see {@link KeyLayout}); uploads, downloads, copies and {@link #length()} address
+   * its elements as row-major {@code [b, tmax, hkv, d]}.
+   */
+  public static CpuBuf bf16Keys(int b, int tmax, int hkv, int d) {
+    if (b < 1 || tmax < 1 || hkv < 1 || d < 1) {
+      throw new IllegalArgumentException(
+          "a key cache needs b, tmax, hkv, d >= 1: " + b + ", " + tmax + ", " + hkv + ", " + d);
+    }
+    int tpad = Math.ceilDiv(tmax, AttentionTiles.BK) * AttentionTiles.BK;
+    long stored = (long) b * hkv * d * tpad;
+    Math.multiplyExact(Math.multiplyExact(b, tmax), Math.multiplyExact(hkv, d));
+    if (stored > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException(
+          "a key cache of [" + b + ", " + tmax + ", " + hkv + ", " + d + "] needs " + stored);
+    }
+    return new CpuBuf(
+        null, null, new short[(int) stored], -1, -1, true, new KeyLayout(tmax, hkv, d, tpad));
+  }
+
+  /** The geometry of a {@link #bf16Keys} buffer, or null for any other. */
+  KeyLayout keyLayout() {
+    return keyLayout;
+  }
+
+  /** The transposed storage of a {@link #bf16Keys} buffer. */
+  short[] keyStorage() {
+    if (keyLayout == null) throw new IllegalArgumentException("not a key cache buffer");
+    return h;
+  }
+
+  /**
+   * Copies logical elements {@code [off, off + n)} of this key buffer to or from {@code
+   * host[hostOff..]} (see {@link #panelCopy}).
+   */
+  void keyCopy(boolean toHost, short[] host, int hostOff, int off, int n) {
+    for (int x = 0; x < n; x++) {
+      int at = keyLayout.index(off + x);
+      if (toHost) host[hostOff + x] = h[at];
+      else h[at] = host[hostOff + x];
+    }
   }
 
   /** Whether this is a bfloat16 matrix stored in row panels ({@link #bf16Panels}). */
@@ -185,6 +260,9 @@ public final class CpuBuf implements Buf {
 
   @Override
   public int length() {
+    if (keyLayout != null) {
+      return h.length / keyLayout.tpad() * keyLayout.tmax();
+    }
     return f != null ? f.length : i != null ? i.length : panelled() ? rows * cols : h.length;
   }
 
@@ -234,6 +312,10 @@ public final class CpuBuf implements Buf {
    */
   public short[] shorts() {
     if (h == null) throw new IllegalArgumentException("expected a BF16 buffer, got " + type());
+    if (keyLayout != null) {
+      throw new IllegalArgumentException(
+          "this BF16 buffer holds the keys of a KV cache stored transposed, not row-major");
+    }
     if (panelled()) {
       throw new IllegalArgumentException(
           "this BF16 buffer is a ["

@@ -6,6 +6,7 @@ import static org.research4j.kernels.cpu.Vec.S;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import org.research4j.kernels.Bf16;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.KernelContract;
 import org.research4j.kernels.Kernels;
@@ -86,7 +87,51 @@ public final class CpuKernels implements Kernels {
     CpuBuf d = (CpuBuf) dst;
     if (s.type() == Buf.Type.F32) {
       System.arraycopy(s.floatsForReading(), srcOff, d.floats(), dstOff, n);
+    } else if (s.type() == Buf.Type.BF16) {
+      if (s.keyLayout() != null || d.keyLayout() != null) copyKeys(s, srcOff, d, dstOff, n);
+      else System.arraycopy(s.shorts(), srcOff, d.shorts(), dstOff, n);
     } else System.arraycopy(s.ints(), srcOff, d.ints(), dstOff, n);
+  }
+
+  /**
+   * {@link #copy} where a BF16 buffer holds the keys of a KV cache ({@link CpuBuf#bf16Keys}): whole
+   * positions of one sequence between two key buffers of one geometry (what {@code KvCache.swap}
+   * moves) go as one run per kv head and channel; anything else element by element.
+   */
+  private static void copyKeys(CpuBuf s, int srcOff, CpuBuf d, int dstOff, int n) {
+    CpuBuf.KeyLayout ls = s.keyLayout();
+    CpuBuf.KeyLayout ld = d.keyLayout();
+    if (ls != null && ls.equals(ld)) {
+      int per = ls.hkv() * ls.d();
+      int seq = ls.tmax() * per;
+      boolean whole =
+          srcOff % per == 0
+              && dstOff % per == 0
+              && n % per == 0
+              && srcOff % seq + n <= seq
+              && dstOff % seq + n <= seq;
+      if (whole) {
+        short[] from = s.keyStorage();
+        short[] to = d.keyStorage();
+        int positions = n / per;
+        int sa = srcOff / seq, pa = srcOff % seq / per;
+        int sb = dstOff / seq, pb = dstOff % seq / per;
+        for (int r = 0; r < per && positions > 0; r++) {
+          System.arraycopy(
+              from,
+              (sa * per + r) * ls.tpad() + pa,
+              to,
+              (sb * per + r) * ls.tpad() + pb,
+              positions);
+        }
+        return;
+      }
+    }
+    short[] tmp = new short[n];
+    if (ls != null) s.keyCopy(true, tmp, 0, srcOff, n);
+    else System.arraycopy(s.shorts(), srcOff, tmp, 0, n);
+    if (ld != null) d.keyCopy(false, tmp, 0, dstOff, n);
+    else System.arraycopy(tmp, 0, d.shorts(), dstOff, n);
   }
 
   @Override
@@ -150,16 +195,38 @@ public final class CpuKernels implements Kernels {
       int hkv,
       int d,
       float scale) {
-    CONTRACT.attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d);
+    CONTRACT.attentionForward(q, k, v, out, lse, start, b, tq, tk, hq, hkv, d, bf16Caches());
     float[] qa = f(q);
-    float[] ka = f(k);
-    float[] va = f(v);
     float[] oa = f(out);
     float[] la = lse == null ? null : f(lse);
     int[] st = start == null ? null : ints(start);
     if (st != null) KernelContract.attentionStarts(st, b, tq, tk);
     if (tq == 0) return;
-    CpuAttention.forward(qa, ka, va, oa, la, st, b, tq, tk, hq, hkv, d, scale);
+    if (k.type() == Buf.Type.BF16) {
+      CpuBuf kb = (CpuBuf) k;
+      CpuBuf.KeyLayout keys = kb.keyLayout();
+      if (keys != null && (keys.tmax() != tk || keys.hkv() != hkv || keys.d() != d)) {
+        throw new IllegalArgumentException(
+            "attentionForward: the key cache holds [b, "
+                + keys.tmax()
+                + ", "
+                + keys.hkv()
+                + ", "
+                + keys.d()
+                + "], called with tk = "
+                + tk
+                + ", hkv = "
+                + hkv
+                + ", d = "
+                + d);
+      }
+      short[] kh = keys != null ? kb.keyStorage() : kb.shorts();
+      short[] vh = ((CpuBuf) v).shorts();
+      int ldt = keys != null ? keys.tpad() : 0;
+      CpuAttention.forwardBf16(qa, kh, ldt, vh, oa, la, st, b, tq, tk, hq, hkv, d, scale);
+    } else {
+      CpuAttention.forward(qa, f(k), f(v), oa, la, st, b, tq, tk, hq, hkv, d, scale);
+    }
   }
 
   @Override
@@ -193,13 +260,60 @@ public final class CpuKernels implements Kernels {
     CpuAttention.backward(qa, ka, va, oa, la, doa, dqa, dka, dva, b, t, hq, hkv, d, scale);
   }
 
+  /**
+   * The CPU kernels keep KV caches in bfloat16 on request (see {@link Kernels#bf16Caches}), where
+   * the vector shapes allow widening a vector of bfloat16 in one step (every AVX2 and AVX-512
+   * machine).
+   */
+  @Override
+  public boolean bf16Caches() {
+    return CpuBf16.VECTOR;
+  }
+
   @Override
   public void writeCache(Buf src, Buf cache, Buf start, int b, int tn, int tmax, int rowSize) {
-    CONTRACT.writeCache(src, cache, start, b, tn, tmax, rowSize);
+    CONTRACT.writeCache(src, cache, start, b, tn, tmax, rowSize, bf16Caches());
     float[] sa = f(src);
-    float[] ca = f(cache);
     int[] st = ints(start);
     KernelContract.cacheStarts(st, b, tn, tmax);
+    if (cache.type() == Buf.Type.BF16) {
+      CpuBuf cb = (CpuBuf) cache;
+      CpuBuf.KeyLayout keys = cb.keyLayout();
+      if (keys == null) {
+        short[] ch = cb.shorts();
+        for (int s = 0; s < b; s++) {
+          Bf16.round(sa, s * tn * rowSize, ch, (s * tmax + st[s]) * rowSize, tn * rowSize);
+        }
+        return;
+      }
+      if (keys.tmax() != tmax || keys.hkv() * keys.d() != rowSize) {
+        throw new IllegalArgumentException(
+            "writeCache: the key cache holds [b, "
+                + keys.tmax()
+                + ", "
+                + keys.hkv()
+                + ", "
+                + keys.d()
+                + "], got tmax = "
+                + tmax
+                + ", rowSize = "
+                + rowSize);
+      }
+      // Keys stored transposed: each new position lands in every channel's row.
+      short[] ch = cb.keyStorage();
+      int tpad = keys.tpad();
+      for (int s = 0; s < b; s++) {
+        for (int i = 0; i < tn; i++) {
+          int src0 = (s * tn + i) * rowSize;
+          int pos = st[s] + i;
+          for (int r = 0; r < rowSize; r++) {
+            ch[(s * rowSize + r) * tpad + pos] = Bf16.round(sa[src0 + r]);
+          }
+        }
+      }
+      return;
+    }
+    float[] ca = f(cache);
     for (int s = 0; s < b; s++) {
       System.arraycopy(sa, s * tn * rowSize, ca, (s * tmax + st[s]) * rowSize, tn * rowSize);
     }
@@ -847,6 +961,13 @@ public final class CpuKernels implements Kernels {
     return CpuBuf.bf16(n);
   }
 
+  /** Keys stored transposed, {@code [b, hkv, d, t]} (see {@link CpuBuf#bf16Keys}). */
+  @Override
+  public Buf allocBf16Keys(int b, int tmax, int hkv, int d) {
+    if (b == 0 || tmax == 0 || hkv == 0 || d == 0) return CpuBuf.bf16(0);
+    return CpuBuf.bf16Keys(b, tmax, hkv, d);
+  }
+
   /** A matrix in row panels (see {@link CpuBuf}), or a plain buffer when it has no elements. */
   @Override
   public Buf allocBf16Matrix(int rows, int cols) {
@@ -862,6 +983,7 @@ public final class CpuKernels implements Kernels {
     CpuBf16.range("uploadBf16", "src", src.length, srcOff, n);
     CpuBf16.range("uploadBf16", "dst", d.length(), dstOff, n);
     if (d.panelled()) d.panelCopy(false, src, srcOff, dstOff, n);
+    else if (d.keyLayout() != null) d.keyCopy(false, src, srcOff, dstOff, n);
     else System.arraycopy(src, srcOff, d.shorts(), dstOff, n);
   }
 
@@ -871,6 +993,7 @@ public final class CpuKernels implements Kernels {
     CpuBf16.range("downloadBf16", "src", s.length(), srcOff, n);
     CpuBf16.range("downloadBf16", "dst", dst.length, dstOff, n);
     if (s.panelled()) s.panelCopy(true, dst, dstOff, srcOff, n);
+    else if (s.keyLayout() != null) s.keyCopy(true, dst, dstOff, srcOff, n);
     else System.arraycopy(s.shorts(), srcOff, dst, dstOff, n);
   }
 

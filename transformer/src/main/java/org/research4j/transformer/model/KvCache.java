@@ -26,7 +26,18 @@ public final class KvCache implements AutoCloseable {
   /** One sequence's worth of one layer's keys, for {@link #swap} (allocated on first use). */
   private Tensor spare;
 
+  /** The values' swap space when it differs from {@link #spare} (bfloat16 caches). */
+  private Tensor spareValues;
+
   KvCache(Kernels kernels, Qwen2Config config, int batch, int maxPositions) {
+    this(kernels, config, batch, maxPositions, false);
+  }
+
+  /**
+   * A cache in bfloat16 when {@code bf16} (the kernels must take it: {@link Kernels#bf16Caches}),
+   * else float32.
+   */
+  KvCache(Kernels kernels, Qwen2Config config, int batch, int maxPositions, boolean bf16) {
     if (batch <= 0 || maxPositions <= 0) {
       throw new IllegalArgumentException(
           "KvCache: batch and maxPositions must be positive, got "
@@ -41,9 +52,41 @@ public final class KvCache implements AutoCloseable {
     int hkv = config.numKeyValueHeads();
     int hd = config.headDim();
     for (int i = 0; i < config.numHiddenLayers(); i++) {
-      keys.add(Tensor.zeros(kernels, batch, maxPositions, hkv, hd).named("cache.k." + i));
-      values.add(Tensor.zeros(kernels, batch, maxPositions, hkv, hd).named("cache.v." + i));
+      Tensor k =
+          bf16
+              ? keyCache(kernels, batch, maxPositions, hkv, hd)
+              : Tensor.zeros(kernels, batch, maxPositions, hkv, hd);
+      keys.add(k.named("cache.k." + i));
+      values.add(zeros(kernels, bf16, batch, maxPositions, hkv, hd).named("cache.v." + i));
     }
+  }
+
+  private static Tensor zeros(Kernels kernels, boolean bf16, int... shape) {
+    if (!bf16) return Tensor.zeros(kernels, shape);
+    requireBf16(kernels);
+    return Tensor.zerosBf16(kernels, shape);
+  }
+
+  private Tensor zeros(int n) {
+    return Tensor.zeros(kernels, n);
+  }
+
+  private static void requireBf16(Kernels kernels) {
+    if (!kernels.bf16Caches()) {
+      throw new IllegalArgumentException(
+          "KvCache: these kernels (" + kernels.description() + ") keep KV caches in float32 only");
+    }
+  }
+
+  /** Keys in bfloat16, in the layout the kernels read best ({@link Kernels#allocBf16Keys}). */
+  private static Tensor keyCache(Kernels kernels, int b, int t, int hkv, int d) {
+    requireBf16(kernels);
+    return Tensor.ofBuf(kernels, kernels.allocBf16Keys(b, t, hkv, d), b, t, hkv, d);
+  }
+
+  /** Whether the cache holds its keys and values in bfloat16. */
+  public boolean bf16() {
+    return keys.getFirst().dtype() == org.research4j.kernels.Buf.Type.BF16;
   }
 
   private KvCache(KvCache base, int batch) {
@@ -87,15 +130,21 @@ public final class KvCache implements AutoCloseable {
               + " positions");
     }
     if (a == b || positions == 0) return;
-    int per = keys.getFirst().numel() / (batch * maxPositions); // hkv * hd
+    Tensor k0 = keys.getFirst();
+    int per = k0.dim(2) * k0.dim(3); // hkv * hd
     int n = positions * per;
     int stride = maxPositions * per;
-    if (spare == null) spare = Tensor.zeros(kernels, stride);
+    if (spare == null) {
+      // One sequence's worth, in the layout of the keys (and a plain one for the values).
+      spare = bf16() ? keyCache(kernels, 1, maxPositions, k0.dim(2), k0.dim(3)) : zeros(stride);
+      spareValues = bf16() ? Tensor.zerosBf16(kernels, stride) : spare;
+    }
     for (List<Tensor> layers : List.of(keys, values)) {
+      Tensor tmp = layers == keys ? spare : spareValues;
       for (Tensor t : layers) {
-        kernels.copy(t.buf(), a * stride, spare.buf(), 0, n);
+        kernels.copy(t.buf(), a * stride, tmp.buf(), 0, n);
         kernels.copy(t.buf(), b * stride, t.buf(), a * stride, n);
-        kernels.copy(spare.buf(), 0, t.buf(), b * stride, n);
+        kernels.copy(tmp.buf(), 0, t.buf(), b * stride, n);
       }
     }
   }
@@ -144,6 +193,7 @@ public final class KvCache implements AutoCloseable {
   public void close() {
     if (base != null) return;
     if (spare != null) spare.close();
+    if (spareValues != null && spareValues != spare) spareValues.close();
     keys.forEach(Tensor::close);
     values.forEach(Tensor::close);
   }

@@ -67,6 +67,7 @@ public final class Qwen2Model implements AutoCloseable {
   private final List<Block> blocks = new ArrayList<>();
   private final Parameter finalNorm;
   private final Parameter lmHead;
+  private volatile boolean bf16Caches;
 
   /** Allocates every parameter, zero-filled, under its HF name. */
   private Qwen2Model(Kernels kernels, Qwen2Config config) {
@@ -438,9 +439,30 @@ public final class Qwen2Model implements AutoCloseable {
     return parameters;
   }
 
+  /**
+   * Makes {@link #newCache} keep keys and values in bfloat16 ({@code true}) or float32 (the
+   * default). A decode step reads the whole cache, so bfloat16 halves what the step's attention
+   * reads; each key and value is rounded once, to the nearest bfloat16 (relative error at most
+   * 2^-9), and the attention itself still computes in float32. Only on kernels whose {@link
+   * Kernels#bf16Caches} holds (the CPU kernels).
+   */
+  public Qwen2Model bf16Caches(boolean on) {
+    if (on && !kernels.bf16Caches()) {
+      throw new IllegalArgumentException(
+          "bfloat16 KV caches: these kernels (" + kernels.description() + ") keep float32 caches");
+    }
+    this.bf16Caches = on;
+    return this;
+  }
+
+  /** Whether {@link #newCache} keeps keys and values in bfloat16. */
+  public boolean bf16Caches() {
+    return bf16Caches;
+  }
+
   /** A KV cache for {@code batch} sequences of up to {@code maxPositions} positions each. */
   public KvCache newCache(int batch, int maxPositions) {
-    return new KvCache(kernels, config, batch, maxPositions);
+    return new KvCache(kernels, config, batch, maxPositions, bf16Caches);
   }
 
   @Override
