@@ -14,8 +14,10 @@
  * <p>At real size: {@link org.research4j.benchmarks.transformer.QwenShapeCheckpoint} writes the
  * Qwen2.5-0.5B or 1.5B shape with random bfloat16 weights ({@code tools/qwen-shape-checkpoint.sh}),
  * {@link org.research4j.benchmarks.transformer.RealSizeTiming} measures load time, memory, prefill
- * and decode on it ({@code benchmarks/scripts/real-size.sh}, {@code decode-vs-jlama.sh}), and
- * {@link org.research4j.benchmarks.transformer.Bf16Accuracy} measures how far bfloat16 weights move
- * a checkpoint's logits and greedy output from float32.
+ * and decode on it ({@code benchmarks/scripts/real-size.sh}, {@code decode-vs-jlama.sh}), JMH
+ * {@link org.research4j.benchmarks.transformer.RealSizeBench} times a decode step and a prefill at
+ * the 0.5B and 1.5B shapes ({@code benchmarks/scripts/real-size-jmh.sh}), and {@link
+ * org.research4j.benchmarks.transformer.Bf16Accuracy} measures how far bfloat16 weights move a
+ * checkpoint's logits and greedy output from float32.
  */
 package org.research4j.benchmarks.transformer;
