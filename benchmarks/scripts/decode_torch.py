@@ -10,6 +10,12 @@ little-endian header length, JSON header, raw data; bf16 widened exactly).
   --weights f32   weights and activations float32 (OpenBLAS sgemm through torch).
   --weights bf16  weights and activations bfloat16 (oneDNN bf16 matmul); RMSNorm, softmax and
                   sampling in float32, as Hugging Face does.
+  --weights int8  every projection and the LM head as int8 weights with one float32 scale per
+                  output row (torch.quantize_per_channel, symmetric), run by PyTorch's dynamic
+                  quantized linear (torch.ops.quantized.linear_dynamic: activations quantized to
+                  8 bits per call, int8 GEMM, float32 out) on its best engine here (fbgemm if
+                  built in, else oneDNN; Debian's 1.13 has oneDNN and QNNPACK); activations,
+                  the embedding gather, norms and attention float32.
 
 Timing mirrors research4j's RealSizeTiming: per batch size a warm-up (prompts of min(prompt, 32)
 tokens, NEW steps), then REPEATS times a fresh cache and BATCH random prompts of PROMPT tokens:
@@ -90,8 +96,23 @@ class Qwen2:
         self.vocab = cfg["vocab_size"]
         t = load_tensors(model_dir)
 
+        self.int8 = dtype == "int8"
+        if self.int8:
+            dtype = self.dtype = torch.float32
+            engines = torch.backends.quantized.supported_engines
+            torch.backends.quantized.engine = "fbgemm" if "fbgemm" in engines else "onednn"
+
         def w(name):
             return t.pop(name).to(dtype).contiguous()
+
+        def q8(weight, bias=None):
+            """A linear layer's weight as int8 per output row (prepacked), or the float one."""
+            if not self.int8:
+                return weight if bias is None else (weight, bias)
+            scales = (weight.abs().amax(dim=1) / 127).clamp(min=1e-12).double()
+            zeros = torch.zeros(weight.shape[0], dtype=torch.long)
+            qw = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
+            return torch.ops.quantized.linear_prepack(qw, bias)
 
         self.embed = w("model.embed_tokens.weight")
         self.lm_head = self.embed if cfg.get("tie_word_embeddings", False) else w("lm_head.weight")
@@ -101,18 +122,23 @@ class Qwen2:
             p = f"model.layers.{i}."
             a = p + "self_attn."
             m = p + "mlp."
+            wqkv = torch.cat([w(a + "q_proj.weight"), w(a + "k_proj.weight"), w(a + "v_proj.weight")])
+            bqkv = torch.cat([w(a + "q_proj.bias"), w(a + "k_proj.bias"), w(a + "v_proj.bias")])
+            wo, wgu = w(a + "o_proj.weight"), torch.cat([w(m + "gate_proj.weight"), w(m + "up_proj.weight")])
+            wd = w(m + "down_proj.weight")
+            n = sum(x.numel() for x in (wqkv, bqkv, wo, wgu, wd))
             self.layers.append(dict(
                 ln1=w(p + "input_layernorm.weight"),
                 ln2=w(p + "post_attention_layernorm.weight"),
-                wqkv=torch.cat([w(a + "q_proj.weight"), w(a + "k_proj.weight"), w(a + "v_proj.weight")]),
-                bqkv=torch.cat([w(a + "q_proj.bias"), w(a + "k_proj.bias"), w(a + "v_proj.bias")]),
-                wo=w(a + "o_proj.weight"),
-                wgu=torch.cat([w(m + "gate_proj.weight"), w(m + "up_proj.weight")]),
-                wd=w(m + "down_proj.weight")))
+                wqkv=q8(wqkv, bqkv) if self.int8 else wqkv, bqkv=None if self.int8 else bqkv,
+                wo=q8(wo), wgu=q8(wgu), wd=q8(wd), n=n))
         self.params = sum(x.numel() for x in [self.embed, self.norm]
-                          + ([] if self.lm_head is self.embed else [self.lm_head])
-                          + [v for layer in self.layers for v in layer.values()])
-        self.weight_bytes = self.params * self.embed.element_size()
+                          + ([] if self.lm_head is self.embed else [self.lm_head]))
+        self.params += sum(layer["n"] + layer["ln1"].numel() + layer["ln2"].numel() for layer in self.layers)
+        # int8: one byte per matrix weight (the float32 embedding table is only gathered from)
+        self.weight_bytes = self.params * (1 if self.int8 else self.embed.element_size())
+        if self.int8:
+            self.lm_head = q8(self.lm_head)
         self.rope_len = 0
 
     def rope(self, n):
@@ -154,7 +180,7 @@ class Qwen2:
         x = F.embedding(ids, self.embed)
         for layer, (kc, vc) in zip(self.layers, cache):
             h = self.rms(x, layer["ln1"])
-            qkv = F.linear(h, layer["wqkv"], layer["bqkv"])
+            qkv = self.linear(h, layer["wqkv"], layer["bqkv"])
             q, k, v = qkv.split([H * D, KV * D, KV * D], dim=-1)
             q = self.rotate(q.view(B, Tn, H, D).transpose(1, 2), cos, sin)
             kc[:, :, start:S] = self.rotate(k.view(B, Tn, KV, D).transpose(1, 2), cos, sin)
@@ -165,13 +191,20 @@ class Qwen2:
                 s = (s.view(B, KV, G, Tn, S) + mask).view(B, KV, G * Tn, S)
             p = torch.softmax(s.float(), dim=-1).to(self.dtype)
             o = (p @ vc[:, :, :S]).view(B, H, Tn, D).transpose(1, 2).reshape(B, Tn, H * D)
-            x = x + F.linear(o, layer["wo"])
+            x = x + self.linear(o, layer["wo"])
             h = self.rms(x, layer["ln2"])
-            g, u = F.linear(h, layer["wgu"]).split(self.ff, dim=-1)
-            x = x + F.linear(F.silu(g) * u, layer["wd"])
+            g, u = self.linear(h, layer["wgu"]).split(self.ff, dim=-1)
+            x = x + self.linear(F.silu(g) * u, layer["wd"])
         if not all_positions:
             x = x[:, -1]
-        return F.linear(self.rms(x, self.norm), self.lm_head).float()
+        return self.linear(self.rms(x, self.norm), self.lm_head).float()
+
+    def linear(self, x, w, b=None):
+        if self.int8:
+            shape = x.shape
+            y = torch.ops.quantized.linear_dynamic(x.reshape(-1, shape[-1]).contiguous(), w)
+            return y.view(*shape[:-1], y.shape[-1])
+        return F.linear(x, w, b)
 
 
 def draw(logits, gen):
@@ -258,7 +291,7 @@ def check(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", required=True)
-    ap.add_argument("--weights", choices=["f32", "bf16"], default="f32")
+    ap.add_argument("--weights", choices=["f32", "bf16", "int8"], default="f32")
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--prompt", type=int, default=128)
     ap.add_argument("--new", type=int, default=32)
@@ -274,10 +307,12 @@ def main():
     torch.set_num_threads(args.threads)
     if args.check:
         sys.exit(check(args))
-    dtype = torch.float32 if args.weights == "f32" else torch.bfloat16
+    dtype = {"f32": torch.float32, "bf16": torch.bfloat16, "int8": "int8"}[args.weights]
     print(f"# torch: {describe()}, weights {args.weights}")
     t0 = time.perf_counter()
     model = Qwen2(args.model, dtype)
+    if model.int8:
+        print(f"# int8: dynamic quantized linear on the {torch.backends.quantized.engine} engine")
     print(f"load: {time.perf_counter() - t0:.2f} s, {model.params:,} parameters, weights"
           f" {model.weight_bytes / 1e9:.2f} GB, RSS after load {rss('VmRSS'):.2f} GB")
     with torch.inference_mode():

@@ -259,11 +259,34 @@ public final class Session implements AutoCloseable {
     return running;
   }
 
+  /**
+   * The end of the text {@code q} has written since its segment started, long enough to hold any of
+   * {@code stops} ending in its last token: the check runs after every draw and found none before,
+   * so an occurrence must end in the newest characters. Decoding only the tail keeps the check's
+   * cost per draw constant instead of growing with the response. The window of tokens doubles until
+   * its text is {@code TAIL_MARGIN} characters longer than the longest stop string (tokens that
+   * decode to nothing, or to parts of a character, cannot shorten what is checked) or it reaches
+   * the segment's start.
+   */
+  private String tail(Sequence q, java.util.Collection<String> stops) {
+    int longest = 0;
+    for (String stop : stops) longest = Math.max(longest, stop.length());
+    int need = longest + TAIL_MARGIN;
+    for (int window = 4 * need; ; window *= 2) {
+      int from = Math.max(q.segmentStart, q.length - window);
+      String text = detokenize.apply(Arrays.copyOfRange(q.tokens, from, q.length));
+      if (from == q.segmentStart || text.length() >= need) return text;
+    }
+  }
+
+  /** Characters beyond the longest stop string that {@link #tail} decodes. */
+  private static final int TAIL_MARGIN = 8;
+
   private Stop stopAfterDraw(int s, Sequence q, int token) {
     SamplingConfig sampling = samplings[s];
     if (sampling.stopTokenIds().contains(token)) return new Stop(s, StopReason.EOS, null);
     if (!sampling.stopStrings().isEmpty()) {
-      String text = detokenize.apply(Arrays.copyOfRange(q.tokens, q.segmentStart, q.length));
+      String text = tail(q, sampling.stopStrings());
       for (String stop : sampling.stopStrings()) {
         if (text.contains(stop)) return new Stop(s, StopReason.STOP_STRING, stop);
       }
