@@ -45,8 +45,8 @@ final class CpuInt8 {
   /** Whether the byte species has exactly VL lanes. */
   private static final boolean VECTOR = B.length() == VL;
 
-  /** Whether a panel block of {@link CpuBuf#I8_PANEL_COLS} columns is whole vectors. */
-  private static final boolean PANEL_VECTOR = VECTOR && I8_PANEL_COLS % VL == 0;
+  /** Whether a panel block of {@link CpuBuf#I8_PANEL_COLS} columns is whole pairs of vectors. */
+  private static final boolean PANEL_VECTOR = VECTOR && I8_PANEL_COLS % (2 * VL) == 0;
 
   /** Columns of the four W rows dequantized per chunk of the multi-row skinny path. */
   private static final int CHUNK = 1024;
@@ -267,20 +267,29 @@ final class CpuInt8 {
       FloatVector s1 = FloatVector.zero(S);
       FloatVector s2 = FloatVector.zero(S);
       FloatVector s3 = FloatVector.zero(S);
+      FloatVector t0 = FloatVector.zero(S);
+      FloatVector t1 = FloatVector.zero(S);
+      FloatVector t2 = FloatVector.zero(S);
+      FloatVector t3 = FloatVector.zero(S);
       for (int p = 0; p < kp; p += I8_PANEL_COLS) {
         int q = g + p * PANEL_ROWS;
-        for (int h = 0; h < I8_PANEL_COLS; h += VL) {
+        for (int h = 0; h < I8_PANEL_COLS; h += 2 * VL) {
           FloatVector xp = FloatVector.fromArray(S, x, x0 + p + h);
+          FloatVector xq = FloatVector.fromArray(S, x, x0 + p + h + VL);
           s0 = widen(w, q + h).fma(xp, s0);
+          t0 = widen(w, q + h + VL).fma(xq, t0);
           s1 = widen(w, q + I8_PANEL_COLS + h).fma(xp, s1);
+          t1 = widen(w, q + I8_PANEL_COLS + h + VL).fma(xq, t1);
           s2 = widen(w, q + 2 * I8_PANEL_COLS + h).fma(xp, s2);
+          t2 = widen(w, q + 2 * I8_PANEL_COLS + h + VL).fma(xq, t2);
           s3 = widen(w, q + 3 * I8_PANEL_COLS + h).fma(xp, s3);
+          t3 = widen(w, q + 3 * I8_PANEL_COLS + h + VL).fma(xq, t3);
         }
       }
-      d0 = s0.reduceLanes(VectorOperators.ADD);
-      d1 = s1.reduceLanes(VectorOperators.ADD);
-      d2 = s2.reduceLanes(VectorOperators.ADD);
-      d3 = s3.reduceLanes(VectorOperators.ADD);
+      d0 = s0.add(t0).reduceLanes(VectorOperators.ADD);
+      d1 = s1.add(t1).reduceLanes(VectorOperators.ADD);
+      d2 = s2.add(t2).reduceLanes(VectorOperators.ADD);
+      d3 = s3.add(t3).reduceLanes(VectorOperators.ADD);
     } else {
       for (int p = 0; p < kp; p++) {
         float xp = x[x0 + p];
