@@ -29,12 +29,20 @@ public enum WeightPrecision {
   BF16,
 
   /**
-   * int8 matrices with one float32 scale per row (see the class comment). Accuracy, measured by
-   * {@code benchmarks/.../transformer/Int8Accuracy} against the float32 model on the same weights:
-   * on the tiny test checkpoint ({@code qwen2-tiny-tied}, random weights, two layers) the logits
-   * moved by a relative {@code max|int8 - f32| / max|f32|} of 1.85e-2 (bfloat16: 5.3e-3;
-   * Int8WeightsTest asserts {@code <= 3e-2}); on the benchmark model see Int8Accuracy's class
-   * comment.
+   * int8 matrices with one float32 scale per row (see the class comment). Accuracy against the
+   * float32 model on the same weights, measured 2026-11-29:
+   *
+   * <ul>
+   *   <li>The demo's GRPO model ({@code bin/research demo}, seed 42, step 60; 4 layers, hidden
+   *       128), 200 test questions ({@code benchmarks/.../transformer/Int8Accuracy}): logits {@code
+   *       max|int8 - f32| / max|f32|} 1.76e-2 (max abs 0.46 of 26.2), mean {@code |int8 - f32|} /
+   *       mean {@code |f32|} 1.09e-2; the top logit is float32's at 99.0 % of positions; greedy
+   *       decoding over 64 tokens: 183 of 200 responses identical, 95.3 % of generated tokens
+   *       before the first difference. bfloat16 on the same run: 2.6e-3, 2.3e-3, 99.6 %, 199 of
+   *       200.
+   *   <li>The tiny test checkpoint ({@code qwen2-tiny-tied}, random weights, two layers): relative
+   *       1.85e-2 (bfloat16: 5.3e-3); {@code Int8WeightsTest} asserts {@code <= 3e-2}.
+   * </ul>
    */
   INT8;
 
