@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.research4j.kernels.Buf;
 import org.research4j.kernels.Int8;
+import org.research4j.kernels.Kernels;
 import org.research4j.kernels.cpu.CpuKernels;
+import org.research4j.kernels.opencl.ClTestDevice;
 import org.research4j.tensor.Parameter;
 import org.research4j.tensor.Tape;
 import org.research4j.tensor.Tensor;
@@ -120,6 +122,33 @@ class Int8WeightsTest {
     long int8 = Qwen2Model.memoryBytes(c, WeightPrecision.INT8);
     System.out.printf("Qwen2.5-0.5B shape: bf16 %.3f GB, int8 %.3f GB%n", bf16 / 1e9, int8 / 1e9);
     assertTrue(int8 < 0.52 * bf16, int8 + " vs " + bf16);
+  }
+
+  /**
+   * The same int8 model on OpenCL ({@code int8.cl}, on the device {@code ClTestDevice} opens: PoCL
+   * in CI) and on the CPU: both quantize the checkpoint identically on the host, so their logits
+   * differ by float32 summation order only: relative error at most {@code 1e-5}, as {@code
+   * OpenClTrainingStepTest} allows for float32 logits.
+   */
+  @Test
+  void openClInt8ModelMatchesCpu() throws Exception {
+    Kernels cl = ClTestDevice.kernels();
+    try (Qwen2Model onCpu = Qwen2Model.load(new CpuKernels(), resource(), WeightPrecision.INT8);
+        Qwen2Model onCl = Qwen2Model.load(cl, resource(), WeightPrecision.INT8)) {
+      float[] want = logits(onCpu);
+      float[] got = logits(onCl);
+      double maxDiff = 0;
+      double maxRef = 0;
+      for (int i = 0; i < want.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs((double) got[i] - want[i]));
+        maxRef = Math.max(maxRef, Math.abs(want[i]));
+      }
+      System.out.printf(
+          "INT8 model, OpenCL vs CPU: logits relative error %.2e%n", maxDiff / maxRef);
+      assertTrue(maxDiff / maxRef <= 1e-5, "logits differ by " + maxDiff / maxRef);
+      int[] p = PROMPTS[0];
+      assertArrayEquals(greedy(onCpu, p, 16), greedy(onCl, p, 16));
+    }
   }
 
   @Test
