@@ -62,7 +62,11 @@ public final class Int8 {
               "int8 quantization of a [%d, %d] matrix: w has %d values, q %d, scales %d",
               rows, cols, w.length, q.length, scales.length));
     }
-    for (int r = 0; r < rows; r++) scales[r] = quantizeRow(w, r * cols, cols, q, r * cols);
+    // Rows are independent: a large matrix (a checkpoint being loaded) is quantized in parallel,
+    // with the same result.
+    java.util.stream.IntStream range = java.util.stream.IntStream.range(0, rows);
+    if (n >= 1 << 20) range = range.parallel();
+    range.forEach(r -> scales[r] = quantizeRow(w, r * cols, cols, q, r * cols));
   }
 
   /** The value an int8 weight stands for: {@code (float) q * scale}. */
