@@ -16,6 +16,7 @@
  * {@link org.research4j.benchmarks.transformer.RealSizeTiming} measures load time, memory, prefill
  * and decode on it ({@code benchmarks/scripts/real-size.sh}, {@code decode-vs-jlama.sh}), and
  * {@link org.research4j.benchmarks.transformer.Bf16Accuracy} measures how far bfloat16 weights move
- * a checkpoint's logits and greedy output from float32.
+ * a checkpoint's logits and greedy output from float32, {@link
+ * org.research4j.benchmarks.transformer.Int8Accuracy} the same for int8 weights (beside bfloat16).
  */
 package org.research4j.benchmarks.transformer;
