@@ -17,6 +17,14 @@ import org.research4j.kernels.cpu.CpuKernels;
  * enough copies of W to span 256 MB. Prints the median time per call of {@code repeats} timings and
  * the weight bytes streamed per second (int8: {@code nk + 4n}; bf16: {@code 2nk}).
  *
+ * <p>Measured 2026-11-29 on the 2-core AVX-512 machine while another process kept it busy (load
+ * average 3 to 4, under {@code nice -n 19}: noisy, ranges over four runs of one or two threads), m
+ * = 1: [4864, 896] int8 0.17-0.18 ms, 24-31 GB/s, against bf16 0.35-0.39 ms, 22-25 GB/s (1.9 to
+ * 2.5x); [896, 4864] int8 0.18-0.21 ms, 21-25 GB/s, bf16 0.29-0.34 ms, 26-30 GB/s (1.5 to 1.8x);
+ * [151936, 896] int8 4.2-4.4 ms, 31-33 GB/s, bf16 10.5-10.8 ms, 25-26 GB/s (2.4 to 2.5x). At m = 16
+ * both take the same time (the skinny path dequantizes a chunk into scratch once and is then bound
+ * by the float32 FMAs, not by memory).
+ *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * org.research4j.benchmarks.gemm.Int8GemvTiming [--repeats 7]}
  */
