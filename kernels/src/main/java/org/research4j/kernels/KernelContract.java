@@ -631,4 +631,99 @@ public final class KernelContract {
               + ((long) off + n));
     }
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen int8 weights.
+
+  /**
+   * The weight operand of {@link Kernels#sgemmInt8}: {@code n} whole rows of an I8 {@code [rows,
+   * cols]} matrix read from element {@code wOff}, which must start a group of {@code rowAlign} rows
+   * (1, or the CPU's panel group of 4). Returns the first row.
+   */
+  public static int int8Rows(
+      String op, int rows, int cols, int n, int k, int wOff, int ldw, int rowAlign) {
+    String shape = "[" + rows + ", " + cols + "] int8 matrix";
+    if (n == 0) return 0;
+    if (k != cols || ldw != cols) {
+      throw new IllegalArgumentException(
+          op
+              + ": w is a "
+              + shape
+              + ", read as whole rows (one scale a row): k and ldw must be "
+              + cols
+              + ", got k = "
+              + k
+              + ", ldw = "
+              + ldw);
+    }
+    long group = (long) rowAlign * Math.max(cols, 1);
+    if (wOff < 0 || wOff % group != 0) {
+      throw new IllegalArgumentException(
+          op
+              + ": w is a "
+              + shape
+              + ": wOff = "
+              + wOff
+              + " must start "
+              + (rowAlign == 1 ? "a row" : "a group of " + rowAlign + " rows")
+              + " (a multiple of "
+              + group
+              + ")");
+    }
+    int row0 = cols == 0 ? 0 : wOff / cols;
+    if ((long) row0 + n > rows) {
+      throw new IllegalArgumentException(
+          op
+              + ": w is a "
+              + shape
+              + ", rows "
+              + row0
+              + " to "
+              + ((long) row0 + n - 1)
+              + " do not fit");
+    }
+    return row0;
+  }
+
+  /**
+   * {@link Kernels#uploadInt8} and {@link Kernels#downloadInt8}: rows {@code [row0, row0 + rows)}
+   * of a {@code [matrixRows, cols]} matrix, with host arrays of {@code qLength} values from {@code
+   * qOff} and {@code scalesLength} scales from {@code scalesOff}.
+   */
+  public static void int8Copy(
+      String op,
+      int matrixRows,
+      int cols,
+      int row0,
+      int rows,
+      int qLength,
+      int qOff,
+      int scalesLength,
+      int scalesOff) {
+    nonNegative(op, "rows", rows);
+    if (row0 < 0 || (long) row0 + rows > matrixRows) {
+      throw new IllegalArgumentException(
+          op
+              + ": rows "
+              + row0
+              + " to "
+              + ((long) row0 + rows - 1)
+              + " are outside the matrix's "
+              + matrixRows
+              + " rows");
+    }
+    long values = (long) rows * cols;
+    if (qOff < 0 || qOff + values > qLength) {
+      throw new IllegalArgumentException(
+          op
+              + ": q has "
+              + qLength
+              + " values, qOff + rows*cols = "
+              + qOff
+              + " + "
+              + values
+              + " does not fit");
+    }
+    range(op, "scales", scalesLength, scalesOff, rows);
+  }
 }

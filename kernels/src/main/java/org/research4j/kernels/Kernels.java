@@ -390,4 +390,61 @@ public interface Kernels extends AutoCloseable {
    * table} BF16 {@code [vocab, dim]}, ids I32 {@code [n]}, out F32 {@code [n, dim]}.
    */
   void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim);
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen weights in int8 with one float32 scale per row (see Int8): a quarter of float32's bytes
+  // (plus 4 bytes a row), dequantized to float32 where read, accumulated in float32. Inference
+  // only (no backward).
+
+  /**
+   * A zero-filled int8 weight matrix {@code [rows, cols]} with one float32 scale per row (all 0):
+   * element {@code (r, c)} stands for {@code q[r, c] * scale[r]} ({@link Int8}). Its {@link
+   * Buf#length()} is {@code rows * cols}. The device may store it in a layout of its own (the CPU
+   * kernels use row panels, see {@code CpuBuf}); {@link #uploadInt8}, {@link #downloadInt8} and
+   * {@link #embeddingForwardInt8} address it as row-major {@code [rows, cols]} whatever it is.
+   */
+  Buf allocInt8Matrix(int rows, int cols);
+
+  /**
+   * Copies whole rows {@code [row0, row0 + rows)} of an I8 matrix from the host: {@code rows *
+   * cols} int8 values from {@code q[qOff..]} (row-major) and {@code rows} scales from {@code
+   * scales[scalesOff..]}. Quantize with {@link Int8#quantize}.
+   */
+  void uploadInt8(byte[] q, int qOff, float[] scales, int scalesOff, Buf dst, int row0, int rows);
+
+  /** Copies whole rows {@code [row0, row0 + rows)} of an I8 matrix and their scales to the host. */
+  void downloadInt8(Buf src, int row0, int rows, byte[] q, int qOff, float[] scales, int scalesOff);
+
+  /**
+   * {@code C = alpha * A * dequant(W)^T + beta * C} with int8 weights: {@code A} F32 {@code [m, k]}
+   * (row stride {@code lda}), {@code W} I8 {@code [n, k]} (out-features by in-features), {@code C}
+   * F32 {@code [m, n]}. Every product is accumulated in float32 (a row's dot product may be taken
+   * over the int8 values and multiplied by the row's scale at the end), so the result differs from
+   * {@link #sgemm} on the dequantized weights by float32 rounding order only. {@code W} must be
+   * whole rows of its matrix: {@code k == ldw == cols} and {@code wOff} a multiple of {@code cols}
+   * (the CPU kernels: of {@code 4 * cols}, a panel group). When {@code beta == 0} the old contents
+   * of C are ignored.
+   */
+  void sgemmInt8(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc);
+
+  /**
+   * Gather from an int8 table, dequantized: {@code out[i, :] = table[ids[i], :] * scale[ids[i]]};
+   * {@code table} I8 {@code [vocab, dim]}, ids I32 {@code [n]}, out F32 {@code [n, dim]}. Exact:
+   * each value is the float32 product {@code q * scale} of {@link Int8#dequantize}.
+   */
+  void embeddingForwardInt8(Buf table, Buf ids, Buf out, int n, int dim);
 }

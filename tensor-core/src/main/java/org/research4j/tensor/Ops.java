@@ -42,7 +42,7 @@ public final class Ops {
   public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
     String op = "linear";
     check(op, "x", x, Buf.Type.F32);
-    if (weight.dtype() != Buf.Type.BF16) check(op, "weight", weight, Buf.Type.F32);
+    if (!frozenType(weight.dtype())) check(op, "weight", weight, Buf.Type.F32);
     requireRank(op, "weight", weight, 2);
     requireRankAtLeast(op, "x", x, 1);
     int in = x.dim(-1);
@@ -93,19 +93,22 @@ public final class Ops {
   }
 
   private void linearForward(Buf x, Buf w, Buf bias, Buf y, int rows, int in, int out) {
-    if (w.type() == Buf.Type.BF16)
+    if (w.type() == Buf.Type.BF16) {
       k.sgemmBf16(rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
-    else k.sgemm(false, true, rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
+    } else if (w.type() == Buf.Type.I8) {
+      k.sgemmInt8(rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
+    } else k.sgemm(false, true, rows, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
     if (bias != null) k.addBias(y, bias, rows, out);
   }
 
   /** dx += dy W; dW += dy^T x; dbias += column sums of dy. Null gradients are not needed. */
   private void linearBackward(
       Buf dx, Buf dw, Buf dbias, Buf dy, Buf x, Buf w, int rows, int in, int out) {
-    if (w.type() == Buf.Type.BF16 && (dx != null || dw != null)) {
+    if (frozenType(w.type()) && (dx != null || dw != null)) {
       throw new UnsupportedOperationException(
-          "linear: no gradient flows through frozen bfloat16 weights; load the model in float32"
-              + " to train it or to differentiate through it");
+          "linear: no gradient flows through frozen "
+              + (w.type() == Buf.Type.I8 ? "int8" : "bfloat16")
+              + " weights; load the model in float32 to train it or to differentiate through it");
     }
     if (dx != null) k.sgemm(false, false, rows, in, out, 1f, dy, 0, out, w, 0, in, 1f, dx, 0, in);
     if (dw != null) k.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, dw, 0, in);
@@ -239,13 +242,15 @@ public final class Ops {
   public Tensor embedding(Tensor table, Tensor ids) {
     String op = "embedding";
     boolean bf16 = table.dtype() == Buf.Type.BF16;
-    if (!bf16) check(op, "table", table, Buf.Type.F32);
+    boolean int8 = table.dtype() == Buf.Type.I8;
+    if (!bf16 && !int8) check(op, "table", table, Buf.Type.F32);
     check(op, "ids", ids, Buf.Type.I32);
     requireRank(op, "table", table, 2);
     int n = ids.numel();
     int dim = table.dim(1);
     Tensor y = tape.allocate(Shapes.append(ids.shape(), dim));
     if (bf16) k.embeddingForwardBf16(table.buf(), ids.buf(), y.buf(), n, dim);
+    else if (int8) k.embeddingForwardInt8(table.buf(), ids.buf(), y.buf(), n, dim);
     else k.embeddingForward(table.buf(), ids.buf(), y.buf(), n, dim);
     return tape.record(
         op,
@@ -711,6 +716,11 @@ public final class Ops {
 
   private static Tensor[] inputs(Tensor... ts) {
     return Arrays.stream(ts).filter(Objects::nonNull).toArray(Tensor[]::new);
+  }
+
+  /** Frozen weight types that linear and embedding read in place of F32 (no gradient). */
+  private static boolean frozenType(Buf.Type type) {
+    return type == Buf.Type.BF16 || type == Buf.Type.I8;
   }
 
   private void check(String op, String name, Tensor t, Buf.Type type) {

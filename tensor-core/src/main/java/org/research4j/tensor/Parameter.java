@@ -36,10 +36,12 @@ public final class Parameter extends Tensor {
   }
 
   /**
-   * A frozen parameter: zero-filled values of {@code dtype} (F32 or BF16) and no gradient buffer,
-   * so it costs its values only. Ops read it like any parameter but no gradient flows to it; a BF16
-   * one is read widened to float32 by the kernels that accept it ({@code Ops.linear}, {@code
-   * Ops.embedding}). For inference-only models and the frozen reference of GRPO.
+   * A frozen parameter: zero-filled values of {@code dtype} (F32, BF16, or I8 for a matrix) and no
+   * gradient buffer, so it costs its values only. Ops read it like any parameter but no gradient
+   * flows to it; a BF16 one is read widened to float32, an I8 one (int8 with a float32 scale per
+   * row, see {@code Int8}) dequantized to float32, by the kernels that accept them ({@code
+   * Ops.linear}, {@code Ops.embedding}). For inference-only models and the frozen reference of
+   * GRPO.
    */
   public static Parameter frozen(Kernels kernels, String name, Buf.Type dtype, int... shape) {
     if (name == null || name.isEmpty()) {
@@ -54,6 +56,16 @@ public final class Parameter extends Tensor {
               shape.length == 2 && shape[0] > 0 && shape[1] > 0
                   ? kernels.allocBf16Matrix(shape[0], shape[1])
                   : kernels.allocBf16(n);
+          case I8 -> {
+            if (shape.length != 2) {
+              throw new IllegalArgumentException(
+                  "parameter "
+                      + name
+                      + ": an I8 parameter is a matrix with a scale per row, got shape "
+                      + Shapes.str(shape));
+            }
+            yield kernels.allocInt8Matrix(shape[0], shape[1]);
+          }
           case I32 -> throw new IllegalArgumentException("parameter " + name + " cannot be I32");
         };
     Storage s = new Storage(kernels, dtype, data, null);

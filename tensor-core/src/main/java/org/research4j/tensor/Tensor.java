@@ -2,6 +2,7 @@ package org.research4j.tensor;
 
 import org.research4j.kernels.Bf16;
 import org.research4j.kernels.Buf;
+import org.research4j.kernels.Int8;
 import org.research4j.kernels.Kernels;
 
 /**
@@ -202,12 +203,20 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
 
   /**
    * Copies {@code data} (exactly {@link #numel()} floats) into this tensor; a BF16 tensor gets each
-   * value rounded to the nearest bfloat16.
+   * value rounded to the nearest bfloat16, an I8 matrix each row quantized to int8 with its own
+   * scale ({@link Int8#quantize}: each weight moves by at most half the row's step).
    */
   public void copyFrom(float[] data) {
     checkLength("copyFrom " + this, data.length, shape);
     if (storage.type == Buf.Type.BF16) {
       storage.kernels.uploadBf16(Bf16.round(data), 0, buf(), 0, numel);
+    } else if (storage.type == Buf.Type.I8) {
+      int rows = shape[0];
+      int cols = shape[1];
+      byte[] q = new byte[numel];
+      float[] scales = new float[rows];
+      Int8.quantize(data, rows, cols, q, scales);
+      storage.kernels.uploadInt8(q, 0, scales, 0, buf(), 0, rows);
     } else {
       storage.kernels.upload(data, 0, buf(), 0, numel);
     }
@@ -225,10 +234,19 @@ public sealed class Tensor implements AutoCloseable permits Parameter {
     storage.kernels.upload(data, 0, buf(), 0, numel);
   }
 
-  /** Host copy of the values (waits for the device); a BF16 tensor's widened to float32. */
+  /**
+   * Host copy of the values (waits for the device); a BF16 tensor's widened to float32, an I8
+   * matrix's dequantized ({@code q * scale}).
+   */
   public float[] toFloatArray() {
     float[] out = new float[numel];
-    if (storage.type == Buf.Type.BF16) {
+    if (storage.type == Buf.Type.I8) {
+      int rows = shape[0];
+      byte[] q = new byte[numel];
+      float[] scales = new float[rows];
+      storage.kernels.downloadInt8(buf(), 0, rows, q, 0, scales, 0);
+      Int8.dequantize(q, scales, rows, shape[1], out);
+    } else if (storage.type == Buf.Type.BF16) {
       short[] bits = new short[numel];
       storage.kernels.downloadBf16(buf(), 0, bits, 0, numel);
       Bf16.toFloat(bits, 0, out, 0, numel);

@@ -16,9 +16,10 @@
  *       owned until closed. Collect them in {@link org.research4j.tensor.Parameters} (ordered,
  *       unique names; what the optimiser steps, the clipper clips, a checkpoint saves). Load
  *       weights with {@code copyFrom(float[])}. A <em>frozen</em> parameter ({@code
- *       Parameter.frozen}) has no gradient buffer and may hold bfloat16 ({@code BF16}) values,
- *       which {@code Ops.linear} (as the weight) and {@code Ops.embedding} (as the table) read
- *       widened to float32; no gradient flows through them.
+ *       Parameter.frozen}) has no gradient buffer and may hold bfloat16 ({@code BF16}) values, or
+ *       for a matrix int8 values with a float32 scale per row ({@code I8}), which {@code
+ *       Ops.linear} (as the weight) and {@code Ops.embedding} (as the table) read widened or
+ *       dequantized to float32; no gradient flows through them.
  *   <li>Activations: every op output, and inputs made with {@code tape.tensor(float[], shape)},
  *       {@code tape.ints(int[], shape)}, {@code tape.zeros(shape)}. They come from the {@link
  *       org.research4j.tensor.Tape}'s pool and die at {@code tape.reset()}; using one afterwards

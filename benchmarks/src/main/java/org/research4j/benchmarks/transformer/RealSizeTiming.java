@@ -20,17 +20,17 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * Load time, memory, prefill and decode speed of a real-size checkpoint (such as the Qwen2.5-0.5B
  * shape that {@code tools/qwen-shape-checkpoint.sh} writes), for {@code
  * benchmarks/scripts/real-size.sh}. Loads the model with the weights kept as asked ({@code f32}:
- * trainable float32 with gradient buffers, as a policy is; {@code bf16}: frozen bfloat16), then per
- * batch size: a warm-up (prompts of up to 32 tokens, as many decode steps), and {@code repeats}
- * times a fresh session of {@code batch} random prompts of {@code prompt} tokens whose first step
- * (the prefill: every prompt token through the model in one forward, and the first draw) and
- * following {@code new - 1} decode steps are timed apart, at temperature 1. Prints each repeat and
- * the medians: prefill tokens/s = batch · prompt / prefill seconds, decode tokens/s = batch · steps
- * / decode seconds. Resident memory is read from {@code /proc/self/status} (VmRSS after loading,
- * VmHWM at the end).
+ * trainable float32 with gradient buffers, as a policy is; {@code bf16}: frozen bfloat16; {@code
+ * int8}: frozen int8 with per-row scales), then per batch size: a warm-up (prompts of up to 32
+ * tokens, as many decode steps), and {@code repeats} times a fresh session of {@code batch} random
+ * prompts of {@code prompt} tokens whose first step (the prefill: every prompt token through the
+ * model in one forward, and the first draw) and following {@code new - 1} decode steps are timed
+ * apart, at temperature 1. Prints each repeat and the medians: prefill tokens/s = batch · prompt /
+ * prefill seconds, decode tokens/s = batch · steps / decode seconds. Resident memory is read from
+ * {@code /proc/self/status} (VmRSS after loading, VmHWM at the end).
  *
- * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16] [--batches 1,16] [--prompt 128]
- * [--new 32] [--repeats 3] [--profile]}; {@code --profile} times every kernel call ({@link
+ * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16|int8] [--batches 1,16] [--prompt
+ * 128] [--new 32] [--repeats 3] [--profile]}; {@code --profile} times every kernel call ({@link
  * KernelProfile}) and prints the last repeat's time per kernel and shape, per generated token.
  */
 public final class RealSizeTiming {

@@ -18,6 +18,7 @@
  * {@link org.research4j.benchmarks.transformer.RealSizeBench} times a decode step and a prefill at
  * the 0.5B and 1.5B shapes ({@code benchmarks/scripts/real-size-jmh.sh}), and {@link
  * org.research4j.benchmarks.transformer.Bf16Accuracy} measures how far bfloat16 weights move a
- * checkpoint's logits and greedy output from float32.
+ * checkpoint's logits and greedy output from float32, {@link
+ * org.research4j.benchmarks.transformer.Int8Accuracy} the same for int8 weights (beside bfloat16).
  */
 package org.research4j.benchmarks.transformer;

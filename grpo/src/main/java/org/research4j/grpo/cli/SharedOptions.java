@@ -36,7 +36,8 @@ final class SharedOptions {
 
   /**
    * {@code --weights}: how a model that is only run (not trained) keeps its weights. {@code bf16}:
-   * frozen bfloat16 matrices read with float32 accumulation, half the memory.
+   * frozen bfloat16 matrices read with float32 accumulation, half the memory; {@code int8}: frozen
+   * int8 matrices with a float32 scale per row, a quarter of the memory.
    */
   static final class Weights {
     @Option(
@@ -48,7 +49,9 @@ final class SharedOptions {
         description =
             "How the model keeps its weights: ${COMPLETION-CANDIDATES}; bf16: frozen"
                 + " bfloat16 matrices read with float32 accumulation, half the memory (a float32"
-                + " checkpoint is rounded). Default: ${DEFAULT-VALUE}.")
+                + " checkpoint is rounded); int8: frozen int8 matrices with a float32 scale per"
+                + " row, a quarter of the memory (any checkpoint is quantized on load, each weight"
+                + " within half a step of its row). Default: ${DEFAULT-VALUE}.")
     WeightPrecision precision = WeightPrecision.F32;
   }
 
@@ -86,16 +89,18 @@ final class SharedOptions {
     }
   }
 
-  /** The choices of {@code --weights} and {@code train --reference-weights}: f32, bf16. */
+  /** The choices of {@code --weights} and {@code train --reference-weights}: f32, bf16, int8. */
   static final class WeightsConverter extends ChoiceConverter<WeightPrecision> {
     WeightsConverter() {
       super(
           WeightPrecision.class,
           p -> p.name().toLowerCase(java.util.Locale.ROOT),
           p ->
-              p == WeightPrecision.F32
-                  ? java.util.List.of("fp32", "float32")
-                  : java.util.List.of("bfloat16"));
+              switch (p) {
+                case F32 -> java.util.List.of("fp32", "float32");
+                case BF16 -> java.util.List.of("bfloat16");
+                case INT8 -> java.util.List.of("i8", "q8");
+              });
     }
   }
 

@@ -79,7 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "How the frozen"
               + " reference model keeps its weights: ${COMPLETION-CANDIDATES}; bf16: bfloat16 matrices"
-              + " read with float32 accumulation, half the bytes, no gradient buffers."
+              + " read with float32 accumulation, half the bytes, no gradient buffers; int8: int8"
+              + " matrices with a float32 scale per row, a quarter of the bytes."
               + " Default: ${DEFAULT-VALUE}.")
   WeightPrecision referenceWeights = WeightPrecision.F32;
 

@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.research4j.kernels.Buf;
 
 /**
- * A CPU buffer: a Java array, float[], int[] or short[] (bfloat16 bits). Closing is a no-op; the GC
- * owns the memory.
+ * A CPU buffer: a Java array, float[], int[] or short[] (bfloat16 bits), or for an int8 matrix a
+ * byte[] and a float[] of row scales. Closing is a no-op; the GC owns the memory.
  *
  * <p>A bfloat16 weight matrix made by {@link #bf16Panels} is stored in <b>row panels</b>: rows in
  * groups of {@link #PANEL_ROWS}, and each group as consecutive blocks of {@link #PANEL_COLS}
@@ -14,6 +14,10 @@ import org.research4j.kernels.Buf;
  * contiguous stream instead of four rows far apart. The layout belongs to the buffer: {@link
  * #length()}, uploads and downloads address its elements as row-major {@code [rows, cols]}, {@link
  * #shorts()} refuses it, and the bf16 kernels read it through {@link #panelIndex}.
+ *
+ * <p>An int8 matrix ({@link #int8Panels}) is always stored in row panels the same way, with blocks
+ * of {@link #I8_PANEL_COLS} columns (again 64 bytes of one row), and one float scale per row
+ * (padding rows 0): {@link #int8Index} says where an element sits.
  *
  * <p><b>Version and derived data.</b> A float buffer counts the hands that may write it: every call
  * of {@link #floats()} (the only way to its array that allows writing, used by every kernel that
@@ -32,9 +36,17 @@ public final class CpuBuf implements Buf {
   /** Columns per block of a panel group (64 bytes of one row: one cache line). */
   public static final int PANEL_COLS = 32;
 
+  /** Columns per block of an int8 panel group (64 bytes of one row: one cache line). */
+  public static final int I8_PANEL_COLS = 64;
+
   private final float[] f;
   private final int[] i;
   private final short[] h;
+
+  /** int8 values in row panels, and one scale per (padded) row: int8 matrices only. */
+  private final byte[] q;
+
+  private final float[] qScales;
 
   /** Rows and columns of a panelled bf16 matrix; -1 for every other buffer. */
   private final int rows;
@@ -97,9 +109,84 @@ public final class CpuBuf implements Buf {
     this.f = f;
     this.i = i;
     this.h = h;
+    this.q = null;
+    this.qScales = null;
     this.rows = rows;
     this.cols = cols;
     this.paddedCols = cols < 0 ? -1 : Math.ceilDiv(cols, PANEL_COLS) * PANEL_COLS;
+  }
+
+  private CpuBuf(byte[] q, float[] scales, int rows, int cols) {
+    this.keyLayout = null;
+    this.owned = true;
+    this.f = null;
+    this.i = null;
+    this.h = null;
+    this.q = q;
+    this.qScales = scales;
+    this.rows = rows;
+    this.cols = cols;
+    this.paddedCols = Math.ceilDiv(cols, I8_PANEL_COLS) * I8_PANEL_COLS;
+  }
+
+  /**
+   * A zero-filled int8 {@code [rows, cols]} matrix with zero scales, stored in row panels of {@link
+   * #I8_PANEL_COLS} columns (see the class comment); {@code rows, cols >= 0}.
+   */
+  public static CpuBuf int8Panels(int rows, int cols) {
+    if (rows < 0 || cols < 0) {
+      throw new IllegalArgumentException(
+          "an int8 matrix needs rows, cols >= 0: " + rows + ", " + cols);
+    }
+    Math.multiplyExact(rows, cols);
+    long paddedRows = (long) Math.ceilDiv(rows, PANEL_ROWS) * PANEL_ROWS;
+    long stored = paddedRows * (Math.ceilDiv((long) cols, I8_PANEL_COLS) * I8_PANEL_COLS);
+    if (stored > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException(
+          "a [" + rows + ", " + cols + "] int8 matrix in panels needs " + stored + " bytes");
+    }
+    return new CpuBuf(new byte[(int) stored], new float[(int) paddedRows], rows, cols);
+  }
+
+  /** The int8 values of an int8 matrix, in panel order (see {@link #int8Index}). */
+  byte[] int8Storage() {
+    if (q == null) throw new IllegalArgumentException("expected an I8 buffer, got " + type());
+    return q;
+  }
+
+  /** The row scales of an int8 matrix (padded to whole panel groups with zeros). */
+  float[] int8Scales() {
+    if (q == null) throw new IllegalArgumentException("expected an I8 buffer, got " + type());
+    return qScales;
+  }
+
+  /** Where element {@code (row, col)} sits in int8 panel storage whose rows are padded to kp. */
+  static int int8Index(int kp, int row, int col) {
+    return (row / PANEL_ROWS) * PANEL_ROWS * kp
+        + (col / I8_PANEL_COLS) * (PANEL_ROWS * I8_PANEL_COLS)
+        + (row % PANEL_ROWS) * I8_PANEL_COLS
+        + col % I8_PANEL_COLS;
+  }
+
+  /**
+   * Copies whole rows {@code [row0, row0 + n)} of this int8 matrix and their scales to or from the
+   * host (row-major {@code host[hostOff..]}, {@code scales[scalesOff..]}): {@code toHost}
+   * downloads, else uploads. Ranges already checked.
+   */
+  void int8Copy(
+      boolean toHost, byte[] host, int hostOff, float[] scales, int scalesOff, int row0, int n) {
+    for (int r = 0; r < n; r++) {
+      int row = row0 + r;
+      for (int c = 0; c < cols; c += I8_PANEL_COLS) {
+        int seg = Math.min(I8_PANEL_COLS, cols - c);
+        int at = int8Index(paddedCols, row, c);
+        int ho = hostOff + r * cols + c;
+        if (toHost) System.arraycopy(q, at, host, ho, seg);
+        else System.arraycopy(host, ho, q, at, seg);
+      }
+      if (toHost) scales[scalesOff + r] = qScales[row];
+      else qScales[row] = scales[scalesOff + r];
+    }
   }
 
   /** A zero-filled bfloat16 buffer of {@code n} elements, row-major (plain) layout. */
@@ -174,22 +261,27 @@ public final class CpuBuf implements Buf {
 
   /** Whether this is a bfloat16 matrix stored in row panels ({@link #bf16Panels}). */
   public boolean panelled() {
-    return rows >= 0;
+    return rows >= 0 && q == null;
   }
 
-  /** Rows of a panelled matrix. */
+  /** Whether this is an int8 matrix ({@link #int8Panels}). */
+  boolean int8() {
+    return q != null;
+  }
+
+  /** Rows of a panelled (bf16 or int8) matrix. */
   int panelRows() {
     return rows;
   }
 
-  /** Columns of a panelled matrix. */
+  /** Columns of a panelled (bf16 or int8) matrix. */
   int panelCols() {
     return cols;
   }
 
   /**
-   * Stored elements per row of a panelled matrix's storage: a panel group of {@link #PANEL_ROWS}
-   * rows takes {@code PANEL_ROWS * paddedCols()} elements.
+   * Stored elements per row of a panelled (bf16 or int8) matrix's storage: a panel group of {@link
+   * #PANEL_ROWS} rows takes {@code PANEL_ROWS * paddedCols()} elements.
    */
   int paddedCols() {
     return paddedCols;
@@ -255,7 +347,7 @@ public final class CpuBuf implements Buf {
 
   @Override
   public Type type() {
-    return f != null ? Type.F32 : i != null ? Type.I32 : Type.BF16;
+    return f != null ? Type.F32 : i != null ? Type.I32 : q != null ? Type.I8 : Type.BF16;
   }
 
   @Override
@@ -263,7 +355,9 @@ public final class CpuBuf implements Buf {
     if (keyLayout != null) {
       return h.length / keyLayout.tpad() * keyLayout.tmax();
     }
-    return f != null ? f.length : i != null ? i.length : panelled() ? rows * cols : h.length;
+    return f != null
+        ? f.length
+        : i != null ? i.length : q != null || panelled() ? rows * cols : h.length;
   }
 
   /**

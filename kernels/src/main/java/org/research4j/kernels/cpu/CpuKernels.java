@@ -1020,4 +1020,73 @@ public final class CpuKernels implements Kernels {
   public void embeddingForwardBf16(Buf table, Buf ids, Buf out, int n, int dim) {
     CpuBf16.checkedEmbedding(table, ids, out, n, dim);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen int8 weights: arguments are checked and the work done in CpuInt8.
+
+  /** An int8 matrix in row panels (see {@link CpuBuf#int8Panels}). */
+  @Override
+  public Buf allocInt8Matrix(int rows, int cols) {
+    KernelContract.nonNegative("allocInt8Matrix", "rows", rows);
+    KernelContract.nonNegative("allocInt8Matrix", "cols", cols);
+    return CpuBuf.int8Panels(rows, cols);
+  }
+
+  @Override
+  public void uploadInt8(
+      byte[] q, int qOff, float[] scales, int scalesOff, Buf dst, int row0, int rows) {
+    CpuBuf d = CpuInt8.int8Buf("uploadInt8", "dst", dst);
+    KernelContract.int8Copy(
+        "uploadInt8",
+        d.panelRows(),
+        d.panelCols(),
+        row0,
+        rows,
+        q.length,
+        qOff,
+        scales.length,
+        scalesOff);
+    d.int8Copy(false, q, qOff, scales, scalesOff, row0, rows);
+  }
+
+  @Override
+  public void downloadInt8(
+      Buf src, int row0, int rows, byte[] q, int qOff, float[] scales, int scalesOff) {
+    CpuBuf s = CpuInt8.int8Buf("downloadInt8", "src", src);
+    KernelContract.int8Copy(
+        "downloadInt8",
+        s.panelRows(),
+        s.panelCols(),
+        row0,
+        rows,
+        q.length,
+        qOff,
+        scales.length,
+        scalesOff);
+    s.int8Copy(true, q, qOff, scales, scalesOff, row0, rows);
+  }
+
+  @Override
+  public void sgemmInt8(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
+    CpuInt8.checkedGemm(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc);
+  }
+
+  @Override
+  public void embeddingForwardInt8(Buf table, Buf ids, Buf out, int n, int dim) {
+    CpuInt8.checkedEmbedding(table, ids, out, n, dim);
+  }
 }

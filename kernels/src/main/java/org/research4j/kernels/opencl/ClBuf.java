@@ -16,12 +16,33 @@ public final class ClBuf implements Buf {
   private final int length;
   private boolean closed;
 
+  /**
+   * Rows and columns of an I8 matrix (-1 otherwise), whose memory holds the {@code rows * cols}
+   * int8 values row-major, padded to a multiple of 4 bytes, then {@code rows} float32 scales
+   * starting at float index {@link #scaleBase()}.
+   */
+  final int rows;
+
+  final int cols;
+
   ClBuf(ClKernels owner, cl_mem mem, long capacityBytes, Type type, int length) {
+    this(owner, mem, capacityBytes, type, length, -1, -1);
+  }
+
+  ClBuf(
+      ClKernels owner, cl_mem mem, long capacityBytes, Type type, int length, int rows, int cols) {
     this.owner = owner;
     this.mem = mem;
     this.capacityBytes = capacityBytes;
     this.type = type;
     this.length = length;
+    this.rows = rows;
+    this.cols = cols;
+  }
+
+  /** Float index of the first row scale of an I8 matrix (after its padded int8 values). */
+  int scaleBase() {
+    return (int) ((((long) rows * cols) + 3) / 4);
   }
 
   @Override

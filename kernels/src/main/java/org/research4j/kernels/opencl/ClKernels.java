@@ -73,6 +73,7 @@ public final class ClKernels implements Kernels {
   private static final String ATTENTION = "attention.cl";
   private static final String SGEMM = "sgemm.cl";
   private static final String BF16 = "bf16.cl";
+  private static final String INT8 = "int8.cl";
 
   private final ClDevice device;
   private final cl_context context;
@@ -1219,6 +1220,194 @@ public final class ClKernels implements Kernels {
         n,
         dim,
         tb.length() / dim);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frozen int8 weights (int8.cl): one byte a weight and a float32 scale a row, in one cl_mem
+  // (values row-major, padded to 4 bytes, then the scales; see ClBuf).
+
+  @Override
+  public synchronized ClBuf allocInt8Matrix(int rows, int cols) {
+    open();
+    KernelContract.nonNegative("allocInt8Matrix", "rows", rows);
+    KernelContract.nonNegative("allocInt8Matrix", "cols", cols);
+    int n = Math.multiplyExact(rows, cols);
+    long bytes = Math.max(4L, roundUp(n, 4) + 4L * rows);
+    ClBuf buf =
+        new ClBuf(
+            this,
+            pool.take(bytes, "I8 matrix [" + rows + ", " + cols + "]"),
+            ClBufferPool.sizeClass(bytes),
+            Buf.Type.I8,
+            n,
+            rows,
+            cols);
+    live.add(buf);
+    try {
+      clEnqueueFillBuffer(queue, buf.mem, Pointer.to(new int[] {0}), 4, 0, bytes, 0, null, null);
+    } catch (CLException e) {
+      throw fail("zero-filling a new I8 matrix [" + rows + ", " + cols + "]", e);
+    }
+    return buf;
+  }
+
+  @Override
+  public void uploadInt8(
+      byte[] q, int qOff, float[] scales, int scalesOff, Buf dst, int row0, int rows) {
+    String op = "uploadInt8";
+    contract.buffer(op, "dst", dst, Buf.Type.I8, 0, "0");
+    ClBuf d = cl(dst);
+    KernelContract.int8Copy(
+        op, d.rows, d.cols, row0, rows, q.length, qOff, scales.length, scalesOff);
+    if (rows == 0) return;
+    long values = (long) rows * d.cols;
+    try {
+      if (values > 0) {
+        clEnqueueWriteBuffer(
+            queue,
+            d.mem,
+            CL_TRUE,
+            (long) row0 * d.cols,
+            values,
+            Pointer.to(q).withByteOffset(qOff),
+            0,
+            null,
+            null);
+      }
+      clEnqueueWriteBuffer(
+          queue,
+          d.mem,
+          CL_TRUE,
+          4L * (d.scaleBase() + row0),
+          4L * rows,
+          Pointer.to(scales).withByteOffset(4L * scalesOff),
+          0,
+          null,
+          null);
+    } catch (CLException e) {
+      throw fail("upload of " + rows + " int8 rows", e);
+    }
+  }
+
+  @Override
+  public void downloadInt8(
+      Buf src, int row0, int rows, byte[] q, int qOff, float[] scales, int scalesOff) {
+    String op = "downloadInt8";
+    contract.buffer(op, "src", src, Buf.Type.I8, 0, "0");
+    ClBuf s = cl(src);
+    KernelContract.int8Copy(
+        op, s.rows, s.cols, row0, rows, q.length, qOff, scales.length, scalesOff);
+    if (rows == 0) return;
+    long values = (long) rows * s.cols;
+    try {
+      if (values > 0) {
+        clEnqueueReadBuffer(
+            queue,
+            s.mem,
+            CL_TRUE,
+            (long) row0 * s.cols,
+            values,
+            Pointer.to(q).withByteOffset(qOff),
+            0,
+            null,
+            null);
+      }
+      clEnqueueReadBuffer(
+          queue,
+          s.mem,
+          CL_TRUE,
+          4L * (s.scaleBase() + row0),
+          4L * rows,
+          Pointer.to(scales).withByteOffset(4L * scalesOff),
+          0,
+          null,
+          null);
+    } catch (CLException e) {
+      throw fail("download of " + rows + " int8 rows (or a kernel enqueued before it)", e);
+    }
+  }
+
+  @Override
+  public void sgemmInt8(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      Buf a,
+      int aOff,
+      int lda,
+      Buf w,
+      int wOff,
+      int ldw,
+      float beta,
+      Buf c,
+      int cOff,
+      int ldc) {
+    String op = "sgemmInt8";
+    KernelContract.nonNegative(op, "m", m);
+    KernelContract.nonNegative(op, "n", n);
+    KernelContract.nonNegative(op, "k", k);
+    ClBuf ab = matrix(op, "a", a, Buf.Type.F32, aOff, lda, m, k);
+    contract.buffer(op, "w", w, Buf.Type.I8, 0, "0");
+    ClBuf wb = cl(w);
+    int row0 = KernelContract.int8Rows(op, wb.rows, wb.cols, n, k, wOff, ldw, 1);
+    ClBuf cb = matrix(op, "c", c, Buf.Type.F32, cOff, ldc, m, n);
+    if (m == 0 || n == 0) return;
+    int ts = 16;
+    launch(
+        INT8,
+        "",
+        "sgemm_int8",
+        new long[] {roundUp(n, ts), roundUp(m, ts)},
+        new long[] {ts, ts},
+        m,
+        n,
+        k,
+        alpha,
+        ab,
+        aOff,
+        lda,
+        wb,
+        wOff,
+        Math.max(ldw, 1),
+        wb,
+        wb.scaleBase() + row0,
+        beta,
+        cb,
+        cOff,
+        ldc);
+  }
+
+  @Override
+  public void embeddingForwardInt8(Buf table, Buf ids, Buf out, int n, int dim) {
+    String op = "embeddingForwardInt8";
+    KernelContract.nonNegative(op, "n", n);
+    KernelContract.nonNegative(op, "dim", dim);
+    contract.buffer(op, "table", table, Buf.Type.I8, 0, "0");
+    ClBuf tb = cl(table);
+    if (dim != tb.cols) {
+      throw new IllegalArgumentException(
+          op + ": table is a [" + tb.rows + ", " + tb.cols + "] matrix, dim = " + dim);
+    }
+    contract.buffer(op, "ids", ids, Buf.Type.I32, n, "n");
+    contract.buffer(op, "out", out, Buf.Type.F32, (long) n * dim, "n*dim");
+    ClBuf ib = cl(ids);
+    ClBuf ob = cl(out);
+    if (dim == 0 || n == 0) return;
+    launch(
+        INT8,
+        "",
+        "embedding_forward_int8",
+        new long[] {roundUp((long) n * dim, ELEMENTWISE_WG)},
+        new long[] {ELEMENTWISE_WG},
+        tb,
+        tb,
+        tb.scaleBase(),
+        ib,
+        ob,
+        n,
+        dim,
+        tb.rows);
   }
 
   /**

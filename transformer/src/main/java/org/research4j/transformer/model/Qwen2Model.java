@@ -76,7 +76,7 @@ public final class Qwen2Model implements AutoCloseable {
 
   /**
    * Allocates every parameter, zero-filled, under its HF name: trainable float32, or frozen with
-   * bfloat16 matrices ({@link WeightPrecision}).
+   * bfloat16 or int8 matrices ({@link WeightPrecision}).
    */
   private Qwen2Model(Kernels kernels, Qwen2Config config, WeightPrecision precision) {
     this.config = config;
@@ -112,7 +112,8 @@ public final class Qwen2Model implements AutoCloseable {
     if (precision == WeightPrecision.F32) {
       return parameters.add(Parameter.zeros(kernels, name, shape));
     }
-    Buf.Type type = shape.length == 2 ? Buf.Type.BF16 : Buf.Type.F32;
+    Buf.Type matrix = precision == WeightPrecision.INT8 ? Buf.Type.I8 : Buf.Type.BF16;
+    Buf.Type type = shape.length == 2 ? matrix : Buf.Type.F32;
     return parameters.add(Parameter.frozen(kernels, name, type, shape));
   }
 
@@ -147,7 +148,8 @@ public final class Qwen2Model implements AutoCloseable {
 
   /**
    * Loads the Hugging Face model directory {@code dir} with its weights kept in {@code precision}:
-   * {@link WeightPrecision#BF16} gives a frozen, inference-only model at half the memory.
+   * {@link WeightPrecision#BF16} gives a frozen, inference-only model at half the memory, {@link
+   * WeightPrecision#INT8} one at a quarter (each matrix quantized per row as it is read).
    */
   public static Qwen2Model load(Kernels kernels, Path dir, WeightPrecision precision)
       throws IOException {
@@ -158,8 +160,8 @@ public final class Qwen2Model implements AutoCloseable {
 
   /**
    * A frozen copy of {@code source} (same config and device) with its weights in {@code precision}:
-   * matrices rounded to bfloat16 for {@link WeightPrecision#BF16}. For a frozen reference model
-   * built from a policy held in memory.
+   * matrices rounded to bfloat16 for {@link WeightPrecision#BF16}, quantized to int8 per row for
+   * {@link WeightPrecision#INT8}. For a frozen reference model built from a policy held in memory.
    */
   public static Qwen2Model copyOf(Qwen2Model source, WeightPrecision precision) {
     Qwen2Model m = new Qwen2Model(source.kernels, source.config, precision);
@@ -205,7 +207,8 @@ public final class Qwen2Model implements AutoCloseable {
 
   /**
    * Bytes a model of {@code config} takes in {@code precision}: float32 values and gradients, or
-   * bfloat16 matrices and float32 vectors without gradients.
+   * bfloat16 matrices and float32 vectors without gradients, or int8 matrices with a float32 scale
+   * per matrix row and float32 vectors without gradients.
    */
   public static long memoryBytes(Qwen2Config config, WeightPrecision precision) {
     long d = config.hiddenSize();
@@ -217,7 +220,14 @@ public final class Qwen2Model implements AutoCloseable {
         (long) config.vocabSize() * d * (config.tieWordEmbeddings() ? 1 : 2)
             + layers * (q * d + 2 * kv * d + d * q + 3 * ff * d);
     long vectors = layers * (2 * d + q + 2 * kv) + d;
-    return precision == WeightPrecision.F32 ? 8 * (matrices + vectors) : 2 * matrices + 4 * vectors;
+    long matrixRows =
+        (long) config.vocabSize() * (config.tieWordEmbeddings() ? 1 : 2)
+            + layers * (q + 2 * kv + d + 2 * ff + d);
+    return switch (precision) {
+      case F32 -> 8 * (matrices + vectors);
+      case BF16 -> 2 * matrices + 4 * vectors;
+      case INT8 -> matrices + 4 * matrixRows + 4 * vectors;
+    };
   }
 
   /**
@@ -239,14 +249,19 @@ public final class Qwen2Model implements AutoCloseable {
               source,
               precision,
               needed / 1e9,
-              precision == WeightPrecision.F32
-                  ? "float32 weights and their gradients"
-                  : "bfloat16 matrices, float32 vectors",
+              switch (precision) {
+                case F32 -> "float32 weights and their gradients";
+                case BF16 -> "bfloat16 matrices, float32 vectors";
+                case INT8 -> "int8 matrices with row scales, float32 vectors";
+              },
               available / 1e9,
               rt.maxMemory() / 1e9,
               precision == WeightPrecision.F32
-                  ? ", or keep an inference-only model in bfloat16 (--weights bf16)"
-                  : ""));
+                  ? ", or keep an inference-only model in bfloat16 or int8 (--weights bf16, --weights"
+                      + " int8)"
+                  : precision == WeightPrecision.BF16
+                      ? ", or keep it in int8 (--weights int8)"
+                      : ""));
     }
   }
 
@@ -418,7 +433,7 @@ public final class Qwen2Model implements AutoCloseable {
     return config;
   }
 
-  /** How the weights are kept: trainable float32, or frozen bfloat16 matrices. */
+  /** How the weights are kept: trainable float32, or frozen bfloat16 or int8 matrices. */
   public WeightPrecision precision() {
     return precision;
   }
@@ -426,7 +441,14 @@ public final class Qwen2Model implements AutoCloseable {
   /** Bytes of device memory the weights take (gradients, for a trainable model, as much again). */
   public long weightBytes() {
     long bytes = 0;
-    for (Parameter p : parameters) bytes += (p.dtype() == Buf.Type.BF16 ? 2L : 4L) * p.numel();
+    for (Parameter p : parameters) {
+      bytes +=
+          switch (p.dtype()) {
+            case BF16 -> 2L * p.numel();
+            case I8 -> p.numel() + 4L * p.dim(0);
+            default -> 4L * p.numel();
+          };
+    }
     return bytes;
   }
 

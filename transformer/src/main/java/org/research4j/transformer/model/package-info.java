@@ -10,8 +10,10 @@
  * <p>A model keeps its weights as trainable float32 or, for inference only ({@link
  * org.research4j.transformer.model.WeightPrecision#BF16}: the frozen reference of GRPO, {@code
  * eval}, {@code ask}, {@code serve-model}), as frozen bfloat16 matrices read with float32
- * accumulation: a quarter of a trainable float32 model's memory (half the weights, no gradients).
- * On the CPU kernels a model that cannot fit in the Java heap fails before allocating, with both
- * sizes ({@code Qwen2Model.memoryBytes}).
+ * accumulation: a quarter of a trainable float32 model's memory (half the weights, no gradients),
+ * or ({@link org.research4j.transformer.model.WeightPrecision#INT8}) as int8 matrices with a
+ * float32 scale per row, half that again: the fewest bytes read per decoded token. On the CPU
+ * kernels a model that cannot fit in the Java heap fails before allocating, with both sizes ({@code
+ * Qwen2Model.memoryBytes}).
  */
 package org.research4j.transformer.model;

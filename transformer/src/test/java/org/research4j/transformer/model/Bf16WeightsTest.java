@@ -152,8 +152,8 @@ class Bf16WeightsTest {
     assertEquals(WeightPrecision.BF16, WeightPrecision.parse("BF16"));
     assertEquals(WeightPrecision.F32, WeightPrecision.parse("fp32"));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> WeightPrecision.parse("int8"));
-    assertTrue(e.getMessage().contains("f32 or bf16"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WeightPrecision.parse("int4"));
+    assertTrue(e.getMessage().contains("f32, bf16 or int8"), e.getMessage());
   }
 
   private static float[] logits(Qwen2Model model) {
