@@ -30,8 +30,10 @@ import org.research4j.transformer.tokenizer.Tokenizer;
  * {@code /proc/self/status} (VmRSS after loading, VmHWM at the end).
  *
  * <p>Usage: {@code RealSizeTiming --model DIR [--weights f32|bf16|int8] [--batches 1,16] [--prompt
- * 128] [--new 32] [--repeats 3] [--profile]}; {@code --profile} times every kernel call ({@link
- * KernelProfile}) and prints the last repeat's time per kernel and shape, per generated token.
+ * 128] [--new 32] [--repeats 3] [--kv-cache auto|bf16|f32] [--profile]}; {@code --kv-cache}: the KV
+ * cache's precision ({@code auto}, the default, as the command line: bf16 where the kernels take
+ * it); {@code --profile} times every kernel call ({@link KernelProfile}) and prints the last
+ * repeat's time per kernel and shape, per generated token.
  */
 public final class RealSizeTiming {
   private RealSizeTiming() {}
@@ -39,6 +41,7 @@ public final class RealSizeTiming {
   public static void main(String[] args) throws IOException {
     Path dir = null;
     WeightPrecision precision = WeightPrecision.BF16;
+    String kvCache = "auto";
     int[] batches = {1, 16};
     int prompt = 128;
     int fresh = 32;
@@ -48,6 +51,7 @@ public final class RealSizeTiming {
       switch (args[i]) {
         case "--model" -> dir = Path.of(args[++i]);
         case "--weights" -> precision = WeightPrecision.parse(args[++i]);
+        case "--kv-cache" -> kvCache = args[++i];
         case "--batches" ->
             batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--prompt" -> prompt = Integer.parseInt(args[++i]);
@@ -61,12 +65,25 @@ public final class RealSizeTiming {
     Kernels cpu = new CpuKernels();
     KernelProfile prof = profile ? new KernelProfile(cpu) : null;
     if (prof != null) cpu = prof.kernels();
-    System.out.println("# java: " + cpu.description() + ", weights " + precision);
+    boolean bf16Cache =
+        switch (kvCache) {
+          case "auto" -> cpu.bf16Caches();
+          case "bf16" -> true;
+          case "f32" -> false;
+          default -> throw new IllegalArgumentException("--kv-cache auto|bf16|f32, got " + kvCache);
+        };
+    System.out.println(
+        "# java: "
+            + cpu.description()
+            + ", weights "
+            + precision
+            + ", KV cache "
+            + (bf16Cache ? "bf16" : "f32"));
     long t0 = System.nanoTime();
     Tokenizer tok = Tokenizer.load(dir.resolve("tokenizer.json"));
     double tokSecs = (System.nanoTime() - t0) / 1e9;
     t0 = System.nanoTime();
-    try (Qwen2Model model = Qwen2Model.load(cpu, dir, precision)) {
+    try (Qwen2Model model = Qwen2Model.load(cpu, dir, precision).bf16Caches(bf16Cache)) {
       double loadSecs = (System.nanoTime() - t0) / 1e9;
       long params = 0;
       for (var p : model.parameters()) params += p.numel();

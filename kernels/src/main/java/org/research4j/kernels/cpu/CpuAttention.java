@@ -247,6 +247,9 @@ final class CpuAttention {
     /** A tile of values widened from bfloat16 ({@code [BK, d]}), when the cache is bfloat16. */
     final float[] vTile;
 
+    /** A tile of transposed keys widened from bfloat16 ({@code [d, BK]}), for many rows. */
+    final float[] kTile;
+
     Forward(
         float[] q,
         float[] k,
@@ -287,6 +290,7 @@ final class CpuAttention {
       l = new float[rows];
       sc = new float[rows * BK];
       vTile = vh == null ? null : new float[BK * d];
+      kTile = ldt > 0 && rows > 2 ? new float[d * BK] : null;
     }
 
     /** Queries {@code [i0, i1)} of sequence {@code s} for every query head of kv head {@code g}. */
@@ -309,7 +313,14 @@ final class CpuAttention {
           AttentionTiles.scores(qs, 0, d, rows, kT, kBase + j0, tp, d, sc, 0, BK, scale);
         } else if (ldt > 0) {
           int t0 = (s * hkv + g) * d * ldt + j0;
-          AttentionTiles.scoresBf16(qs, 0, d, rows, kh, t0, ldt, d, sc, 0, BK, scale);
+          if (rows <= 2) {
+            // One pass over the tile: widen its keys in registers as they are used.
+            AttentionTiles.scoresBf16(qs, 0, d, rows, kh, t0, ldt, d, sc, 0, BK, scale);
+          } else {
+            // More rows pass over the tile once per pair: widen it once, into L1.
+            for (int c = 0; c < d; c++) CpuBf16.widenRow(kh, t0 + c * ldt, kTile, c * BK, BK);
+            AttentionTiles.scores(qs, 0, d, rows, kTile, 0, BK, d, sc, 0, BK, scale);
+          }
         } else if (kh != null) {
           for (int jj = 0; jj < nk; jj++) {
             int kRow = ((s * tk + j0 + jj) * hkv + g) * d;

@@ -66,16 +66,6 @@ final class CpuBf16 {
   /** Bytes of float32 weights widened per block of the many-row path. */
   private static final long BLOCK_BYTES = 4L << 20;
 
-  /** Shorts per 64-byte cache line. */
-  private static final int LINE = 32;
-
-  /** Whether the multi-row panel path reads the next chunk's lines ahead (see dotChunked). */
-  private static final boolean TOUCH = !Boolean.getBoolean("research4j.bf16.noTouch");
-
-  /** Where the read-ahead's sum goes, so that its loads are not removed. */
-  @SuppressWarnings("unused")
-  private static int touched;
-
   private static final ThreadScratch X_COPY = new ThreadScratch();
   private static final ThreadScratch W_CHUNK = new ThreadScratch();
   private static final ThreadScratch SUMS = new ThreadScratch();
@@ -439,16 +429,6 @@ final class CpuBf16 {
             }
           }
         }
-      }
-      if (ldw < 0 && TOUCH) {
-        // Ask for the weights that come next in storage order (the group's next chunk, or the
-        // next group's first) one line at a time now, so that their misses overlap this chunk's
-        // arithmetic instead of stalling the next widening: the read-ahead a prefetch would do.
-        int next = wOff + (p0 + len) * PANEL_ROWS;
-        int end = Math.min(w.length, next + PANEL_ROWS * CHUNK);
-        int sink = 0;
-        for (int x = next; x < end; x += LINE) sink += w[x];
-        touched = sink;
       }
       for (int r = 0; r < 4 && ldw >= 0; r++) {
         int row = wOff + (j + Math.min(r, width - 1)) * ldw + p0;

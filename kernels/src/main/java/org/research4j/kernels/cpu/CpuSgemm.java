@@ -44,7 +44,8 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *       costs tens of microseconds.
  *   <li>{@code m <= 16} (decoding a few sequences) or {@code n <= 16} go to {@link SgemmSkinny},
  *       which reads the big operand in place: packing would move all of it to use each element a
- *       few times.
+ *       few times; but from {@link #KEPT_MIN_M} rows on, a B kept packed with its buffer (below)
+ *       takes the packed path instead.
  * </ul>
  *
  * <p>alpha is folded into the packed A; beta is applied by the micro-kernel on the first KC slice
@@ -66,6 +67,10 @@ public final class CpuSgemm {
   static final long PARALLEL_WORK = 1L << 21;
 
   private static final ThreadScratch A_PACK = new ThreadScratch();
+
+  /** The calling thread's A block, packed once for every task of a product split by columns. */
+  private static final ThreadScratch A_SHARED = new ThreadScratch();
+
   private static final ThreadScratch B_PACK = new ThreadScratch();
   private static final ThreadScratch EDGE = new ThreadScratch();
 
@@ -133,7 +138,7 @@ public final class CpuSgemm {
       return;
     }
     boolean parallel = (long) m * n * k >= PARALLEL_WORK && Parallel.threads() > 1;
-    if (m <= SgemmSkinny.SKINNY && m <= n) {
+    if (m <= SgemmSkinny.SKINNY && m <= n && (kept == null || m <= KEPT_MIN_M - 1)) {
       SgemmSkinny.gemm(
           transB,
           m,
@@ -198,6 +203,15 @@ public final class CpuSgemm {
     }
   }
 
+  /**
+   * Smallest m whose products keep B packed; a single row reads B in place ({@link SgemmSkinny}).
+   * From two rows on, a B kept packed through the micro-kernel beat the dot products of the skinny
+   * path on the benchmark model's decode steps (batch 2: 0.57 -> 0.47 ms per step, 4: 0.90 -> 0.60,
+   * 8: 1.5 -> 1.0, 16: 3.7 -> 2.7; AMD EPYC Zen 4, 2 threads), which spend a horizontal sum per
+   * output. {@code -Dresearch4j.keptMinM=17} restores the old split, for measuring.
+   */
+  static final int KEPT_MIN_M = Integer.getInteger("research4j.keptMinM", 2);
+
   /** Largest m whose products keep B packed with its buffer: decoding batches, not training. */
   static final int KEEP_MAX_M = 256;
 
@@ -219,16 +233,16 @@ public final class CpuSgemm {
 
   /**
    * The slices of op(B) kept with buffer {@code b} for a product of this shape, or null when the
-   * product packs B into scratch as usual. A product that would take the blocked path with {@code m
-   * <= KEEP_MAX_M} keeps B packed from its second use at an unchanged buffer version on (the first
-   * only notes the use, so weights used once per version, as in training, cost no memory); the pack
-   * is dropped the moment the version moves, i.e. when anything may have written B. The slices pack
+   * product packs B into scratch as usual. A product of {@code KEPT_MIN_M <= m <= KEEP_MAX_M} (and
+   * n > 16) keeps B packed from its second use at an unchanged buffer version on (the first only
+   * notes the use, so weights used once per version, as in training, cost no memory); the pack is
+   * dropped the moment the version moves, i.e. when anything may have written B. The slices pack
    * themselves on demand during the product, as scratch slices do, and stay packed. Call this
    * before handing out any array of the product that may be written.
    */
   static SgemmBSlice[] keptPack(CpuBuf b, boolean transB, int m, int n, int k, int bOff, int ldb) {
     if (m <= 0 || n <= 0 || k <= 0 || m > KEEP_MAX_M) return null;
-    if ((m <= SgemmSkinny.SKINNY && m <= n) || n <= SgemmSkinny.SKINNY) return null;
+    if ((m < KEPT_MIN_M && m <= n) || n <= SgemmSkinny.SKINNY) return null;
     int v = b.version();
     if (b.derived() instanceof KeptPack p && p.serves(v, transB, bOff, ldb, n, k)) {
       if (p.slices() != null) return p.slices();
@@ -330,6 +344,14 @@ public final class CpuSgemm {
             kept != null
                 ? kept[sliceIndex++]
                 : new SgemmBSlice(transB, b, bOff, ldb, pc, jc, kc, nc, nr, bPack);
+        // Every task covering all the rows (few rows, split by columns only): pack the A block
+        // once here for all of them, instead of once per task.
+        float[] aShared = null;
+        if (tm == 1 && tn > 1 && m <= MC) {
+          aShared = A_SHARED.get(Math.ceilDiv(m, MR) * MR * kc);
+          SgemmPack.packA(transA, alpha, a, aOff, lda, 0, pc0, m, kc, aShared);
+        }
+        float[] aPacked = aShared;
         Parallel.RangeBody compute =
             (from, to) -> {
               for (int t = from; t < to; t++) {
@@ -361,7 +383,8 @@ public final class CpuSgemm {
                       betaNow,
                       c,
                       cOff + jc0,
-                      ldc);
+                      ldc,
+                      aPacked);
                 }
               }
             };
@@ -395,7 +418,13 @@ public final class CpuSgemm {
       float beta,
       float[] c,
       int cBase,
-      int ldc) {
+      int ldc,
+      float[] packed) {
+    if (packed != null) {
+      // Rows [0, m) packed already (m <= MC): one block.
+      macroKernel(wide, i1, nc, kc, q0, q1, rotate, nr, packed, slice, beta, c, cBase, ldc);
+      return;
+    }
     int mcStep = Math.ceilDiv(Math.ceilDiv(i1 - i0, Math.ceilDiv(i1 - i0, MC)), MR) * MR;
     float[] aPack = A_PACK.get(mcStep * kc);
     for (int ic = i0; ic < i1; ic += mcStep) {

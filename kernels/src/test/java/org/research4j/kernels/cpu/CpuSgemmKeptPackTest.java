@@ -3,6 +3,7 @@ package org.research4j.kernels.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -100,6 +101,36 @@ class CpuSgemmKeptPackTest {
       float[] want = fresh(s, a, b);
       for (int call = 0; call < 4; call++) {
         assertArrayEquals(want, viaKernels(s, a, b), s + " call " + call);
+      }
+      assertNotNull(
+          CpuSgemm.keptPack((CpuBuf) b, s.transB(), s.m(), s.n(), s.k(), s.bOff(), s.ldb()),
+          "B is kept packed after repeated use: " + s);
+    }
+  }
+
+  /**
+   * From {@code CpuSgemm.KEPT_MIN_M} rows on, a decoding batch's product keeps B packed and runs
+   * the micro-kernel, where the first call (and a fresh product) read B in place with dot products:
+   * the two agree within float32 summation order (1e-5 of the largest output).
+   */
+  @Test
+  void smallBatchesKeepBPackedAndAgreeWithTheSkinnyPath() {
+    for (int m : new int[] {2, 3, 9, 16}) {
+      Shape s = new Shape(m % 2 == 0, m, 200, 300, m);
+      Buf a = kernels.allocF32(s.m() * s.k());
+      kernels.upload(random(s.m() * s.k(), 3), 0, a, 0, s.m() * s.k());
+      Buf b = kernels.allocF32(s.bLength());
+      kernels.upload(random(s.bLength(), 4), 0, b, 0, s.bLength());
+      float[] want = fresh(s, a, b);
+      double max = 0;
+      for (float w : want) max = Math.max(max, Math.abs(w));
+      for (int call = 0; call < 3; call++) {
+        float[] got = viaKernels(s, a, b);
+        for (int i = 0; i < got.length; i++) {
+          assertTrue(
+              Math.abs(got[i] - want[i]) <= 1e-5 * max,
+              s + " call " + call + " element " + i + ": " + got[i] + " vs " + want[i]);
+        }
       }
       assertNotNull(
           CpuSgemm.keptPack((CpuBuf) b, s.transB(), s.m(), s.n(), s.k(), s.bOff(), s.ldb()),

@@ -117,6 +117,20 @@ class CpuSgemmTest {
     }
   }
 
+  /**
+   * A decoding batch's products (few row panels, split across threads by columns only, so the A
+   * block is packed once for every task), in every transpose, with offsets, alpha and beta.
+   */
+  @Test
+  void fewRowsSplitByColumnsShareOnePackedA() {
+    int seed = 5100;
+    for (int m : new int[] {17, 40, 119}) {
+      for (int t = 0; t < 4; t++) {
+        check(new Case(t >= 2, (t & 1) == 1, m, 704, 256, -0.5f, 0.5f, 3, 1, 2, 1, false, seed++));
+      }
+    }
+  }
+
   /** Shapes past NC, KC and MC, large enough to run on several threads. */
   @Test
   void crossesEveryBlockBoundary() {

@@ -272,7 +272,7 @@ public final class Session implements AutoCloseable {
     int longest = 0;
     for (String stop : stops) longest = Math.max(longest, stop.length());
     int need = longest + TAIL_MARGIN;
-    for (int window = 4 * need; ; window *= 2) {
+    for (int window = need; ; window *= 2) {
       int from = Math.max(q.segmentStart, q.length - window);
       String text = detokenize.apply(Arrays.copyOfRange(q.tokens, from, q.length));
       if (from == q.segmentStart || text.length() >= need) return text;
