@@ -160,6 +160,50 @@ final class AttentionTiles {
   }
 
   /**
+   * {@code c[c0 + r*ldc + x] += sum_{j<n} p[r*BK + j] * float(v[vOff + j*ldv + x])} for one or two
+   * rows {@code r} and {@code x < d}, {@code d} a multiple of 4 vectors: {@link #accumulate} of a
+   * probability tile ({@code [rows, BK]}) by a tile of bfloat16 values (a decode step's {@code p·V}
+   * over a bfloat16 cache), each value row widened in registers once for both rows.
+   */
+  static void accumulateBf16(
+      float[] p, int rows, short[] v, int vOff, int ldv, float[] c, int ldc, int n, int d) {
+    boolean two = rows == 2;
+    for (int x = 0; x < d; x += 4 * L) {
+      FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+      FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      for (int j = 0; j < n; j++) {
+        int vo = vOff + j * ldv + x;
+        FloatVector b0 = CpuBf16.widen(v, vo);
+        FloatVector b1 = CpuBf16.widen(v, vo + L);
+        FloatVector b2 = CpuBf16.widen(v, vo + 2 * L);
+        FloatVector b3 = CpuBf16.widen(v, vo + 3 * L);
+        FloatVector w0 = FloatVector.broadcast(S, p[j]);
+        s00 = b0.fma(w0, s00);
+        s01 = b1.fma(w0, s01);
+        s02 = b2.fma(w0, s02);
+        s03 = b3.fma(w0, s03);
+        if (two) {
+          FloatVector w1 = FloatVector.broadcast(S, p[BK + j]);
+          s10 = b0.fma(w1, s10);
+          s11 = b1.fma(w1, s11);
+          s12 = b2.fma(w1, s12);
+          s13 = b3.fma(w1, s13);
+        }
+      }
+      addScaled(s00, 1f, c, x);
+      addScaled(s01, 1f, c, x + L);
+      addScaled(s02, 1f, c, x + 2 * L);
+      addScaled(s03, 1f, c, x + 3 * L);
+      if (two) {
+        addScaled(s10, 1f, c, ldc + x);
+        addScaled(s11, 1f, c, ldc + x + L);
+        addScaled(s12, 1f, c, ldc + x + 2 * L);
+        addScaled(s13, 1f, c, ldc + x + 3 * L);
+      }
+    }
+  }
+
+  /**
    * {@code c[cOff + r*ldc + x] += alpha * sum_{j<n} a[aOff + r*ars + j*ajs] * b[bOff + j*ldb + x]}
    * for {@code r < rows}, {@code x < d}. The strides of {@code a} let one routine multiply by a
    * tile or by its transpose ({@code p·V}, {@code dS·K}, {@code dS^T·Q}, {@code P^T·dOut}).

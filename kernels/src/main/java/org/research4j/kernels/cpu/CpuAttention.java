@@ -344,7 +344,10 @@ final class CpuAttention {
           }
         }
         int vBase = (s * tk + j0) * hkv * d + g * d;
-        if (vh != null) {
+        if (vh != null && rows <= 2 && d % (4 * L) == 0) {
+          // Decoding, two rows per kv head: widen each value row in registers, once for both.
+          AttentionTiles.accumulateBf16(sc, rows, vh, vBase, hkv * d, o, d, used, d);
+        } else if (vh != null) {
           for (int jj = 0; jj < used; jj++) {
             CpuBf16.widenRow(vh, vBase + jj * hkv * d, vTile, jj * d, d);
           }
