@@ -25,7 +25,9 @@
 #     the like-for-like one), the CPU model and the load average before and after.
 #
 # Environment: ROUNDS (2), STEPS (4), WORK (/work/rollout-phase), OLD_REV (77ec06c), KEEP_OLD=1 keeps
-# the old worktree, JAVA_OPTS (extra JVM flags for both jars, e.g. -Xmx4g).
+# the old worktree, JAVA_OPTS (extra JVM flags for both jars, e.g. -Xmx4g), NEW_ARGS (extra
+# `research train` options for this checkout's jar only, e.g. "--kv-cache f32": the KV cache of
+# the issue's start, whose rollouts then draw the same tokens as the old jar's).
 set -euo pipefail
 source "$(dirname "$0")/../../bin/env.sh"
 cd "$R4J_ROOT"
@@ -36,6 +38,7 @@ WORK="${WORK:-/work/rollout-phase}"
 OLD_REV="${OLD_REV:-77ec06c}"
 old_tree="/work/r4j-rollout-old-$OLD_REV"
 java_opts=(${JAVA_OPTS:-})
+new_args=(${NEW_ARGS:-})
 
 cleanup() {
   if [ "${KEEP_OLD:-0}" != 1 ] && [ -d "$old_tree" ]; then
@@ -79,19 +82,19 @@ fi
 # 3. The runs, alternating.
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-train() { # $1 = name, $2 = jar, $3 = round
+train() { # $1 = name, $2 = jar, $3 = round, then extra options
   local out="$WORK/runs/$1-$3"
   rm -rf "$out" && mkdir -p "$WORK/runs"
   log "round $3: $1 (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   run_jar "$2" train --model "$WORK/model" --index "$WORK/index" \
     --train "$WORK/world/train.jsonl" --out "$out" --device cpu --prompt bare \
     --steps "$STEPS" --questions-per-step 8 --num-generations 5 --max-completion-length 384 \
-    --topk 1 --seed 42 --checkpoint-every 100000 > "$out.log" 2>&1 \
+    --topk 1 --seed 42 --checkpoint-every 100000 "${@:4}" > "$out.log" 2>&1 \
     || { tail -20 "$out.log" >&2; exit 1; }
 }
 for r in $(seq 1 "$ROUNDS"); do
   train old "$WORK/old-$OLD_REV.jar" "$r"
-  train new "$WORK/new.jar" "$r"
+  train new "$WORK/new.jar" "$r" ${new_args[@]+"${new_args[@]}"}
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
