@@ -21,6 +21,12 @@
 # 0.9 tokens/s at batch 1, bf16); PASSIVE (threads sleep at barriers) gave 13 tokens/s there, as
 # 1 thread did. Set TORCH_ENV= to measure libgomp's default.
 set -euo pipefail
+# The peer gets OpenBLAS's own kernel choice for this CPU unless PEER_OPENBLAS_CORETYPE names one
+# (e.g. SkylakeX on a Sapphire Rapids Xeon, which Debian's 0.3.21 takes for Prescott): an
+# OPENBLAS_CORETYPE inherited from the environment (these machines export Haswell, AVX2 kernels,
+# half the speed on an AVX-512 CPU) would hold it back.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+if [ -n "${PEER_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE="$PEER_OPENBLAS_CORETYPE"; fi
 cd "$(dirname "$0")/../.."
 source bin/env.sh
 MODEL=${1:-/work/models/qwen2.5-0.5b-shape}

@@ -64,13 +64,25 @@ def time_java(args, n):
 
 
 def blas_library():
-    """The BLAS shared object torch actually loaded (OpenBLAS expected on Debian)."""
+    """The BLAS shared object torch actually loaded (OpenBLAS expected on Debian), and the kernel
+    set OpenBLAS chose for this CPU (OPENBLAS_CORETYPE overrides it: Debian's 0.3.21 takes a
+    Sapphire Rapids Xeon for Prescott and runs SSE3 kernels 5x slow, so there pass SkylakeX)."""
     try:
         with open("/proc/self/maps") as f:
             libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return ", ".join(sorted(os.path.basename(l) for l in libs)) or "unknown"
+        name = ", ".join(sorted(os.path.basename(l) for l in libs)) or "unknown"
     except OSError:
         return "unknown"
+    try:
+        import ctypes
+        ob = ctypes.CDLL("libopenblas.so.0")
+        ob.openblas_get_corename.restype = ctypes.c_char_p
+        core = ob.openblas_get_corename().decode()
+        asked = os.environ.get("OPENBLAS_CORETYPE")
+        name += f"; OpenBLAS kernels: {core}" + (f" (OPENBLAS_CORETYPE={asked})" if asked else " (its own choice)")
+    except OSError:
+        pass
+    return name
 
 
 def main():

@@ -9,6 +9,12 @@
 # Needs JDK 25 (JAVA_HOME, default /usr/lib/jvm/temurin-25-jdk-amd64), Maven (to build the jar)
 # and /usr/bin/python3 with torch.
 set -euo pipefail
+# The peer gets OpenBLAS's own kernel choice for this CPU unless PEER_OPENBLAS_CORETYPE names one
+# (e.g. SkylakeX on a Sapphire Rapids Xeon, which Debian's 0.3.21 takes for Prescott): an
+# OPENBLAS_CORETYPE inherited from the environment (these machines export Haswell, AVX2 kernels,
+# half the speed on an AVX-512 CPU) would hold it back.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+if [ -n "${PEER_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE="$PEER_OPENBLAS_CORETYPE"; fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAVA="$JAVA_HOME/bin/java"

@@ -8,6 +8,12 @@
 #
 #   benchmarks/scripts/train-vs-pytorch.sh            # STEPS=10 WARMUP=3 ROUNDS=1 THREADS=2
 set -euo pipefail
+# The peer gets OpenBLAS's own kernel choice for this CPU unless PEER_OPENBLAS_CORETYPE names one
+# (e.g. SkylakeX on a Sapphire Rapids Xeon, which Debian's 0.3.21 takes for Prescott): an
+# OPENBLAS_CORETYPE inherited from the environment (these machines export Haswell, AVX2 kernels,
+# half the speed on an AVX-512 CPU) would hold it back.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+if [ -n "${PEER_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE="$PEER_OPENBLAS_CORETYPE"; fi
 source "$(dirname "$0")/../../bin/env.sh"
 cd "$R4J_ROOT"
 steps=${STEPS:-10}

@@ -105,8 +105,15 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
     stream = torch.randint(0, VOCAB, (args.batch, args.seq + 1))
     ids, targets = stream[:, :-1], stream[:, 1:]
+    try:  # the kernel set OpenBLAS chose (or was told: OPENBLAS_CORETYPE) for this CPU
+        import ctypes
+        ob = ctypes.CDLL("libopenblas.so.0")
+        ob.openblas_get_corename.restype = ctypes.c_char_p
+        core = f", OpenBLAS kernels {ob.openblas_get_corename().decode()}"
+    except OSError:
+        core = ""
     print(f"# pytorch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{sum(p.numel() for p in model.parameters())} parameters")
+          f"{sum(p.numel() for p in model.parameters())} parameters{core}")
 
     def step():
         opt.zero_grad(set_to_none=True)

@@ -33,7 +33,9 @@ import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
  *       than KC, so k = 600 runs as 2 x 300, not 512 + 88.
  *   <li>MC = 120: the packed A block (120 x 512 floats = 240 KiB) and the B micro-panel in use (512
  *       x 64 floats = 128 KiB, reused by all 20 A panels of the block) fit together in the 1 MiB
- *       L2. 72..288 measured within noise.
+ *       L2. 72..288 measured within noise. These three are chosen per CPU when the class loads
+ *       ({@link SgemmBlocking}: a tuner's choice for this CPU, else a rule on its L2 size), the
+ *       values here being the 1 MiB L2's.
  *   <li>NC = 4096: B's packed slice (KC x NC = 8 MiB at most) stays within the shared L3; most
  *       products in this project have n <= 4096 and pack B once per KC slice.
  *   <li>Each KC slice is one fork/join: four tasks per thread over C, by rows (A packed once, B
@@ -59,9 +61,15 @@ public final class CpuSgemm {
   private static final boolean WIDE = VL >= 16 || "aarch64".equals(System.getProperty("os.arch"));
 
   static final int NR = (WIDE ? 4 : 2) * VL;
-  static final int KC = 512;
-  static final int MC = 120;
-  static final int NC = 4096 / NR * NR;
+
+  /**
+   * The cache blocking in use, chosen for this CPU when the class loads ({@link SgemmBlocking}).
+   */
+  static final SgemmBlocking BLOCKING = SgemmBlocking.choose();
+
+  static final int KC = BLOCKING.kc();
+  static final int MC = BLOCKING.mc();
+  static final int NC = BLOCKING.nc() / NR * NR;
 
   /** Below this many multiply-adds one thread does the whole product. */
   static final long PARALLEL_WORK = 1L << 21;
@@ -79,8 +87,8 @@ public final class CpuSgemm {
   /** The blocking in use, for benchmark reports. */
   public static String describe() {
     return String.format(
-        "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d",
-        MR, NR, S.vectorBitSize(), KC, MC, NC);
+        "%dx%d micro-kernel, %d-bit vectors, KC=%d MC=%d NC=%d (%s)",
+        MR, NR, S.vectorBitSize(), KC, MC, NC, BLOCKING.source());
   }
 
   /**
