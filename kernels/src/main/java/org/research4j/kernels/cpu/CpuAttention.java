@@ -96,39 +96,6 @@ final class CpuAttention {
     return dst;
   }
 
-  /** {@link #transposed} (slot 0) of a bfloat16 {@code x}, widened to float32. */
-  private static float[] transposedBf16(short[] x, int b, int t, int hkv, int d) {
-    int tp = padded(t);
-    int need = b * hkv * d * tp;
-    float[][] scratch = TRANSPOSED.get();
-    if (scratch[0].length < need) scratch[0] = new float[need];
-    float[] dst = scratch[0];
-    Parallel.forRange(
-        b * hkv,
-        Math.max(1, (1 << 15) / Math.max(1, t * d)),
-        (from, to) -> {
-          for (int sg = from; sg < to; sg++) {
-            int s = sg / hkv;
-            int g = sg % hkv;
-            int base = sg * d * tp;
-            int rowStride = hkv * d;
-            for (int j0 = 0; j0 < t; j0 += TRANSPOSE_KEYS) {
-              int j1 = Math.min(t, j0 + TRANSPOSE_KEYS);
-              int src0 = (s * t * hkv + g) * d;
-              for (int c = 0; c < d; c++) {
-                int out = base + c * tp;
-                for (int j = j0; j < j1; j++) {
-                  dst[out + j] = Float.intBitsToFloat((x[src0 + j * rowStride + c] & 0xFFFF) << 16);
-                }
-              }
-            }
-            for (int c = 0; c < d; c++)
-              Arrays.fill(dst, base + c * tp + t, base + (c + 1) * tp, 0f);
-          }
-        });
-    return dst;
-  }
-
   static void forward(
       float[] q,
       float[] k,
@@ -194,10 +161,9 @@ final class CpuAttention {
     int group = hq / hkv;
     // Decoding has a handful of query rows per kv head: transposing the whole cache for them
     // costs more than the horizontal sums of plain dot products.
-    float[] kT =
-        tq * group < DIRECT_ROWS || ldt > 0
-            ? null
-            : kh != null ? transposedBf16(kh, b, tk, hkv, d) : transposed(k, 0, b, tk, hkv, d);
+    // bfloat16 keys are either stored transposed already (a CPU key cache, ldt > 0) or row-major,
+    // which only a caller's own buffer is: its scores are plain dot products at any row count.
+    float[] kT = tq * group < DIRECT_ROWS || kh != null ? null : transposed(k, 0, b, tk, hkv, d);
     int bq = Math.max(1, Math.min(tq, FORWARD_ROWS / group));
     int blocks = (tq + bq - 1) / bq;
     int tasks = b * hkv * blocks;

@@ -58,7 +58,7 @@ final class CpuBf16 {
   private static final boolean PANEL_VECTOR = VECTOR && PANEL_COLS % VL == 0;
 
   /** k elements of four W rows widened per chunk of the multi-row skinny path (4 x 1024 floats). */
-  private static final int CHUNK = 1024;
+  static final int CHUNK = 1024;
 
   /** Columns of W (k) widened per block of the many-row path: two of CpuSgemm's KC panels. */
   private static final int K_BLOCK = 2 * CpuSgemm.KC;
@@ -435,67 +435,77 @@ final class CpuBf16 {
         widenRow(w, row, wc, r * CHUNK, real);
         for (int p = real; p < len; p++) wc[r * CHUNK + p] = 0f;
       }
-      // Two rows of A per pass: each load of the widened W feeds two FMAs (six loads per eight
-      // FMAs instead of five per four), an odd last row runs alone.
-      int i = 0;
-      for (; i + 1 < m; i += 2) {
-        int x0 = i * kp + p0;
-        int x1 = x0 + kp;
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        FloatVector s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S);
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
-        for (int p = 0; p < len; p += VL) {
-          FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
-          FloatVector xq = FloatVector.fromArray(S, xs, x1 + p);
-          FloatVector w0 = FloatVector.fromArray(S, wc, p);
-          FloatVector w1 = FloatVector.fromArray(S, wc, CHUNK + p);
-          FloatVector w2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p);
-          FloatVector w3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p);
-          s0 = w0.fma(xp, s0);
-          s1 = w1.fma(xp, s1);
-          s2 = w2.fma(xp, s2);
-          s3 = w3.fma(xp, s3);
-          t0 = w0.fma(xq, t0);
-          t1 = w1.fma(xq, t1);
-          t2 = w2.fma(xq, t2);
-          t3 = w3.fma(xq, t3);
-        }
-        sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 4] += t0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 5] += t1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 6] += t2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 7] += t3.reduceLanes(VectorOperators.ADD);
-      }
-      for (; i < m; i++) {
-        int x0 = i * kp + p0;
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        FloatVector s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S);
-        for (int p = 0; p < len; p += VL) {
-          FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
-          s0 = FloatVector.fromArray(S, wc, p).fma(xp, s0);
-          s1 = FloatVector.fromArray(S, wc, CHUNK + p).fma(xp, s1);
-          s2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p).fma(xp, s2);
-          s3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p).fma(xp, s3);
-        }
-        sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
-      }
+      chunkDots(m, kp, p0, len, xs, wc, sums);
     }
     for (int i = 0; i < m; i++) {
       int c0 = cOff + i * ldc + j;
       for (int r = 0; r < width; r++) put(c, c0 + r, sums[4 * i + r], beta);
+    }
+  }
+
+  /**
+   * Adds to {@code sums[4 i + r]} the dot products of row {@code i} of {@code xs} (columns {@code
+   * p0 .. p0+len}, rows {@code kp} apart) with the four rows of {@code wc} ({@code CHUNK} apart):
+   * the arithmetic of a chunk of four W rows, once widened (bfloat16) or dequantized (int8) into
+   * the L1 scratch {@code wc}, for every row of A. {@code len} is a whole number of vectors.
+   */
+  static void chunkDots(int m, int kp, int p0, int len, float[] xs, float[] wc, float[] sums) {
+    // Two rows of A per pass: each load of the widened W feeds two FMAs (six loads per eight
+    // FMAs instead of five per four), an odd last row runs alone.
+    int i = 0;
+    for (; i + 1 < m; i += 2) {
+      int x0 = i * kp + p0;
+      int x1 = x0 + kp;
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      FloatVector s2 = FloatVector.zero(S);
+      FloatVector s3 = FloatVector.zero(S);
+      FloatVector t0 = FloatVector.zero(S);
+      FloatVector t1 = FloatVector.zero(S);
+      FloatVector t2 = FloatVector.zero(S);
+      FloatVector t3 = FloatVector.zero(S);
+      for (int p = 0; p < len; p += VL) {
+        FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
+        FloatVector xq = FloatVector.fromArray(S, xs, x1 + p);
+        FloatVector w0 = FloatVector.fromArray(S, wc, p);
+        FloatVector w1 = FloatVector.fromArray(S, wc, CHUNK + p);
+        FloatVector w2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p);
+        FloatVector w3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p);
+        s0 = w0.fma(xp, s0);
+        s1 = w1.fma(xp, s1);
+        s2 = w2.fma(xp, s2);
+        s3 = w3.fma(xp, s3);
+        t0 = w0.fma(xq, t0);
+        t1 = w1.fma(xq, t1);
+        t2 = w2.fma(xq, t2);
+        t3 = w3.fma(xq, t3);
+      }
+      sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 4] += t0.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 5] += t1.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 6] += t2.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 7] += t3.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < m; i++) {
+      int x0 = i * kp + p0;
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      FloatVector s2 = FloatVector.zero(S);
+      FloatVector s3 = FloatVector.zero(S);
+      for (int p = 0; p < len; p += VL) {
+        FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
+        s0 = FloatVector.fromArray(S, wc, p).fma(xp, s0);
+        s1 = FloatVector.fromArray(S, wc, CHUNK + p).fma(xp, s1);
+        s2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p).fma(xp, s2);
+        s3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p).fma(xp, s3);
+      }
+      sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
+      sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
     }
   }
 

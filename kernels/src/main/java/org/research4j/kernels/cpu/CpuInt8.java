@@ -49,7 +49,7 @@ final class CpuInt8 {
   private static final boolean PANEL_VECTOR = VECTOR && I8_PANEL_COLS % (2 * VL) == 0;
 
   /** Columns of the four W rows dequantized per chunk of the multi-row skinny path. */
-  private static final int CHUNK = 1024;
+  private static final int CHUNK = CpuBf16.CHUNK;
 
   /** Columns of W (k) dequantized per block of the many-row path: two of CpuSgemm's KC panels. */
   private static final int K_BLOCK = 2 * CpuSgemm.KC;
@@ -340,61 +340,7 @@ final class CpuInt8 {
           }
         }
       }
-      int i = 0;
-      for (; i + 1 < m; i += 2) {
-        int x0 = i * kp + p0;
-        int x1 = x0 + kp;
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        FloatVector s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S);
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
-        for (int p = 0; p < len; p += VL) {
-          FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
-          FloatVector xq = FloatVector.fromArray(S, xs, x1 + p);
-          FloatVector w0 = FloatVector.fromArray(S, wc, p);
-          FloatVector w1 = FloatVector.fromArray(S, wc, CHUNK + p);
-          FloatVector w2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p);
-          FloatVector w3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p);
-          s0 = w0.fma(xp, s0);
-          s1 = w1.fma(xp, s1);
-          s2 = w2.fma(xp, s2);
-          s3 = w3.fma(xp, s3);
-          t0 = w0.fma(xq, t0);
-          t1 = w1.fma(xq, t1);
-          t2 = w2.fma(xq, t2);
-          t3 = w3.fma(xq, t3);
-        }
-        sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 4] += t0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 5] += t1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 6] += t2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 7] += t3.reduceLanes(VectorOperators.ADD);
-      }
-      for (; i < m; i++) {
-        int x0 = i * kp + p0;
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        FloatVector s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S);
-        for (int p = 0; p < len; p += VL) {
-          FloatVector xp = FloatVector.fromArray(S, xs, x0 + p);
-          s0 = FloatVector.fromArray(S, wc, p).fma(xp, s0);
-          s1 = FloatVector.fromArray(S, wc, CHUNK + p).fma(xp, s1);
-          s2 = FloatVector.fromArray(S, wc, 2 * CHUNK + p).fma(xp, s2);
-          s3 = FloatVector.fromArray(S, wc, 3 * CHUNK + p).fma(xp, s3);
-        }
-        sums[4 * i] += s0.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 1] += s1.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 2] += s2.reduceLanes(VectorOperators.ADD);
-        sums[4 * i + 3] += s3.reduceLanes(VectorOperators.ADD);
-      }
+      CpuBf16.chunkDots(m, kp, p0, len, xs, wc, sums);
     }
     for (int i = 0; i < m; i++) {
       int c0 = cOff + i * ldc + j;
