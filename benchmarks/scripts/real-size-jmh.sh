@@ -33,9 +33,9 @@ java ${JAVA_OPTS:-} "${R4J_JVM[@]}" -Dresearch4j.models="$MODELS" \
 
 command -v jq >/dev/null || { echo "# (no jq: read secondaryMetrics.tokens in $OUT/results.json)"; exit 0; }
 echo "# tokens/s (JMH mean ± 99.9 % error; decode: generated, prefill: prompt tokens), load average now $(cut -d' ' -f1-3 /proc/loadavg)"
-jq -r '.[] | [(.benchmark | sub(".*\\."; "")), .params.shape, .params.weights, .params.batch,
+jq -r '.[] | [(.benchmark | sub(".*\\."; "")), .params.shape, .params.weights, .params.kvCache, .params.batch,
   (.secondaryMetrics.tokens.score * 100 | round / 100),
   (.secondaryMetrics.tokens.scoreError | if type == "number" then . * 100 | round / 100 else "-" end)]
   | @tsv' "$OUT/results.json" \
-  | awk -F'\t' 'BEGIN { printf "%-8s %-6s %-7s %6s %12s %10s\n", "bench", "shape", "weights", "batch", "tokens/s", "error" }
-                { printf "%-8s %-6s %-7s %6s %12s %10s\n", $1, $2, $3, $4, $5, $6 }'
+  | awk -F'\t' 'BEGIN { printf "%-8s %-6s %-7s %-8s %6s %12s %10s\n", "bench", "shape", "weights", "kvcache", "batch", "tokens/s", "error" }
+                { printf "%-8s %-6s %-7s %-8s %6s %12s %10s\n", $1, $2, $3, $4, $5, $6, $7 }'

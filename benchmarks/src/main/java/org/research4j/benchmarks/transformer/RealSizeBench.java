@@ -59,7 +59,8 @@ import org.research4j.transformer.model.WeightPrecision;
  * it. {@code weights}: bf16 (frozen bfloat16); anything {@link WeightPrecision#parse} reads also
  * works ({@code -p weights=f32}: trainable float32 with gradient buffers, 12.3 GB at 1.5B, more
  * than the heap below: add {@code -jvmArgsAppend "-Xmx18g -Xmn2g"}, which replaces this class's
- * {@code jvmArgsAppend}; the script's JVM flags still reach the fork). {@code batch}: 1, 16.
+ * {@code jvmArgsAppend}; the script's JVM flags still reach the fork). {@code batch}: 1, 16. {@code
+ * kvCache}: bf16 (as the command line keeps it on the CPU) or f32 ({@code -p kvCache=f32}).
  *
  * <p>Run: {@code benchmarks/scripts/real-size-jmh.sh} (builds unless {@code SKIP_BUILD=1}, prints
  * the machine, writes JMH's JSON to {@code runs/real-size-jmh/results.json} and a table of
@@ -131,6 +132,10 @@ public class RealSizeBench {
     @Param({"1", "16"})
     public int batch;
 
+    /** The KV cache's precision: bf16 (the command line's default on the CPU) or f32. */
+    @Param({"bf16"})
+    public String kvCache;
+
     Qwen2Model model;
     Generator generator;
     int vocab;
@@ -143,7 +148,7 @@ public class RealSizeBench {
       CpuKernels cpu = new CpuKernels();
       long t0 = System.nanoTime();
       try {
-        model = Qwen2Model.load(cpu, dir, precision);
+        model = Qwen2Model.load(cpu, dir, precision).bf16Caches(kvCache.equals("bf16"));
       } catch (IOException e) {
         throw new UncheckedIOException("RealSizeBench: loading " + dir, e);
       }
