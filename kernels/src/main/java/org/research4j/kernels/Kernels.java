@@ -142,6 +142,14 @@ public interface Kernels extends AutoCloseable {
    * computing in float32. A decode step reads the whole cache, so half the bytes is faster where
    * that read is the cost. False by default (the caches are F32).
    */
+  /**
+   * Drops whatever these kernels keep derived from {@code b}'s contents to speed up later calls
+   * (the CPU kernels keep a weight matrix that decoding multiplies again and again packed for their
+   * GEMM, as large as the matrix), giving that memory back; later calls rebuild it when needed. A
+   * hint: nothing by default.
+   */
+  default void forgetDerived(Buf b) {}
+
   default boolean bf16Caches() {
     return false;
   }

@@ -336,6 +336,9 @@ public final class GrpoTrainer {
       List<QaExample> drawn = new ArrayList<>(want);
       for (int idx : draw.indices()) drawn.add(train.get(idx));
       List<Rollout> rollouts = rollOut(engine, drawn, step, rounds);
+      // The update does not use the weights the kernels packed for decoding: free them (as much
+      // memory as the float32 policy; at the 0.5B shape the update ran out of a 15 GB heap).
+      policy.forgetDerived();
       rounds++;
       for (int k = 0; k < drawn.size(); k++) {
         double[] group = new double[g];

@@ -367,7 +367,15 @@ public final class CpuBuf implements Buf {
   public float[] floats() {
     if (f == null) throw new IllegalArgumentException("expected a F32 buffer, got " + type());
     version.incrementAndGet();
+    // Whatever was derived is stale from now on: let its memory go (a kept pack of a weight
+    // matrix is as large as the matrix).
+    if (derived != null) derived = null;
     return f;
+  }
+
+  /** Drops the data derived from the contents, giving its memory back (see {@link #derived()}). */
+  void forgetDerived() {
+    derived = null;
   }
 
   /**

@@ -260,6 +260,11 @@ public final class CpuKernels implements Kernels {
     CpuAttention.backward(qa, ka, va, oa, la, doa, dqa, dka, dva, b, t, hq, hkv, d, scale);
   }
 
+  @Override
+  public void forgetDerived(Buf b) {
+    if (b instanceof CpuBuf c) c.forgetDerived();
+  }
+
   /**
    * The CPU kernels keep KV caches in bfloat16 on request (see {@link Kernels#bf16Caches}), where
    * the vector shapes allow widening a vector of bfloat16 in one step (every AVX2 and AVX-512

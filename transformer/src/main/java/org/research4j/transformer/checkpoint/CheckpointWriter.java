@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Saves a Hugging Face model directory: {@code config.json}, the weights as {@code
@@ -82,6 +83,28 @@ public final class CheckpointWriter {
   public static void write(
       Path dir, Qwen2Config config, Map<String, NamedTensor> tensors, Options options)
       throws IOException {
+    write(
+        dir,
+        config,
+        List.copyOf(tensors.keySet()),
+        n -> tensors.get(n).shape(),
+        n -> tensors.get(n).data(),
+        options);
+  }
+
+  /**
+   * Saves a model directory atomically from {@code names}, their shapes and their float32 values,
+   * which {@code data} is asked for one tensor at a time as it is written: a model on a device is
+   * then copied to the heap a tensor at a time, not all at once (2 GB at the 0.5B shape).
+   */
+  public static void write(
+      Path dir,
+      Qwen2Config config,
+      List<String> names,
+      Function<String, int[]> shapes,
+      Function<String, float[]> data,
+      Options options)
+      throws IOException {
     Path tmp = AtomicFiles.tempDirectoryBeside(dir);
     boolean done = false;
     try {
@@ -95,7 +118,7 @@ public final class CheckpointWriter {
       if (options.tokenizerJson() != null) {
         AtomicFiles.writeSynced(tmp.resolve(Checkpoint.TOKENIZER), options.tokenizerJson());
       }
-      writeWeights(tmp, tensors, options);
+      writeWeights(tmp, names, shapes, data, options);
       AtomicFiles.replaceDirectory(tmp, dir);
       done = true;
     } finally {
@@ -105,9 +128,14 @@ public final class CheckpointWriter {
     }
   }
 
-  private static void writeWeights(Path dir, Map<String, NamedTensor> tensors, Options options)
+  private static void writeWeights(
+      Path dir,
+      List<String> tensorNames,
+      Function<String, int[]> shapes,
+      Function<String, float[]> data,
+      Options options)
       throws IOException {
-    List<String> names = new ArrayList<>(tensors.keySet());
+    List<String> names = new ArrayList<>(tensorNames);
     names.sort(null);
     int elemBytes = options.dtype().bytes();
     List<List<String>> shards = new ArrayList<>();
@@ -115,7 +143,7 @@ public final class CheckpointWriter {
     long currentBytes = 0;
     long totalBytes = 0;
     for (String name : names) {
-      long bytes = (long) tensors.get(name).data().length * elemBytes;
+      long bytes = NamedTensor.numel(shapes.apply(name)) * elemBytes;
       if (!current.isEmpty() && currentBytes + bytes > options.maxShardBytes()) {
         shards.add(current);
         current = new ArrayList<>();
@@ -129,7 +157,7 @@ public final class CheckpointWriter {
     Map<String, String> meta = Map.of("format", "pt");
     if (shards.size() == 1) {
       SafetensorsWriter.write(
-          dir.resolve(Checkpoint.WEIGHTS), shards.getFirst(), tensors::get, options.dtype(), meta);
+          dir.resolve(Checkpoint.WEIGHTS), shards.getFirst(), shapes, data, options.dtype(), meta);
       return;
     }
     ObjectNode index = JsonFiles.MAPPER.createObjectNode();
@@ -138,7 +166,7 @@ public final class CheckpointWriter {
     for (int i = 0; i < shards.size(); i++) {
       String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
       SafetensorsWriter.write(
-          dir.resolve(file), shards.get(i), tensors::get, options.dtype(), meta);
+          dir.resolve(file), shards.get(i), shapes, data, options.dtype(), meta);
       for (String name : shards.get(i)) {
         weightMap.put(name, file);
       }

@@ -19,7 +19,6 @@ import org.research4j.tensor.Tensor;
 import org.research4j.transformer.checkpoint.Checkpoint;
 import org.research4j.transformer.checkpoint.CheckpointException;
 import org.research4j.transformer.checkpoint.CheckpointWriter;
-import org.research4j.transformer.checkpoint.NamedTensor;
 import org.research4j.transformer.checkpoint.Qwen2Config;
 import org.research4j.transformer.checkpoint.TensorStore;
 
@@ -294,11 +293,16 @@ public final class Qwen2Model implements AutoCloseable {
 
   /** Saves a Hugging Face model directory with the given dtype, tokenizer and generation config. */
   public void save(Path dir, CheckpointWriter.Options options) throws IOException {
-    Map<String, NamedTensor> tensors = new LinkedHashMap<>();
-    for (Parameter p : parameters) {
-      tensors.put(p.name(), new NamedTensor(p.toFloatArray(), p.shape()));
-    }
-    CheckpointWriter.write(dir, config, tensors, options);
+    // One parameter on the heap at a time, copied as it is written.
+    Map<String, Parameter> byName = new LinkedHashMap<>();
+    for (Parameter p : parameters) byName.put(p.name(), p);
+    CheckpointWriter.write(
+        dir,
+        config,
+        List.copyOf(byName.keySet()),
+        n -> byName.get(n).shape(),
+        n -> byName.get(n).toFloatArray(),
+        options);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -475,6 +479,15 @@ public final class Qwen2Model implements AutoCloseable {
     }
     this.bf16Caches = on;
     return this;
+  }
+
+  /**
+   * Gives back the memory the kernels keep derived from the weights for decoding (the CPU kernels'
+   * packed copies of the matrices: as much again as the float32 weights), e.g. between the rollouts
+   * and the update of a GRPO step, which does not use them; decoding rebuilds them.
+   */
+  public void forgetDerived() {
+    for (Parameter p : parameters) kernels.forgetDerived(p.buf());
   }
 
   /** Whether {@link #newCache} keeps keys and values in bfloat16. */
