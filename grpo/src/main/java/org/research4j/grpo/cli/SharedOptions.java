@@ -3,6 +3,7 @@ package org.research4j.grpo.cli;
 import java.nio.file.Path;
 import org.research4j.kernels.Devices;
 import org.research4j.kernels.Kernels;
+import org.research4j.transformer.model.Qwen2Model;
 import org.research4j.transformer.model.WeightPrecision;
 import org.research4j.transformer.tokenizer.ChatTemplate;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,8 +84,7 @@ final class SharedOptions {
     }
 
     /** Sets {@code model}'s cache precision from the option; returns the model. */
-    org.research4j.transformer.model.Qwen2Model apply(
-        org.research4j.transformer.model.Qwen2Model model) {
+    Qwen2Model apply(Qwen2Model model) {
       return model.bf16Caches(bf16(model.kernels()));
     }
   }

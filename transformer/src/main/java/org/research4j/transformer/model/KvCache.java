@@ -2,6 +2,7 @@ package org.research4j.transformer.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.research4j.kernels.Buf;
 import org.research4j.kernels.Kernels;
 import org.research4j.tensor.Ops;
 import org.research4j.tensor.Tensor;
@@ -86,7 +87,7 @@ public final class KvCache implements AutoCloseable {
 
   /** Whether the cache holds its keys and values in bfloat16. */
   public boolean bf16() {
-    return keys.getFirst().dtype() == org.research4j.kernels.Buf.Type.BF16;
+    return keys.getFirst().dtype() == Buf.Type.BF16;
   }
 
   private KvCache(KvCache base, int batch) {
