@@ -350,11 +350,12 @@ public interface Kernels extends AutoCloseable {
   /**
    * A zero-filled bfloat16 weight matrix {@code [rows, cols]} ({@code rows * cols} elements), which
    * the device may store in a layout of its own for {@link #sgemmBf16} at few rows (the CPU kernels
-   * use row panels, see {@code CpuBuf}; the default, and OpenCL, is plain row-major {@link
-   * #allocBf16}). The layout is the buffer's: {@link #uploadBf16}, {@link #downloadBf16} and {@link
-   * #embeddingForwardBf16} address its elements as row-major {@code [rows, cols]} whatever it is.
-   * {@link #sgemmBf16} may then require {@code W} to be whole rows of it: {@code k == ldw == cols}
-   * and {@code wOff} a multiple of {@code 4 * cols}.
+   * group 64 rows column by column, see {@code CpuBuf}; the default, and OpenCL, is plain row-major
+   * {@link #allocBf16}). The layout is the buffer's: {@link #uploadBf16}, {@link #downloadBf16} and
+   * {@link #embeddingForwardBf16} address its elements as row-major {@code [rows, cols]} whatever
+   * it is. {@link #sgemmBf16} may then require {@code W} to be whole rows of it: {@code k == ldw ==
+   * cols} and {@code wOff} the start of a group of rows (on the CPU a multiple of {@code BF16_GROUP
+   * * cols}, 64 rows with AVX-512).
    */
   default Buf allocBf16Matrix(int rows, int cols) {
     if (rows < 0 || cols < 0) {

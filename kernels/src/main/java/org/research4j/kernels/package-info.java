@@ -29,12 +29,13 @@
  *       {@code sgemmBf16} and {@code embeddingForwardBf16} read them, widening each value exactly
  *       and accumulating in float32, so inference-only models and GRPO's reference take half the
  *       memory of float32 weights. The one exception to row-major: a bfloat16 matrix allocated with
- *       {@code allocBf16Matrix} is stored as the device prefers (row panels on the CPU, so a
- *       batch-1 product streams its weights), but is still addressed row-major by every primitive.
- *       Frozen weights may also be int8 with a float32 scale per row ({@code I8}, always a matrix
- *       from {@code allocInt8Matrix}; host-side quantization in {@link
- *       org.research4j.kernels.Int8}): only {@code sgemmInt8} and {@code embeddingForwardInt8} read
- *       them, dequantizing to float32 and accumulating in float32, at a quarter of float32's bytes.
+ *       {@code allocBf16Matrix} is stored as the device prefers (grouped column by column on the
+ *       CPU, so a product over few rows streams its weights and needs no horizontal sums), but is
+ *       still addressed row-major by every primitive. Frozen weights may also be int8 with a
+ *       float32 scale per row ({@code I8}, always a matrix from {@code allocInt8Matrix}; host-side
+ *       quantization in {@link org.research4j.kernels.Int8}): only {@code sgemmInt8} and {@code
+ *       embeddingForwardInt8} read them, dequantizing to float32 and accumulating in float32, at a
+ *       quarter of float32's bytes.
  * </ul>
  */
 package org.research4j.kernels;

@@ -51,7 +51,7 @@ public final class Parameter extends Tensor {
     Buf data =
         switch (dtype) {
           case F32 -> kernels.allocF32(n);
-          // A matrix lets the device pick its layout (the CPU: row panels for batch-1 products).
+          // A matrix lets the device pick its layout (the CPU: groups of rows column by column).
           case BF16 ->
               shape.length == 2 && shape[0] > 0 && shape[1] > 0
                   ? kernels.allocBf16Matrix(shape[0], shape[1])

@@ -25,7 +25,7 @@ import org.research4j.kernels.cpu.CpuKernels;
  * 128 a 128-token prefill. As in a real step, no weight comes from cache: calls rotate over enough
  * copies of W to span 256 MB (more than the L3). Weight bytes streamed per second = 2nk / time.
  * {@code layout}: {@code panels} stores W as the model's frozen weights are ({@code
- * Kernels.allocBf16Matrix}: on the CPU, row panels of 4 rows by 32 columns), {@code plain}
+ * Kernels.allocBf16Matrix}: on the CPU, groups of 64 rows stored column by column), {@code plain}
  * row-major ({@code allocBf16}).
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar Bf16GemvBench -f 1 -wi 3 -i 5}

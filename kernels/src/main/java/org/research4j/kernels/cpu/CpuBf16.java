@@ -1,7 +1,6 @@
 package org.research4j.kernels.cpu;
 
-import static org.research4j.kernels.cpu.CpuBuf.PANEL_COLS;
-import static org.research4j.kernels.cpu.CpuBuf.PANEL_ROWS;
+import static org.research4j.kernels.cpu.CpuBuf.BF16_GROUP;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.S;
 import static org.research4j.kernels.cpu.SgemmMicroKernels.VL;
 
@@ -37,12 +36,15 @@ import org.research4j.kernels.Buf;
  * </ul>
  *
  * <p>W comes in two layouts, a property of its buffer: row-major ({@code allocBf16}, any window
- * {@code wOff, ldw}) or row panels ({@code allocBf16Matrix}, see {@link CpuBuf}: groups of four
- * rows stored as blocks of 32 columns of each row in turn). With panels a task's four rows are one
- * contiguous run, so a batch-1 product reads one stream per thread instead of four rows far apart
- * (the four-stream read was what held the m = 1 product well below the machine's streaming
- * bandwidth); the other paths widen panel blocks in storage order. A panelled W must be read as
- * whole rows ({@code k == ldw == cols}) from a group boundary.
+ * {@code wOff, ldw}: the two paths above) or grouped ({@code allocBf16Matrix}, the model's
+ * matrices, see {@link CpuBuf}: groups of {@code BF16_GROUP} rows stored column by column). Grouped
+ * W has paths of its own ({@link #grouped}): few rows of A take a group of outputs per task and
+ * tiles of up to six rows, widen the group's weights of one column once (four contiguous vector
+ * loads) and multiply them by each row's activation broadcast, with no horizontal sums (against the
+ * dot form on row panels, which it replaced: m = 16 at 190-235 instead of 130-170 GFLOP/s, the LM
+ * head at m = 1 streamed at 46 instead of about 30 GB/s); more rows widen k-major blocks for
+ * CpuSgemm. A grouped W must be read as whole rows ({@code k == ldw == cols}) from a group
+ * boundary.
  */
 final class CpuBf16 {
   /** Shorts per vector: as many lanes as the float species, half its bits. */
@@ -54,9 +56,6 @@ final class CpuBf16 {
   /** Whether the short species has exactly VL lanes (64-bit minimum aside, always true). */
   static final boolean VECTOR = H.length() == VL && I.length() == VL;
 
-  /** Whether a panel block of {@link CpuBuf#PANEL_COLS} columns is whole vectors. */
-  private static final boolean PANEL_VECTOR = VECTOR && PANEL_COLS % VL == 0;
-
   /** k elements of four W rows widened per chunk of the multi-row skinny path (4 x 1024 floats). */
   static final int CHUNK = 1024;
 
@@ -67,6 +66,10 @@ final class CpuBf16 {
   private static final long BLOCK_BYTES = 4L << 20;
 
   private static final ThreadScratch X_COPY = new ThreadScratch();
+
+  /** A grouped product's tile of outputs (six rows of a group) on its way to C. */
+  private static final ThreadScratch TILE = new ThreadScratch();
+
   private static final ThreadScratch W_CHUNK = new ThreadScratch();
   private static final ThreadScratch SUMS = new ThreadScratch();
   private static final ThreadScratch W_BLOCK = new ThreadScratch();
@@ -85,7 +88,6 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
-      int pkp,
       float beta,
       float[] c,
       int cOff,
@@ -102,9 +104,9 @@ final class CpuBf16 {
     }
     boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
     if (m <= SgemmSkinny.SKINNY) {
-      skinny(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, pkp, beta, c, cOff, ldc, parallel);
+      skinny(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc, parallel);
     } else {
-      blocks(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, pkp, beta, c, cOff, ldc, parallel);
+      blocks(m, n, k, alpha, a, aOff, lda, w, wOff, ldw, beta, c, cOff, ldc, parallel);
     }
   }
 
@@ -122,7 +124,6 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
-      int pkp,
       float beta,
       float[] c,
       int cOff,
@@ -143,17 +144,8 @@ final class CpuBf16 {
         int pp = p0;
         Parallel.RangeBody widen =
             (from, to) -> {
-              for (int r = from; r < to; r++) {
-                if (pkp == 0) {
-                  widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
-                } else if ((jj + r) % PANEL_ROWS == 0 && r + PANEL_ROWS <= to) {
-                  // A whole panel group, read in storage order.
-                  widenPanelGroup(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
-                  r += PANEL_ROWS - 1;
-                } else {
-                  widenPanelRow(w, wOff, pkp, jj + r, pp, kb, block, r * kb);
-                }
-              }
+              for (int r = from; r < to; r++)
+                widenRow(w, wOff + (jj + r) * ldw + pp, block, r * kb, kb);
             };
         if (parallel) Parallel.forRange(nb, Math.max(1, (1 << 14) / kb), widen);
         else widen.run(0, nb);
@@ -187,38 +179,6 @@ final class CpuBf16 {
     for (; p < k; p++) dst[d + p] = Float.intBitsToFloat((src[s + p] & 0xFFFF) << 16);
   }
 
-  /**
-   * {@code dst[d + p] = float(W[row, col0 + p])} for {@code p < len}, W in row panels with padded
-   * row length {@code kp} starting at {@code w[base]}.
-   */
-  private static void widenPanelRow(
-      short[] w, int base, int kp, int row, int col0, int len, float[] dst, int d) {
-    int end = col0 + len;
-    for (int p = col0; p < end; ) {
-      int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
-      widenRow(w, base + CpuBuf.panelIndex(kp, row, p), dst, d + p - col0, seg);
-      p += seg;
-    }
-  }
-
-  /**
-   * {@link #widenPanelRow} for the four rows of the group starting at {@code row} (a multiple of
-   * {@link CpuBuf#PANEL_ROWS}), block by block in storage order; row {@code r} of the group goes to
-   * {@code dst[d + r * len..]}.
-   */
-  private static void widenPanelGroup(
-      short[] w, int base, int kp, int row, int col0, int len, float[] dst, int d) {
-    int end = col0 + len;
-    for (int p = col0; p < end; ) {
-      int seg = Math.min(end - p, PANEL_COLS - p % PANEL_COLS);
-      int q = base + CpuBuf.panelIndex(kp, row, p);
-      for (int r = 0; r < PANEL_ROWS; r++) {
-        widenRow(w, q + r * PANEL_COLS, dst, d + r * len + p - col0, seg);
-      }
-      p += seg;
-    }
-  }
-
   /** VL bfloat16 values at {@code src[at..]} widened to float32 (only when {@link #VECTOR}). */
   static FloatVector widen(short[] src, int at) {
     return ((IntVector)
@@ -241,15 +201,13 @@ final class CpuBf16 {
       short[] w,
       int wOff,
       int ldw,
-      int pkp,
       float beta,
       float[] c,
       int cOff,
       int ldc,
       boolean parallel) {
-    // alpha * A as m rows of kp floats, zero-padded to a whole number of vectors (of panel blocks
-    // when W is in panels: pkp, W's own padded row length).
-    int kp = pkp > 0 ? pkp : Math.ceilDiv(k, VL) * VL;
+    // alpha * A as m rows of kp floats, zero-padded to a whole number of vectors.
+    int kp = Math.ceilDiv(k, VL) * VL;
     float[] xs = X_COPY.get(m * kp);
     for (int i = 0; i < m; i++) {
       int src = aOff + i * lda;
@@ -262,17 +220,7 @@ final class CpuBf16 {
           for (int t = from; t < to; t++) {
             int j = 4 * t;
             int width = Math.min(4, n - j);
-            if (pkp > 0) {
-              // One panel group: its four rows are one contiguous run of 4 * pkp weights.
-              int g = wOff + t * PANEL_ROWS * pkp;
-              if (m == 1 || !PANEL_VECTOR) {
-                for (int i = 0; i < m; i++) {
-                  dotPanel(j, width, kp, xs, i * kp, w, g, beta, c, cOff + i * ldc);
-                }
-              } else {
-                dotChunked(j, width, m, k, kp, xs, w, g, -1, beta, c, cOff, ldc);
-              }
-            } else if (m == 1 || !VECTOR) {
+            if (m == 1 || !VECTOR) {
               for (int i = 0; i < m; i++) {
                 dotInline(j, width, k, kp, xs, i * kp, w, wOff, ldw, beta, c, cOff + i * ldc);
               }
@@ -339,65 +287,8 @@ final class CpuBf16 {
   }
 
   /**
-   * Outputs j..j+width-1 of one row of A from W in row panels: the panel group at {@code w[g..]}
-   * (four rows, {@code kp} columns each, blocks of {@link CpuBuf#PANEL_COLS}) is read as one stream
-   * and widened inside the k loop. {@code x} is zero-padded to {@code kp} as W is.
-   */
-  private static void dotPanel(
-      int j,
-      int width,
-      int kp,
-      float[] x,
-      int x0,
-      short[] w,
-      int g,
-      float beta,
-      float[] c,
-      int c0) {
-    float d0 = 0f;
-    float d1 = 0f;
-    float d2 = 0f;
-    float d3 = 0f;
-    if (PANEL_VECTOR) {
-      FloatVector s0 = FloatVector.zero(S);
-      FloatVector s1 = FloatVector.zero(S);
-      FloatVector s2 = FloatVector.zero(S);
-      FloatVector s3 = FloatVector.zero(S);
-      for (int p = 0; p < kp; p += PANEL_COLS) {
-        int q = g + p * PANEL_ROWS;
-        for (int h = 0; h < PANEL_COLS; h += VL) {
-          FloatVector xp = FloatVector.fromArray(S, x, x0 + p + h);
-          s0 = widen(w, q + h).fma(xp, s0);
-          s1 = widen(w, q + PANEL_COLS + h).fma(xp, s1);
-          s2 = widen(w, q + 2 * PANEL_COLS + h).fma(xp, s2);
-          s3 = widen(w, q + 3 * PANEL_COLS + h).fma(xp, s3);
-        }
-      }
-      d0 = s0.reduceLanes(VectorOperators.ADD);
-      d1 = s1.reduceLanes(VectorOperators.ADD);
-      d2 = s2.reduceLanes(VectorOperators.ADD);
-      d3 = s3.reduceLanes(VectorOperators.ADD);
-    } else {
-      for (int p = 0; p < kp; p++) {
-        float xp = x[x0 + p];
-        int q = g + CpuBuf.panelIndex(kp, 0, p);
-        d0 += bf(w[q]) * xp;
-        d1 += bf(w[q + PANEL_COLS]) * xp;
-        d2 += bf(w[q + 2 * PANEL_COLS]) * xp;
-        d3 += bf(w[q + 3 * PANEL_COLS]) * xp;
-      }
-    }
-    put(c, c0 + j, d0, beta);
-    if (width > 1) put(c, c0 + j + 1, d1, beta);
-    if (width > 2) put(c, c0 + j + 2, d2, beta);
-    if (width > 3) put(c, c0 + j + 3, d3, beta);
-  }
-
-  /**
    * Outputs j..j+width-1 of every row of A: chunks of the four W rows are widened once into an L1
    * scratch (zero-padded to whole vectors) and every row of A runs the float32 dot loop over them.
-   * {@code ldw < 0}: W is in row panels and {@code w[wOff..]} is the panel group of rows j..j+3
-   * ({@code kp} is then W's padded row length, a whole number of panel blocks).
    */
   private static void dotChunked(
       int j,
@@ -419,18 +310,7 @@ final class CpuBf16 {
     for (int p0 = 0; p0 < kp; p0 += CHUNK) {
       int len = Math.min(CHUNK, kp - p0);
       int real = Math.max(0, Math.min(len, k - p0));
-      if (ldw < 0) {
-        // The group's blocks at columns p0.. in storage order: one sequential read.
-        int q = wOff + p0 * PANEL_ROWS;
-        for (int b = 0; b < len; b += PANEL_COLS) {
-          for (int r = 0; r < PANEL_ROWS; r++) {
-            for (int h = 0; h < PANEL_COLS; h += VL, q += VL) {
-              widen(w, q).intoArray(wc, r * CHUNK + b + h);
-            }
-          }
-        }
-      }
-      for (int r = 0; r < 4 && ldw >= 0; r++) {
+      for (int r = 0; r < 4; r++) {
         int row = wOff + (j + Math.min(r, width - 1)) * ldw + p0;
         widenRow(w, row, wc, r * CHUNK, real);
         for (int p = real; p < len; p++) wc[r * CHUNK + p] = 0f;
@@ -510,20 +390,337 @@ final class CpuBf16 {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // W in grouped storage ({@code allocBf16Matrix}): [rows / G][k][G], G = BF16_GROUP outputs.
+
+  /**
+   * {@code C = alpha * A W^T + beta * C} with W the rows {@code row0 .. row0+n} ({@code row0} a
+   * multiple of G) of a matrix of {@code k} columns in grouped storage {@code w}. Few rows of A:
+   * each task takes a group of G outputs and tiles of up to 6 rows of A, and for every k widens the
+   * group's G weights (4 vectors, contiguous) once and multiplies them by each row's activation,
+   * broadcast: no horizontal sums, and one contiguous stream of weights per task. More rows: blocks
+   * of W widened k-major ({@code [kb][nb]}, which is op(B) row-major) for {@link CpuSgemm}.
+   */
+  static void grouped(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      short[] w,
+      int row0,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0 || alpha == 0f) {
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int x = cOff + i * ldc + j;
+          c[x] = beta == 0f ? 0f : beta * c[x];
+        }
+      }
+      return;
+    }
+    boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
+    int g0 = row0 / BF16_GROUP;
+    if (m > SgemmSkinny.SKINNY) {
+      groupedBlocks(m, n, k, alpha, a, aOff, lda, w, g0, beta, c, cOff, ldc, parallel);
+      return;
+    }
+    float[] xs = X_COPY.get(m * k);
+    for (int i = 0; i < m; i++) {
+      int src = aOff + i * lda;
+      for (int p = 0; p < k; p++) xs[i * k + p] = alpha * a[src + p];
+    }
+    int groups = Math.ceilDiv(n, BF16_GROUP);
+    Parallel.RangeBody body =
+        (from, to) -> {
+          for (int t = from; t < to; t++) {
+            int base = (g0 + t) * BF16_GROUP * k;
+            int j0 = t * BF16_GROUP;
+            int width = Math.min(BF16_GROUP, n - j0);
+            for (int i0 = 0; i0 < m; i0 += 6) {
+              int r = Math.min(6, m - i0);
+              if (!VECTOR) {
+                tileScalar(i0, r, k, xs, w, base, width, beta, c, cOff + j0, ldc);
+              } else if (r == 1) {
+                tile1(i0, k, xs, w, base, width, beta, c, cOff + j0, ldc);
+              } else {
+                tile6(i0, r, k, xs, w, base, width, beta, c, cOff + j0, ldc);
+              }
+            }
+          }
+        };
+    if (parallel) Parallel.forRange(groups, 1, body);
+    else body.run(0, groups);
+  }
+
+  /** One row of A against a group: two accumulators per vector (even and odd k). */
+  private static void tile1(
+      int i0,
+      int k,
+      float[] xs,
+      short[] w,
+      int base,
+      int width,
+      float beta,
+      float[] c,
+      int c0,
+      int ldc) {
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+    FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+    int x0 = i0 * k;
+    int p = 0;
+    for (; p + 1 < k; p += 2) {
+      int q = base + p * BF16_GROUP;
+      FloatVector v = FloatVector.broadcast(S, xs[x0 + p]);
+      s0 = widen(w, q).fma(v, s0);
+      s1 = widen(w, q + VL).fma(v, s1);
+      s2 = widen(w, q + 2 * VL).fma(v, s2);
+      s3 = widen(w, q + 3 * VL).fma(v, s3);
+      q += BF16_GROUP;
+      FloatVector u = FloatVector.broadcast(S, xs[x0 + p + 1]);
+      t0 = widen(w, q).fma(u, t0);
+      t1 = widen(w, q + VL).fma(u, t1);
+      t2 = widen(w, q + 2 * VL).fma(u, t2);
+      t3 = widen(w, q + 3 * VL).fma(u, t3);
+    }
+    if (p < k) {
+      int q = base + p * BF16_GROUP;
+      FloatVector v = FloatVector.broadcast(S, xs[x0 + p]);
+      s0 = widen(w, q).fma(v, s0);
+      s1 = widen(w, q + VL).fma(v, s1);
+      s2 = widen(w, q + 2 * VL).fma(v, s2);
+      s3 = widen(w, q + 3 * VL).fma(v, s3);
+    }
+    float[] out = TILE.get(6 * BF16_GROUP);
+    s0.add(t0).intoArray(out, 0);
+    s1.add(t1).intoArray(out, VL);
+    s2.add(t2).intoArray(out, 2 * VL);
+    s3.add(t3).intoArray(out, 3 * VL);
+    finish(out, 1, width, beta, c, c0 + i0 * ldc, ldc);
+  }
+
+  /** Up to six rows of A against a group (rows past {@code r} repeat the last and are dropped). */
+  private static void tile6(
+      int i0,
+      int r,
+      int k,
+      float[] xs,
+      short[] w,
+      int base,
+      int width,
+      float beta,
+      float[] c,
+      int c0,
+      int ldc) {
+    int last = i0 + r - 1;
+    int x0 = i0 * k;
+    int x1 = Math.min(i0 + 1, last) * k;
+    int x2 = Math.min(i0 + 2, last) * k;
+    int x3 = Math.min(i0 + 3, last) * k;
+    int x4 = Math.min(i0 + 4, last) * k;
+    int x5 = Math.min(i0 + 5, last) * k;
+    FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+    FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
+    FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+    for (int p = 0; p < k; p++) {
+      int q = base + p * BF16_GROUP;
+      FloatVector b0 = widen(w, q);
+      FloatVector b1 = widen(w, q + VL);
+      FloatVector b2 = widen(w, q + 2 * VL);
+      FloatVector b3 = widen(w, q + 3 * VL);
+      FloatVector v = FloatVector.broadcast(S, xs[x0 + p]);
+      a00 = b0.fma(v, a00);
+      a01 = b1.fma(v, a01);
+      a02 = b2.fma(v, a02);
+      a03 = b3.fma(v, a03);
+      v = FloatVector.broadcast(S, xs[x1 + p]);
+      a10 = b0.fma(v, a10);
+      a11 = b1.fma(v, a11);
+      a12 = b2.fma(v, a12);
+      a13 = b3.fma(v, a13);
+      v = FloatVector.broadcast(S, xs[x2 + p]);
+      a20 = b0.fma(v, a20);
+      a21 = b1.fma(v, a21);
+      a22 = b2.fma(v, a22);
+      a23 = b3.fma(v, a23);
+      v = FloatVector.broadcast(S, xs[x3 + p]);
+      a30 = b0.fma(v, a30);
+      a31 = b1.fma(v, a31);
+      a32 = b2.fma(v, a32);
+      a33 = b3.fma(v, a33);
+      v = FloatVector.broadcast(S, xs[x4 + p]);
+      a40 = b0.fma(v, a40);
+      a41 = b1.fma(v, a41);
+      a42 = b2.fma(v, a42);
+      a43 = b3.fma(v, a43);
+      v = FloatVector.broadcast(S, xs[x5 + p]);
+      a50 = b0.fma(v, a50);
+      a51 = b1.fma(v, a51);
+      a52 = b2.fma(v, a52);
+      a53 = b3.fma(v, a53);
+    }
+    // Through a scratch tile (vectors handed to a method that is not inlined would be boxed).
+    float[] out = TILE.get(6 * BF16_GROUP);
+    a00.intoArray(out, 0);
+    a01.intoArray(out, VL);
+    a02.intoArray(out, 2 * VL);
+    a03.intoArray(out, 3 * VL);
+    a10.intoArray(out, BF16_GROUP);
+    a11.intoArray(out, BF16_GROUP + VL);
+    a12.intoArray(out, BF16_GROUP + 2 * VL);
+    a13.intoArray(out, BF16_GROUP + 3 * VL);
+    a20.intoArray(out, 2 * BF16_GROUP);
+    a21.intoArray(out, 2 * BF16_GROUP + VL);
+    a22.intoArray(out, 2 * BF16_GROUP + 2 * VL);
+    a23.intoArray(out, 2 * BF16_GROUP + 3 * VL);
+    a30.intoArray(out, 3 * BF16_GROUP);
+    a31.intoArray(out, 3 * BF16_GROUP + VL);
+    a32.intoArray(out, 3 * BF16_GROUP + 2 * VL);
+    a33.intoArray(out, 3 * BF16_GROUP + 3 * VL);
+    a40.intoArray(out, 4 * BF16_GROUP);
+    a41.intoArray(out, 4 * BF16_GROUP + VL);
+    a42.intoArray(out, 4 * BF16_GROUP + 2 * VL);
+    a43.intoArray(out, 4 * BF16_GROUP + 3 * VL);
+    a50.intoArray(out, 5 * BF16_GROUP);
+    a51.intoArray(out, 5 * BF16_GROUP + VL);
+    a52.intoArray(out, 5 * BF16_GROUP + 2 * VL);
+    a53.intoArray(out, 5 * BF16_GROUP + 3 * VL);
+    finish(out, r, width, beta, c, c0 + i0 * ldc, ldc);
+  }
+
+  /** Rows {@code 0..r-1} of a scratch tile, their first {@code width} outputs, into C. */
+  private static void finish(
+      float[] out, int r, int width, float beta, float[] c, int at, int ldc) {
+    for (int rr = 0; rr < r; rr++) {
+      int o = rr * BF16_GROUP;
+      int x = at + rr * ldc;
+      int j = 0;
+      if (VECTOR && beta == 0f) {
+        for (; j + VL <= width; j += VL) FloatVector.fromArray(S, out, o + j).intoArray(c, x + j);
+      }
+      for (; j < width; j++) put(c, x + j, out[o + j], beta);
+    }
+  }
+
+  /** Without usable vector shapes: the same sums, one output at a time. */
+  private static void tileScalar(
+      int i0,
+      int r,
+      int k,
+      float[] xs,
+      short[] w,
+      int base,
+      int width,
+      float beta,
+      float[] c,
+      int c0,
+      int ldc) {
+    for (int i = i0; i < i0 + r; i++) {
+      for (int j = 0; j < width; j++) {
+        float d = 0f;
+        for (int p = 0; p < k; p++) d += xs[i * k + p] * bf(w[base + p * BF16_GROUP + j]);
+        put(c, c0 + i * ldc + j, d, beta);
+      }
+    }
+  }
+
+  /**
+   * Many rows of A over grouped W: blocks of whole groups and {@code K_BLOCK} columns widened
+   * k-major into scratch ({@code [kb][nb]}: op(B) row-major, no transpose for CpuSgemm), later k
+   * blocks accumulating into C.
+   */
+  private static void groupedBlocks(
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      int lda,
+      short[] w,
+      int g0,
+      float beta,
+      float[] c,
+      int cOff,
+      int ldc,
+      boolean parallel) {
+    int kc = Math.min(k, K_BLOCK);
+    int rows = (int) Math.max(BF16_GROUP, BLOCK_BYTES / (4L * kc) / BF16_GROUP * BF16_GROUP);
+    rows = Math.min(rows, Math.ceilDiv(n, BF16_GROUP) * BF16_GROUP);
+    float[] block = W_BLOCK.get(rows * kc);
+    for (int j0 = 0; j0 < n; j0 += rows) {
+      int nb = Math.min(rows, n - j0);
+      int groups = Math.ceilDiv(nb, BF16_GROUP);
+      for (int p0 = 0; p0 < k; p0 += kc) {
+        int kb = Math.min(kc, k - p0);
+        int gj = g0 + j0 / BF16_GROUP;
+        int pp = p0;
+        Parallel.RangeBody widen =
+            (from, to) -> {
+              for (int q = from; q < to; q++) {
+                int width = Math.min(BF16_GROUP, nb - q * BF16_GROUP);
+                int src = (gj + q) * BF16_GROUP * k + pp * BF16_GROUP;
+                int dst = q * BF16_GROUP;
+                for (int p = 0; p < kb; p++, src += BF16_GROUP, dst += nb) {
+                  if (VECTOR && width == BF16_GROUP) {
+                    widen(w, src).intoArray(block, dst);
+                    widen(w, src + VL).intoArray(block, dst + VL);
+                    widen(w, src + 2 * VL).intoArray(block, dst + 2 * VL);
+                    widen(w, src + 3 * VL).intoArray(block, dst + 3 * VL);
+                  } else {
+                    for (int j = 0; j < width; j++) block[dst + j] = bf(w[src + j]);
+                  }
+                }
+              }
+            };
+        if (parallel) Parallel.forRange(groups, 1, widen);
+        else widen.run(0, groups);
+        CpuSgemm.sgemm(
+            false,
+            false,
+            m,
+            nb,
+            kb,
+            alpha,
+            a,
+            aOff + p0,
+            lda,
+            block,
+            0,
+            nb,
+            p0 == 0 ? beta : 1f,
+            c,
+            cOff + j0,
+            ldc);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Gather.
 
   /** {@code out[i, :] = float(table[ids[i], :])}; ids already checked. */
   static void embedding(CpuBuf table, int[] ids, float[] out, int n, int dim) {
     boolean panels = table.panelled();
     short[] t = panels ? table.panelStorage() : table.shorts();
-    int kp = panels ? table.paddedCols() : 0;
     Parallel.forRange(
         n,
         Math.max(1, (1 << 14) / Math.max(1, dim)),
         (from, to) -> {
           for (int i = from; i < to; i++) {
-            if (panels) widenPanelRow(t, 0, kp, ids[i], 0, dim, out, i * dim);
-            else widenRow(t, ids[i] * dim, out, i * dim, dim);
+            if (panels) {
+              // Row id's columns sit BF16_GROUP apart in the grouped storage.
+              int at = CpuBuf.groupIndex(dim, ids[i], 0);
+              for (int c = 0; c < dim; c++, at += BF16_GROUP) out[i * dim + c] = bf(t[at]);
+            } else widenRow(t, ids[i] * dim, out, i * dim, dim);
           }
         });
   }
@@ -566,13 +763,14 @@ final class CpuBf16 {
     if (!wb.panelled()) {
       short[] wa = wb.shorts();
       window(kn, "w", wa.length, wOff, n, k, ldw);
-      gemm(m, n, k, alpha, aa, aOff, lda, wa, wOff, ldw, 0, beta, ca, cOff, ldc);
+      gemm(m, n, k, alpha, aa, aOff, lda, wa, wOff, ldw, beta, ca, cOff, ldc);
       return;
     }
-    // Row panels: W must be whole rows of the matrix, starting at a panel group.
+    // Grouped storage: W must be whole rows of the matrix, starting at a group.
     int rows = wb.panelRows();
     int cols = wb.panelCols();
-    String shape = "[" + rows + ", " + cols + "] matrix stored in row panels";
+    String shape =
+        "[" + rows + ", " + cols + "] matrix stored in groups of " + BF16_GROUP + " rows";
     if (k != cols || ldw != cols) {
       throw new IllegalArgumentException(
           kn
@@ -585,7 +783,7 @@ final class CpuBf16 {
               + ", ldw = "
               + ldw);
     }
-    if (wOff < 0 || wOff % ((long) PANEL_ROWS * cols) != 0) {
+    if (wOff < 0 || wOff % ((long) BF16_GROUP * cols) != 0) {
       throw new IllegalArgumentException(
           kn
               + ": w is a "
@@ -593,9 +791,9 @@ final class CpuBf16 {
               + ": wOff = "
               + wOff
               + " must start a group of "
-              + PANEL_ROWS
+              + BF16_GROUP
               + " rows (a multiple of "
-              + (long) PANEL_ROWS * cols
+              + (long) BF16_GROUP * cols
               + ")");
     }
     int row0 = wOff / cols;
@@ -610,8 +808,7 @@ final class CpuBf16 {
               + ((long) row0 + n - 1)
               + " do not fit");
     }
-    int kp = wb.paddedCols();
-    gemm(m, n, k, alpha, aa, aOff, lda, wb.panelStorage(), row0 * kp, ldw, kp, beta, ca, cOff, ldc);
+    grouped(m, n, k, alpha, aa, aOff, lda, wb.panelStorage(), row0, beta, ca, cOff, ldc);
   }
 
   static void checkedEmbedding(Buf table, Buf ids, Buf out, int n, int dim) {
@@ -690,7 +887,7 @@ final class CpuBf16 {
     return b.floats();
   }
 
-  /** A BF16 CPU buffer, either layout (row-major or row panels). */
+  /** A BF16 CPU buffer, either layout (row-major or grouped). */
   static CpuBuf bf16Buf(String kn, String arg, Buf buf) {
     CpuBuf b = cpu(kn, arg, buf);
     if (b.type() != Buf.Type.BF16) {

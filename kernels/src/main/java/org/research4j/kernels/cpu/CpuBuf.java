@@ -7,13 +7,15 @@ import org.research4j.kernels.Buf;
  * A CPU buffer: a Java array, float[], int[] or short[] (bfloat16 bits), or for an int8 matrix a
  * byte[] and a float[] of row scales. Closing is a no-op; the GC owns the memory.
  *
- * <p>A bfloat16 weight matrix made by {@link #bf16Panels} is stored in <b>row panels</b>: rows in
- * groups of {@link #PANEL_ROWS}, and each group as consecutive blocks of {@link #PANEL_COLS}
- * columns of its four rows, one row's block after the other ({@code [rows/4][cols/32][4][32]},
- * zero-padded to whole groups and blocks). A batch-1 product over four rows then reads one
- * contiguous stream instead of four rows far apart. The layout belongs to the buffer: {@link
- * #length()}, uploads and downloads address its elements as row-major {@code [rows, cols]}, {@link
- * #shorts()} refuses it, and the bf16 kernels read it through {@link #panelIndex}.
+ * <p>A bfloat16 weight matrix made by {@link #bf16Panels} is stored <b>output-interleaved</b>: rows
+ * (a weight matrix's outputs) in groups of {@link #BF16_GROUP} (four float vectors' worth), and
+ * each group column by column, the group's weights of column 0, then of column 1, and so on ({@code
+ * [rows/G][cols][G]}, zero-padded to whole groups). A product over few rows of activations then
+ * widens G weights of one column with four vector loads, multiplies them by an activation
+ * broadcast, and needs no horizontal sums; each group is one contiguous stream. The layout belongs
+ * to the buffer: {@link #length()}, uploads and downloads address its elements as row-major {@code
+ * [rows, cols]}, {@link #shorts()} refuses it, and the bf16 kernels read it through {@link
+ * #groupIndex}.
  *
  * <p>An int8 matrix ({@link #int8Panels}) is always stored in row panels the same way, with blocks
  * of {@link #I8_PANEL_COLS} columns (again 64 bytes of one row), and one float scale per row
@@ -195,7 +197,7 @@ public final class CpuBuf implements Buf {
   }
 
   /**
-   * A zero-filled bfloat16 {@code [rows, cols]} matrix stored in row panels (see the class
+   * A zero-filled bfloat16 {@code [rows, cols]} matrix stored in groups of rows (see the class
    * comment); {@code rows, cols >= 1}.
    */
   public static CpuBuf bf16Panels(int rows, int cols) {
@@ -204,15 +206,26 @@ public final class CpuBuf implements Buf {
           "a panelled matrix needs rows, cols >= 1: " + rows + ", " + cols);
     }
     Math.multiplyExact(rows, cols);
-    long stored =
-        (long) Math.ceilDiv(rows, PANEL_ROWS)
-            * PANEL_ROWS
-            * (Math.ceilDiv((long) cols, PANEL_COLS) * PANEL_COLS);
+    long stored = (long) Math.ceilDiv(rows, BF16_GROUP) * BF16_GROUP * cols;
     if (stored > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException(
-          "a [" + rows + ", " + cols + "] bf16 matrix in panels needs " + stored + " elements");
+          "a [" + rows + ", " + cols + "] bf16 matrix in groups needs " + stored + " elements");
     }
     return new CpuBuf(null, null, new short[(int) stored], rows, cols);
+  }
+
+  /**
+   * Rows (outputs) per group of a {@link #bf16Panels} matrix: four float vectors' worth, 64 with
+   * AVX-512.
+   */
+  public static final int BF16_GROUP = 4 * SgemmMicroKernels.VL;
+
+  /**
+   * Where element {@code (row, col)} of a bf16 matrix of {@code cols} columns sits in its grouped
+   * storage: {@code [rows / G][cols][G]}, G = {@link #BF16_GROUP}.
+   */
+  static int groupIndex(int cols, int row, int col) {
+    return (row / BF16_GROUP) * BF16_GROUP * cols + col * BF16_GROUP + row % BF16_GROUP;
   }
 
   /**
@@ -259,7 +272,7 @@ public final class CpuBuf implements Buf {
     }
   }
 
-  /** Whether this is a bfloat16 matrix stored in row panels ({@link #bf16Panels}). */
+  /** Whether this is a bfloat16 matrix stored in groups of rows ({@link #bf16Panels}). */
   public boolean panelled() {
     return rows >= 0 && q == null;
   }
@@ -295,15 +308,7 @@ public final class CpuBuf implements Buf {
 
   /** Where element {@code (row, col)} of a panelled matrix sits in its storage. */
   int panelIndex(int row, int col) {
-    return panelIndex(paddedCols, row, col);
-  }
-
-  /** Where element {@code (row, col)} sits in panel storage whose rows are padded to {@code kp}. */
-  static int panelIndex(int kp, int row, int col) {
-    return (row / PANEL_ROWS) * PANEL_ROWS * kp
-        + (col / PANEL_COLS) * (PANEL_ROWS * PANEL_COLS)
-        + (row % PANEL_ROWS) * PANEL_COLS
-        + col % PANEL_COLS;
+    return groupIndex(cols, row, col);
   }
 
   /**
@@ -316,10 +321,15 @@ public final class CpuBuf implements Buf {
       int e = off + done;
       int row = e / cols;
       int col = e % cols;
-      int seg = Math.min(n - done, Math.min(cols - col, PANEL_COLS - col % PANEL_COLS));
-      int at = panelIndex(row, col);
-      if (toHost) System.arraycopy(h, at, host, hostOff + done, seg);
-      else System.arraycopy(host, hostOff + done, h, at, seg);
+      int seg = Math.min(n - done, cols - col);
+      // One row's columns sit BF16_GROUP apart.
+      int at = groupIndex(cols, row, col);
+      int x = hostOff + done;
+      if (toHost) {
+        for (int c = 0; c < seg; c++, at += BF16_GROUP) host[x + c] = h[at];
+      } else {
+        for (int c = 0; c < seg; c++, at += BF16_GROUP) h[at] = host[x + c];
+      }
       done += seg;
     }
   }
@@ -410,7 +420,7 @@ public final class CpuBuf implements Buf {
 
   /**
    * The backing bfloat16 bits, row-major; fails on a float or int buffer and on a matrix stored in
-   * row panels (whose array is not row-major: read it with {@code downloadBf16}).
+   * groups of rows (whose array is not row-major: read it with {@code downloadBf16}).
    */
   public short[] shorts() {
     if (h == null) throw new IllegalArgumentException("expected a BF16 buffer, got " + type());
@@ -424,7 +434,7 @@ public final class CpuBuf implements Buf {
               + rows
               + ", "
               + cols
-              + "] matrix stored in row panels, not"
+              + "] matrix stored in groups of rows, not"
               + " row-major");
     }
     return h;

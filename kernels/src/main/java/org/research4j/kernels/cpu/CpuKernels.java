@@ -973,7 +973,7 @@ public final class CpuKernels implements Kernels {
     return CpuBuf.bf16Keys(b, tmax, hkv, d);
   }
 
-  /** A matrix in row panels (see {@link CpuBuf}), or a plain buffer when it has no elements. */
+  /** A grouped matrix (see {@link CpuBuf}), or a plain buffer when it has no elements. */
   @Override
   public Buf allocBf16Matrix(int rows, int cols) {
     CpuBf16.nonNegative("allocBf16Matrix", "rows", rows);

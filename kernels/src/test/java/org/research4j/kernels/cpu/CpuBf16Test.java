@@ -84,11 +84,11 @@ class CpuBf16Test {
   }
 
   /**
-   * Weights in row panels ({@code allocBf16Matrix}: groups of 4 rows, blocks of 32 columns) on
-   * every path: m = 1..17 (one row streaming a panel group, 2..16 rows widening chunks of a group,
-   * 17 rows widening blocks for the packed GEMM), k and n odd and not whole panels or blocks, k
-   * past the 1,024 chunk and block, W a window of whole rows starting at a later panel group. Same
-   * float64 reference and tolerance as above.
+   * Weights in grouped storage ({@code allocBf16Matrix}: groups of {@code BF16_GROUP} rows, column
+   * by column) on every path: m = 1..17 (one row and tiles of up to six rows over a group, 17 rows
+   * widening k-major blocks for the packed GEMM), k and n odd and not whole groups, k past the
+   * block, W a window of whole rows starting at a later group. Same float64 reference and tolerance
+   * as above.
    */
   @Test
   void panelledWeightsMatchDoubleReference() {
@@ -100,13 +100,23 @@ class CpuBf16Test {
         float alpha = trial % 3 == 0 ? -0.75f : 1f;
         float beta = trial % 4 == 1 ? 0.5f : 0f;
         checkPanels(
-            rnd, m, s[0], s[1], alpha, beta, trial % 3 == 0 ? 4 : 0, trial % 2 == 0 ? 0 : 3);
+            rnd,
+            m,
+            s[0],
+            s[1],
+            alpha,
+            beta,
+            trial % 3 == 0 ? CpuBuf.BF16_GROUP : 0,
+            trial % 2 == 0 ? 0 : 3);
         trial++;
       }
     }
-    checkPanels(rnd, 40, 130, 300, 1f, 1f, 8, 2);
+    checkPanels(rnd, 40, 130, 300, 1f, 1f, 2 * CpuBuf.BF16_GROUP, 2);
     checkPanels(rnd, 33, 70, 3000, -0.5f, 2f, 0, 0);
-    checkPanels(rnd, 24, 1030, 1030, 1f, 0f, 4, 1);
+    checkPanels(rnd, 24, 1030, 1030, 1f, 0f, CpuBuf.BF16_GROUP, 1);
+    // Several groups, a partial last one, more rows than a six-row tile, one row.
+    checkPanels(rnd, 13, 3 * CpuBuf.BF16_GROUP + 5, 77, 0.5f, 0.25f, 0, 7);
+    checkPanels(rnd, 1, 2 * CpuBuf.BF16_GROUP + 1, 130, 1f, 0f, CpuBuf.BF16_GROUP, 0);
   }
 
   /**
@@ -171,7 +181,8 @@ class CpuBf16Test {
   @Test
   void panelledWeightsRefuseWindowsTheyCannotServe() {
     Buf f = k.allocF32(4096);
-    Buf p = k.allocBf16Matrix(9, 8);
+    int g = CpuBuf.BF16_GROUP;
+    Buf p = k.allocBf16Matrix(g + 9, 8);
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
@@ -185,8 +196,9 @@ class CpuBf16Test {
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> k.sgemmBf16(1, 2, 8, 1f, f, 0, 8, p, 64, 8, 0f, f, 0, 2));
-    assertTrue(e.getMessage().contains("rows 8 to 9 do not fit"), e.getMessage());
+            () -> k.sgemmBf16(1, 10, 8, 1f, f, 0, 8, p, g * 8, 8, 0f, f, 0, 10));
+    assertTrue(
+        e.getMessage().contains("rows " + g + " to " + (g + 9) + " do not fit"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ((CpuBuf) p).shorts());
   }
 
