@@ -10,17 +10,18 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A probe for the next bf16 weight layout, not the kernels' code: {@code Y = X W^T} with {@code W
- * [n, k]} bfloat16 stored <b>output-interleaved</b>, {@code [n/64][k][64]} (for each k, the weights
- * of 64 consecutive outputs in a row), so that a tile of 6 rows of X broadcasts one activation per
- * row and k and multiplies 4 widened vectors of weights into 24 accumulators: no horizontal sums,
- * and one contiguous stream per group of 64 outputs. Each call reads another copy of W (about 200
- * MB of copies, so the weights come from memory as in a model's decode step), groups of 64 outputs
- * split over 2 threads; median of 7 timings of at least 0.2 s after 1.5 s of warm-up. Measured
- * 2026-11-29 on the AMD EPYC (Zen 5) of BENCHMARKS.md, nothing else running: m = 16: 254.5 GFLOP/s
- * on [4864, 896], 249.5 on [896, 4864], 313.9 on [151936, 896] (the kernels' row-panel layout:
- * 134-157, 129-163, 156-172 in this session's runs); m = 1: 27.9 GB/s of weights on [4864, 896] and
- * 52.2 GB/s on [151936, 896] (row panels: about 30 on the latter).
+ * The probe that chose the CPU kernels' bf16 weight layout (now {@code CpuBf16.grouped}), kept to
+ * measure the layout apart from the kernels: {@code Y = X W^T} with {@code W [n, k]} bfloat16
+ * stored <b>output-interleaved</b>, {@code [n/64][k][64]} (for each k, the weights of 64
+ * consecutive outputs in a row), so that a tile of 6 rows of X broadcasts one activation per row
+ * and k and multiplies 4 widened vectors of weights into 24 accumulators: no horizontal sums, and
+ * one contiguous stream per group of 64 outputs. Each call reads another copy of W (about 200 MB of
+ * copies, so the weights come from memory as in a model's decode step), groups of 64 outputs split
+ * over 2 threads; median of 7 timings of at least 0.2 s after 1.5 s of warm-up. Measured 2026-11-29
+ * on the AMD EPYC (Zen 5) of BENCHMARKS.md, nothing else running: m = 16: 254.5 GFLOP/s on [4864,
+ * 896], 249.5 on [896, 4864], 313.9 on [151936, 896] (the kernels' row-panel layout: 134-157,
+ * 129-163, 156-172 in this session's runs); m = 1: 27.9 GB/s of weights on [4864, 896] and 52.2
+ * GB/s on [151936, 896] (row panels: about 30 on the latter).
  *
  * <p>Usage: {@code Bf16InterleavedProbe N K M}, e.g. {@code 151936 896 16} (N a multiple of 64;
  * written for 512-bit vectors).
