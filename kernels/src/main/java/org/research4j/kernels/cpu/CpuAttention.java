@@ -210,6 +210,12 @@ final class CpuAttention {
     final float scale;
     final float[] qs, o, m, l, sc;
 
+    /**
+     * Whether p·V over bfloat16 values widens each value row in registers (at most two query rows
+     * per task, d whole groups of four vectors) rather than through {@link #vTile}.
+     */
+    final boolean valuesInRegisters;
+
     /** A tile of values widened from bfloat16 ({@code [BK, d]}), when the cache is bfloat16. */
     final float[] vTile;
 
@@ -255,7 +261,8 @@ final class CpuAttention {
       m = new float[rows];
       l = new float[rows];
       sc = new float[rows * BK];
-      vTile = vh == null ? null : new float[BK * d];
+      valuesInRegisters = vh != null && rows <= 2 && d % (4 * L) == 0;
+      vTile = vh == null || valuesInRegisters ? null : new float[BK * d];
       kTile = ldt > 0 && rows > 2 ? new float[d * BK] : null;
     }
 
@@ -310,7 +317,7 @@ final class CpuAttention {
           }
         }
         int vBase = (s * tk + j0) * hkv * d + g * d;
-        if (vh != null && rows <= 2 && d % (4 * L) == 0) {
+        if (valuesInRegisters) {
           // Decoding, two rows per kv head: widen each value row in registers, once for both.
           AttentionTiles.accumulateBf16(sc, rows, vh, vBase, hkv * d, o, d, used, d);
         } else if (vh != null) {

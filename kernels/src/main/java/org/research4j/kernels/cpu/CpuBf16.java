@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.research4j.kernels.Buf;
+import org.research4j.kernels.KernelContract;
 
 /**
  * Products and gathers that read frozen bfloat16 weights ({@code short[]} bit patterns) and compute
@@ -94,12 +95,7 @@ final class CpuBf16 {
       int ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0f) {
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          int x = cOff + i * ldc + j;
-          c[x] = beta == 0f ? 0f : beta * c[x];
-        }
-      }
+      CpuSgemm.scale(m, n, beta, c, cOff, ldc);
       return;
     }
     boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
@@ -416,12 +412,7 @@ final class CpuBf16 {
       int ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0f) {
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          int x = cOff + i * ldc + j;
-          c[x] = beta == 0f ? 0f : beta * c[x];
-        }
-      }
+      CpuSgemm.scale(m, n, beta, c, cOff, ldc);
       return;
     }
     boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
@@ -729,7 +720,7 @@ final class CpuBf16 {
     return Float.intBitsToFloat((bits & 0xFFFF) << 16);
   }
 
-  private static void put(float[] c, int i, float v, float beta) {
+  static void put(float[] c, int i, float v, float beta) {
     c[i] = beta == 0f ? v : v + beta * c[i];
   }
 
@@ -836,12 +827,7 @@ final class CpuBf16 {
     } else {
       vocab = dim == 0 ? 0 : tb.length() / dim;
     }
-    for (int i = 0; i < n; i++) {
-      if (ia[i] < 0 || ia[i] >= vocab) {
-        throw new IllegalArgumentException(
-            kn + ": ids[" + i + "] = " + ia[i] + " is outside the table's " + vocab + " rows");
-      }
-    }
+    KernelContract.ids(kn, ia, n, vocab);
     float[] oa = f32(kn, "out", out);
     if (oa.length < (long) n * dim) {
       throw new IllegalArgumentException(
@@ -851,8 +837,7 @@ final class CpuBf16 {
   }
 
   /** A {@code rows x cols} window at {@code off} with row stride {@code ld} must fit. */
-  private static void window(
-      String kn, String arg, int length, int off, int rows, int cols, int ld) {
+  static void window(String kn, String arg, int length, int off, int rows, int cols, int ld) {
     if (off < 0) throw new IllegalArgumentException(kn + ": " + arg + "Off = " + off + " < 0");
     if (rows > 0 && ld < cols) {
       throw new IllegalArgumentException(
@@ -880,11 +865,16 @@ final class CpuBf16 {
   }
 
   private static float[] f32(String kn, String arg, Buf buf) {
+    return f32(kn, arg, buf, true);
+  }
+
+  /** The array of an F32 CPU buffer, to write (bumping its version) or only to read. */
+  static float[] f32(String kn, String arg, Buf buf, boolean write) {
     CpuBuf b = cpu(kn, arg, buf);
     if (b.type() != Buf.Type.F32) {
       throw new IllegalArgumentException(kn + ": " + arg + " must be F32, got " + b.type());
     }
-    return b.floats();
+    return write ? b.floats() : b.floatsForReading();
   }
 
   /** A BF16 CPU buffer, either layout (row-major or grouped). */
@@ -896,7 +886,7 @@ final class CpuBf16 {
     return b;
   }
 
-  private static CpuBuf cpu(String kn, String arg, Buf buf) {
+  static CpuBuf cpu(String kn, String arg, Buf buf) {
     if (buf instanceof CpuBuf c) return c;
     throw new IllegalArgumentException(
         kn + ": " + arg + (buf == null ? " is null" : " is not a buffer of the CPU kernels"));

@@ -32,11 +32,8 @@ import org.research4j.kernels.Buf;
  * at any time, so it keeps no derived data.
  */
 public final class CpuBuf implements Buf {
-  /** Rows per panel group of a {@link #bf16Panels} matrix. */
+  /** Rows per panel group of an {@link #int8Panels} matrix. */
   public static final int PANEL_ROWS = 4;
-
-  /** Columns per block of a panel group (64 bytes of one row: one cache line). */
-  public static final int PANEL_COLS = 32;
 
   /** Columns per block of an int8 panel group (64 bytes of one row: one cache line). */
   public static final int I8_PANEL_COLS = 64;
@@ -50,12 +47,15 @@ public final class CpuBuf implements Buf {
 
   private final float[] qScales;
 
-  /** Rows and columns of a panelled bf16 matrix; -1 for every other buffer. */
+  /** Rows and columns of a bf16 or int8 matrix; -1 for every other buffer. */
   private final int rows;
 
   private final int cols;
 
-  /** Columns rounded up to whole {@link #PANEL_COLS} blocks (panelled matrices only). */
+  /**
+   * Stored columns per row: an int8 matrix's rounded up to whole {@link #I8_PANEL_COLS} blocks, a
+   * bf16 matrix's as they are; -1 for every other buffer.
+   */
   private final int paddedCols;
 
   /**
@@ -115,7 +115,7 @@ public final class CpuBuf implements Buf {
     this.qScales = null;
     this.rows = rows;
     this.cols = cols;
-    this.paddedCols = cols < 0 ? -1 : Math.ceilDiv(cols, PANEL_COLS) * PANEL_COLS;
+    this.paddedCols = cols;
   }
 
   private CpuBuf(byte[] q, float[] scales, int rows, int cols) {
@@ -293,22 +293,17 @@ public final class CpuBuf implements Buf {
   }
 
   /**
-   * Stored elements per row of a panelled (bf16 or int8) matrix's storage: a panel group of {@link
-   * #PANEL_ROWS} rows takes {@code PANEL_ROWS * paddedCols()} elements.
+   * Stored columns per row of a bf16 or int8 matrix: an int8 panel group of {@link #PANEL_ROWS}
+   * rows takes {@code PANEL_ROWS * paddedCols()} bytes.
    */
   int paddedCols() {
     return paddedCols;
   }
 
-  /** The storage of a panelled matrix (in panel order, see {@link #panelIndex}). */
+  /** The storage of a bf16 matrix, grouped (see {@link #groupIndex}). */
   short[] panelStorage() {
     if (!panelled()) throw new IllegalArgumentException("not a panelled bf16 matrix");
     return h;
-  }
-
-  /** Where element {@code (row, col)} of a panelled matrix sits in its storage. */
-  int panelIndex(int row, int col) {
-    return groupIndex(cols, row, col);
   }
 
   /**

@@ -87,12 +87,7 @@ final class CpuInt8 {
       int ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0 || alpha == 0f) {
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          int x = cOff + i * ldc + j;
-          c[x] = beta == 0f ? 0f : beta * c[x];
-        }
-      }
+      CpuSgemm.scale(m, n, beta, c, cOff, ldc);
       return;
     }
     boolean parallel = (long) m * n * k >= CpuSgemm.PARALLEL_WORK && Parallel.threads() > 1;
@@ -300,10 +295,10 @@ final class CpuInt8 {
         d3 += w[q + 3 * I8_PANEL_COLS] * xp;
       }
     }
-    put(c, c0 + j, d0 * sc[s], beta);
-    if (width > 1) put(c, c0 + j + 1, d1 * sc[s + 1], beta);
-    if (width > 2) put(c, c0 + j + 2, d2 * sc[s + 2], beta);
-    if (width > 3) put(c, c0 + j + 3, d3 * sc[s + 3], beta);
+    CpuBf16.put(c, c0 + j, d0 * sc[s], beta);
+    if (width > 1) CpuBf16.put(c, c0 + j + 1, d1 * sc[s + 1], beta);
+    if (width > 2) CpuBf16.put(c, c0 + j + 2, d2 * sc[s + 2], beta);
+    if (width > 3) CpuBf16.put(c, c0 + j + 3, d3 * sc[s + 3], beta);
   }
 
   /**
@@ -344,7 +339,7 @@ final class CpuInt8 {
     }
     for (int i = 0; i < m; i++) {
       int c0 = cOff + i * ldc + j;
-      for (int r = 0; r < width; r++) put(c, c0 + r, sums[4 * i + r], beta);
+      for (int r = 0; r < width; r++) CpuBf16.put(c, c0 + r, sums[4 * i + r], beta);
     }
   }
 
@@ -364,10 +359,6 @@ final class CpuInt8 {
             dequantRow(t, kp, ids[i], 0, dim, sc[ids[i]], out, i * dim);
           }
         });
-  }
-
-  private static void put(float[] c, int i, float v, float beta) {
-    c[i] = beta == 0f ? v : v + beta * c[i];
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -392,11 +383,11 @@ final class CpuInt8 {
     KernelContract.nonNegative(kn, "m", m);
     KernelContract.nonNegative(kn, "n", n);
     KernelContract.nonNegative(kn, "k", k);
-    float[] aa = f32(kn, "a", a, false);
+    float[] aa = CpuBf16.f32(kn, "a", a, false);
     CpuBuf wb = int8Buf(kn, "w", w);
-    float[] ca = f32(kn, "c", c, true);
-    window(kn, "a", aa.length, aOff, m, k, lda);
-    window(kn, "c", ca.length, cOff, m, n, ldc);
+    float[] ca = CpuBf16.f32(kn, "c", c, true);
+    CpuBf16.window(kn, "a", aa.length, aOff, m, k, lda);
+    CpuBf16.window(kn, "c", ca.length, cOff, m, n, ldc);
     int row0 =
         KernelContract.int8Rows(
             kn, wb.panelRows(), wb.panelCols(), n, k, wOff, ldw, CpuBuf.PANEL_ROWS);
@@ -438,7 +429,7 @@ final class CpuInt8 {
       throw new IllegalArgumentException(kn + ": ids has " + ia.length + " elements, n = " + n);
     }
     KernelContract.ids(kn, ia, n, tb.panelRows());
-    float[] oa = f32(kn, "out", out, true);
+    float[] oa = CpuBf16.f32(kn, "out", out, true);
     if (oa.length < (long) n * dim) {
       throw new IllegalArgumentException(
           kn + ": out has " + oa.length + " elements, n*dim = " + (long) n * dim);
@@ -446,56 +437,12 @@ final class CpuInt8 {
     if (dim > 0) embedding(tb, ia, oa, n, dim);
   }
 
-  /** A {@code rows x cols} window at {@code off} with row stride {@code ld} must fit. */
-  private static void window(
-      String kn, String arg, int length, int off, int rows, int cols, int ld) {
-    if (off < 0) throw new IllegalArgumentException(kn + ": " + arg + "Off = " + off + " < 0");
-    if (rows > 0 && ld < cols) {
-      throw new IllegalArgumentException(
-          kn + ": ld" + arg + " = " + ld + " is smaller than the " + cols + " columns of " + arg);
-    }
-    long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
-    if (length < need) {
-      throw new IllegalArgumentException(
-          kn
-              + ": "
-              + arg
-              + " has "
-              + length
-              + " elements, its "
-              + rows
-              + " x "
-              + cols
-              + " window at offset "
-              + off
-              + " with stride "
-              + ld
-              + " needs "
-              + need);
-    }
-  }
-
-  /** The array of an F32 CPU buffer, to write (bumping its version) or only to read. */
-  private static float[] f32(String kn, String arg, Buf buf, boolean write) {
-    CpuBuf b = cpu(kn, arg, buf);
-    if (b.type() != Buf.Type.F32) {
-      throw new IllegalArgumentException(kn + ": " + arg + " must be F32, got " + b.type());
-    }
-    return write ? b.floats() : b.floatsForReading();
-  }
-
   /** An I8 CPU buffer (always an int8 matrix in row panels). */
   static CpuBuf int8Buf(String kn, String arg, Buf buf) {
-    CpuBuf b = cpu(kn, arg, buf);
+    CpuBuf b = CpuBf16.cpu(kn, arg, buf);
     if (b.type() != Buf.Type.I8) {
       throw new IllegalArgumentException(kn + ": " + arg + " must be I8, got " + b.type());
     }
     return b;
-  }
-
-  private static CpuBuf cpu(String kn, String arg, Buf buf) {
-    if (buf instanceof CpuBuf c) return c;
-    throw new IllegalArgumentException(
-        kn + ": " + arg + (buf == null ? " is null" : " is not a buffer of the CPU kernels"));
   }
 }

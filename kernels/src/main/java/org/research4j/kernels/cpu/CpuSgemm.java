@@ -449,7 +449,7 @@ public final class CpuSgemm {
   }
 
   /** C = beta * C over an m x n window; beta == 0 writes zeros whatever C held. */
-  private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+  static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
     for (int i = 0; i < m; i++) {
       int row = cOff + i * ldc;
       for (int j = 0; j < n; j++) c[row + j] = beta == 0f ? 0f : beta * c[row + j];
